@@ -1,0 +1,79 @@
+//! Command-line arguments, parsed by hand (a handful of flags needs no framework).
+
+use collab_core::model::ModelKind;
+use collab_core::train::{FitSettings, Schedule};
+
+/// What to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Train and print fastai's table.
+    Train,
+    /// The reference run, timed.
+    Bench,
+}
+
+pub const USAGE: &str = "usage:
+  collab train <ml-100k.zip | directory with u.data (+u.item) or ratings.csv (+movies.csv)>
+        [--model dot|dotbias|scratch|nn|embnn] [--epochs 5] [--lr 5e-3] [--wd 0.1] [--factors 50] [--seed 42]
+  collab bench [ml-100k.zip | directory]   (default: data/ml-100k.zip, else generated data of the same size)";
+
+/// Parsed arguments.
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub command: Command,
+    pub path: Option<String>,
+    pub model: ModelKind,
+    pub factors: usize,
+    pub seed: u64,
+    pub fit: FitSettings,
+}
+
+impl Args {
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        let command = match args.first().map(String::as_str) {
+            Some("train") => Command::Train,
+            Some("bench") => Command::Bench,
+            Some(other) => return Err(format!("unknown command '{other}'")),
+            None => return Err("no command given".into()),
+        };
+        let mut parsed =
+            Args { command, path: None, model: ModelKind::DotProductBias, factors: 50, seed: 42, fit: FitSettings::default() };
+        let mut lr = 5e-3;
+        let mut rest = args[1..].iter();
+        while let Some(arg) = rest.next() {
+            let mut value = |name: &str| rest.next().cloned().ok_or(format!("{name} needs a value"));
+            match arg.as_str() {
+                "--model" => parsed.model = model(&value("--model")?)?,
+                "--epochs" => parsed.fit.epochs = number(&value("--epochs")?, "--epochs")?,
+                "--lr" => lr = number(&value("--lr")?, "--lr")?,
+                "--wd" => parsed.fit.optim.wd = number(&value("--wd")?, "--wd")?,
+                "--factors" => parsed.factors = number(&value("--factors")?, "--factors")?,
+                "--seed" => parsed.seed = number(&value("--seed")?, "--seed")?,
+                flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
+                path if parsed.path.is_none() => parsed.path = Some(path.to_string()),
+                extra => return Err(format!("unexpected argument '{extra}'")),
+            }
+        }
+        if command == Command::Train && parsed.path.is_none() {
+            return Err("train needs a MovieLens zip or directory".into());
+        }
+        parsed.fit.schedule = Schedule::OneCycle { lr_max: lr };
+        parsed.fit.seed = parsed.seed;
+        Ok(parsed)
+    }
+}
+
+fn model(name: &str) -> Result<ModelKind, String> {
+    Ok(match name {
+        "dot" => ModelKind::DotProduct,
+        "dotbias" => ModelKind::DotProductBias,
+        "scratch" => ModelKind::Scratch,
+        "nn" => ModelKind::CollabNn,
+        "embnn" => ModelKind::EmbeddingNn,
+        other => return Err(format!("unknown model '{other}' (dot, dotbias, scratch, nn, embnn)")),
+    })
+}
+
+fn number<T: std::str::FromStr>(text: &str, flag: &str) -> Result<T, String> {
+    text.parse().map_err(|_| format!("{flag}: '{text}' is not a number"))
+}

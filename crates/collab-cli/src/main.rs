@@ -1,0 +1,69 @@
+//! `collab`: train the lesson's models on MovieLens from the command line, or time the
+//! reference run.
+//!
+//! ```text
+//! collab train <ml-100k.zip | directory> [--model dotbias] [--epochs 5] [--lr 5e-3] [--wd 0.1] [--factors 50] [--seed 42]
+//! collab bench [ml-100k.zip | directory]
+//! ```
+
+mod args;
+mod load;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use collab_core::data::{CollabData, DataSettings};
+use collab_core::model::ModelSpec;
+use collab_core::read::block_on;
+use collab_core::train::{EpochMetrics, Learner, format_table};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let parsed = match args::Args::parse(&args) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("{message}\n\n{}", args::USAGE);
+            std::process::exit(2);
+        }
+    };
+    if let Err(message) = run(parsed) {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: args::Args) -> Result<(), String> {
+    let (table, source) = load::ratings(args.path.as_deref(), args.command == args::Command::Bench)?;
+    let (n_users, n_items) = table.counts();
+    println!("data: {source}: {} ratings, {n_users} users, {n_items} movies", table.ratings.len());
+    let data = Arc::new(CollabData::new(&table, DataSettings { seed: args.seed, ..DataSettings::default() }));
+    let spec = ModelSpec { n_factors: args.factors, ..ModelSpec::new(args.model, data.users.len(), data.items.len()) };
+    println!(
+        "model: {} ({} users x {} items in the vocabularies, '#na#' at 0); {} train / {} valid ratings",
+        args.model.name(),
+        data.users.len(),
+        data.items.len(),
+        data.train.len(),
+        data.valid.len()
+    );
+    let mut learner = Learner::new(data, spec, args.fit, &Device::flex());
+    let start = Instant::now();
+    let clock = || start.elapsed().as_secs_f64();
+    let mut rows: Vec<EpochMetrics> = Vec::new();
+    for _ in 0..args.fit.epochs {
+        let row = block_on(learner.run_epoch(&clock)).map_err(|e| e.to_string())?;
+        rows.push(row);
+        if args.command == args::Command::Train {
+            print!("{}", format_table(&rows).lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
+        }
+    }
+    let total = clock();
+    if args.command == args::Command::Bench {
+        print!("{}", format_table(&rows));
+        let last = rows.last().map_or(f64::NAN, |r| r.valid_loss);
+        println!("fit: {total:.2} s for {} epochs ({:.2} s an epoch), final valid MSE {last:.4}", rows.len(), total / rows.len() as f64);
+        println!("machine load (1-minute average) at the end: {}", load::machine_load());
+    }
+    Ok(())
+}

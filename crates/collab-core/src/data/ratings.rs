@@ -1,0 +1,42 @@
+//! The in-memory ratings table every source is read into.
+
+use std::collections::BTreeMap;
+
+/// One rating: who rated what, how much, when.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rating {
+    /// User id as in the file.
+    pub user: u32,
+    /// Item (movie) id as in the file.
+    pub item: u32,
+    /// The rating, 0.5 to 5.
+    pub rating: f32,
+    /// Seconds since 1970 (0 where the source has none).
+    pub timestamp: i64,
+}
+
+/// Ratings plus the titles of the rated items.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RatingsTable {
+    /// Every rating, in file order.
+    pub ratings: Vec<Rating>,
+    /// Item id to title; items without a title are shown by id.
+    pub titles: BTreeMap<u32, String>,
+}
+
+impl RatingsTable {
+    /// The title of an item, or its id in words where the source gave no title.
+    pub fn title(&self, item: u32) -> String {
+        self.titles
+            .get(&item)
+            .cloned()
+            .unwrap_or_else(|| format!("movie {item}"))
+    }
+
+    /// Numbers of distinct users and items.
+    pub fn counts(&self) -> (usize, usize) {
+        let users: std::collections::BTreeSet<u32> = self.ratings.iter().map(|r| r.user).collect();
+        let items: std::collections::BTreeSet<u32> = self.ratings.iter().map(|r| r.item).collect();
+        (users.len(), items.len())
+    }
+}

@@ -1,0 +1,146 @@
+//! Made-up ratings from planted tastes, in MovieLens' own file formats.
+//!
+//! The page's demo table and every test use these: MovieLens itself may not be
+//! redistributed. Each user and movie gets a hidden taste vector; a rating is their
+//! dot product plus biases and noise, rounded to a star. A model that learns well gets
+//! close to the noise floor, which a test checks.
+
+use std::io::Write;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Normal};
+
+use super::ratings::{Rating, RatingsTable};
+
+/// Titles for the demo: real films, made-up ratings.
+pub const DEMO_TITLES: [&str; 24] = [
+    "Star Wars (1977)", "Contact (1997)", "Fargo (1996)", "Return of the Jedi (1983)",
+    "Liar Liar (1997)", "English Patient, The (1996)", "Scream (1996)", "Toy Story (1995)",
+    "Air Force One (1997)", "Independence Day (ID4) (1996)", "Raiders of the Lost Ark (1981)",
+    "Godfather, The (1972)", "Pulp Fiction (1994)", "Twelve Monkeys (1995)",
+    "Silence of the Lambs, The (1991)", "Jerry Maguire (1996)", "Rock, The (1996)",
+    "Empire Strikes Back, The (1980)", "Star Trek: First Contact (1996)", "Titanic (1997)",
+    "Back to the Future (1985)", "Mission: Impossible (1996)", "Fugitive, The (1993)",
+    "Kolya (1996)",
+];
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SynthSettings {
+    /// Number of users.
+    pub users: usize,
+    /// Number of movies.
+    pub items: usize,
+    /// Hidden taste dimensions.
+    pub factors: usize,
+    /// Share of (user, movie) pairs that are rated.
+    pub density: f32,
+    /// Standard deviation of the noise added before rounding.
+    pub noise: f32,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Default for SynthSettings {
+    fn default() -> Self {
+        Self { users: 30, items: 24, factors: 3, density: 0.7, noise: 0.3, seed: 7 }
+    }
+}
+
+/// Generates a ratings table; titles come from [`DEMO_TITLES`], then "Movie n".
+pub fn generate(settings: SynthSettings) -> RatingsTable {
+    let mut rng = StdRng::seed_from_u64(settings.seed);
+    let normal = Normal::new(0.0f32, 1.0).expect("unit normal");
+    let scale = 1.0 / (settings.factors as f32).sqrt();
+    let mut taste = |n: usize| -> Vec<Vec<f32>> {
+        (0..n).map(|_| (0..settings.factors).map(|_| normal.sample(&mut rng) * scale).collect()).collect()
+    };
+    let user_taste = taste(settings.users);
+    let item_taste = taste(settings.items);
+    let user_bias: Vec<f32> = (0..settings.users).map(|_| normal.sample(&mut rng) * 0.3).collect();
+    let item_bias: Vec<f32> = (0..settings.items).map(|_| normal.sample(&mut rng) * 0.4).collect();
+    let noise = Normal::new(0.0f32, settings.noise.max(0.0)).expect("noise");
+
+    let mut ratings = Vec::new();
+    for u in 0..settings.users {
+        for i in 0..settings.items {
+            if rng.random::<f32>() >= settings.density {
+                continue;
+            }
+            let dot: f32 = user_taste[u].iter().zip(&item_taste[i]).map(|(a, b)| a * b).sum();
+            let raw = 3.5 + 1.2 * dot + user_bias[u] + item_bias[i] + noise.sample(&mut rng);
+            ratings.push(Rating {
+                user: u as u32 + 1,
+                item: i as u32 + 1,
+                rating: raw.round().clamp(1.0, 5.0),
+                timestamp: 874_000_000 + (u * 7919 + i * 104_729) as i64 % 20_000_000,
+            });
+        }
+    }
+    let titles = (0..settings.items)
+        .map(|i| {
+            let title = DEMO_TITLES.get(i).map_or_else(|| format!("Movie {} (1990)", i + 1), |t| t.to_string());
+            (i as u32 + 1, title)
+        })
+        .collect();
+    RatingsTable { ratings, titles }
+}
+
+/// The table as `u.data` text.
+pub fn to_u_data(table: &RatingsTable) -> Vec<u8> {
+    let mut out = String::new();
+    for r in &table.ratings {
+        out.push_str(&format!("{}\t{}\t{}\t{}\n", r.user, r.item, r.rating, r.timestamp));
+    }
+    out.into_bytes()
+}
+
+/// The titles as latin-1 `u.item` (the other columns empty, 19 genre flags zero).
+pub fn to_u_item(table: &RatingsTable) -> Vec<u8> {
+    let mut out = String::new();
+    for (id, title) in &table.titles {
+        out.push_str(&format!("{id}|{title}|01-Jan-1995||http://example.invalid/{id}{}\n", "|0".repeat(19)));
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&out);
+    bytes.into_owned()
+}
+
+/// The table as an `ml-100k.zip` laid out as GroupLens lays it out (`ml-100k/u.data`, ...).
+pub fn to_ml100k_zip(table: &RatingsTable) -> Vec<u8> {
+    let mut cursor = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut cursor);
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, bytes) in [("ml-100k/u.data", to_u_data(table)), ("ml-100k/u.item", to_u_item(table))] {
+            zip.start_file(name, options).expect("writing to memory");
+            zip.write_all(&bytes).expect("writing to memory");
+        }
+        zip.finish().expect("writing to memory");
+    }
+    cursor.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::movielens::parse_ml100k_zip;
+
+    #[test]
+    fn same_seed_same_table_and_zip_round_trips() {
+        let a = generate(SynthSettings::default());
+        assert_eq!(a, generate(SynthSettings::default()));
+        assert!(a.ratings.len() > 300);
+        assert!(a.ratings.iter().all(|r| (1.0..=5.0).contains(&r.rating)));
+        let back = parse_ml100k_zip(&to_ml100k_zip(&a), "ml-100k.zip").unwrap();
+        assert_eq!(back, a);
+    }
+
+    #[test]
+    fn latin1_titles_survive_the_round_trip() {
+        let mut table = generate(SynthSettings { users: 3, items: 2, density: 1.0, ..Default::default() });
+        table.titles.insert(1, "Ma vie en rose (1997) — no, Crónica".replace(" — no,", ""));
+        let back = parse_ml100k_zip(&to_ml100k_zip(&table), "ml-100k.zip").unwrap();
+        assert_eq!(back.titles[&1], "Ma vie en rose (1997) Crónica");
+    }
+}

@@ -1,0 +1,79 @@
+//! Errors in plain words: every message names the file, the line and what is wrong,
+//! because the page shows it to a visitor who dropped the file.
+
+use thiserror::Error;
+
+/// What went wrong while reading ratings or movie files.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum DataError {
+    /// A file held nothing (or only a header).
+    #[error("{file} is empty: it holds no ratings")]
+    Empty {
+        /// The file's name as the visitor knows it.
+        file: String,
+    },
+    /// A line had the wrong number of fields.
+    #[error("{file}, line {line}: expected {expected} fields separated by {sep}, found {found}")]
+    ColumnCount {
+        /// File name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// Fields the format needs.
+        expected: usize,
+        /// Fields found.
+        found: usize,
+        /// How the format separates fields, in words.
+        sep: &'static str,
+    },
+    /// A field that must be a number was not.
+    #[error("{file}, line {line}: the {column} \"{value}\" is not a number")]
+    NotNumeric {
+        /// File name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// Which column, in words.
+        column: &'static str,
+        /// The text found.
+        value: String,
+    },
+    /// A rating outside 0.5..=5.
+    #[error("{file}, line {line}: rating {value} is outside 0.5 to 5")]
+    RatingOutOfRange {
+        /// File name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The rating found.
+        value: f32,
+    },
+    /// The bytes are not a zip archive.
+    #[error("{file} is not a zip archive ({reason})")]
+    NotZip {
+        /// File name.
+        file: String,
+        /// What the zip reader said.
+        reason: String,
+    },
+    /// The archive lacks a file it needs.
+    #[error("{file} has no {missing} inside")]
+    MissingInZip {
+        /// Archive name.
+        file: String,
+        /// The member that was looked for.
+        missing: &'static str,
+    },
+    /// Text that is not valid UTF-8 where UTF-8 is required.
+    #[error("{file} is not UTF-8 text")]
+    NotText {
+        /// File name.
+        file: String,
+    },
+    /// A saved model file that cannot be read back.
+    #[error("the model file cannot be read: {0}")]
+    ModelFile(String),
+}
+
+/// Short alias used across the crate.
+pub type Result<T, E = DataError> = std::result::Result<T, E>;

@@ -1,0 +1,40 @@
+//! Reading tensors back to the host without blocking.
+//!
+//! On WebGPU in the browser a synchronous read panics, so everything the crate reads
+//! goes through these async functions; natively, [`block_on`] runs them to the end
+//! (burn-flex answers at once, so the loop never spins more than a few times).
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use burn::tensor::{Int, Tensor};
+
+/// A device read that failed (the WebGPU device was lost, for example).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("reading from the device failed: {0}")]
+pub struct ReadError(pub String);
+
+/// The values of a float tensor, flattened.
+pub async fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadError> {
+    let data = tensor.into_data_async().await.map_err(|e| ReadError(format!("{e:?}")))?;
+    data.convert::<f32>().try_into_vec::<f32>().map_err(|e| ReadError(format!("{e:?}")))
+}
+
+/// The values of an int tensor, flattened.
+pub async fn ints<const D: usize>(tensor: Tensor<D, Int>) -> Result<Vec<i64>, ReadError> {
+    let data = tensor.into_data_async().await.map_err(|e| ReadError(format!("{e:?}")))?;
+    data.convert::<i64>().try_into_vec::<i64>().map_err(|e| ReadError(format!("{e:?}")))
+}
+
+/// Runs a future to completion on this thread (native use only: CLI, tests).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}

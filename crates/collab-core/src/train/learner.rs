@@ -1,0 +1,221 @@
+//! The training loop as a stepping API: one batch, one epoch, or a whole fit.
+//!
+//! Nothing here reads from the device synchronously. A batch's loss stays on the device
+//! until [`Learner::read_losses`] (async) collects every pending loss in one read, so a
+//! WebGPU page can read every N batches and a native caller every epoch.
+
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{EpochMetrics, SmoothLoss};
+use super::optimizer::{OptimSettings, Optimizer, ParamUpdate};
+use super::schedule::Schedule;
+use crate::data::{CollabData, Encoded};
+use crate::model::{CollabModel, ModelSpec};
+use crate::read::{self, ReadError};
+
+/// Settings of a fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitSettings {
+    /// Epochs to train.
+    pub epochs: usize,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Optimizer and weight decay.
+    pub optim: OptimSettings,
+    /// Seed of the initial weights.
+    pub seed: u64,
+}
+
+impl Default for FitSettings {
+    /// The lesson's reference run: fit_one_cycle(5, 5e-3, wd=0.1).
+    fn default() -> Self {
+        Self { epochs: 5, schedule: Schedule::OneCycle { lr_max: 5e-3 }, optim: OptimSettings::default(), seed: 42 }
+    }
+}
+
+/// What one training batch did. Tensors stay on the device until the caller reads them.
+pub struct BatchStep {
+    /// Global step index (0-based).
+    pub step: usize,
+    /// Epoch of this batch.
+    pub epoch: usize,
+    /// The batch: user and item indices and ratings.
+    pub batch: Encoded,
+    /// Predictions before the update, `[batch]`.
+    pub preds: Tensor<1>,
+    /// Mean squared error of the batch, `[1]`.
+    pub loss: Tensor<1>,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Adam's beta1 used.
+    pub beta1: f64,
+    /// Per-parameter gradient and update norms (when asked for).
+    pub updates: Vec<ParamUpdate>,
+}
+
+/// A model, its data and its optimizer, stepping through a fit.
+pub struct Learner {
+    /// The data it trains on.
+    pub data: Arc<CollabData>,
+    /// The model's description.
+    pub spec: ModelSpec,
+    /// The model (on the autodiff device).
+    pub model: CollabModel,
+    /// Settings of the fit.
+    pub settings: FitSettings,
+    /// Rows per epoch history.
+    pub history: Vec<EpochMetrics>,
+    device: Device,
+    optim: Optimizer,
+    step: usize,
+    batch_in_epoch: usize,
+    epoch_batches: Vec<Vec<usize>>,
+    pending: Vec<Tensor<1>>,
+    smooth: SmoothLoss,
+}
+
+impl Learner {
+    /// A fresh learner for `spec` on `device` (autodiff is turned on here).
+    pub fn new(data: Arc<CollabData>, spec: ModelSpec, settings: FitSettings, device: &Device) -> Self {
+        let device = device.clone().autodiff();
+        let model = spec.init(settings.seed, &device);
+        let epoch_batches = data.train_batches(0);
+        Self {
+            data,
+            spec,
+            model,
+            settings,
+            history: Vec::new(),
+            device,
+            optim: Optimizer::new(settings.optim),
+            step: 0,
+            batch_in_epoch: 0,
+            epoch_batches,
+            pending: Vec::new(),
+            smooth: SmoothLoss::default(),
+        }
+    }
+
+    /// Total training batches of the fit.
+    pub fn total_steps(&self) -> usize {
+        self.settings.epochs * self.data.batches_per_epoch()
+    }
+
+    /// Steps taken so far.
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    /// The epoch the next batch belongs to.
+    pub fn epoch(&self) -> usize {
+        self.step / self.data.batches_per_epoch().max(1)
+    }
+
+    /// True once every batch of every epoch is done.
+    pub fn is_done(&self) -> bool {
+        self.step >= self.total_steps()
+    }
+
+    /// True when the last batch of an epoch was just taken and the epoch awaits
+    /// [`Learner::end_epoch`].
+    pub fn epoch_complete(&self) -> bool {
+        self.step > 0 && self.batch_in_epoch == 0 && self.history.len() < self.epoch()
+    }
+
+    /// The device the model lives on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Takes one training batch. `None` when the fit is over or the epoch needs
+    /// [`Learner::end_epoch`] first.
+    pub fn train_batch(&mut self, report: bool) -> Option<BatchStep> {
+        if self.is_done() || self.epoch_complete() {
+            return None;
+        }
+        let epoch = self.epoch();
+        let batch = self.data.train.select(&self.epoch_batches[self.batch_in_epoch]);
+        let (lr, beta1) = self.settings.schedule.at(self.step, self.total_steps());
+        let (users, items, ratings) = to_device(&batch, &self.device);
+        let preds = self.model.forward(users, items); // [batch]
+        let loss = (preds.clone() - ratings).powi_scalar(2).mean(); // [1]
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        // Cloning a module clones handles to its tensors, not the tensors.
+        let (model, updates) = self.optim.step(self.model.clone(), grads, lr, beta1, report);
+        self.model = model;
+        let loss = loss.inner();
+        self.pending.push(loss.clone());
+        self.step += 1;
+        self.batch_in_epoch += 1;
+        if self.batch_in_epoch == self.epoch_batches.len() {
+            self.batch_in_epoch = 0;
+            self.epoch_batches = self.data.train_batches(self.epoch());
+        }
+        Some(BatchStep { step: self.step - 1, epoch, batch, preds: preds.inner(), loss, lr, beta1, updates })
+    }
+
+    /// Reads every pending batch loss in one device read and feeds fastai's smoother.
+    /// Returns the smoothed training loss.
+    pub async fn read_losses(&mut self) -> Result<f64, ReadError> {
+        if !self.pending.is_empty() {
+            let losses = read::floats(Tensor::cat(std::mem::take(&mut self.pending), 0)).await?;
+            for loss in losses {
+                self.smooth.push(loss as f64);
+            }
+        }
+        Ok(self.smooth.get())
+    }
+
+    /// Mean squared error over the validation split (the model in eval mode).
+    pub async fn validate(&self) -> Result<f64, ReadError> {
+        mse(&self.model.valid(), &self.data.valid).await
+    }
+
+    /// Closes an epoch: reads losses, validates, records the row. `seconds` is the
+    /// caller's measure of the epoch (the core has no clock that works in a browser).
+    pub async fn end_epoch(&mut self, seconds: f64) -> Result<EpochMetrics, ReadError> {
+        let train_loss = self.read_losses().await?;
+        let valid_loss = self.validate().await?;
+        let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
+        self.history.push(row);
+        Ok(row)
+    }
+
+    /// Trains the rest of the current epoch and closes it. `seconds` as in `end_epoch`.
+    pub async fn run_epoch(&mut self, clock: &dyn Fn() -> f64) -> Result<EpochMetrics, ReadError> {
+        let start = clock();
+        while self.train_batch(false).is_some() {}
+        self.end_epoch(clock() - start).await
+    }
+}
+
+/// Index and rating tensors of a batch.
+pub fn to_device(batch: &Encoded, device: &Device) -> (Tensor<1, Int>, Tensor<1, Int>, Tensor<1>) {
+    let n = batch.len();
+    let users = Tensor::from_data(TensorData::new(batch.users.clone(), [n]), device);
+    let items = Tensor::from_data(TensorData::new(batch.items.clone(), [n]), device);
+    let ratings = Tensor::from_data(TensorData::new(batch.ratings.clone(), [n]), device);
+    (users, items, ratings)
+}
+
+/// Mean squared error of `model` on `rows`, computed in chunks, read once.
+pub async fn mse(model: &CollabModel, rows: &Encoded) -> Result<f64, ReadError> {
+    if rows.is_empty() {
+        return Ok(f64::NAN);
+    }
+    let device = model.item_factors().device();
+    const CHUNK: usize = 8192;
+    let mut sums = Vec::new();
+    let index: Vec<usize> = (0..rows.len()).collect();
+    for chunk in index.chunks(CHUNK) {
+        let (users, items, ratings) = to_device(&rows.select(chunk), &device);
+        sums.push((model.forward(users, items) - ratings).powi_scalar(2).sum());
+    }
+    let total: f64 = read::floats(Tensor::cat(sums, 0)).await?.iter().map(|&s| s as f64).sum();
+    Ok(total / rows.len() as f64)
+}

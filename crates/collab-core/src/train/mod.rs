@@ -1,0 +1,11 @@
+//! Training: fastai's one-cycle schedule, its Adam and SGD, and the stepping learner.
+
+pub mod learner;
+pub mod metrics;
+pub mod optimizer;
+pub mod schedule;
+
+pub use learner::{BatchStep, FitSettings, Learner, mse, to_device};
+pub use metrics::{EpochMetrics, SmoothLoss, format_table};
+pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, ParamUpdate, WdKind};
+pub use schedule::Schedule;
