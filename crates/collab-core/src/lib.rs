@@ -14,9 +14,12 @@
 #![deny(missing_docs)]
 
 pub mod data;
+pub mod interpret;
 pub mod error;
 pub mod model;
 
 pub use error::DataError;
 pub mod read;
+pub mod save;
 pub mod train;
+pub mod weights;

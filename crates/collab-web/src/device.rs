@@ -1,7 +1,7 @@
 //! Choosing where the maths runs: WebGPU if the browser gives an adapter, else the CPU.
 
 use burn::tensor::Device;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The chosen device and what to tell the visitor about it.
 pub struct Chosen {
@@ -23,20 +23,40 @@ pub async fn choose(force_cpu: bool) -> Chosen {
     }
     match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
+            // wgpu's info is often empty in browsers; GPUAdapterInfo says more.
             let info = setup.adapter.get_info();
-            let name = [info.name.as_str(), info.driver.as_str(), info.driver_info.as_str()]
-                .into_iter()
-                .find(|s| !s.is_empty())
-                .unwrap_or("unnamed adapter")
-                .to_string();
+            let name = match adapter_description().await {
+                Some(name) => name,
+                None if !info.name.is_empty() => info.name.clone(),
+                None => "unnamed adapter".into(),
+            };
             Chosen { device, is_gpu: true, label: format!("WebGPU: {name} ({:?})", info.device_type) }
         }
-        Err(error) => cpu(&format!("WebGPU has no usable adapter ({error})")),
+        Err(error) if error.to_string().contains("no adapters") => {
+            cpu("WebGPU is present but the browser offers no adapter (no usable GPU, or WebGPU is disabled)")
+        }
+        Err(error) => cpu(&format!("WebGPU could not start ({error})")),
     }
 }
 
 fn cpu(reason: &str) -> Chosen {
     Chosen { device: Device::flex(), is_gpu: false, label: format!("CPU (wasm): {reason}") }
+}
+
+/// `vendor architecture description` from the browser's GPUAdapterInfo, if any.
+async fn adapter_description() -> Option<String> {
+    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
+    let gpu = get(&web_sys::window()?.navigator(), "gpu")?;
+    let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
+    let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let info = get(&adapter, "info")?;
+    let parts: Vec<String> = ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|key| get(&info, key)?.as_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn has_navigator_gpu() -> bool {

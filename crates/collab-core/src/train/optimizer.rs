@@ -156,7 +156,7 @@ struct StepMapper<'a> {
 
 impl ModuleMapper for StepMapper<'_> {
     fn enter_module(&mut self, name: &str, container_type: &str) {
-        self.path.push((name.to_string(), container_type.to_string()));
+        self.path.push((crate::weights::path_part(name, container_type), container_type.to_string()));
     }
 
     fn exit_module(&mut self, _name: &str, _container_type: &str) {
@@ -177,7 +177,7 @@ impl ModuleMapper for StepMapper<'_> {
         let flat_new = self.optim.update(id, flat_old.clone(), flat_grad.clone(), self.lr, self.beta1, decays);
         if self.report {
             self.updates.push(ParamUpdate {
-                path: self.path.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join("."),
+                path: crate::weights::join_path(&self.path.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()),
                 decayed: decays && self.optim.settings.wd != 0.0,
                 grad_norm: flat_grad.powi_scalar(2).sum().sqrt(),
                 update_norm: (flat_new.clone() - flat_old).powi_scalar(2).sum().sqrt(),

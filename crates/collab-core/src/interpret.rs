@@ -1,0 +1,238 @@
+//! What a trained model learned, read off its tables on the host (after one async read):
+//! biases ranked, a PCA map of item factors, nearest items by cosine, recommendations,
+//! and a new user's embedding fitted from a few ratings with the items frozen.
+
+use std::cmp::Ordering;
+
+use crate::model::ModelSpec;
+
+/// A model's tables on the host, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tables {
+    /// `[n_users, k]` user factors.
+    pub user_factors: Vec<f32>,
+    /// `[n_items, k]` item factors.
+    pub item_factors: Vec<f32>,
+    /// Factors per row.
+    pub k: usize,
+    /// `[n_users]` user biases (empty without biases).
+    pub user_bias: Vec<f32>,
+    /// `[n_items]` item biases (empty without biases).
+    pub item_bias: Vec<f32>,
+    /// sigmoid_range, if the model has one.
+    pub y_range: Option<(f32, f32)>,
+}
+
+impl Tables {
+    /// Reads the tables out of a dot model's weights (`None` for neural models, whose
+    /// predictions are not a dot product).
+    pub fn from_weights(w: &crate::weights::Weights, spec: &ModelSpec) -> Option<Self> {
+        let get = |paths: &[&str]| paths.iter().find_map(|p| w.get(p)).map(|t| t.values.clone());
+        use crate::model::ModelKind::*;
+        if !matches!(spec.kind, DotProduct | DotProductBias | Scratch) {
+            return None;
+        }
+        Some(Self {
+            user_factors: get(&["user_factors.weight", "user_factors"])?,
+            item_factors: get(&["item_factors.weight", "item_factors"])?,
+            k: spec.n_factors,
+            user_bias: get(&["user_bias.weight", "user_bias"]).unwrap_or_default(),
+            item_bias: get(&["item_bias.weight", "item_bias"]).unwrap_or_default(),
+            y_range: spec.y_range,
+        })
+    }
+
+    /// Row `i` of the item factors.
+    pub fn item(&self, i: usize) -> &[f32] {
+        &self.item_factors[i * self.k..(i + 1) * self.k]
+    }
+
+    /// Row `u` of the user factors.
+    pub fn user(&self, u: usize) -> &[f32] {
+        &self.user_factors[u * self.k..(u + 1) * self.k]
+    }
+
+    /// Number of items (with `#na#`).
+    pub fn n_items(&self) -> usize {
+        self.item_factors.len() / self.k.max(1)
+    }
+
+    /// The prediction for a user vector and bias against item `i`, as the model computes it.
+    pub fn predict(&self, user: &[f32], user_bias: f32, i: usize) -> f32 {
+        let dot: f32 = user.iter().zip(self.item(i)).map(|(a, b)| a * b).sum();
+        let x = dot + user_bias + self.item_bias.get(i).copied().unwrap_or(0.0);
+        match self.y_range {
+            Some((lo, hi)) => lo + (hi - lo) / (1.0 + (-x).exp()),
+            None => x,
+        }
+    }
+}
+
+/// Item indices sorted by bias, lowest first (`#na#` left out).
+pub fn items_by_bias(t: &Tables) -> Vec<(usize, f32)> {
+    let mut ranked: Vec<(usize, f32)> = t.item_bias.iter().copied().enumerate().skip(1).collect();
+    ranked.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(Ordering::Equal));
+    ranked
+}
+
+/// Cosine similarity of two vectors (0 when either is zero).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na * nb) }
+}
+
+/// The `n` items most similar to `item` by cosine of their factors.
+pub fn similar_items(t: &Tables, item: usize, n: usize) -> Vec<(usize, f32)> {
+    let mut scored: Vec<(usize, f32)> =
+        (1..t.n_items()).filter(|&i| i != item).map(|i| (i, cosine(t.item(item), t.item(i)))).collect();
+    scored.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal));
+    scored.truncate(n);
+    scored
+}
+
+/// The `n` best predicted items for a user vector, skipping `rated` and `#na#`.
+pub fn recommend(t: &Tables, user: &[f32], user_bias: f32, rated: &[usize], n: usize) -> Vec<(usize, f32)> {
+    let mut scored: Vec<(usize, f32)> = (1..t.n_items())
+        .filter(|i| !rated.contains(i))
+        .map(|i| (i, t.predict(user, user_bias, i)))
+        .collect();
+    scored.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal));
+    scored.truncate(n);
+    scored
+}
+
+/// The first `components` principal axes of the item factors (rows 1.., `#na#` left
+/// out) and each item's coordinates on them: `coords[i]` for item index `i + 1`.
+pub fn pca_items(t: &Tables, components: usize) -> Vec<Vec<f32>> {
+    let (k, n) = (t.k, t.n_items().saturating_sub(1));
+    if n == 0 {
+        return Vec::new();
+    }
+    let rows: Vec<&[f32]> = (1..=n).map(|i| t.item(i)).collect();
+    let mean: Vec<f64> = (0..k).map(|j| rows.iter().map(|r| r[j] as f64).sum::<f64>() / n as f64).collect();
+    let mut cov = vec![0.0f64; k * k];
+    for r in &rows {
+        for a in 0..k {
+            for b in 0..k {
+                cov[a * k + b] += (r[a] as f64 - mean[a]) * (r[b] as f64 - mean[b]) / n as f64;
+            }
+        }
+    }
+    // Power iteration with deflation: k is at most a few hundred, and 2-3 axes are wanted.
+    let mut axes: Vec<Vec<f64>> = Vec::new();
+    for c in 0..components.min(k) {
+        let mut v: Vec<f64> = (0..k).map(|j| 1.0 + ((j * 7 + c * 3) % 5) as f64).collect();
+        let mut lambda = 0.0;
+        for _ in 0..500 {
+            let mut next: Vec<f64> = (0..k).map(|a| (0..k).map(|b| cov[a * k + b] * v[b]).sum()).collect();
+            let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                break;
+            }
+            next.iter_mut().for_each(|x| *x /= norm);
+            lambda = norm;
+            v = next;
+        }
+        for a in 0..k {
+            for b in 0..k {
+                cov[a * k + b] -= lambda * v[a] * v[b];
+            }
+        }
+        axes.push(v);
+    }
+    rows.iter()
+        .map(|r| axes.iter().map(|ax| (0..k).map(|j| (r[j] as f64 - mean[j]) * ax[j]).sum::<f64>() as f32).collect())
+        .collect()
+}
+
+/// Fits a new user's factors and bias to `(item, rating)` pairs by gradient descent on
+/// the squared error, the items held fixed. Starts from `start` (the average user).
+pub fn fit_new_user(t: &Tables, ratings: &[(usize, f32)], start: (&[f32], f32), steps: usize, lr: f32, wd: f32) -> (Vec<f32>, f32) {
+    let (mut u, mut b) = (start.0.to_vec(), start.1);
+    let has_bias = !t.item_bias.is_empty();
+    for _ in 0..steps {
+        let mut gu = vec![0.0f32; t.k];
+        let mut gb = 0.0f32;
+        for &(i, r) in ratings {
+            let pred = t.predict(&u, b, i);
+            // d pred / d x for sigmoid_range is (pred - lo) * (hi - pred) / (hi - lo).
+            let dx = match t.y_range {
+                Some((lo, hi)) => (pred - lo) * (hi - pred) / (hi - lo),
+                None => 1.0,
+            };
+            let g = 2.0 * (pred - r) * dx / ratings.len() as f32;
+            gu.iter_mut().zip(t.item(i)).for_each(|(gj, ij)| *gj += g * ij);
+            gb += g;
+        }
+        u.iter_mut().zip(&gu).for_each(|(uj, gj)| *uj -= lr * (gj + 2.0 * wd * *uj));
+        if has_bias {
+            b -= lr * gb;
+        }
+    }
+    (u, b)
+}
+
+/// The mean of the user rows (index 1..) and of the user biases: the "average user".
+pub fn average_user(t: &Tables) -> (Vec<f32>, f32) {
+    let n = (t.user_factors.len() / t.k.max(1)).saturating_sub(1).max(1);
+    let mut mean = vec![0.0f32; t.k];
+    for u in 1..=n {
+        mean.iter_mut().zip(t.user(u)).for_each(|(m, x)| *m += x / n as f32);
+    }
+    let bias = t.user_bias.iter().skip(1).sum::<f32>() / n as f32;
+    (mean, bias)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables() -> Tables {
+        // Items 1 and 2 point the same way, item 3 the opposite; item 3 has the lowest bias.
+        Tables {
+            user_factors: vec![0.0, 0.0, 1.0, 0.0, 0.5, 0.5],
+            item_factors: vec![0.0, 0.0, 1.0, 0.1, 2.0, 0.3, -1.0, 0.0],
+            k: 2,
+            user_bias: vec![0.0, 0.1, -0.1],
+            item_bias: vec![0.0, 0.2, 0.5, -0.4],
+            y_range: Some((0.0, 5.5)),
+        }
+    }
+
+    #[test]
+    fn biases_similarity_and_recommendations() {
+        let t = tables();
+        assert_eq!(items_by_bias(&t).iter().map(|x| x.0).collect::<Vec<_>>(), vec![3, 1, 2]);
+        assert_eq!(similar_items(&t, 1, 1)[0].0, 2);
+        let recs = recommend(&t, t.user(1), 0.1, &[2], 5);
+        assert_eq!(recs.iter().map(|x| x.0).collect::<Vec<_>>(), vec![1, 3], "rated item 2 left out, best first");
+    }
+
+    #[test]
+    fn pca_finds_the_main_axis() {
+        // Items spread along (1, 1) with little spread across it.
+        let mut item_factors = vec![0.0, 0.0];
+        for i in 0..20 {
+            let s = i as f32 - 10.0;
+            item_factors.extend([s + 0.01 * (i % 3) as f32, s - 0.01 * (i % 2) as f32]);
+        }
+        let t = Tables { item_factors, k: 2, ..tables() };
+        let coords = pca_items(&t, 2);
+        assert_eq!(coords.len(), 20);
+        let spread = |c: usize| coords.iter().map(|p| p[c] * p[c]).sum::<f32>();
+        assert!(spread(0) > 1000.0 * spread(1));
+    }
+
+    #[test]
+    fn new_user_fit_moves_predictions_toward_their_ratings() {
+        let t = tables();
+        let (start, b0) = average_user(&t);
+        let ratings = [(1, 5.0), (3, 1.0)];
+        let (u, b) = fit_new_user(&t, &ratings, (&start, b0), 300, 0.5, 0.0);
+        let err = |u: &[f32], b| ratings.iter().map(|&(i, r)| (t.predict(u, b, i) - r).powi(2)).sum::<f32>();
+        assert!(err(&u, b) < 0.25 * err(&start, b0), "{} vs {}", err(&u, b), err(&start, b0));
+        assert_eq!(u.len(), 2);
+    }
+}

@@ -1,0 +1,155 @@
+//! A model's tensors as host values, and back: for saving, for showing factor tables
+//! in the page, for editing one factor, and for the gradient checks.
+//!
+//! Reading goes through one async device read (safe on WebGPU); writing builds fresh
+//! tensors on the model's device and keeps whether each one requires a gradient.
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::read::{self, ReadError};
+
+/// One tensor of a model: its path (`user_factors.weight`), shape and values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedTensor {
+    /// Dotted path of the parameter in the model.
+    pub path: String,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its values, row-major.
+    #[serde(skip)]
+    pub values: Vec<f32>,
+}
+
+/// Every float tensor of a model (parameters and batch-norm running statistics), in
+/// the order the model visits them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Weights {
+    /// The tensors.
+    pub tensors: Vec<NamedTensor>,
+}
+
+impl Weights {
+    /// The tensor at `path`, if there is one.
+    pub fn get(&self, path: &str) -> Option<&NamedTensor> {
+        self.tensors.iter().find(|t| t.path == path)
+    }
+
+    /// The tensor at `path`, mutably.
+    pub fn get_mut(&mut self, path: &str) -> Option<&mut NamedTensor> {
+        self.tensors.iter_mut().find(|t| t.path == path)
+    }
+}
+
+/// Reads every float tensor of `module` in one device read.
+pub async fn read<M: Module>(module: &M) -> Result<Weights, ReadError> {
+    let mut collect = Collect { path: Vec::new(), found: Vec::new() };
+    module.visit(&mut collect);
+    if collect.found.is_empty() {
+        return Ok(Weights::default());
+    }
+    let (meta, flats): (Vec<(String, Vec<usize>)>, Vec<Tensor<1>>) = collect.found.into_iter().unzip();
+    let values = read::floats(Tensor::cat(flats, 0)).await?;
+    let mut offset = 0;
+    let tensors = meta
+        .into_iter()
+        .map(|(path, shape)| {
+            let n: usize = shape.iter().product();
+            let values = values[offset..offset + n].to_vec();
+            offset += n;
+            NamedTensor { path, shape, values }
+        })
+        .collect();
+    Ok(Weights { tensors })
+}
+
+/// Replaces every float tensor of `module` with the values in `weights`, which must
+/// have the same paths and shapes in the same order.
+pub fn write<M: Module>(module: M, weights: &Weights) -> Result<M, String> {
+    let mut replace = Replace { path: Vec::new(), weights, next: 0, error: None };
+    let module = module.map(&mut replace);
+    if let Some(error) = replace.error {
+        return Err(error);
+    }
+    if replace.next != weights.tensors.len() {
+        return Err(format!("the model has {} tensors, the weights {}", replace.next, weights.tensors.len()));
+    }
+    Ok(module)
+}
+
+/// The name a module adds to a path: none for the variant of an enum such as
+/// `CollabModel`, so that paths read `user_factors.weight` whichever model holds them.
+pub fn path_part(name: &str, container_type: &str) -> String {
+    if container_type.starts_with("Enum:") { String::new() } else { name.to_string() }
+}
+
+/// Joins path parts, skipping empty ones.
+pub fn join_path(parts: &[String]) -> String {
+    parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(".")
+}
+
+struct Collect {
+    path: Vec<String>,
+    found: Vec<((String, Vec<usize>), Tensor<1>)>,
+}
+
+impl ModuleVisitor for Collect {
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.path.push(path_part(name, container_type));
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let tensor = param.val();
+        let shape = tensor.dims().to_vec();
+        let flat: Tensor<1> = tensor.inner().reshape([-1]);
+        self.found.push(((join_path(&self.path), shape), flat));
+    }
+}
+
+struct Replace<'a> {
+    path: Vec<String>,
+    weights: &'a Weights,
+    next: usize,
+    error: Option<String>,
+}
+
+impl ModuleMapper for Replace<'_> {
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.path.push(path_part(name, container_type));
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let index = self.next;
+        self.next += 1;
+        let path = join_path(&self.path);
+        let (id, tensor, mapper) = param.consume();
+        let Some(saved) = self.weights.tensors.get(index) else {
+            self.error.get_or_insert(format!("no saved values for {path}"));
+            return Param::from_mapped_value(id, tensor, mapper);
+        };
+        if saved.path != path || saved.shape != tensor.dims().to_vec() {
+            self.error.get_or_insert(format!(
+                "{path} {:?} does not match the saved {} {:?}",
+                tensor.dims(),
+                saved.path,
+                saved.shape
+            ));
+            return Param::from_mapped_value(id, tensor, mapper);
+        }
+        let require_grad = tensor.is_require_grad();
+        let mut fresh = Tensor::<D>::from_data(TensorData::new(saved.values.clone(), saved.shape.clone()), &tensor.device());
+        if require_grad {
+            fresh = fresh.require_grad();
+        }
+        Param::from_mapped_value(id, fresh, mapper)
+    }
+}

@@ -1,0 +1,83 @@
+//! One optimizer step against the formulas worked by hand, and fastai's weight-decay
+//! exemptions.
+
+use burn::optim::GradientsParams;
+use collab_core::model::{ModelKind, ModelSpec};
+use collab_core::train::{OptimSettings, Optimizer, OptimizerKind, WdKind};
+use collab_core::weights::{self, Weights};
+
+use crate::{device, host, loss};
+use collab_core::data::Encoded;
+
+/// DotProduct, 2 users x 2 items x 2 factors, no y_range: prediction = u . i.
+fn tiny() -> (ModelSpec, Weights) {
+    let spec = ModelSpec { kind: ModelKind::DotProduct, n_users: 2, n_items: 2, n_factors: 2, y_range: None };
+    let mut w = host(&spec.init(0, &device()));
+    w.get_mut("user_factors.weight").unwrap().values = vec![0.0, 0.0, 0.5, -1.0];
+    w.get_mut("item_factors.weight").unwrap().values = vec![0.0, 0.0, 2.0, 1.0];
+    (spec, w)
+}
+
+/// One step on the single rating (user 1, item 1, rating 3): prediction 0.5*2 - 1*1 = 0,
+/// so dL/du = 2 * (0 - 3) * i = (-12, -6) and dL/di = 2 * (0 - 3) * u = (-3, 6).
+fn step(settings: OptimSettings, lr: f64, beta1: f64) -> Weights {
+    let (spec, w) = tiny();
+    let model = weights::write(spec.init(0, &device()), &w).unwrap();
+    let batch = Encoded { users: vec![1], items: vec![1], ratings: vec![3.0] };
+    let grads = GradientsParams::from_grads(loss(&model, &batch).backward(), &model);
+    let (model, _) = Optimizer::new(settings).step(model, grads, lr, beta1, false);
+    host(&model)
+}
+
+fn assert_close(got: &[f32], want: &[f64]) {
+    for (g, w) in got.iter().zip(want) {
+        assert!((*g as f64 - w).abs() < 1e-6, "got {got:?}, want {want:?}");
+    }
+}
+
+#[test]
+fn adam_first_step_with_decoupled_weight_decay() {
+    let (lr, beta1, wd) = (0.01, 0.9, 0.1);
+    let w = step(OptimSettings { kind: OptimizerKind::Adam, wd, wd_kind: WdKind::Decoupled }, lr, beta1);
+    // Step 1: grad_avg = (1-b1) g, sqr_avg = (1-b2) g^2; debiased they are g and g^2,
+    // so the step is lr * g / (|g| + eps) after p *= 1 - lr*wd.
+    let adam = |p: f64, g: f64| {
+        let p = p * (1.0 - lr * wd);
+        let avg = (1.0 - beta1) * g;
+        let sqr = (1.0 - 0.99) * g * g;
+        p - lr / (1.0 - beta1) * avg / ((sqr / (1.0 - 0.99)).sqrt() + 1e-5)
+    };
+    let u = &w.get("user_factors.weight").unwrap().values;
+    assert_close(&u[2..], &[adam(0.5, -12.0), adam(-1.0, -6.0)]);
+    let i = &w.get("item_factors.weight").unwrap().values;
+    assert_close(&i[2..], &[adam(2.0, -3.0), adam(1.0, 6.0)]);
+    // Row 0 had no gradient signal but is still decayed (it was 0, so it stays 0).
+    assert_close(&u[..2], &[0.0, 0.0]);
+}
+
+#[test]
+fn sgd_with_l2_adds_two_wd_p_to_the_gradient() {
+    let (lr, wd) = (0.01, 0.1);
+    let w = step(OptimSettings { kind: OptimizerKind::Sgd, wd, wd_kind: WdKind::L2 }, lr, 0.9);
+    let sgd = |p: f64, g: f64| p - lr * (g + 2.0 * wd * p);
+    let u = &w.get("user_factors.weight").unwrap().values;
+    assert_close(&u[2..], &[sgd(0.5, -12.0), sgd(-1.0, -6.0)]);
+}
+
+#[test]
+fn decay_skips_linear_biases_and_batch_norm_but_not_bias_embeddings() {
+    let device = device();
+    for kind in [ModelKind::DotProductBias, ModelKind::EmbeddingNn, ModelKind::CollabNn] {
+        let model = ModelSpec { kind, n_users: 5, n_items: 6, n_factors: 3, y_range: Some((0.0, 5.5)) }.init(1, &device);
+        let grads = GradientsParams::from_grads(loss(&model, &crate::small_batch()).backward(), &model);
+        let (_, updates) = Optimizer::new(OptimSettings::default()).step(model, grads, 0.01, 0.9, true);
+        assert!(!updates.is_empty());
+        for u in &updates {
+            let exempt = u.path.ends_with(".bias") || u.path.starts_with("norms");
+            assert_eq!(u.decayed, !exempt, "{kind:?} {}", u.path);
+        }
+        if kind == ModelKind::DotProductBias {
+            assert!(updates.iter().any(|u| u.path == "user_bias.weight" && u.decayed));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, then run every test: native unit and
+# integration tests, clippy with warnings denied (native and wasm32), a release build of
+# the page, and the browser tests (WebGPU on SwiftShader, and the CPU fallback).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
+
+# The page's crate is wasm-only; natively it would only pull in wgpu for nothing.
+NATIVE=(--workspace --exclude collab-web)
+
+step "clippy, native"
+cargo clippy "${NATIVE[@]}" --all-targets --release -- -D warnings
+
+step "native tests (release: training tests need optimised burn)"
+cargo test "${NATIVE[@]}" --release
+
+step "clippy, wasm32 (core and page)"
+( wasm_env; cargo clippy -p collab-core -p collab-web --target wasm32-unknown-unknown --release -- -D warnings )
+
+step "release build of the page"
+( wasm_env; trunk build --release )
+wasm=$(ls dist/*_bg.wasm)
+ctors=$(strings -n 8 "$wasm" | grep -c command_export || true)
+echo "page: $wasm, $(du -h "$wasm" | cut -f1); command_export wrappers: $ctors"
+if [ "$ctors" != 0 ]; then
+  echo "every export re-runs the constructors: __wasm_call_ctors must be called at start" >&2
+  exit 1
+fi
+
+step "browser tests (Chromium, WebGPU on SwiftShader and CPU)"
+export COLLAB_TEST_OUTPUT="$PWD/tests/output"
+(cd tests && npm test)
+echo "screenshots: $COLLAB_TEST_OUTPUT"
