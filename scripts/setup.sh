@@ -10,7 +10,10 @@ log() { printf 'setup: %s\n' "$*"; }
 apt_updated=0
 apt_install() {
   local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  for pkg in "$@"; do
+    # "install ok installed", not a removed package whose config files remain.
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
   ((${#missing[@]})) || return 0
   if ! command -v apt-get >/dev/null; then
     log "please install: ${missing[*]} (no apt-get here)"; return 1

@@ -15,11 +15,13 @@
 
 pub mod data;
 pub mod interpret;
+pub mod lesson;
 pub mod error;
 pub mod model;
 
 pub use error::DataError;
 pub mod read;
 pub mod save;
+pub mod sheet;
 pub mod train;
 pub mod weights;

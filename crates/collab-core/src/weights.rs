@@ -46,22 +46,7 @@ impl Weights {
 pub async fn read<M: Module>(module: &M) -> Result<Weights, ReadError> {
     let mut collect = Collect { path: Vec::new(), found: Vec::new() };
     module.visit(&mut collect);
-    if collect.found.is_empty() {
-        return Ok(Weights::default());
-    }
-    let (meta, flats): (Vec<(String, Vec<usize>)>, Vec<Tensor<1>>) = collect.found.into_iter().unzip();
-    let values = read::floats(Tensor::cat(flats, 0)).await?;
-    let mut offset = 0;
-    let tensors = meta
-        .into_iter()
-        .map(|(path, shape)| {
-            let n: usize = shape.iter().product();
-            let values = values[offset..offset + n].to_vec();
-            offset += n;
-            NamedTensor { path, shape, values }
-        })
-        .collect();
-    Ok(Weights { tensors })
+    split(collect.found).await
 }
 
 /// Replaces every float tensor of `module` with the values in `weights`, which must
@@ -152,4 +137,51 @@ impl ModuleMapper for Replace<'_> {
         }
         Param::from_mapped_value(id, fresh, mapper)
     }
+}
+
+/// The gradient of every parameter that has one, read in one device read (paths and
+/// shapes as in [`read`]).
+pub async fn read_grads<M: Module>(module: &M, grads: &burn::optim::GradientsParams) -> Result<Weights, ReadError> {
+    struct Grads<'a> {
+        grads: &'a burn::optim::GradientsParams,
+        path: Vec<String>,
+        found: Vec<((String, Vec<usize>), Tensor<1>)>,
+    }
+    impl ModuleVisitor for Grads<'_> {
+        fn enter_module(&mut self, name: &str, container_type: &str) {
+            self.path.push(path_part(name, container_type));
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.grads.get::<D>(param.id) {
+                let shape = g.dims().to_vec();
+                self.found.push(((join_path(&self.path), shape), g.reshape([-1])));
+            }
+        }
+    }
+    let mut visitor = Grads { grads, path: Vec::new(), found: Vec::new() };
+    module.visit(&mut visitor);
+    split(visitor.found).await
+}
+
+/// Reads flattened tensors in one read and cuts the values back apart.
+async fn split(found: Vec<((String, Vec<usize>), Tensor<1>)>) -> Result<Weights, ReadError> {
+    if found.is_empty() {
+        return Ok(Weights::default());
+    }
+    let (meta, flats): (Vec<(String, Vec<usize>)>, Vec<Tensor<1>>) = found.into_iter().unzip();
+    let values = read::floats(Tensor::cat(flats, 0)).await?;
+    let mut offset = 0;
+    let tensors = meta
+        .into_iter()
+        .map(|(path, shape)| {
+            let n: usize = shape.iter().product();
+            let values = values[offset..offset + n].to_vec();
+            offset += n;
+            NamedTensor { path, shape, values }
+        })
+        .collect();
+    Ok(Weights { tensors })
 }

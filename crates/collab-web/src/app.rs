@@ -1,21 +1,108 @@
-//! The page's start-up: choose the device, then compute the first cell on it.
+//! The page's state and start-up. One `App` behind `Rc<RefCell<_>>`; event handlers
+//! turn events into calls on it; long work (device reads) runs in `spawn_local` and
+//! writes back only if nothing changed meanwhile (the `generation` counter).
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use collab_core::data::synth::{SynthSettings, generate};
-use collab_core::data::{CollabData, DataSettings, ItemKey};
+use collab_core::data::{CollabData, CrossTable, DataSettings, ItemKey, RatingsTable};
 use collab_core::model::{ModelKind, ModelSpec};
+use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::train::{FitSettings, Learner, Schedule};
 
-use crate::{device, dom};
+use crate::device::Chosen;
+use crate::{data_view, device, dom, sheet_view};
 
-/// Chooses the device and computes the proof cell: DotProductBias on the made-up
-/// 15 x 15 table, loss before and after one Adam step.
+/// Everything the page shows.
+pub struct App {
+    /// Where the maths runs.
+    pub device: Chosen,
+    /// The ratings loaded (demo or MovieLens).
+    pub table: RatingsTable,
+    /// Where they came from, in words.
+    pub source: String,
+    /// The live spreadsheet.
+    pub sheet: Sheet,
+    /// Its last evaluation.
+    pub eval: Option<SheetEval>,
+    /// Its last step, for the gradient shading.
+    pub last_step: Option<SheetStep>,
+    /// MSE after each step since the last reset, for the chart.
+    pub history: Vec<f32>,
+    /// Selected grid cell (row, column) and whether it is being edited.
+    pub cursor: (usize, usize),
+    /// True while the selected cell holds an editor.
+    pub editing: bool,
+    /// True while Run repeats steps.
+    pub running: bool,
+    /// Steps taken (also seeds the mini-batches).
+    pub steps: u64,
+    /// Bumped by every change to the sheet; async results for an older one are dropped.
+    pub generation: u64,
+}
+
+/// The shared handle every handler holds.
+pub type Shared = Rc<RefCell<App>>;
+
+/// The demo table: made-up ratings from planted tastes.
+pub fn demo_table() -> RatingsTable {
+    generate(SynthSettings { users: 40, items: 24, density: 0.55, ..SynthSettings::default() })
+}
+
+/// Chooses the device, renders every section and wires the handlers.
 pub async fn run() -> Result<(), String> {
     let chosen = device::choose(false).await;
     dom::set_text("device", &chosen.label)?;
     dom::set_attr("device", "data-kind", if chosen.is_gpu { "webgpu" } else { "cpu" })?;
+    proof_cell(&chosen).await?;
 
+    let table = demo_table();
+    let sheet = Sheet::new(CrossTable::top(&table, 15), SheetSettings::default(), 1);
+    let app: Shared = Rc::new(RefCell::new(App {
+        device: chosen,
+        table,
+        source: "the made-up demo table (generated from planted tastes, not real ratings)".into(),
+        sheet,
+        eval: None,
+        last_step: None,
+        history: Vec::new(),
+        cursor: (0, 1),
+        editing: false,
+        running: false,
+        steps: 0,
+        generation: 0,
+    }));
+    data_view::render(&app.borrow())?;
+    data_view::wire(&app)?;
+    sheet_view::wire(&app)?;
+    sheet_view::refresh(&app);
+    Ok(())
+}
+
+/// Replaces the data (after a load), keeping the sheet's settings.
+pub fn set_table(app: &Shared, table: RatingsTable, source: String) -> Result<(), String> {
+    {
+        let mut a = app.borrow_mut();
+        let settings = a.sheet.settings;
+        a.sheet = Sheet::new(CrossTable::top(&table, 15), settings, 1);
+        a.table = table;
+        a.source = source;
+        a.eval = None;
+        a.last_step = None;
+        a.history.clear();
+        a.running = false;
+        a.generation += 1;
+        data_view::render(&a)?;
+    }
+    sheet_view::refresh(app);
+    Ok(())
+}
+
+/// The first cell: DotProductBias on a 15 x 15 made-up table, loss before and after one
+/// full-batch Adam step, on the chosen device.
+async fn proof_cell(chosen: &Chosen) -> Result<(), String> {
     let table = generate(SynthSettings { users: 15, items: 15, density: 0.75, ..SynthSettings::default() });
     // Every rating in training and in one batch: a full-batch step.
     let settings = DataSettings { item_key: ItemKey::Id, valid_pct: 0.0, seed: 1, batch_size: table.ratings.len() };

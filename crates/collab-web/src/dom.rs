@@ -1,6 +1,6 @@
 //! Small DOM helpers: look elements up by id, set text, show errors.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 /// The page's document.
@@ -39,4 +39,44 @@ pub fn js_error(value: JsValue) -> String {
 /// Milliseconds since the page loaded (the core has no clock in the browser).
 pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Sets the inner HTML of `#id` (the caller escapes what came from data).
+pub fn set_html(id: &str, html: &str) -> Result<(), String> {
+    by_id(id)?.set_inner_html(html);
+    Ok(())
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+thread_local! {
+    /// Listeners that live as long as the page (gloo removes a listener when dropped).
+    static LISTENERS: std::cell::RefCell<Vec<gloo::events::EventListener>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps a listener for the life of the page.
+pub fn keep(listener: gloo::events::EventListener) {
+    LISTENERS.with(|l| l.borrow_mut().push(listener));
+}
+
+/// Listens for `event` on `target` for the life of the page.
+pub fn listen(target: &Element, event: &'static str, callback: impl FnMut(&web_sys::Event) + 'static) {
+    keep(gloo::events::EventListener::new(target, event, callback));
+}
+
+/// The value of an input or select element.
+pub fn value(id: &str) -> Result<String, String> {
+    let element = by_id(id)?;
+    if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+        return Ok(input.value());
+    }
+    element.dyn_ref::<web_sys::HtmlSelectElement>().map(|s| s.value()).ok_or_else(|| format!("#{id} has no value"))
+}
+
+/// Whether the checkbox `#id` is ticked.
+pub fn checked(id: &str) -> Result<bool, String> {
+    by_id(id)?.dyn_ref::<web_sys::HtmlInputElement>().map(|i| i.checked()).ok_or_else(|| format!("#{id} is not a checkbox"))
 }

@@ -7,9 +7,17 @@
 #[cfg(target_family = "wasm")]
 mod app;
 #[cfg(target_family = "wasm")]
+mod hooks;
+#[cfg(target_family = "wasm")]
+mod data_view;
+#[cfg(target_family = "wasm")]
 mod device;
 #[cfg(target_family = "wasm")]
 mod dom;
+#[cfg(target_family = "wasm")]
+mod sheet_grid;
+#[cfg(target_family = "wasm")]
+mod sheet_view;
 
 #[cfg(target_family = "wasm")]
 use wasm_bindgen::prelude::*;

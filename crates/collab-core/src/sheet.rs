@@ -1,0 +1,350 @@
+//! fastai's collab_filter spreadsheet, live: a small cross-table, a block of user
+//! factors and one of movie factors, predictions, loss and gradient steps.
+//!
+//! The sheet keeps its numbers on the host (they are what the visitor sees and edits)
+//! and does every computation with the crate's real DotProductBias on the device:
+//! each evaluation or step builds the model from the host values, runs it, and reads
+//! the results back with one async read.
+
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::data::CrossTable;
+use crate::model::{CollabModel, ModelKind, ModelSpec};
+use crate::read::{self, ReadError};
+use crate::train::{OptimSettings, Optimizer, OptimizerKind, WdKind};
+use crate::weights::{self, NamedTensor, Weights};
+
+/// Paths of the four tables in the host weights.
+pub const USER_FACTORS: &str = "user_factors.weight";
+/// Movie factors `[n_items, k]`.
+pub const ITEM_FACTORS: &str = "item_factors.weight";
+/// User biases `[n_users, 1]`.
+pub const USER_BIAS: &str = "user_bias.weight";
+/// Movie biases `[n_items, 1]`.
+pub const ITEM_BIAS: &str = "item_bias.weight";
+
+/// The visitor's switches.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SheetSettings {
+    /// Latent factors per user and movie.
+    pub k: usize,
+    /// Add the user and movie bias.
+    pub bias: bool,
+    /// Squash predictions with sigmoid_range(0, 5.5).
+    pub y_range: bool,
+    /// Learning rate of a step.
+    pub lr: f64,
+    /// Weight decay.
+    pub wd: f64,
+    /// L2 in the loss (the lesson) or decoupled (fastai).
+    pub wd_kind: WdKind,
+}
+
+impl Default for SheetSettings {
+    fn default() -> Self {
+        Self { k: 5, bias: false, y_range: false, lr: 0.05, wd: 0.0, wd_kind: WdKind::L2 }
+    }
+}
+
+/// The sheet: ratings, settings and the visible numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// The ratings shown (users x movies, blanks where unrated).
+    pub cross: CrossTable,
+    /// Switches.
+    pub settings: SheetSettings,
+    /// The four tables (biases are kept, and ignored, while bias is off).
+    pub weights: Weights,
+}
+
+/// Predictions and loss of the sheet as it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SheetEval {
+    /// `preds[u][i]` for every cell, rated or not.
+    pub preds: Vec<Vec<f32>>,
+    /// Mean squared error over the rated cells.
+    pub mse: f32,
+    /// Its square root.
+    pub rmse: f32,
+    /// `wd * sum(w^2)` over the factors (and biases when on): the L2 term.
+    pub l2: f32,
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetStep {
+    /// The gradient of every table (of the loss the step minimised).
+    pub grads: Weights,
+    /// New value minus old value, per table.
+    pub deltas: Weights,
+    /// The loss that was minimised, before the step.
+    pub loss_before: f32,
+}
+
+impl Sheet {
+    /// A sheet over `cross` with factors drawn uniformly from [0, 1) as a spreadsheet's
+    /// RAND() would, and biases at 0.
+    pub fn new(cross: CrossTable, settings: SheetSettings, seed: u64) -> Self {
+        let mut sheet = Self { cross, settings, weights: Weights::default() };
+        sheet.randomise(seed);
+        sheet
+    }
+
+    /// Users (rows) and movies (columns).
+    pub fn dims(&self) -> (usize, usize) {
+        (self.cross.users.len(), self.cross.items.len())
+    }
+
+    /// Draws new factors (biases back to 0).
+    pub fn randomise(&mut self, seed: u64) {
+        let (n_u, n_i) = self.dims();
+        let k = self.settings.k;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut table = |path: &str, rows: usize, cols: usize, random: bool| NamedTensor {
+            path: path.into(),
+            shape: vec![rows, cols],
+            values: (0..rows * cols).map(|_| if random { rng.random::<f32>() } else { 0.0 }).collect(),
+        };
+        self.weights = Weights {
+            tensors: vec![
+                table(USER_FACTORS, n_u, k, true),
+                table(ITEM_FACTORS, n_i, k, true),
+                table(USER_BIAS, n_u, 1, false),
+                table(ITEM_BIAS, n_i, 1, false),
+            ],
+        };
+    }
+
+    /// Changes the number of factors, keeping the values that still fit and drawing the rest.
+    pub fn set_k(&mut self, k: usize, seed: u64) {
+        let old = self.weights.clone();
+        let old_k = self.settings.k;
+        self.settings.k = k;
+        self.randomise(seed);
+        for path in [USER_FACTORS, ITEM_FACTORS] {
+            let (from, to) = (old.get(path).expect("factors"), self.weights.get_mut(path).expect("factors"));
+            for row in 0..to.shape[0] {
+                for col in 0..k.min(old_k) {
+                    to.values[row * k + col] = from.values[row * old_k + col];
+                }
+            }
+        }
+        for path in [USER_BIAS, ITEM_BIAS] {
+            self.weights.get_mut(path).expect("bias").values = old.get(path).expect("bias").values.clone();
+        }
+    }
+
+    /// Sets one number, refusing what is not a finite number.
+    pub fn set(&mut self, path: &str, row: usize, col: usize, value: f32) -> Result<(), String> {
+        if !value.is_finite() {
+            return Err(format!("{value} is not a finite number"));
+        }
+        let table = self.weights.get_mut(path).ok_or_else(|| format!("no table {path}"))?;
+        let cols = table.shape[1];
+        if row >= table.shape[0] || col >= cols {
+            return Err(format!("{path} has no cell ({row}, {col})"));
+        }
+        table.values[row * cols + col] = value;
+        Ok(())
+    }
+
+    /// The rated cells as (row, column, rating).
+    pub fn rated(&self) -> Vec<(usize, usize, f32)> {
+        self.cross.rated()
+    }
+
+    /// sigmoid_range of the sheet's model, if on.
+    pub fn model_y_range(&self) -> Option<(f32, f32)> {
+        self.settings.y_range.then_some((0.0, 5.5))
+    }
+
+    fn spec(&self) -> ModelSpec {
+        let (n_users, n_items) = self.dims();
+        let kind = if self.settings.bias { ModelKind::DotProductBias } else { ModelKind::DotProduct };
+        ModelSpec { kind, n_users, n_items, n_factors: self.settings.k, y_range: self.model_y_range() }
+    }
+
+    /// The tables the current model has (no biases while bias is off).
+    fn active(&self) -> Weights {
+        let keep = |t: &&NamedTensor| self.settings.bias || (t.path != USER_BIAS && t.path != ITEM_BIAS);
+        Weights { tensors: self.weights.tensors.iter().filter(keep).cloned().collect() }
+    }
+
+    /// The real model with the sheet's numbers, on `device`.
+    pub fn model(&self, device: &Device) -> CollabModel {
+        weights::write(self.spec().init(0, device), &self.active()).expect("the sheet's tables match its model")
+    }
+
+    /// Predictions for every cell, and the loss over the rated ones.
+    pub async fn evaluate(&self, device: &Device) -> Result<SheetEval, ReadError> {
+        let model = self.model(device);
+        let (n_u, n_i) = self.dims();
+        let users: Vec<i32> = (0..n_u as i32).flat_map(|u| std::iter::repeat_n(u, n_i)).collect();
+        let items: Vec<i32> = (0..n_u).flat_map(|_| 0..n_i as i32).collect();
+        let preds = model.forward(int_tensor(users, device), int_tensor(items, device)); // [n_u * n_i]
+        let loss = self.loss(&model, &self.rated_cells(), device); // [1]
+        let l2 = self.l2_term(&model); // [1]
+        let values = read::floats(Tensor::cat(vec![preds, loss, l2], 0)).await?;
+        let preds = values[..n_u * n_i].chunks(n_i).map(<[f32]>::to_vec).collect();
+        let mse = values[n_u * n_i];
+        Ok(SheetEval { preds, mse, rmse: mse.sqrt(), l2: values[n_u * n_i + 1] })
+    }
+
+    /// One gradient step on `cells` (all rated cells when empty), plain SGD with the
+    /// sheet's learning rate and weight decay.
+    pub async fn step(&mut self, device: &Device, cells: &[(usize, usize)]) -> Result<SheetStep, ReadError> {
+        let device = device.clone().autodiff();
+        let cells = if cells.is_empty() { self.rated_cells() } else { cells.to_vec() };
+        let model = self.model(&device);
+        let loss = self.loss(&model, &cells, &device);
+        // The lesson's L2 enters the loss (so its gradient shows); decoupled decay does not.
+        let minimised = match self.settings.wd_kind {
+            WdKind::L2 => loss + self.l2_term(&model),
+            WdKind::Decoupled => loss,
+        };
+        let minimised_value = minimised.clone().inner();
+        let grads = GradientsParams::from_grads(minimised.backward(), &model);
+        let shown = weights::read_grads(&model, &grads).await?;
+        let settings = OptimSettings { kind: OptimizerKind::Sgd, wd: self.settings.wd, wd_kind: WdKind::Decoupled };
+        // L2 is already in the gradient; only decoupled decay is left to the optimizer.
+        let settings = match self.settings.wd_kind {
+            WdKind::L2 => OptimSettings { wd: 0.0, ..settings },
+            WdKind::Decoupled => settings,
+        };
+        let (model, _) = Optimizer::new(settings).step(model, grads, self.settings.lr, 0.9, false);
+        let after = weights::read(&model).await?;
+        let loss_before = read::floats(minimised_value).await?[0];
+        let mut deltas = after.clone();
+        for t in &mut deltas.tensors {
+            let old = self.weights.get(&t.path).expect("same tables");
+            t.values.iter_mut().zip(&old.values).for_each(|(new, old)| *new -= old);
+        }
+        for t in after.tensors {
+            let path = t.path.clone();
+            *self.weights.get_mut(&path).expect("same tables") = t;
+        }
+        Ok(SheetStep { grads: shown, deltas, loss_before })
+    }
+
+    /// A mini-batch of `size` rated cells drawn with `seed` (all of them if `size` is 0
+    /// or more than there are).
+    pub fn batch(&self, size: usize, seed: u64) -> Vec<(usize, usize)> {
+        let mut cells = self.rated_cells();
+        if size == 0 || size >= cells.len() {
+            return cells;
+        }
+        use rand::seq::SliceRandom;
+        cells.shuffle(&mut StdRng::seed_from_u64(seed));
+        cells.truncate(size);
+        cells
+    }
+
+    fn rated_cells(&self) -> Vec<(usize, usize)> {
+        self.rated().into_iter().map(|(u, i, _)| (u, i)).collect()
+    }
+
+    /// MSE of `model` on `cells`, `[1]`.
+    fn loss(&self, model: &CollabModel, cells: &[(usize, usize)], device: &Device) -> Tensor<1> {
+        let users = cells.iter().map(|c| c.0 as i32).collect();
+        let items = cells.iter().map(|c| c.1 as i32).collect();
+        let ratings: Vec<f32> = cells.iter().map(|&(u, i)| self.cross.cells[u][i].unwrap_or(0.0)).collect();
+        let n = ratings.len();
+        let target = Tensor::<1>::from_data(TensorData::new(ratings, [n]), device);
+        (model.forward(int_tensor(users, device), int_tensor(items, device)) - target).powi_scalar(2).mean()
+    }
+
+    /// `wd * sum(w^2)` over the model's tables, `[1]`.
+    fn l2_term(&self, model: &CollabModel) -> Tensor<1> {
+        let wd = self.settings.wd as f32;
+        let mut total = model.user_factors().powi_scalar(2).sum() + model.item_factors().powi_scalar(2).sum();
+        if let CollabModel::Dot(m) = model {
+            for b in [&m.user_bias, &m.item_bias].into_iter().flatten() {
+                total = total + b.weight.val().powi_scalar(2).sum();
+            }
+        }
+        total.mul_scalar(wd)
+    }
+}
+
+fn int_tensor(values: Vec<i32>, device: &Device) -> Tensor<1, Int> {
+    let n = values.len();
+    Tensor::from_data(TensorData::new(values, [n]), device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::synth::{SynthSettings, generate};
+    use crate::read::block_on;
+
+    fn sheet(settings: SheetSettings) -> Sheet {
+        let table = generate(SynthSettings::default());
+        Sheet::new(CrossTable::top(&table, 15), settings, 3)
+    }
+
+    #[test]
+    fn predictions_are_dot_products_of_the_visible_numbers() {
+        let s = sheet(SheetSettings::default());
+        let eval = block_on(s.evaluate(&Device::flex())).unwrap();
+        let (u, i) = (s.weights.get(USER_FACTORS).unwrap(), s.weights.get(ITEM_FACTORS).unwrap());
+        let dot: f32 = (0..5).map(|j| u.values[2 * 5 + j] * i.values[7 * 5 + j]).sum();
+        assert!((eval.preds[2][7] - dot).abs() < 1e-5);
+        let rated = s.rated();
+        let mse = rated.iter().map(|&(u, i, r)| (eval.preds[u][i] - r).powi(2)).sum::<f32>() / rated.len() as f32;
+        assert!((eval.mse - mse).abs() < 1e-4, "{} vs {mse}", eval.mse);
+    }
+
+    #[test]
+    fn editing_a_factor_changes_exactly_its_row_of_predictions() {
+        let mut s = sheet(SheetSettings::default());
+        let before = block_on(s.evaluate(&Device::flex())).unwrap();
+        s.set(USER_FACTORS, 4, 1, 2.5).unwrap();
+        let after = block_on(s.evaluate(&Device::flex())).unwrap();
+        for u in 0..15 {
+            for i in 0..15 {
+                assert_eq!(before.preds[u][i] != after.preds[u][i], u == 4, "cell {u},{i}");
+            }
+        }
+        assert!(s.set(USER_FACTORS, 0, 0, f32::NAN).is_err());
+        assert!(s.set(USER_FACTORS, 0, 0, f32::INFINITY).is_err());
+    }
+
+    #[test]
+    fn a_step_lowers_the_loss_and_reports_gradients() {
+        for settings in [
+            SheetSettings::default(),
+            SheetSettings { bias: true, y_range: true, lr: 0.1, wd: 0.01, ..Default::default() },
+            SheetSettings { wd: 0.01, wd_kind: WdKind::Decoupled, ..Default::default() },
+        ] {
+            let mut s = sheet(settings);
+            let before = block_on(s.evaluate(&Device::flex())).unwrap();
+            let step = block_on(s.step(&Device::flex(), &[])).unwrap();
+            let after = block_on(s.evaluate(&Device::flex())).unwrap();
+            assert!(after.mse < before.mse, "{settings:?}: {} -> {}", before.mse, after.mse);
+            let g = step.grads.get(USER_FACTORS).unwrap();
+            let d = step.deltas.get(USER_FACTORS).unwrap();
+            if settings.wd_kind == WdKind::L2 {
+                // SGD: the change is exactly -lr * gradient.
+                for (g, d) in g.values.iter().zip(&d.values) {
+                    assert!((d + settings.lr as f32 * g).abs() < 1e-5, "{d} vs {g}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_mini_batch_step_moves_only_the_rows_it_looked_up() {
+        let mut s = sheet(SheetSettings::default());
+        let (u, i, _) = s.rated()[0];
+        let step = block_on(s.step(&Device::flex(), &[(u, i)])).unwrap();
+        let d = step.deltas.get(USER_FACTORS).unwrap();
+        for row in 0..15 {
+            let moved = d.values[row * 5..(row + 1) * 5].iter().any(|&x| x != 0.0);
+            assert_eq!(moved, row == u, "row {row}");
+        }
+    }
+}

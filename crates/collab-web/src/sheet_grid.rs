@@ -1,0 +1,152 @@
+//! The spreadsheet's layout: which cell sits where, which ones can be edited, and how
+//! each is drawn. Kept apart from the event handling in `sheet_view`.
+
+use collab_core::sheet::{ITEM_BIAS, ITEM_FACTORS, Sheet, SheetEval, SheetStep, USER_BIAS, USER_FACTORS};
+
+use crate::dom::escape;
+
+/// One cell of the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Nothing.
+    Empty,
+    /// A heading (column or row), with its text.
+    Header(String),
+    /// An editable number: table path, row and column in it, and an accessible name.
+    Number { path: &'static str, row: usize, col: usize, name: String },
+    /// A rating cell: user row, movie column.
+    Rating { user: usize, item: usize },
+}
+
+/// The grid of cells for the sheet's current settings, rows of equal length.
+///
+/// Layout (as in fastai's sheet): movie factors above the ratings, one row per factor;
+/// a movie-bias row under them when biases are on; a title row; then one row per user:
+/// user id, the user's factors, the user bias, and the ratings.
+pub fn layout(sheet: &Sheet) -> Vec<Vec<Cell>> {
+    let (n_u, n_i) = sheet.dims();
+    let k = sheet.settings.k;
+    let bias = usize::from(sheet.settings.bias);
+    let left = 1 + k + bias;
+    let title = |i: usize| sheet.cross.titles[i].clone();
+    let mut rows = Vec::new();
+    for f in 0..k {
+        let mut row = vec![Cell::Empty; left - 1];
+        row.push(Cell::Header(format!("movie factor {}", f + 1)));
+        row.extend((0..n_i).map(|i| Cell::Number {
+            path: ITEM_FACTORS,
+            row: i,
+            col: f,
+            name: format!("factor {} of {}", f + 1, title(i)),
+        }));
+        rows.push(row);
+    }
+    if bias == 1 {
+        let mut row = vec![Cell::Empty; left - 1];
+        row.push(Cell::Header("movie bias".into()));
+        row.extend((0..n_i).map(|i| Cell::Number { path: ITEM_BIAS, row: i, col: 0, name: format!("bias of {}", title(i)) }));
+        rows.push(row);
+    }
+    let mut header = vec![Cell::Header("user".into())];
+    header.extend((0..k).map(|f| Cell::Header(format!("factor {}", f + 1))));
+    if bias == 1 {
+        header.push(Cell::Header("bias".into()));
+    }
+    header.extend((0..n_i).map(|i| Cell::Header(title(i))));
+    rows.push(header);
+    for u in 0..n_u {
+        let user = sheet.cross.users[u];
+        let mut row = vec![Cell::Header(format!("{user}"))];
+        row.extend((0..k).map(|f| Cell::Number {
+            path: USER_FACTORS,
+            row: u,
+            col: f,
+            name: format!("factor {} of user {user}", f + 1),
+        }));
+        if bias == 1 {
+            row.push(Cell::Number { path: USER_BIAS, row: u, col: 0, name: format!("bias of user {user}") });
+        }
+        row.extend((0..n_i).map(|i| Cell::Rating { user: u, item: i }));
+        rows.push(row);
+    }
+    rows
+}
+
+/// The value of an editable cell.
+pub fn number(sheet: &Sheet, path: &str, row: usize, col: usize) -> f32 {
+    let t = sheet.weights.get(path).expect("the sheet has every table");
+    t.values[row * t.shape[1] + col]
+}
+
+/// The grid as HTML rows (`<tr>`s) with the cursor's cell focusable.
+pub fn html(sheet: &Sheet, eval: Option<&SheetEval>, step: Option<&SheetStep>, cursor: (usize, usize)) -> String {
+    let grid = layout(sheet);
+    let max_grad = step.map_or(0.0, |s| {
+        s.grads.tensors.iter().flat_map(|t| t.values.iter()).fold(0.0f32, |m, g| m.max(g.abs()))
+    });
+    let mut html = String::new();
+    for (r, row) in grid.iter().enumerate() {
+        html.push_str("<tr role=\"row\">");
+        for (c, cell) in row.iter().enumerate() {
+            let here = (r, c) == cursor;
+            let focus = format!(
+                "data-r=\"{r}\" data-c=\"{c}\" tabindex=\"{}\"{}",
+                if here { 0 } else { -1 },
+                if here { " aria-selected=\"true\" class=\"cursor\"" } else { "" }
+            );
+            html.push_str(&match cell {
+                Cell::Empty => format!("<td role=\"gridcell\" {focus}></td>"),
+                Cell::Header(text) => format!("<th role=\"columnheader\" {focus} title=\"{0}\"><span>{0}</span></th>", escape(text)),
+                Cell::Number { path, row, col, name } => {
+                    let value = number(sheet, path, *row, *col);
+                    let (shade, note) = gradient_note(step, path, *row, *col, max_grad);
+                    format!(
+                        "<td role=\"gridcell\" {focus} class=\"num{}\" data-path=\"{path}\" data-row=\"{row}\" data-col=\"{col}\" \
+                         aria-label=\"{}\" title=\"{value}{note}\" style=\"{shade}\">{value:.3}</td>",
+                        if here { " cursor" } else { "" },
+                        escape(name),
+                    )
+                }
+                Cell::Rating { user, item } => rating_html(sheet, eval, *user, *item, &focus),
+            });
+        }
+        html.push_str("</tr>");
+    }
+    html
+}
+
+fn rating_html(sheet: &Sheet, eval: Option<&SheetEval>, u: usize, i: usize, focus: &str) -> String {
+    let pred = eval.map(|e| e.preds[u][i]);
+    let label = format!("user {}, {}", sheet.cross.users[u], sheet.cross.titles[i]);
+    match (sheet.cross.cells[u][i], pred) {
+        (Some(r), Some(p)) => {
+            // Error 0 is white-green, 2 stars or more is full red.
+            let err = ((p - r).abs() / 2.0).min(1.0);
+            format!(
+                "<td role=\"gridcell\" {focus} class=\"rated\" style=\"background: hsl({:.0} 70% {:.0}%)\" \
+                 aria-label=\"{}: predicted {p:.2}, rated {r}\"><span class=\"pred\">{p:.2}</span><span class=\"rating\">{r}</span></td>",
+                120.0 * (1.0 - err),
+                92.0 - 20.0 * err,
+                escape(&label)
+            )
+        }
+        (None, Some(p)) => format!(
+            "<td role=\"gridcell\" {focus} class=\"unrated\" aria-label=\"{}: not rated, predicted {p:.2}\">{p:.2}</td>",
+            escape(&label)
+        ),
+        (_, None) => format!("<td role=\"gridcell\" {focus} class=\"unrated\">…</td>"),
+    }
+}
+
+/// Shading by the last step's gradient (blue: the step raised the number, orange: lowered).
+fn gradient_note(step: Option<&SheetStep>, path: &str, row: usize, col: usize, max_grad: f32) -> (String, String) {
+    let Some(step) = step else { return (String::new(), String::new()) };
+    let (Some(g), Some(d)) = (step.grads.get(path), step.deltas.get(path)) else {
+        return (String::new(), String::new());
+    };
+    let index = row * g.shape[1] + col;
+    let (grad, delta) = (g.values[index], d.values[index]);
+    let alpha = if max_grad > 0.0 { (grad.abs() / max_grad).sqrt() * 0.6 } else { 0.0 };
+    let colour = if delta >= 0.0 { "43 93 138" } else { "214 120 30" };
+    (format!("background: rgb({colour} / {alpha:.2})"), format!("; gradient {grad:.4}, change {delta:+.4}"))
+}
