@@ -74,3 +74,19 @@ fn stepping_api_reports_schedule_and_epochs() {
     assert!(row.valid_loss.is_finite() && (row.rmse - row.valid_loss.sqrt()).abs() < 1e-12);
     assert!(l.train_batch(false).is_some());
 }
+
+#[test]
+fn traced_batch_and_sliced_validation() {
+    let mut l = learner(ModelKind::DotProductBias, 3, 1);
+    let trace = l.train_batch_traced().unwrap();
+    assert!(!trace.user_rows.is_empty() && trace.user_rows.windows(2).all(|w| w[0] < w[1]));
+    let moves = trace.user_moves.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
+    assert_eq!(moves.len(), trace.user_rows.len());
+    assert!(moves.iter().all(|&m| m > 0.0), "every touched row moved: {moves:?}");
+
+    let whole = block_on(l.validate()).unwrap();
+    let n = l.data.valid.len();
+    let sums = (0..n).step_by(700).map(|start| l.valid_sse(start, 700)).collect();
+    let row = block_on(l.close_epoch(sums, 0.0)).unwrap();
+    assert!((row.valid_loss - whole).abs() < 1e-5 * whole, "{} vs {whole}", row.valid_loss);
+}

@@ -13,7 +13,7 @@ use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::train::{FitSettings, Learner, Schedule};
 
 use crate::device::Chosen;
-use crate::{data_view, device, dom, sheet_view};
+use crate::{bias_view, data_view, device, dom, factors_view, learned_view, lookup_view, overfit_view, sheet_view, train_view};
 
 /// Everything the page shows.
 pub struct App {
@@ -41,6 +41,41 @@ pub struct App {
     pub steps: u64,
     /// Bumped by every change to the sheet; async results for an older one are dropped.
     pub generation: u64,
+    /// Training on the loaded data (section 8).
+    pub train: TrainState,
+    /// The last trained or loaded model, for sections 9 and 10.
+    pub trained: Option<Trained>,
+}
+
+/// The state of section 8.
+#[derive(Default)]
+pub struct TrainState {
+    /// The learner; `None` before the first Train or Step, and while a slice runs.
+    pub learner: Option<Learner>,
+    /// True while Train runs (false when paused).
+    pub running: bool,
+    /// (step, smoothed train loss) for the chart.
+    pub train_points: Vec<(usize, f64)>,
+    /// Milliseconds of training in the current epoch (pauses not counted).
+    pub epoch_ms: f64,
+    /// Bumped by Reset, so a running loop knows to stop.
+    pub run_id: u64,
+    /// True while a slice or a step has the learner out.
+    pub busy: bool,
+}
+
+/// A model to interpret: trained here or loaded from a file.
+pub struct Trained {
+    /// Its spec.
+    pub spec: ModelSpec,
+    /// Its vocabularies.
+    pub users: collab_core::data::Vocab,
+    /// Item labels (titles).
+    pub items: collab_core::data::Vocab,
+    /// The model, without autodiff.
+    pub model: collab_core::model::CollabModel,
+    /// Item indices each user index rated in training (empty for a loaded model).
+    pub rated: std::collections::HashMap<i32, Vec<usize>>,
 }
 
 /// The shared handle every handler holds.
@@ -73,11 +108,19 @@ pub async fn run() -> Result<(), String> {
         running: false,
         steps: 0,
         generation: 0,
+        train: TrainState::default(),
+        trained: None,
     }));
     data_view::render(&app.borrow())?;
     data_view::wire(&app)?;
+    factors_view::wire(&app)?;
     sheet_view::wire(&app)?;
     sheet_view::refresh(&app);
+    lookup_view::wire(&app)?;
+    bias_view::wire(&app)?;
+    train_view::wire(&app)?;
+    learned_view::wire(&app)?;
+    overfit_view::wire(&app)?;
     Ok(())
 }
 
@@ -94,9 +137,12 @@ pub fn set_table(app: &Shared, table: RatingsTable, source: String) -> Result<()
         a.history.clear();
         a.running = false;
         a.generation += 1;
+        train_view::reset(&mut a);
         data_view::render(&a)?;
+        lookup_view::render_picker(&a)?;
     }
     sheet_view::refresh(app);
+    lookup_view::refresh(app);
     Ok(())
 }
 

@@ -7,17 +7,33 @@
 #[cfg(target_family = "wasm")]
 mod app;
 #[cfg(target_family = "wasm")]
-mod hooks;
+mod bias_view;
 #[cfg(target_family = "wasm")]
 mod data_view;
+#[cfg(target_family = "wasm")]
+mod decay_view;
 #[cfg(target_family = "wasm")]
 mod device;
 #[cfg(target_family = "wasm")]
 mod dom;
 #[cfg(target_family = "wasm")]
+mod factors_view;
+#[cfg(target_family = "wasm")]
+mod hooks;
+#[cfg(target_family = "wasm")]
+mod learned_view;
+#[cfg(target_family = "wasm")]
+mod lookup_view;
+#[cfg(target_family = "wasm")]
+mod overfit_view;
+#[cfg(target_family = "wasm")]
 mod sheet_grid;
 #[cfg(target_family = "wasm")]
 mod sheet_view;
+#[cfg(target_family = "wasm")]
+mod train_view;
+#[cfg(target_family = "wasm")]
+mod url;
 
 #[cfg(target_family = "wasm")]
 use wasm_bindgen::prelude::*;

@@ -26,7 +26,7 @@ pub fn render(app: &App) -> Result<(), String> {
     dom::set_text("sheet-run", if app.running { "Stop" } else { "Run" })?;
     dom::set_attr("sheet-run", "aria-pressed", if app.running { "true" } else { "false" })?;
     dom::set_attr("sheet", "data-state", if app.eval.is_some() { "ready" } else { "pending" })?;
-    Ok(())
+    crate::decay_view::render(app)
 }
 
 /// Re-evaluates the sheet on the device, then redraws (dropping a stale result).
@@ -48,6 +48,8 @@ pub fn refresh(app: &Shared) {
         }
         let _ = render(&a);
         focus_cursor(&a, false);
+        drop(a);
+        crate::lookup_view::refresh(&app);
     });
 }
 

@@ -58,6 +58,21 @@ pub struct BatchStep {
     pub updates: Vec<ParamUpdate>,
 }
 
+/// One batch with the rows it touched and how far each moved: what the page shows when
+/// the visitor steps a single batch.
+pub struct BatchTrace {
+    /// The step itself.
+    pub step: BatchStep,
+    /// Distinct user indices of the batch.
+    pub user_rows: Vec<i32>,
+    /// Distinct item indices of the batch.
+    pub item_rows: Vec<i32>,
+    /// Euclidean distance each of those user rows moved, `[user_rows]`.
+    pub user_moves: Tensor<1>,
+    /// Euclidean distance each of those item rows moved, `[item_rows]`.
+    pub item_moves: Tensor<1>,
+}
+
 /// A model, its data and its optimizer, stepping through a fit.
 pub struct Learner {
     /// The data it trains on.
@@ -157,6 +172,53 @@ impl Learner {
             self.epoch_batches = self.data.train_batches(self.epoch());
         }
         Some(BatchStep { step: self.step - 1, epoch, batch, preds: preds.inner(), loss, lr, beta1, updates })
+    }
+
+    /// Like [`Learner::train_batch`] with per-parameter reports, also measuring how far
+    /// each embedding row the batch touched moved.
+    pub fn train_batch_traced(&mut self) -> Option<BatchTrace> {
+        if self.is_done() || self.epoch_complete() {
+            return None;
+        }
+        let next = self.data.train.select(&self.epoch_batches[self.batch_in_epoch]);
+        let distinct = |v: &[i32]| {
+            let mut v = v.to_vec();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let (user_rows, item_rows) = (distinct(&next.users), distinct(&next.items));
+        let plain = self.device.clone().inner();
+        let rows = move |table: Tensor<2>, index: &[i32]| {
+            let n = index.len();
+            table.inner().select(0, Tensor::<1, Int>::from_data(TensorData::new(index.to_vec(), [n]), &plain))
+        };
+        let users_before = rows(self.model.user_factors(), &user_rows);
+        let items_before = rows(self.model.item_factors(), &item_rows);
+        let step = self.train_batch(true)?;
+        let moved = |after: Tensor<2>, before: Tensor<2>| (after - before).powi_scalar(2).sum_dim(1).sqrt().squeeze_dim::<1>(1);
+        let user_moves = moved(rows(self.model.user_factors(), &user_rows), users_before);
+        let item_moves = moved(rows(self.model.item_factors(), &item_rows), items_before);
+        Some(BatchTrace { step, user_rows, item_rows, user_moves, item_moves })
+    }
+
+    /// Sum of squared errors on validation rows `start..start + len` (eval mode), `[1]`:
+    /// lets a page validate in slices and read once.
+    pub fn valid_sse(&self, start: usize, len: usize) -> Tensor<1> {
+        let end = (start + len).min(self.data.valid.len());
+        let rows: Vec<usize> = (start..end).collect();
+        let (users, items, ratings) = to_device(&self.data.valid.select(&rows), &self.device.clone().inner());
+        (self.model.valid().forward(users, items) - ratings).powi_scalar(2).sum()
+    }
+
+    /// Closes an epoch from validation sums computed with [`Learner::valid_sse`].
+    pub async fn close_epoch(&mut self, valid_sse: Vec<Tensor<1>>, seconds: f64) -> Result<EpochMetrics, ReadError> {
+        let train_loss = self.read_losses().await?;
+        let sse: f64 = read::floats(Tensor::cat(valid_sse, 0)).await?.iter().map(|&s| s as f64).sum();
+        let valid_loss = sse / self.data.valid.len().max(1) as f64;
+        let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
+        self.history.push(row);
+        Ok(row)
     }
 
     /// Reads every pending batch loss in one device read and feeds fastai's smoother.

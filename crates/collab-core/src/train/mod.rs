@@ -5,7 +5,7 @@ pub mod metrics;
 pub mod optimizer;
 pub mod schedule;
 
-pub use learner::{BatchStep, FitSettings, Learner, mse, to_device};
+pub use learner::{BatchStep, BatchTrace, FitSettings, Learner, mse, to_device};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
 pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, ParamUpdate, WdKind};
 pub use schedule::Schedule;

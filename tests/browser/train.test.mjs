@@ -1,0 +1,132 @@
+// Section 8-10 on a generated ML-100k-format zip, on WebGPU (SwiftShader) and the CPU:
+// one epoch of every model, stepping batches, interpretation, a new user, save/load,
+// settings from the URL, and no main-thread task over 100 ms while training.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODES, openPage, screenshot, startServer } from './harness.mjs';
+
+const { server, url } = await startServer();
+after(() => server.close());
+
+async function loadGenerated(page) {
+  await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  const zip = await page.evaluate(() => Array.from(window.wasmBindings.synth_ml100k_zip(200, 150, 11)));
+  await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+  await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent));
+}
+
+async function setControl(page, id, value) {
+  const tag = await page.$eval(`#${id}`, (e) => e.tagName);
+  if (tag === 'SELECT') await page.selectOption(`#${id}`, value);
+  else {
+    await page.fill(`#${id}`, value);
+    await page.dispatchEvent(`#${id}`, 'change');
+  }
+}
+
+async function trainToEnd(page) {
+  await page.click('#train-start');
+  await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
+  const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => c.textContent)));
+  const points = await page.$eval('#train-chart polyline', (p) => p.getAttribute('points').trim().split(/\s+/).map((xy) => Number(xy.split(',')[1])));
+  return { rows, points };
+}
+
+for (const mode of MODES) {
+  test(`one epoch of every model on ${mode.name}`, { timeout: 600_000 }, async () => {
+    const { browser, page, problems } = await openPage(mode, url);
+    try {
+      await loadGenerated(page);
+      await page.evaluate(() => {
+        window.longTasks = [];
+        new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); }).observe({ type: 'longtask' });
+      });
+      await setControl(page, 'train-epochs', '1');
+      for (const model of ['dot', 'dotbias', 'scratch', 'nn', 'embnn']) {
+        await setControl(page, 'train-model', model);
+        const { rows, points } = await trainToEnd(page);
+        assert.equal(rows.length, 1, `${model}: one row per epoch`);
+        const [epoch, trainLoss, validLoss] = rows[0].map(Number);
+        assert.equal(epoch, 0);
+        assert.ok(Number.isFinite(trainLoss) && Number.isFinite(validLoss) && validLoss < 3, `${model}: ${rows[0]}`);
+        // The smoothed train loss falls (SVG y grows downwards: later points lower means larger y).
+        assert.ok(points.length >= 2 && points.at(-1) > points[0], `${model}: train loss must fall`);
+        console.log(`${mode.name} ${model}: ${rows[0].join(' | ')}`);
+        await page.click('#train-reset');
+      }
+      // The grid above still takes edits after training.
+      await page.click('#sheet-grid td[data-path="user_factors.weight"][data-row="1"][data-col="0"]');
+      await page.keyboard.type('1.5');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('#sheet-grid td[data-path="user_factors.weight"][data-row="1"][data-col="0"]').title.startsWith('1.5'));
+      const longest = await page.evaluate(() => Math.max(0, ...window.longTasks));
+      console.log(`${mode.name}: longest main-thread task while training ${longest.toFixed(0)} ms (${await page.evaluate(() => window.longTasks.length)} over 50 ms)`);
+      assert.ok(longest <= 100, `a main-thread task took ${longest} ms`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test(`stepping, interpretation, a new user, save and load on ${mode.name}`, { timeout: 600_000 }, async () => {
+    const { browser, page, problems } = await openPage(mode, url);
+    try {
+      await loadGenerated(page);
+      await setControl(page, 'train-epochs', '2');
+      for (let n = 1; n <= 3; n++) {
+        await page.click('#train-step');
+        await page.waitForFunction((n) => document.querySelector('#train-batch').textContent.includes(`Step ${n - 1} (epoch 0)`), n, { timeout: 60_000 });
+      }
+      assert.ok(Number.isFinite(Number(await page.textContent('#train-batch-loss'))));
+      assert.match(await page.textContent('#train-batch'), /user row/);
+      assert.match(await page.textContent('#train-split'), /#na#/);
+      const { rows } = await trainToEnd(page);
+      assert.equal(rows.length, 2);
+      await page.waitForSelector('#learned[data-state="ready"]', { timeout: 60_000 });
+      assert.equal(await page.locator('#bias-low li').count(), 10);
+      assert.ok((await page.locator('#map circle').count()) > 10);
+      const title = await page.$eval('#bias-high li', (li) => li.firstChild.textContent.trim());
+      await page.fill('#similar-query', title);
+      await page.click('#similar-go');
+      await page.waitForFunction(() => document.querySelectorAll('#similar-list li').length === 10);
+      await page.click('#rec-go');
+      await page.waitForFunction(() => document.querySelectorAll('#rec-list li').length === 10);
+      // A new user from five ratings.
+      const selects = page.locator('#rate-list select');
+      for (let n = 0; n < 5; n++) await selects.nth(n).selectOption(n % 2 ? '1' : '5');
+      await page.click('#you-go');
+      await page.waitForFunction(() => document.querySelectorAll('#you-list li').length === 10);
+      assert.match(await page.textContent('#you-fit'), /Fitted from 5 ratings/);
+      // Overfitting: the same settings with and without weight decay, side by side.
+      await page.click('#overfit-run');
+      await page.waitForSelector('#overfit[data-state="done"]', { timeout: 240_000 });
+      assert.equal(await page.locator('#overfit-charts svg').count(), 2);
+      // Save, then load: same predictions.
+      const check = await page.textContent('#model-check');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-save')]);
+      const path = await download.path();
+      await page.click('#train-reset');
+      await page.setInputFiles('#model-file', path);
+      await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#model-message').textContent));
+      await page.waitForFunction((c) => document.querySelector('#model-check').textContent === c, check);
+      for (const id of ['train', 'learned', 'you']) await screenshot(page.locator(`#${id}`), `section-${id}-${mode.name}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+test('settings in the URL are applied', { timeout: 300_000 }, async () => {
+  const { browser, page, problems } = await openPage(MODES[1], `${url}?model=embnn&factors=20&epochs=3&lr=0.01&wd=0.05&wdkind=l2&bs=128&seed=7`);
+  try {
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    const values = await page.$$eval('#train .controls input, #train .controls select', (els) => els.map((e) => e.value));
+    assert.deepEqual(values, ['embnn', '20', '3', '0.01', '0.05', 'l2', '128', '7']);
+    await setControl(page, 'train-epochs', '4');
+    assert.match(page.url(), /epochs=4/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
