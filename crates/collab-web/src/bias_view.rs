@@ -35,14 +35,5 @@ async fn compare(app: &Shared) -> Result<(), String> {
 
 /// Wires the compare button.
 pub fn wire(app: &Shared) -> Result<(), String> {
-    let a = app.clone();
-    dom::listen(&dom::by_id("bias-compare")?, "click", move |_| {
-        let app = a.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = compare(&app).await {
-                let _ = dom::set_text("bias-result", &e);
-            }
-        });
-    });
-    Ok(())
+    dom::on_click_async("bias-compare", app, "bias-result", |a| Box::pin(async move { compare(&a).await }))
 }

@@ -222,27 +222,12 @@ async fn load_model(app: &Shared, file: web_sys::File) -> Result<(), String> {
     Ok(())
 }
 
-/// An async action of a button: its error, if any, is shown in the page.
-type Action = fn(Shared) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
-
-fn on_click(app: &Shared, id: &str, action: Action, out: &'static str) -> Result<(), String> {
-    let a = app.clone();
-    dom::listen(&dom::by_id(id)?, "click", move |_| {
-        let future = action(a.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            let text = future.await.err().unwrap_or_default();
-            let _ = dom::set_text(out, &text);
-        });
-    });
-    Ok(())
-}
-
 /// Wires the searches, the bootstrapping, and save/load.
 pub fn wire(app: &Shared) -> Result<(), String> {
-    on_click(app, "similar-go", |a| Box::pin(async move { similar(&a).await }), "learned-message")?;
-    on_click(app, "rec-go", |a| Box::pin(async move { recommend(&a).await }), "learned-message")?;
-    on_click(app, "you-go", |a| Box::pin(async move { bootstrap(&a).await }), "you-message")?;
-    on_click(app, "model-save", |a| Box::pin(async move { save_model(&a).await }), "model-message")?;
+    dom::on_click_async("similar-go", app, "learned-message", |a| Box::pin(async move { similar(&a).await }))?;
+    dom::on_click_async("rec-go", app, "learned-message", |a| Box::pin(async move { recommend(&a).await }))?;
+    dom::on_click_async("you-go", app, "you-message", |a| Box::pin(async move { bootstrap(&a).await }))?;
+    dom::on_click_async("model-save", app, "model-message", |a| Box::pin(async move { save_model(&a).await }))?;
     let a = app.clone();
     dom::listen(&dom::by_id("map-zoom")?, "change", move |_| refresh(&a));
     let a = app.clone();

@@ -137,15 +137,7 @@ pub fn wire(app: &Shared) -> Result<(), String> {
     render_picker(&app.borrow())?;
     let a = app.clone();
     dom::listen(&dom::by_id("lookup-pick")?, "change", move |_| refresh(&a));
-    let a = app.clone();
-    dom::listen(&dom::by_id("lookup-step")?, "click", move |_| {
-        let app = a.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = step_one(&app).await {
-                let _ = dom::set_text("lookup-message", &e);
-            }
-        });
-    });
+    dom::on_click_async("lookup-step", app, "lookup-message", |a| Box::pin(async move { step_one(&a).await }))?;
     refresh(app);
     Ok(())
 }

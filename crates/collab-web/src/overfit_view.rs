@@ -73,14 +73,5 @@ async fn compare(app: &Shared) -> Result<(), String> {
 
 /// Wires the compare button.
 pub fn wire(app: &Shared) -> Result<(), String> {
-    let a = app.clone();
-    dom::listen(&dom::by_id("overfit-run")?, "click", move |_| {
-        let app = a.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = compare(&app).await {
-                let _ = dom::set_text("overfit-status", &e);
-            }
-        });
-    });
-    Ok(())
+    dom::on_click_async("overfit-run", app, "overfit-status", |a| Box::pin(async move { compare(&a).await }))
 }

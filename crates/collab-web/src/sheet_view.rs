@@ -129,15 +129,7 @@ pub fn wire(app: &Shared) -> Result<(), String> {
 }
 
 fn wire_controls(app: &Shared) -> Result<(), String> {
-    let a = app.clone();
-    dom::listen(&dom::by_id("sheet-step")?, "click", move |_| {
-        let app = a.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = step(&app).await {
-                message(&e);
-            }
-        });
-    });
+    dom::on_click_async("sheet-step", app, "sheet-message", |a| Box::pin(async move { step(&a).await }))?;
     let a = app.clone();
     dom::listen(&dom::by_id("sheet-run")?, "click", move |_| {
         let start = {

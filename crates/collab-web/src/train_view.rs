@@ -396,15 +396,7 @@ pub fn wire(app: &Shared) -> Result<(), String> {
             wasm_bindgen_futures::spawn_local(run(a.clone()));
         }
     });
-    let a = app.clone();
-    dom::listen(&dom::by_id("train-step")?, "click", move |_| {
-        let app = a.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = step_one(&app).await {
-                let _ = dom::set_text("train-message", &e);
-            }
-        });
-    });
+    dom::on_click_async("train-step", app, "train-message", |a| Box::pin(async move { step_one(&a).await }))?;
     let a = app.clone();
     dom::listen(&dom::by_id("train-reset")?, "click", move |_| reset(&mut a.borrow_mut()));
     Ok(())
