@@ -19,6 +19,14 @@ pub async fn dot_products(user: &[f32], items: &[Vec<f32>], device: &Device) -> 
     read::floats(i.matmul(u.transpose()).reshape([-1])).await // [n]
 }
 
+/// A one-hot row vector `[1, n]` with its 1 at `index`, built on the host: burn's own
+/// `one_hot` reads its indices back synchronously, which WebGPU in a browser forbids.
+pub fn one_hot(index: usize, n: usize, device: &Device) -> Tensor<2> {
+    let mut values = vec![0.0f32; n];
+    values[index] = 1.0;
+    Tensor::from_data(TensorData::new(values, [1, n]), device)
+}
+
 /// One rating's factors fetched two ways, with the prediction and loss from each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Lookup {
@@ -56,8 +64,8 @@ pub async fn lookup_both(sheet: &Sheet, user: usize, item: usize, device: &Devic
     let rating = sheet.cross.cells[user][item].unwrap_or(0.0);
     let model = sheet.model(device);
     let idx = |i: usize| Tensor::<1, Int>::from_data(TensorData::new(vec![i as i32], [1]), device);
-    let one_hot_u: Tensor<2> = idx(user).one_hot::<2>(n_u).float(); // [1, n_u]
-    let one_hot_i: Tensor<2> = idx(item).one_hot::<2>(n_i).float(); // [1, n_i]
+    let one_hot_u = one_hot(user, n_u, device); // [1, n_u]
+    let one_hot_i = one_hot(item, n_i, device); // [1, n_i]
     let u_prod = one_hot_u.clone().matmul(model.user_factors()); // [1, k]
     let i_prod = one_hot_i.clone().matmul(model.item_factors()); // [1, k]
     let (u_idx, i_idx, biases) = match &model {

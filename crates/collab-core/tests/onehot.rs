@@ -25,7 +25,8 @@ fn one_hot_matmul_equals_gather_in_values_and_gradients() {
     let gathered = lookup(&table, idx.clone()); // [b, k]
 
     let w_onehot = weights();
-    let one_hot: Tensor<2> = idx.one_hot::<2>(n).float(); // [b, n]
+    // The page's one-hot rows, stacked: [b, n].
+    let one_hot = Tensor::cat(index.iter().map(|&i| collab_core::lesson::one_hot(i as usize, n, &device)).collect(), 0);
     let product = one_hot.matmul(w_onehot.clone()); // [b, k]
 
     let a = gathered.clone().into_data().try_to_vec::<f32>().unwrap();
