@@ -89,10 +89,12 @@ pub fn html(sheet: &Sheet, eval: Option<&SheetEval>, step: Option<&SheetStep>, c
         html.push_str("<tr role=\"row\">");
         for (c, cell) in row.iter().enumerate() {
             let here = (r, c) == cursor;
+            // The cursor is marked by aria-selected (styled in CSS), not by a class: cells
+            // carry their own class attribute.
             let focus = format!(
                 "data-r=\"{r}\" data-c=\"{c}\" tabindex=\"{}\"{}",
                 if here { 0 } else { -1 },
-                if here { " aria-selected=\"true\" class=\"cursor\"" } else { "" }
+                if here { " aria-selected=\"true\"" } else { "" }
             );
             html.push_str(&match cell {
                 Cell::Empty => format!("<td role=\"gridcell\" {focus}></td>"),
@@ -101,9 +103,8 @@ pub fn html(sheet: &Sheet, eval: Option<&SheetEval>, step: Option<&SheetStep>, c
                     let value = number(sheet, path, *row, *col);
                     let (shade, note) = gradient_note(step, path, *row, *col, max_grad);
                     format!(
-                        "<td role=\"gridcell\" {focus} class=\"num{}\" data-path=\"{path}\" data-row=\"{row}\" data-col=\"{col}\" \
+                        "<td role=\"gridcell\" {focus} class=\"num\" data-path=\"{path}\" data-row=\"{row}\" data-col=\"{col}\" \
                          aria-label=\"{}\" title=\"{value}{note}\" style=\"{shade}\">{value:.3}</td>",
-                        if here { " cursor" } else { "" },
                         escape(name),
                     )
                 }

@@ -47,7 +47,7 @@ pub fn refresh(app: &Shared) {
             Err(e) => message(&format!("The device could not compute the sheet: {e}")),
         }
         let _ = render(&a);
-        focus_cursor(&a, false);
+        focus_cursor(&a);
         drop(a);
         crate::lookup_view::refresh(&app);
     });
@@ -105,26 +105,32 @@ pub fn wire(app: &Shared) -> Result<(), String> {
             on_key(&a, key);
         }
     }));
+    // Select on mousedown, as spreadsheets do: a redraw between mousedown and mouseup (an
+    // evaluation finishing) would turn the click into a click on the table itself.
     let a = app.clone();
-    dom::listen(&grid, "click", move |e| {
+    dom::keep(EventListener::new_with_options(&grid, "mousedown", EventListenerOptions::enable_prevent_default(), move |e| {
         if let Some(pos) = cell_of(e) {
             let mut app = a.borrow_mut();
             if app.editing && pos == app.cursor {
                 return;
             }
+            // The redraw replaces the cell under the pointer; focus the new one ourselves,
+            // after letting go of the state: moving focus fires `change` on a control
+            // that had it, whose handler needs the state too.
+            e.prevent_default();
             app.editing = false;
             app.cursor = pos;
             let _ = render(&app);
-            focus_cursor(&app, false);
+            let cell = cursor_element(&app);
+            drop(app);
+            if let Some(cell) = cell {
+                let _ = cell.focus();
+            }
         }
-    });
+    }));
+    // The first mousedown already moved the cursor here.
     let a = app.clone();
-    dom::listen(&grid, "dblclick", move |e| {
-        if let Some(pos) = cell_of(e) {
-            a.borrow_mut().cursor = pos;
-            start_edit(&a, None);
-        }
-    });
+    dom::listen(&grid, "dblclick", move |_| start_edit(&a, None));
     wire_controls(app)
 }
 
@@ -227,7 +233,7 @@ fn on_key(app: &Shared, key: &KeyboardEvent) {
                 let mut a = app.borrow_mut();
                 a.editing = false;
                 let _ = render(&a);
-                focus_cursor(&a, false);
+                focus_cursor(&a);
                 message("Edit cancelled; the old value is kept.");
             }
             _ => {}
@@ -247,7 +253,7 @@ fn on_key(app: &Shared, key: &KeyboardEvent) {
         let mut a = app.borrow_mut();
         a.cursor = moved(&a.sheet, a.cursor, delta);
         let _ = render(&a);
-        focus_cursor(&a, false);
+        focus_cursor(&a);
     } else if k == "Enter" || k == "F2" {
         key.prevent_default();
         start_edit(app, None);
@@ -311,7 +317,7 @@ fn commit(app: &Shared, (dr, dc): (isize, isize)) {
             reset_history(&mut a);
         }
         let _ = render(&a);
-        focus_cursor(&a, false);
+        focus_cursor(&a);
         result
     };
     match result {
@@ -334,13 +340,13 @@ fn cursor_element(app: &App) -> Option<HtmlElement> {
     dom::document().ok()?.query_selector(&selector).ok()??.dyn_into().ok()
 }
 
-/// Moves keyboard focus to the cursor's cell, if focus is already in the grid (or `force`).
-fn focus_cursor(app: &App, force: bool) {
+/// Moves keyboard focus to the cursor's cell, if focus is already in the grid.
+fn focus_cursor(app: &App) {
     let in_grid = dom::document()
         .ok()
         .and_then(|d| d.active_element())
         .is_some_and(|e| e.closest("#sheet-grid").ok().flatten().is_some() || e.tag_name() == "BODY");
-    if (force || in_grid)
+    if in_grid
         && !app.editing
         && let Some(cell) = cursor_element(app)
     {
