@@ -10,8 +10,10 @@ use crate::dom::escape;
 pub enum Cell {
     /// Nothing.
     Empty,
-    /// A heading (column or row), with its text.
+    /// A column heading (drawn vertically, as titles are long), with its text.
     Header(String),
+    /// A row heading (drawn across), with its text.
+    Label(String),
     /// An editable number: table path, row and column in it, and an accessible name.
     Number { path: &'static str, row: usize, col: usize, name: String },
     /// A rating cell: user row, movie column.
@@ -32,7 +34,7 @@ pub fn layout(sheet: &Sheet) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for f in 0..k {
         let mut row = vec![Cell::Empty; left - 1];
-        row.push(Cell::Header(format!("movie factor {}", f + 1)));
+        row.push(Cell::Label(format!("movie factor {}", f + 1)));
         row.extend((0..n_i).map(|i| Cell::Number {
             path: ITEM_FACTORS,
             row: i,
@@ -43,7 +45,7 @@ pub fn layout(sheet: &Sheet) -> Vec<Vec<Cell>> {
     }
     if bias == 1 {
         let mut row = vec![Cell::Empty; left - 1];
-        row.push(Cell::Header("movie bias".into()));
+        row.push(Cell::Label("movie bias".into()));
         row.extend((0..n_i).map(|i| Cell::Number { path: ITEM_BIAS, row: i, col: 0, name: format!("bias of {}", title(i)) }));
         rows.push(row);
     }
@@ -56,7 +58,7 @@ pub fn layout(sheet: &Sheet) -> Vec<Vec<Cell>> {
     rows.push(header);
     for u in 0..n_u {
         let user = sheet.cross.users[u];
-        let mut row = vec![Cell::Header(format!("{user}"))];
+        let mut row = vec![Cell::Label(format!("{user}"))];
         row.extend((0..k).map(|f| Cell::Number {
             path: USER_FACTORS,
             row: u,
@@ -99,6 +101,7 @@ pub fn html(sheet: &Sheet, eval: Option<&SheetEval>, step: Option<&SheetStep>, c
             html.push_str(&match cell {
                 Cell::Empty => format!("<td role=\"gridcell\" {focus}></td>"),
                 Cell::Header(text) => format!("<th role=\"columnheader\" {focus} title=\"{0}\"><span>{0}</span></th>", escape(text)),
+                Cell::Label(text) => format!("<th role=\"rowheader\" {focus} class=\"rowhead\">{}</th>", escape(text)),
                 Cell::Number { path, row, col, name } => {
                     let value = number(sheet, path, *row, *col);
                     let (shade, note) = gradient_note(step, path, *row, *col, max_grad);
