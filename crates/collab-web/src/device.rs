@@ -4,6 +4,7 @@ use burn::tensor::Device;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The chosen device and what to tell the visitor about it.
+#[derive(Clone)]
 pub struct Chosen {
     /// burn device (WebGPU or flex).
     pub device: Device,
@@ -13,10 +14,18 @@ pub struct Chosen {
     pub label: String,
 }
 
+thread_local! {
+    /// The WebGPU device once made: wgpu's runtime can be set up only once per page.
+    static GPU: std::cell::RefCell<Option<Chosen>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Picks WebGPU when possible, with `force_cpu` as the visitor's override.
 pub async fn choose(force_cpu: bool) -> Chosen {
     if force_cpu {
         return cpu("you chose the CPU");
+    }
+    if let Some(gpu) = GPU.with(|g| g.borrow().clone()) {
+        return gpu;
     }
     if !has_navigator_gpu() {
         return cpu("this browser has no WebGPU (navigator.gpu is missing)");
@@ -30,7 +39,9 @@ pub async fn choose(force_cpu: bool) -> Chosen {
                 None if !info.name.is_empty() => info.name.clone(),
                 None => "unnamed adapter".into(),
             };
-            Chosen { device, is_gpu: true, label: format!("WebGPU: {name} ({:?})", info.device_type) }
+            let chosen = Chosen { device, is_gpu: true, label: format!("WebGPU: {name} ({:?})", info.device_type) };
+            GPU.with(|g| *g.borrow_mut() = Some(chosen.clone()));
+            chosen
         }
         Err(error) if error.to_string().contains("no adapters") => {
             cpu("WebGPU is present but the browser offers no adapter (no usable GPU, or WebGPU is disabled)")

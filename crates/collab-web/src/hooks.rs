@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use burn::tensor::Device;
 use collab_core::data::synth::{SynthSettings, generate, to_ml100k_zip};
 use collab_core::data::{CollabData, DataSettings, movielens};
 use collab_core::model::{ModelKind, ModelSpec};
@@ -13,10 +12,11 @@ use wasm_bindgen::prelude::*;
 use crate::dom;
 
 /// The reference run: fit_one_cycle(5, 5e-3, wd=0.1) of DotProductBias with 50 factors
-/// on the CPU (burn-flex in wasm), timed with the page's clock. Runs on `zip` (an ml-100k.zip) or, without one, on generated data
+/// on the CPU (burn-flex in wasm) or, with `webgpu`, on the page's WebGPU device, timed
+/// with the page's clock. Runs on `zip` (an ml-100k.zip) or, without one, on generated data
 /// of ML-100k's size. Returns a JSON summary: source, seconds, per-epoch rows.
 #[wasm_bindgen]
-pub async fn bench_reference(zip: Option<Vec<u8>>) -> Result<String, JsValue> {
+pub async fn bench_reference(zip: Option<Vec<u8>>, webgpu: bool) -> Result<String, JsValue> {
     let (table, source) = match zip {
         Some(bytes) => (movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())?, "ml-100k.zip"),
         None => {
@@ -26,7 +26,11 @@ pub async fn bench_reference(zip: Option<Vec<u8>>) -> Result<String, JsValue> {
     };
     let data = Arc::new(CollabData::new(&table, DataSettings::default()));
     let spec = ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len());
-    let mut learner = Learner::new(data, spec, FitSettings::default(), &Device::flex());
+    let chosen = crate::device::choose(!webgpu).await;
+    if webgpu && !chosen.is_gpu {
+        return Err(JsValue::from_str(&chosen.label));
+    }
+    let mut learner = Learner::new(data, spec, FitSettings::default(), &chosen.device);
     let start = dom::now_ms();
     let clock = || dom::now_ms() / 1000.0;
     let mut rows = Vec::new();
@@ -34,7 +38,7 @@ pub async fn bench_reference(zip: Option<Vec<u8>>) -> Result<String, JsValue> {
         rows.push(learner.run_epoch(&clock).await.map_err(|e| e.to_string())?);
     }
     let seconds = (dom::now_ms() - start) / 1000.0;
-    Ok(serde_json::json!({ "source": source, "seconds": seconds, "epochs": rows }).to_string())
+    Ok(serde_json::json!({ "source": source, "device": chosen.label, "seconds": seconds, "epochs": rows }).to_string())
 }
 
 /// A made-up `ml-100k.zip` (u.data + latin-1 u.item) of `users` x `items` at 30% density.

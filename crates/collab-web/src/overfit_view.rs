@@ -16,8 +16,8 @@ async fn fit(mut learner: Learner, label: &str) -> Result<Vec<EpochMetrics>, Str
         while dom::now_ms() - start < 20.0 && !learner.is_done() && !learner.epoch_complete() {
             learner.train_batch(false);
         }
-        epoch_ms += dom::now_ms() - start;
         learner.read_losses().await.map_err(|e| e.to_string())?;
+        epoch_ms += dom::now_ms() - start;
         if learner.epoch_complete() {
             let mut sums = Vec::new();
             for begin in (0..learner.data.valid.len()).step_by(2048) {

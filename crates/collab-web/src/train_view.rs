@@ -159,9 +159,10 @@ async fn run(app: Shared) {
         while dom::now_ms() - start < SLICE_MS && !learner.is_done() && !learner.epoch_complete() {
             learner.train_batch(false);
         }
-        app.borrow_mut().train.epoch_ms += dom::now_ms() - start;
         let result = async {
             let smooth = learner.read_losses().await.map_err(|e| e.to_string())?;
+            // Counted after the read: on WebGPU the batches only queued their work.
+            app.borrow_mut().train.epoch_ms += dom::now_ms() - start;
             app.borrow_mut().train.train_points.push((learner.steps_done(), smooth));
             if learner.epoch_complete() && !learner.data.valid.is_empty() {
                 close_epoch(&app, &mut learner).await?;

@@ -248,11 +248,18 @@ impl Learner {
         Ok(row)
     }
 
-    /// Trains the rest of the current epoch and closes it. `seconds` as in `end_epoch`.
+    /// Trains the rest of the current epoch and closes it, timing it with `clock` (seconds)
+    /// up to the last device read.
     pub async fn run_epoch(&mut self, clock: &dyn Fn() -> f64) -> Result<EpochMetrics, ReadError> {
         let start = clock();
         while self.train_batch(false).is_some() {}
-        self.end_epoch(clock() - start).await
+        // On WebGPU the batches only queue work: the epoch ends when the reads return.
+        let mut row = self.end_epoch(0.0).await?;
+        row.seconds = clock() - start;
+        if let Some(last) = self.history.last_mut() {
+            last.seconds = row.seconds;
+        }
+        Ok(row)
     }
 }
 
