@@ -16,6 +16,8 @@ use crate::{dom, learned_view, url};
 
 /// Milliseconds of training between yields to the browser.
 const SLICE_MS: f64 = 20.0;
+/// At most this many batches between two loss reads (one point on the chart each).
+const SLICE_BATCHES: usize = 50;
 /// Validation rows per slice.
 const VALID_CHUNK: usize = 2048;
 
@@ -156,8 +158,10 @@ async fn run(app: Shared) {
             }
         };
         let start = dom::now_ms();
-        while dom::now_ms() - start < SLICE_MS && !learner.is_done() && !learner.epoch_complete() {
+        let mut batches = 0;
+        while batches < SLICE_BATCHES && dom::now_ms() - start < SLICE_MS && !learner.is_done() && !learner.epoch_complete() {
             learner.train_batch(false);
+            batches += 1;
         }
         let result = async {
             let smooth = learner.read_losses().await.map_err(|e| e.to_string())?;
