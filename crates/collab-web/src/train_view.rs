@@ -157,6 +157,11 @@ async fn run(app: Shared) {
                 return;
             }
         };
+        if learner.steps_done() == 0 {
+            // Splitting the data and building the model was one task already: let the
+            // browser breathe before the first slice.
+            TimeoutFuture::new(0).await;
+        }
         let start = dom::now_ms();
         let mut batches = 0;
         while batches < SLICE_BATCHES && dom::now_ms() - start < SLICE_MS && !learner.is_done() && !learner.epoch_complete() {
