@@ -36,8 +36,14 @@ impl Args {
             Some(other) => return Err(format!("unknown command '{other}'")),
             None => return Err("no command given".into()),
         };
-        let mut parsed =
-            Args { command, path: None, model: ModelKind::DotProductBias, factors: 50, seed: 42, fit: FitSettings::default() };
+        let mut parsed = Args {
+            command,
+            path: None,
+            model: ModelKind::DotProductBias,
+            factors: 50,
+            seed: 42,
+            fit: FitSettings::default(),
+        };
         let mut lr = 5e-3;
         let mut rest = args[1..].iter();
         while let Some(arg) = rest.next() {

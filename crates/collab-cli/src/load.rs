@@ -12,7 +12,8 @@ pub fn ratings(path: Option<&str>, allow_generated: bool) -> Result<(RatingsTabl
         Some(p) => p.to_string(),
         None if Path::new("data/ml-100k.zip").exists() => "data/ml-100k.zip".to_string(),
         None if allow_generated => {
-            let settings = synth::SynthSettings { users: 943, items: 1682, factors: 8, density: 0.063, noise: 0.8, seed: 1 };
+            let settings =
+                synth::SynthSettings { users: 943, items: 1682, factors: 8, density: 0.063, noise: 0.8, seed: 1 };
             return Ok((synth::generate(settings), "generated ML-100k-sized data (data/ml-100k.zip not found)".into()));
         }
         None => return Err("no data path given".into()),

@@ -16,7 +16,7 @@ use burn::tensor::Device;
 use collab_core::data::{CollabData, DataSettings};
 use collab_core::model::ModelSpec;
 use collab_core::read::block_on;
-use collab_core::train::{EpochMetrics, Learner, format_table};
+use collab_core::train::{Learner, format_table};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,19 +50,29 @@ fn run(args: args::Args) -> Result<(), String> {
     let mut learner = Learner::new(data, spec, args.fit, &Device::flex());
     let start = Instant::now();
     let clock = || start.elapsed().as_secs_f64();
-    let mut rows: Vec<EpochMetrics> = Vec::new();
-    for _ in 0..args.fit.epochs {
-        let row = block_on(learner.run_epoch(&clock)).map_err(|e| e.to_string())?;
-        rows.push(row);
-        if args.command == args::Command::Train {
-            print!("{}", format_table(&rows).lines().last().map(|l| format!("{l}\n")).unwrap_or_default());
-        }
+    let train = args.command == args::Command::Train;
+    if train {
+        print!("{}", format_table(&[]));
     }
+    let rows = block_on(learner.fit(&clock, |row| {
+        if train {
+            print!(
+                "{}",
+                format_table(std::slice::from_ref(row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default()
+            );
+        }
+        std::ops::ControlFlow::Continue(())
+    }))
+    .map_err(|e| e.to_string())?;
     let total = clock();
     if args.command == args::Command::Bench {
         print!("{}", format_table(&rows));
         let last = rows.last().map_or(f64::NAN, |r| r.valid_loss);
-        println!("fit: {total:.2} s for {} epochs ({:.2} s an epoch), final valid MSE {last:.4}", rows.len(), total / rows.len() as f64);
+        println!(
+            "fit: {total:.2} s for {} epochs ({:.2} s an epoch), final valid MSE {last:.4}",
+            rows.len(),
+            total / rows.len() as f64
+        );
         println!("machine load (1-minute average) at the end: {}", load::machine_load());
     }
     Ok(())

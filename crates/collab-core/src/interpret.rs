@@ -94,10 +94,8 @@ pub fn similar_items(t: &Tables, item: usize, n: usize) -> Vec<(usize, f32)> {
 
 /// The `n` best predicted items for a user vector, skipping `rated` and `#na#`.
 pub fn recommend(t: &Tables, user: &[f32], user_bias: f32, rated: &[usize], n: usize) -> Vec<(usize, f32)> {
-    let mut scored: Vec<(usize, f32)> = (1..t.n_items())
-        .filter(|i| !rated.contains(i))
-        .map(|i| (i, t.predict(user, user_bias, i)))
-        .collect();
+    let mut scored: Vec<(usize, f32)> =
+        (1..t.n_items()).filter(|i| !rated.contains(i)).map(|i| (i, t.predict(user, user_bias, i))).collect();
     scored.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal));
     scored.truncate(n);
     scored
@@ -149,7 +147,14 @@ pub fn pca_items(t: &Tables, components: usize) -> Vec<Vec<f32>> {
 
 /// Fits a new user's factors and bias to `(item, rating)` pairs by gradient descent on
 /// the squared error, the items held fixed. Starts from `start` (the average user).
-pub fn fit_new_user(t: &Tables, ratings: &[(usize, f32)], start: (&[f32], f32), steps: usize, lr: f32, wd: f32) -> (Vec<f32>, f32) {
+pub fn fit_new_user(
+    t: &Tables,
+    ratings: &[(usize, f32)],
+    start: (&[f32], f32),
+    steps: usize,
+    lr: f32,
+    wd: f32,
+) -> (Vec<f32>, f32) {
     let (mut u, mut b) = (start.0.to_vec(), start.1);
     let has_bias = !t.item_bias.is_empty();
     for _ in 0..steps {

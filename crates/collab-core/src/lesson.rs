@@ -72,9 +72,9 @@ pub async fn lookup_both(sheet: &Sheet, user: usize, item: usize, device: &Devic
         CollabModel::Dot(m) => {
             let biases = match (&m.user_bias, &m.item_bias) {
                 // Biases through the same one-hot products: [1, 1] each.
-                (Some(ub), Some(ib)) => Some(
-                    one_hot_u.clone().matmul(ub.weight.val()) + one_hot_i.clone().matmul(ib.weight.val()),
-                ),
+                (Some(ub), Some(ib)) => {
+                    Some(one_hot_u.clone().matmul(ub.weight.val()) + one_hot_i.clone().matmul(ib.weight.val()))
+                }
                 _ => None,
             };
             (lookup(&m.user_factors, idx(user)), lookup(&m.item_factors, idx(item)), biases)
@@ -132,7 +132,9 @@ mod tests {
 
     #[test]
     fn hand_set_dot_products() {
-        let got = block_on(dot_products(&[1.0, 0.5, -1.0], &[vec![0.9, 0.1, 0.0], vec![0.0, 1.0, 1.0]], &Device::flex())).unwrap();
+        let got =
+            block_on(dot_products(&[1.0, 0.5, -1.0], &[vec![0.9, 0.1, 0.0], vec![0.0, 1.0, 1.0]], &Device::flex()))
+                .unwrap();
         assert!((got[0] - 0.95).abs() < 1e-6 && (got[1] + 0.5).abs() < 1e-6, "{got:?}");
     }
 

@@ -14,9 +14,9 @@
 #![deny(missing_docs)]
 
 pub mod data;
+pub mod error;
 pub mod interpret;
 pub mod lesson;
-pub mod error;
 pub mod model;
 
 pub use error::DataError;

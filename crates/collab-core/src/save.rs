@@ -50,7 +50,8 @@ pub async fn save(model: &CollabModel, spec: &ModelSpec, users: &Vocab, items: &
         tensors: weights.tensors.clone(),
     };
     let json = serde_json::to_vec(&header).expect("a header always serialises");
-    let mut out = Vec::with_capacity(12 + json.len() + 4 * weights.tensors.iter().map(|t| t.values.len()).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(12 + json.len() + 4 * weights.tensors.iter().map(|t| t.values.len()).sum::<usize>());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
     out.extend_from_slice(&json);

@@ -131,7 +131,8 @@ impl ModuleMapper for Replace<'_> {
             return Param::from_mapped_value(id, tensor, mapper);
         }
         let require_grad = tensor.is_require_grad();
-        let mut fresh = Tensor::<D>::from_data(TensorData::new(saved.values.clone(), saved.shape.clone()), &tensor.device());
+        let mut fresh =
+            Tensor::<D>::from_data(TensorData::new(saved.values.clone(), saved.shape.clone()), &tensor.device());
         if require_grad {
             fresh = fresh.require_grad();
         }

@@ -68,7 +68,8 @@ fn sgd_with_l2_adds_two_wd_p_to_the_gradient() {
 fn decay_skips_linear_biases_and_batch_norm_but_not_bias_embeddings() {
     let device = device();
     for kind in [ModelKind::DotProductBias, ModelKind::EmbeddingNn, ModelKind::CollabNn] {
-        let model = ModelSpec { kind, n_users: 5, n_items: 6, n_factors: 3, y_range: Some((0.0, 5.5)) }.init(1, &device);
+        let model =
+            ModelSpec { kind, n_users: 5, n_items: 6, n_factors: 3, y_range: Some((0.0, 5.5)) }.init(1, &device);
         let grads = GradientsParams::from_grads(loss(&model, &crate::small_batch()).backward(), &model);
         let (_, updates) = Optimizer::new(OptimSettings::default()).step(model, grads, 0.01, 0.9, true);
         assert!(!updates.is_empty());

@@ -11,7 +11,10 @@ use crate::{device, host, loss, small_batch};
 fn round_trip_is_exact_for_every_model() {
     let device = device();
     let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
-    let items = Vocab::new(["Kolya (1996)", "Fargo (1996)", "Café (1995)", "Heat (1995)", "Up (2009)"].map(String::from).to_vec(), false);
+    let items = Vocab::new(
+        ["Kolya (1996)", "Fargo (1996)", "Café (1995)", "Heat (1995)", "Up (2009)"].map(String::from).to_vec(),
+        false,
+    );
     for kind in ModelKind::ALL {
         let spec = ModelSpec { kind, n_users: 5, n_items: 6, n_factors: 3, y_range: Some((0.0, 5.5)) };
         let model = spec.init(9, &device);
@@ -37,4 +40,3 @@ fn bad_files_are_refused_in_words() {
     let err = load(&bytes[..bytes.len() - 3], &device()).err().unwrap();
     assert!(err.to_string().contains("cut short"), "{err}");
 }
-

@@ -13,7 +13,8 @@ use collab_core::train::{FitSettings, Learner};
 use crate::host;
 
 fn learner(kind: ModelKind, table_seed: u64, epochs: usize) -> Learner {
-    let table = generate(SynthSettings { users: 300, items: 200, factors: 3, density: 0.4, noise: 0.3, seed: table_seed });
+    let table =
+        generate(SynthSettings { users: 300, items: 200, factors: 3, density: 0.4, noise: 0.3, seed: table_seed });
     let data = Arc::new(CollabData::new(&table, DataSettings { item_key: ItemKey::Id, ..DataSettings::default() }));
     let spec = ModelSpec { n_factors: 10, ..ModelSpec::new(kind, data.users.len(), data.items.len()) };
     Learner::new(data, spec, FitSettings { epochs, ..FitSettings::default() }, &Device::flex())
@@ -49,7 +50,10 @@ fn dot_product_bias_reaches_near_the_noise_floor() {
     let variance = ratings.iter().map(|r| (r - mean).powi(2)).sum::<f32>() as f64 / ratings.len() as f64;
     // Rounding alone costs 1/12 (uniform error of a rounded star) and the noise 0.09.
     let floor = 1.0 / 12.0 + 0.09;
-    println!("valid MSE: epoch 0 {:.4}, last {:.4}; ratings' variance {variance:.4}; floor about {floor:.3}", first.valid_loss, last.valid_loss);
+    println!(
+        "valid MSE: epoch 0 {:.4}, last {:.4}; ratings' variance {variance:.4}; floor about {floor:.3}",
+        first.valid_loss, last.valid_loss
+    );
     assert!(last.valid_loss < first.valid_loss);
     assert!(last.valid_loss < 0.45 * variance, "learned little: {} vs variance {variance}", last.valid_loss);
     assert!(last.valid_loss < floor + 0.15, "{} is far above the floor {floor}", last.valid_loss);
@@ -89,4 +93,18 @@ fn traced_batch_and_sliced_validation() {
     let sums = (0..n).step_by(700).map(|start| l.valid_sse(start, 700)).collect();
     let row = block_on(l.close_epoch(sums, 0.0)).unwrap();
     assert!((row.valid_loss - whole).abs() < 1e-5 * whole, "{} vs {whole}", row.valid_loss);
+}
+
+#[test]
+fn fit_calls_back_each_epoch_and_can_stop() {
+    let mut l = learner(ModelKind::DotProduct, 4, 3);
+    let mut seen = Vec::new();
+    let rows = block_on(l.fit(&|| 0.0, |row| {
+        seen.push(row.epoch);
+        if row.epoch == 1 { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
+    }))
+    .unwrap();
+    assert_eq!(seen, vec![0, 1]);
+    assert_eq!(rows.len(), 2);
+    assert!(!l.is_done(), "stopped after two of three epochs");
 }

@@ -13,7 +13,9 @@ use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::train::{FitSettings, Learner, Schedule};
 
 use crate::device::Chosen;
-use crate::{bias_view, data_view, device, dom, factors_view, learned_view, lookup_view, overfit_view, sheet_view, train_view};
+use crate::{
+    bias_view, data_view, device, dom, factors_view, learned_view, lookup_view, overfit_view, sheet_view, train_view,
+};
 
 /// Everything the page shows.
 pub struct App {
@@ -153,7 +155,8 @@ async fn proof_cell(chosen: &Chosen) -> Result<(), String> {
     // Every rating in training and in one batch: a full-batch step.
     let settings = DataSettings { item_key: ItemKey::Id, valid_pct: 0.0, seed: 1, batch_size: table.ratings.len() };
     let data = Arc::new(CollabData::new(&table, settings));
-    let spec = ModelSpec { n_factors: 5, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+    let spec =
+        ModelSpec { n_factors: 5, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
     let fit = FitSettings { epochs: 1, schedule: Schedule::Constant { lr: 0.1 }, ..FitSettings::default() };
     let mut learner = Learner::new(data.clone(), spec, fit, &chosen.device);
 

@@ -67,21 +67,29 @@ pub fn wire(app: &Shared) -> Result<(), String> {
         wasm_bindgen_futures::spawn_local(async move { report(load_files(&app, files.unwrap_or_default()).await) });
     });
     let drop_zone = dom::by_id("data-drop")?;
-    dom::keep(EventListener::new_with_options(&drop_zone, "dragover", EventListenerOptions::enable_prevent_default(), |e| {
-        e.prevent_default()
-    }));
+    dom::keep(EventListener::new_with_options(
+        &drop_zone,
+        "dragover",
+        EventListenerOptions::enable_prevent_default(),
+        |e| e.prevent_default(),
+    ));
     let a = app.clone();
-    dom::keep(EventListener::new_with_options(&drop_zone, "drop", EventListenerOptions::enable_prevent_default(), move |e| {
-        e.prevent_default();
-        let files = e
-            .dyn_ref::<DragEvent>()
-            .and_then(|d| d.data_transfer())
-            .and_then(|t| t.files())
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-            .unwrap_or_default();
-        let app = a.clone();
-        wasm_bindgen_futures::spawn_local(async move { report(load_files(&app, files).await) });
-    }));
+    dom::keep(EventListener::new_with_options(
+        &drop_zone,
+        "drop",
+        EventListenerOptions::enable_prevent_default(),
+        move |e| {
+            e.prevent_default();
+            let files = e
+                .dyn_ref::<DragEvent>()
+                .and_then(|d| d.data_transfer())
+                .and_then(|t| t.files())
+                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+                .unwrap_or_default();
+            let app = a.clone();
+            wasm_bindgen_futures::spawn_local(async move { report(load_files(&app, files).await) });
+        },
+    ));
     Ok(())
 }
 
@@ -98,10 +106,15 @@ fn report(result: Result<String, String>) {
 async fn load_served(app: &Shared) -> Result<String, String> {
     dom::set_text("data-progress", "Fetching data/ml-100k.zip …")?;
     let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response =
-        JsFuture::from(window.fetch_with_str("data/ml-100k.zip")).await.map_err(dom::js_error)?.dyn_into().map_err(dom::js_error)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str("data/ml-100k.zip"))
+        .await
+        .map_err(dom::js_error)?
+        .dyn_into()
+        .map_err(dom::js_error)?;
     if !response.ok() {
-        return Err("this server has no copy of MovieLens-100k (run scripts/fetch-data.sh, or pick the file below)".into());
+        return Err(
+            "this server has no copy of MovieLens-100k (run scripts/fetch-data.sh, or pick the file below)".into()
+        );
     }
     let buffer = JsFuture::from(response.array_buffer().map_err(dom::js_error)?).await.map_err(dom::js_error)?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
@@ -160,5 +173,9 @@ fn group(n: usize) -> String {
 }
 
 fn size(bytes: usize) -> String {
-    if bytes >= 1 << 20 { format!("{:.1} MB", bytes as f64 / 1048576.0) } else { format!("{} kB", bytes.div_ceil(1024)) }
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / 1048576.0)
+    } else {
+        format!("{} kB", bytes.div_ceil(1024))
+    }
 }

@@ -23,7 +23,10 @@ pub fn render(app: &App) -> Result<(), String> {
     let grid = sheet_grid::layout(&app.sheet);
     let cell = grid.get(app.cursor.0).and_then(|r| r.get(app.cursor.1));
     let (Some(Cell::Number { path, row, col, name }), Some(step)) = (cell, &app.last_step) else {
-        return dom::set_text("wd-detail", "Put the spreadsheet's cursor on a factor and take a step to see its gradient here.");
+        return dom::set_text(
+            "wd-detail",
+            "Put the spreadsheet's cursor on a factor and take a step to see its gradient here.",
+        );
     };
     let (Some(g), Some(d)) = (step.grads.get(path), step.deltas.get(path)) else {
         return dom::set_text("wd-detail", "This number had no gradient in the last step (bias was off).");

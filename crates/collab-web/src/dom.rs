@@ -78,7 +78,10 @@ pub fn value(id: &str) -> Result<String, String> {
 
 /// Whether the checkbox `#id` is ticked.
 pub fn checked(id: &str) -> Result<bool, String> {
-    by_id(id)?.dyn_ref::<web_sys::HtmlInputElement>().map(|i| i.checked()).ok_or_else(|| format!("#{id} is not a checkbox"))
+    by_id(id)?
+        .dyn_ref::<web_sys::HtmlInputElement>()
+        .map(|i| i.checked())
+        .ok_or_else(|| format!("#{id} is not a checkbox"))
 }
 
 /// An async action started by a button; an error it returns is shown in the page.
@@ -86,7 +89,12 @@ pub type Action<T> = fn(T) -> std::pin::Pin<Box<dyn std::future::Future<Output =
 
 /// On each click of `#id`, clears `#out`, runs `action(state)` and shows its error, if
 /// any, in `#out`.
-pub fn on_click_async<T: Clone + 'static>(id: &str, state: &T, out: &'static str, action: Action<T>) -> Result<(), String> {
+pub fn on_click_async<T: Clone + 'static>(
+    id: &str,
+    state: &T,
+    out: &'static str,
+    action: Action<T>,
+) -> Result<(), String> {
     let state = state.clone();
     listen(&by_id(id)?, "click", move |_| {
         let _ = set_text(out, "");

@@ -7,8 +7,11 @@ use crate::app::Shared;
 use crate::dom;
 
 /// The movies and their starting factors (sci-fi, action, old).
-const MOVIES: [(&str, [f32; 3]); 3] =
-    [("Star Wars (1977)", [0.98, 0.9, 0.6]), ("Casablanca (1942)", [-0.9, -0.3, 0.95]), ("Toy Story (1995)", [0.1, 0.2, -0.8])];
+const MOVIES: [(&str, [f32; 3]); 3] = [
+    ("Star Wars (1977)", [0.98, 0.9, 0.6]),
+    ("Casablanca (1942)", [-0.9, -0.3, 0.95]),
+    ("Toy Story (1995)", [0.1, 0.2, -0.8]),
+];
 /// The visitor's starting taste.
 const USER: [f32; 3] = [0.9, 0.8, -0.6];
 const FACTORS: [&str; 3] = ["sci-fi", "action", "old"];
@@ -59,7 +62,8 @@ fn read(id: &str) -> Result<Vec<f32>, String> {
 
 fn update(app: &Shared) {
     let device = app.borrow().device.device.clone();
-    let inputs = read("user").and_then(|u| Ok((u, (0..3).map(|m| read(&format!("movie{m}"))).collect::<Result<Vec<_>, _>>()?)));
+    let inputs =
+        read("user").and_then(|u| Ok((u, (0..3).map(|m| read(&format!("movie{m}"))).collect::<Result<Vec<_>, _>>()?)));
     let (user, movies) = match inputs {
         Ok(x) => x,
         Err(e) => {

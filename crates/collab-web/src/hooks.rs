@@ -44,5 +44,11 @@ pub async fn bench_reference(zip: Option<Vec<u8>>, webgpu: bool) -> Result<Strin
 /// A made-up `ml-100k.zip` (u.data + latin-1 u.item) of `users` x `items` at 30% density.
 #[wasm_bindgen]
 pub fn synth_ml100k_zip(users: usize, items: usize, seed: u32) -> Vec<u8> {
-    to_ml100k_zip(&generate(SynthSettings { users, items, density: 0.3, seed: seed.into(), ..SynthSettings::default() }))
+    to_ml100k_zip(&generate(SynthSettings {
+        users,
+        items,
+        density: 0.3,
+        seed: seed.into(),
+        ..SynthSettings::default()
+    }))
 }

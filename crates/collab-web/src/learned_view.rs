@@ -52,7 +52,8 @@ pub fn refresh(app: &Shared) {
                 let _ = render_biases(&t, &labels);
                 let _ = render_map(&t, &labels, &popular);
                 let _ = render_rate_list(&labels, &popular);
-                let options: String = labels.iter().skip(1).map(|l| format!("<option value=\"{}\">", escape(l))).collect();
+                let options: String =
+                    labels.iter().skip(1).map(|l| format!("<option value=\"{}\">", escape(l))).collect();
                 let _ = dom::set_html("title-list", &options);
                 let _ = dom::set_text("learned-message", "");
                 let _ = dom::set_attr("learned", "data-state", "ready");
@@ -82,13 +83,19 @@ fn render_biases(t: &Tables, labels: &[String]) -> Result<(), String> {
 fn render_map(t: &Tables, labels: &[String], popular: &[usize]) -> Result<(), String> {
     let coords = interpret::pca_items(t, 2);
     let shown: Vec<usize> = popular.iter().copied().take(60).collect();
-    let pts: Vec<(usize, f32, f32)> = shown.iter().filter_map(|&i| coords.get(i - 1).map(|c| (i, c[0], c[1]))).collect();
+    let pts: Vec<(usize, f32, f32)> =
+        shown.iter().filter_map(|&i| coords.get(i - 1).map(|c| (i, c[0], c[1]))).collect();
     let max = pts.iter().fold(1e-6f32, |m, p| m.max(p.1.abs()).max(p.2.abs()));
     let zoom: f32 = dom::value("map-zoom").ok().and_then(|z| z.parse().ok()).unwrap_or(1.0);
-    let mut svg = String::from("<line x1=\"0\" y1=\"200\" x2=\"600\" y2=\"200\" class=\"axis\"/><line x1=\"300\" y1=\"0\" x2=\"300\" y2=\"400\" class=\"axis\"/>");
+    let mut svg = String::from(
+        "<line x1=\"0\" y1=\"200\" x2=\"600\" y2=\"200\" class=\"axis\"/><line x1=\"300\" y1=\"0\" x2=\"300\" y2=\"400\" class=\"axis\"/>",
+    );
     for (n, (i, x, y)) in pts.iter().enumerate() {
         let (cx, cy) = (300.0 + 280.0 * zoom * x / max, 200.0 - 180.0 * zoom * y / max);
-        svg.push_str(&format!("<g><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\"><title>{}</title></circle>", escape(&labels[*i])));
+        svg.push_str(&format!(
+            "<g><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\"><title>{}</title></circle>",
+            escape(&labels[*i])
+        ));
         if n < 18 {
             let short: String = labels[*i].chars().take(24).collect();
             svg.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\">{}</text>", cx + 6.0, cy + 4.0, escape(&short)));
@@ -157,7 +164,10 @@ async fn bootstrap(app: &Shared) -> Result<(), String> {
     let rated: Vec<usize> = ratings.iter().map(|r| r.0).collect();
     dom::set_html("you-list", &self::list(&interpret::recommend(&t, &you, you_bias, &rated, 10), &labels))?;
     dom::set_html("avg-list", &self::list(&interpret::recommend(&t, &avg, avg_bias, &rated, 10), &labels))?;
-    let fitted: Vec<String> = ratings.iter().map(|&(i, r)| format!("{}: you {r}, model {:.2}", labels[i], t.predict(&you, you_bias, i))).collect();
+    let fitted: Vec<String> = ratings
+        .iter()
+        .map(|&(i, r)| format!("{}: you {r}, model {:.2}", labels[i], t.predict(&you, you_bias, i)))
+        .collect();
     dom::set_text("you-fit", &format!("Fitted from {} ratings ({}).", ratings.len(), fitted.join("; ")))
 }
 
@@ -180,7 +190,8 @@ async fn render_check(app: &Shared) -> Result<(), String> {
         (t.model.forward(users, items), pairs)
     };
     let preds = read::floats(preds).await.map_err(|e| e.to_string())?;
-    let text: Vec<String> = pairs.iter().zip(&preds).map(|((u, i), p)| format!("user #{u} × movie #{i}: {p:.5}")).collect();
+    let text: Vec<String> =
+        pairs.iter().zip(&preds).map(|((u, i), p)| format!("user #{u} × movie #{i}: {p:.5}")).collect();
     dom::set_text("model-check", &text.join(" · "))
 }
 

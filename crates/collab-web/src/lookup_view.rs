@@ -43,8 +43,14 @@ pub fn refresh(app: &Shared) {
                 let k = sheet.settings.k;
                 let users = sheet.weights.get(USER_FACTORS).expect("user table");
                 let items = sheet.weights.get(ITEM_FACTORS).expect("item table");
-                let _ = dom::set_html("lookup-user", &product_html("user", &l.user_one_hot, users, u, &l.user_by_product, k));
-                let _ = dom::set_html("lookup-item", &product_html("movie", &l.item_one_hot, items, i, &l.item_by_product, k));
+                let _ = dom::set_html(
+                    "lookup-user",
+                    &product_html("user", &l.user_one_hot, users, u, &l.user_by_product, k),
+                );
+                let _ = dom::set_html(
+                    "lookup-item",
+                    &product_html("movie", &l.item_one_hot, items, i, &l.item_by_product, k),
+                );
                 let _ = render_result(&l);
                 let _ = dom::set_attr("lookup", "data-state", "ready");
             }
@@ -88,7 +94,9 @@ fn render_result(l: &Lookup) -> Result<(), String> {
     dom::set_text("lookup-loss-index", &format!("{:.4}", l.loss_by_index))?;
     dom::set_text("lookup-user-index", &row(&l.user_by_index))?;
     dom::set_text("lookup-item-index", &row(&l.item_by_index))?;
-    let same = l.user_by_index == l.user_by_product && l.item_by_index == l.item_by_product && l.loss_by_index == l.loss_by_product;
+    let same = l.user_by_index == l.user_by_product
+        && l.item_by_index == l.item_by_product
+        && l.loss_by_index == l.loss_by_product;
     dom::set_text("lookup-same", if same { "identical" } else { "different" })?;
     dom::set_text(
         "lookup-cost",

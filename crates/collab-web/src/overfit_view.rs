@@ -36,7 +36,11 @@ async fn fit(mut learner: Learner, label: &str) -> Result<Vec<EpochMetrics>, Str
 fn chart(title: &str, rows: &[EpochMetrics], max: f64) -> String {
     let n = rows.len().max(2) as f64 - 1.0;
     let line = |f: fn(&EpochMetrics) -> f64| -> String {
-        rows.iter().enumerate().map(|(i, r)| format!("{:.1},{:.1}", 30.0 + 250.0 * i as f64 / n, 150.0 - 130.0 * f(r) / max)).collect::<Vec<_>>().join(" ")
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| format!("{:.1},{:.1}", 30.0 + 250.0 * i as f64 / n, 150.0 - 130.0 * f(r) / max))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     format!(
         "<svg viewBox=\"0 0 300 170\" class=\"overfit\" role=\"img\" aria-label=\"{title}\"><text x=\"30\" y=\"14\" class=\"hint\">{title}</text>\
@@ -55,7 +59,10 @@ async fn compare(app: &Shared) -> Result<(), String> {
     let decay = if settings.wd > 0.0 { settings.wd } else { 0.1 };
     let (without, with) = {
         let a = app.borrow();
-        (new_learner(&a, TrainSettings { wd: 0.0, ..settings }), new_learner(&a, TrainSettings { wd: decay, ..settings }))
+        (
+            new_learner(&a, TrainSettings { wd: 0.0, ..settings }),
+            new_learner(&a, TrainSettings { wd: decay, ..settings }),
+        )
     };
     if without.data.valid.is_empty() {
         return Err("the loaded data is too small to hold out a validation set".into());
@@ -67,7 +74,10 @@ async fn compare(app: &Shared) -> Result<(), String> {
         "overfit-charts",
         &(chart("without weight decay", &a, max) + &chart(&format!("weight decay {decay}"), &b, max)),
     )?;
-    dom::set_text("overfit-status", "Done. Without decay the training loss keeps falling while the validation loss stalls or rises: that gap is overfitting.")?;
+    dom::set_text(
+        "overfit-status",
+        "Done. Without decay the training loss keeps falling while the validation loss stalls or rises: that gap is overfitting.",
+    )?;
     dom::set_attr("overfit", "data-state", "done")
 }
 

@@ -46,7 +46,12 @@ pub fn layout(sheet: &Sheet) -> Vec<Vec<Cell>> {
     if bias == 1 {
         let mut row = vec![Cell::Empty; left - 1];
         row.push(Cell::Label("movie bias".into()));
-        row.extend((0..n_i).map(|i| Cell::Number { path: ITEM_BIAS, row: i, col: 0, name: format!("bias of {}", title(i)) }));
+        row.extend((0..n_i).map(|i| Cell::Number {
+            path: ITEM_BIAS,
+            row: i,
+            col: 0,
+            name: format!("bias of {}", title(i)),
+        }));
         rows.push(row);
     }
     let mut header = vec![Cell::Header("user".into())];
@@ -83,9 +88,8 @@ pub fn number(sheet: &Sheet, path: &str, row: usize, col: usize) -> f32 {
 /// The grid as HTML rows (`<tr>`s) with the cursor's cell focusable.
 pub fn html(sheet: &Sheet, eval: Option<&SheetEval>, step: Option<&SheetStep>, cursor: (usize, usize)) -> String {
     let grid = layout(sheet);
-    let max_grad = step.map_or(0.0, |s| {
-        s.grads.tensors.iter().flat_map(|t| t.values.iter()).fold(0.0f32, |m, g| m.max(g.abs()))
-    });
+    let max_grad =
+        step.map_or(0.0, |s| s.grads.tensors.iter().flat_map(|t| t.values.iter()).fold(0.0f32, |m, g| m.max(g.abs())));
     let mut html = String::new();
     for (r, row) in grid.iter().enumerate() {
         html.push_str("<tr role=\"row\">");

@@ -100,34 +100,44 @@ pub fn message(text: &str) {
 pub fn wire(app: &Shared) -> Result<(), String> {
     let grid = dom::by_id("sheet-grid")?;
     let a = app.clone();
-    dom::keep(EventListener::new_with_options(&grid, "keydown", EventListenerOptions::enable_prevent_default(), move |e| {
-        if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
-            on_key(&a, key);
-        }
-    }));
+    dom::keep(EventListener::new_with_options(
+        &grid,
+        "keydown",
+        EventListenerOptions::enable_prevent_default(),
+        move |e| {
+            if let Some(key) = e.dyn_ref::<KeyboardEvent>() {
+                on_key(&a, key);
+            }
+        },
+    ));
     // Select on mousedown, as spreadsheets do: a redraw between mousedown and mouseup (an
     // evaluation finishing) would turn the click into a click on the table itself.
     let a = app.clone();
-    dom::keep(EventListener::new_with_options(&grid, "mousedown", EventListenerOptions::enable_prevent_default(), move |e| {
-        if let Some(pos) = cell_of(e) {
-            let mut app = a.borrow_mut();
-            if app.editing && pos == app.cursor {
-                return;
+    dom::keep(EventListener::new_with_options(
+        &grid,
+        "mousedown",
+        EventListenerOptions::enable_prevent_default(),
+        move |e| {
+            if let Some(pos) = cell_of(e) {
+                let mut app = a.borrow_mut();
+                if app.editing && pos == app.cursor {
+                    return;
+                }
+                // The redraw replaces the cell under the pointer; focus the new one ourselves,
+                // after letting go of the state: moving focus fires `change` on a control
+                // that had it, whose handler needs the state too.
+                e.prevent_default();
+                app.editing = false;
+                app.cursor = pos;
+                let _ = render(&app);
+                let cell = cursor_element(&app);
+                drop(app);
+                if let Some(cell) = cell {
+                    let _ = cell.focus();
+                }
             }
-            // The redraw replaces the cell under the pointer; focus the new one ourselves,
-            // after letting go of the state: moving focus fires `change` on a control
-            // that had it, whose handler needs the state too.
-            e.prevent_default();
-            app.editing = false;
-            app.cursor = pos;
-            let _ = render(&app);
-            let cell = cursor_element(&app);
-            drop(app);
-            if let Some(cell) = cell {
-                let _ = cell.focus();
-            }
-        }
-    }));
+        },
+    ));
     // The first mousedown already moved the cursor here.
     let a = app.clone();
     dom::listen(&grid, "dblclick", move |_| start_edit(&a, None));
@@ -177,7 +187,11 @@ fn wire_controls(app: &Shared) -> Result<(), String> {
 fn apply_settings(app: &mut App) -> Result<(), String> {
     let number = |id: &str, what: &str, ok: fn(f64) -> bool| -> Result<f64, String> {
         let text = dom::value(id)?;
-        text.trim().parse::<f64>().ok().filter(|v| v.is_finite() && ok(*v)).ok_or(format!("“{text}” is not a valid {what}"))
+        text.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && ok(*v))
+            .ok_or(format!("“{text}” is not a valid {what}"))
     };
     let s = &mut app.sheet.settings;
     let mut errors = Vec::new();
@@ -275,7 +289,8 @@ fn moved(sheet: &Sheet, (r, c): (usize, usize), (dr, dc): (isize, isize)) -> (us
 fn start_edit(app: &Shared, typed: Option<String>) {
     let mut a = app.borrow_mut();
     let grid = sheet_grid::layout(&a.sheet);
-    let Some(Cell::Number { path, row, col, name }) = grid.get(a.cursor.0).and_then(|r| r.get(a.cursor.1)).cloned() else {
+    let Some(Cell::Number { path, row, col, name }) = grid.get(a.cursor.0).and_then(|r| r.get(a.cursor.1)).cloned()
+    else {
         message("Only the factor and bias cells can be edited; predictions follow from them.");
         return;
     };
@@ -303,7 +318,8 @@ fn commit(app: &Shared, (dr, dc): (isize, isize)) {
     let result = {
         let mut a = app.borrow_mut();
         let grid = sheet_grid::layout(&a.sheet);
-        let Some(Cell::Number { path, row, col, .. }) = grid.get(a.cursor.0).and_then(|r| r.get(a.cursor.1)).cloned() else {
+        let Some(Cell::Number { path, row, col, .. }) = grid.get(a.cursor.0).and_then(|r| r.get(a.cursor.1)).cloned()
+        else {
             return;
         };
         let old = sheet_grid::number(&a.sheet, path, row, col);
@@ -365,8 +381,11 @@ fn chart(history: &[f32]) -> String {
     }
     let max = history.iter().cloned().fold(f32::MIN, f32::max).max(1e-6);
     let n = history.len() as f32 - 1.0;
-    let points: Vec<String> =
-        history.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", 4.0 + 312.0 * i as f32 / n, 76.0 - 70.0 * v / max)).collect();
+    let points: Vec<String> = history
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{:.1},{:.1}", 4.0 + 312.0 * i as f32 / n, 76.0 - 70.0 * v / max))
+        .collect();
     format!(
         "<polyline fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" points=\"{}\"/><text x=\"6\" y=\"12\" class=\"hint\">MSE {:.3} → {:.3}</text>",
         points.join(" "),

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use burn::module::Module;
 use collab_core::data::{CollabData, DataSettings, ItemKey};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read;
 use collab_core::train::{FitSettings, Learner, OptimSettings, OptimizerKind, Schedule, WdKind};
-use burn::module::Module;
 use gloo::timers::future::TimeoutFuture;
 
 use crate::app::{App, Shared, Trained};
@@ -164,7 +164,11 @@ async fn run(app: Shared) {
         }
         let start = dom::now_ms();
         let mut batches = 0;
-        while batches < SLICE_BATCHES && dom::now_ms() - start < SLICE_MS && !learner.is_done() && !learner.epoch_complete() {
+        while batches < SLICE_BATCHES
+            && dom::now_ms() - start < SLICE_MS
+            && !learner.is_done()
+            && !learner.epoch_complete()
+        {
             learner.train_batch(false);
             batches += 1;
         }
@@ -306,7 +310,11 @@ fn render_progress(l: &Learner, app: &App) {
     let (lr, beta1) = l.settings.schedule.at(l.steps_done().min(total - 1), total);
     let _ = dom::set_text(
         "train-status",
-        &format!("step {} of {total}, epoch {} · lr {lr:.2e} · beta1 {beta1:.3}", l.steps_done(), l.epoch().min(l.settings.epochs - 1)),
+        &format!(
+            "step {} of {total}, epoch {} · lr {lr:.2e} · beta1 {beta1:.3}",
+            l.steps_done(),
+            l.epoch().min(l.settings.epochs - 1)
+        ),
     );
     let _ = dom::set_html("train-chart", &chart(&app.train.train_points, l));
 }
@@ -319,7 +327,10 @@ fn chart(points: &[(usize, f64)], l: &Learner) -> String {
     let max = points.iter().map(|p| p.1).chain(valid.iter().map(|v| v.1)).fold(0.1f64, f64::max);
     let xy = |step: f64, loss: f64| format!("{:.1},{:.1}", 40.0 + 550.0 * step / total, 170.0 - 160.0 * loss / max);
     let train: Vec<String> = points.iter().map(|&(s, v)| xy(s as f64, v)).collect();
-    let dots: String = valid.iter().map(|&(s, v)| format!("<circle cx=\"{}\" r=\"3.5\" class=\"valid\"/>", xy(s, v).replace(',', "\" cy=\""))).collect();
+    let dots: String = valid
+        .iter()
+        .map(|&(s, v)| format!("<circle cx=\"{}\" r=\"3.5\" class=\"valid\"/>", xy(s, v).replace(',', "\" cy=\"")))
+        .collect();
     format!(
         "<line x1=\"40\" y1=\"170\" x2=\"590\" y2=\"170\" class=\"axis\"/><line x1=\"40\" y1=\"10\" x2=\"40\" y2=\"170\" class=\"axis\"/>\
          <text x=\"4\" y=\"16\" class=\"hint\">{max:.2}</text><text x=\"4\" y=\"170\" class=\"hint\">0</text>\
@@ -362,11 +373,16 @@ fn render_batch(
     let moved = |label: &str, rows: &[i32], moves: &[f32], name: &dyn Fn(usize) -> String| {
         let mut pairs: Vec<(i32, f32)> = rows.iter().copied().zip(moves.iter().copied()).collect();
         pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut h = format!("<table class=\"plain\" aria-label=\"{label} rows moved\"><thead><tr><th>{label} row</th><th>moved by</th></tr></thead><tbody>");
+        let mut h = format!(
+            "<table class=\"plain\" aria-label=\"{label} rows moved\"><thead><tr><th>{label} row</th><th>moved by</th></tr></thead><tbody>"
+        );
         for (row, m) in pairs.iter().take(8) {
             h.push_str(&format!("<tr><td>{}</td><td>{m:.5}</td></tr>", dom::escape(&name(*row as usize))));
         }
-        h + &format!("<tr><td colspan=\"2\">{} rows touched; the other rows only felt weight decay</td></tr></tbody></table>", rows.len())
+        h + &format!(
+            "<tr><td colspan=\"2\">{} rows touched; the other rows only felt weight decay</td></tr></tbody></table>",
+            rows.len()
+        )
     };
     html.push_str(&moved("user", &t.user_rows, user_moves, &|r| format!("{} (#{r})", d.users.labels[r])));
     html.push_str(&moved("movie", &t.item_rows, item_moves, &|r| d.items.labels[r].clone()));

@@ -74,7 +74,9 @@ mod tests {
         assert!(least_in >= most_out);
         let rated = cross.rated();
         for &(u, i, r) in &rated {
-            assert!(table.ratings.iter().any(|x| x.user == cross.users[u] && x.item == cross.items[i] && x.rating == r));
+            assert!(
+                table.ratings.iter().any(|x| x.user == cross.users[u] && x.item == cross.items[i] && x.rating == r)
+            );
         }
         assert!(rated.len() < 15 * 15, "blanks remain");
     }

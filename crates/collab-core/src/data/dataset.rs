@@ -150,10 +150,7 @@ impl CollabData {
         };
         // Vocabularies from the training split only: validation-only users map to #na#.
         let users = Vocab::new(train_rows.iter().map(|&r| user_label(r)).collect(), true);
-        let items = Vocab::new(
-            train_rows.iter().map(|&r| item_label(r)).collect(),
-            settings.item_key == ItemKey::Id,
-        );
+        let items = Vocab::new(train_rows.iter().map(|&r| item_label(r)).collect(), settings.item_key == ItemKey::Id);
         let encode = |rows: &[usize]| Encoded {
             users: rows.iter().map(|&r| users.encode(&user_label(r))).collect(),
             items: rows.iter().map(|&r| items.encode(&item_label(r))).collect(),
@@ -233,7 +230,10 @@ mod tests {
         let rows: Vec<(u32, u32, f32)> = (0..30).map(|i| (1, 1 + i % 3, 4.0)).collect();
         let data = CollabData::new(&table(&rows), DataSettings { valid_pct: 0.0, ..Default::default() });
         assert_eq!(data.items.labels, vec!["#na#", "A movie", "B movie"]);
-        let by_id = CollabData::new(&table(&rows), DataSettings { valid_pct: 0.0, item_key: ItemKey::Id, ..Default::default() });
+        let by_id = CollabData::new(
+            &table(&rows),
+            DataSettings { valid_pct: 0.0, item_key: ItemKey::Id, ..Default::default() },
+        );
         assert_eq!(by_id.items.labels, vec!["#na#", "1", "2", "3"]);
     }
 

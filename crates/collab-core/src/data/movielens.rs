@@ -72,9 +72,7 @@ pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
     let mut read = |name: &str| -> Result<Vec<u8>> {
         let mut entry = archive.by_name(name).map_err(not_zip)?;
         let mut out = Vec::new();
-        entry
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::NotZip { file: file.into(), reason: e.to_string() })?;
+        entry.read_to_end(&mut out).map_err(|e| DataError::NotZip { file: file.into(), reason: e.to_string() })?;
         Ok(out)
     };
     let ratings = parse_u_data(&read(&data_name)?, "u.data")?;
@@ -201,11 +199,20 @@ mod tests {
     fn zip_errors_are_values() {
         let err = parse_ml100k_zip(b"not a zip at all", "ml-100k.zip").unwrap_err();
         assert!(matches!(err, DataError::NotZip { .. }), "{err}");
+        let mut cursor = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut cursor);
+            zip.start_file("ml-100k/README", zip::write::SimpleFileOptions::default()).unwrap();
+            zip.finish().unwrap();
+        }
+        let err = parse_ml100k_zip(&cursor.into_inner(), "ml-100k.zip").unwrap_err();
+        assert_eq!(err.to_string(), "ml-100k.zip has no u.data inside");
     }
 
     #[test]
     fn latest_csv_with_half_stars_and_quoted_titles() {
-        let ratings = parse_ratings_csv(b"userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n", "ratings.csv").unwrap();
+        let ratings =
+            parse_ratings_csv(b"userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n", "ratings.csv").unwrap();
         assert_eq!(ratings[0].rating, 2.5);
         let movies =
             parse_movies_csv(b"movieId,title,genres\n11,\"American President, The (1995)\",Comedy\n", "movies.csv")

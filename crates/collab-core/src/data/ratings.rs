@@ -27,10 +27,7 @@ pub struct RatingsTable {
 impl RatingsTable {
     /// The title of an item, or its id in words where the source gave no title.
     pub fn title(&self, item: u32) -> String {
-        self.titles
-            .get(&item)
-            .cloned()
-            .unwrap_or_else(|| format!("movie {item}"))
+        self.titles.get(&item).cloned().unwrap_or_else(|| format!("movie {item}"))
     }
 
     /// Numbers of distinct users and items.

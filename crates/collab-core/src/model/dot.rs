@@ -5,8 +5,8 @@ use burn::module::Module;
 use burn::nn::Embedding;
 use burn::tensor::{Device, Int, Tensor};
 
-use super::init::Init;
 use super::apply_y_range;
+use super::init::Init;
 
 /// Settings of a dot-product model.
 #[derive(Config, Debug, PartialEq)]

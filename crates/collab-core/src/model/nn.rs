@@ -7,9 +7,9 @@ use burn::nn::{BatchNorm, BatchNormConfig, Embedding, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor};
 
+use super::apply_y_range;
 use super::dot::lookup;
 use super::init::Init;
-use super::apply_y_range;
 
 /// fastai's `get_emb_sz` rule: `min(600, round(1.6 * n ** 0.56))`.
 pub fn emb_size(n_categories: usize) -> usize {

@@ -5,8 +5,8 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::init::{Init, param2};
 use super::apply_y_range;
+use super::init::{Init, param2};
 
 /// Settings of the from-scratch model.
 #[derive(Config, Debug, PartialEq)]

@@ -196,7 +196,8 @@ impl Learner {
         let users_before = rows(self.model.user_factors(), &user_rows);
         let items_before = rows(self.model.item_factors(), &item_rows);
         let step = self.train_batch(true)?;
-        let moved = |after: Tensor<2>, before: Tensor<2>| (after - before).powi_scalar(2).sum_dim(1).sqrt().squeeze_dim::<1>(1);
+        let moved =
+            |after: Tensor<2>, before: Tensor<2>| (after - before).powi_scalar(2).sum_dim(1).sqrt().squeeze_dim::<1>(1);
         let user_moves = moved(rows(self.model.user_factors(), &user_rows), users_before);
         let item_moves = moved(rows(self.model.item_factors(), &item_rows), items_before);
         Some(BatchTrace { step, user_rows, item_rows, user_moves, item_moves })
@@ -260,6 +261,24 @@ impl Learner {
             last.seconds = row.seconds;
         }
         Ok(row)
+    }
+}
+
+impl Learner {
+    /// Trains every remaining epoch, calling `on_epoch` after each; it returns
+    /// `ControlFlow::Break` to stop early (the learner keeps its state and can go on).
+    pub async fn fit(
+        &mut self,
+        clock: &dyn Fn() -> f64,
+        mut on_epoch: impl FnMut(&EpochMetrics) -> std::ops::ControlFlow<()>,
+    ) -> Result<Vec<EpochMetrics>, ReadError> {
+        while !self.is_done() {
+            let row = self.run_epoch(clock).await?;
+            if on_epoch(&row).is_break() {
+                break;
+            }
+        }
+        Ok(self.history.clone())
     }
 }
 

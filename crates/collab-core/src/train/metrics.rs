@@ -47,7 +47,12 @@ pub fn format_table(rows: &[EpochMetrics]) -> String {
         let secs = r.seconds.round() as u64;
         out.push_str(&format!(
             "{:<7}{:<12.6}{:<12.6}{:<10.4}{:02}:{:02}\n",
-            r.epoch, r.train_loss, r.valid_loss, r.rmse, secs / 60, secs % 60
+            r.epoch,
+            r.train_loss,
+            r.valid_loss,
+            r.rmse,
+            secs / 60,
+            secs % 60
         ));
     }
     out
