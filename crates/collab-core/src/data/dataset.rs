@@ -143,23 +143,29 @@ impl CollabData {
         let cut = (settings.valid_pct as f64 * n as f64) as usize;
         let (valid_rows, train_rows) = order.split_at(cut);
 
-        let user_label = |r: usize| table.ratings[r].user.to_string();
-        let item_label = |r: usize| match settings.item_key {
-            ItemKey::Title => table.title(table.ratings[r].item),
-            ItemKey::Id => table.ratings[r].item.to_string(),
+        // Each rating's labels, made once (titles are looked up and cloned only here).
+        let user_labels: Vec<String> = table.ratings.iter().map(|r| r.user.to_string()).collect();
+        let item_labels: Vec<String> = match settings.item_key {
+            ItemKey::Title => {
+                let titles: std::collections::HashMap<u32, String> =
+                    table.ratings.iter().map(|r| (r.item, table.title(r.item))).collect();
+                table.ratings.iter().map(|r| titles[&r.item].clone()).collect()
+            }
+            ItemKey::Id => table.ratings.iter().map(|r| r.item.to_string()).collect(),
         };
         // Vocabularies from the training split only: validation-only users map to #na#.
-        let users = Vocab::new(train_rows.iter().map(|&r| user_label(r)).collect(), true);
-        let items = Vocab::new(train_rows.iter().map(|&r| item_label(r)).collect(), settings.item_key == ItemKey::Id);
+        let users = Vocab::new(train_rows.iter().map(|&r| user_labels[r].clone()).collect(), true);
+        let items =
+            Vocab::new(train_rows.iter().map(|&r| item_labels[r].clone()).collect(), settings.item_key == ItemKey::Id);
         let encode = |rows: &[usize]| Encoded {
-            users: rows.iter().map(|&r| users.encode(&user_label(r))).collect(),
-            items: rows.iter().map(|&r| items.encode(&item_label(r))).collect(),
+            users: rows.iter().map(|&r| users.encode(&user_labels[r])).collect(),
+            items: rows.iter().map(|&r| items.encode(&item_labels[r])).collect(),
             ratings: rows.iter().map(|&r| table.ratings[r].rating).collect(),
         };
         let (train, valid) = (encode(train_rows), encode(valid_rows));
         let mut item_ids = vec![None; items.len()];
         for &r in train_rows {
-            let index = items.encode(&item_label(r)) as usize;
+            let index = items.encode(&item_labels[r]) as usize;
             item_ids[index].get_or_insert(table.ratings[r].item);
         }
         Self { settings, users, items, train, valid, item_ids }
