@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use burn::tensor::{Int, Tensor};
+use burn::tensor::Tensor;
 
 /// A device read that failed (the WebGPU device was lost, for example).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -19,12 +19,6 @@ pub struct ReadError(pub String);
 pub async fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadError> {
     let data = tensor.into_data_async().await.map_err(|e| ReadError(format!("{e:?}")))?;
     data.convert::<f32>().try_into_vec::<f32>().map_err(|e| ReadError(format!("{e:?}")))
-}
-
-/// The values of an int tensor, flattened.
-pub async fn ints<const D: usize>(tensor: Tensor<D, Int>) -> Result<Vec<i64>, ReadError> {
-    let data = tensor.into_data_async().await.map_err(|e| ReadError(format!("{e:?}")))?;
-    data.convert::<i64>().try_into_vec::<i64>().map_err(|e| ReadError(format!("{e:?}")))
 }
 
 /// Runs a future to completion on this thread (native use only: CLI, tests).

@@ -6,7 +6,7 @@ use gloo::timers::future::TimeoutFuture;
 
 use crate::app::Shared;
 use crate::dom;
-use crate::train_view::{TrainSettings, new_learner, read_settings};
+use crate::train_view::{TrainSettings, new_learner, read_settings, valid_sums};
 
 /// Trains `learner` to the end in slices, returning its epochs.
 async fn fit(mut learner: Learner, label: &str) -> Result<Vec<EpochMetrics>, String> {
@@ -19,11 +19,7 @@ async fn fit(mut learner: Learner, label: &str) -> Result<Vec<EpochMetrics>, Str
         learner.read_losses().await.map_err(|e| e.to_string())?;
         epoch_ms += dom::now_ms() - start;
         if learner.epoch_complete() {
-            let mut sums = Vec::new();
-            for begin in (0..learner.data.valid.len()).step_by(2048) {
-                sums.push(learner.valid_sse(begin, 2048));
-                TimeoutFuture::new(0).await;
-            }
+            let sums = valid_sums(&learner).await;
             learner.close_epoch(sums, epoch_ms / 1000.0).await.map_err(|e| e.to_string())?;
             epoch_ms = 0.0;
             dom::set_text("overfit-status", &format!("{label}: epoch {} done", learner.history.len()))?;

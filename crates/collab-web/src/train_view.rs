@@ -132,14 +132,20 @@ fn put_back(app: &Shared, learner: Learner) {
     a.train.busy = false;
 }
 
-/// Validates in slices, closes the epoch and records the row.
-async fn close_epoch(app: &Shared, learner: &mut Learner) -> Result<(), String> {
-    let start = dom::now_ms();
+/// Validation sums computed a chunk at a time, yielding to the browser between chunks.
+pub async fn valid_sums(learner: &Learner) -> Vec<burn::tensor::Tensor<1>> {
     let mut sums = Vec::new();
     for begin in (0..learner.data.valid.len()).step_by(VALID_CHUNK) {
         sums.push(learner.valid_sse(begin, VALID_CHUNK));
         TimeoutFuture::new(0).await;
     }
+    sums
+}
+
+/// Validates in slices, closes the epoch and records the row.
+async fn close_epoch(app: &Shared, learner: &mut Learner) -> Result<(), String> {
+    let start = dom::now_ms();
+    let sums = valid_sums(learner).await;
     let ms = app.borrow().train.epoch_ms + dom::now_ms() - start;
     learner.close_epoch(sums, ms / 1000.0).await.map_err(|e| e.to_string())?;
     app.borrow_mut().train.epoch_ms = 0.0;
