@@ -18,6 +18,7 @@ pub mod error;
 pub mod interpret;
 pub mod lesson;
 pub mod model;
+pub mod packed;
 
 pub use error::DataError;
 pub mod read;

@@ -1,8 +1,7 @@
 //! One file holds a trained model: its spec, the vocabularies it was trained with and
 //! every tensor, so that loading it gives back exactly the same predictions.
 //!
-//! Layout: the 8 bytes `COLLAB1\n`, a little-endian u32 header length, the JSON header,
-//! then every tensor's values as little-endian f32 in header order.
+//! Layout: the 8 bytes `COLLAB1\n`, then [`crate::packed`]'s header and values.
 
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
@@ -10,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::Vocab;
 use crate::error::DataError;
 use crate::model::{CollabModel, ModelSpec};
+use crate::packed;
 use crate::read::ReadError;
 use crate::weights::{self, NamedTensor, Weights};
 
@@ -49,42 +49,16 @@ pub async fn save(model: &CollabModel, spec: &ModelSpec, users: &Vocab, items: &
         items: items.labels.clone(),
         tensors: weights.tensors.clone(),
     };
-    let json = serde_json::to_vec(&header).expect("a header always serialises");
-    let mut out =
-        Vec::with_capacity(12 + json.len() + 4 * weights.tensors.iter().map(|t| t.values.len()).sum::<usize>());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    out.extend_from_slice(&json);
-    for tensor in &weights.tensors {
-        for v in &tensor.values {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    Ok(out)
+    Ok(packed::pack(MAGIC, &header, weights.tensors.iter()))
 }
 
 /// Reads a file written by [`save`] and rebuilds the model on `device`.
 pub fn load(bytes: &[u8], device: &Device) -> Result<LoadedModel, DataError> {
-    let bad = |why: &str| DataError::ModelFile(why.to_string());
-    if bytes.len() < 12 || &bytes[..8] != MAGIC {
-        return Err(bad("it is not a model saved by this notebook"));
-    }
-    let len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
-    let json = bytes.get(12..12 + len).ok_or_else(|| bad("it is cut short"))?;
-    let mut header: ModelHeader = serde_json::from_slice(json).map_err(|e| bad(&format!("bad header: {e}")))?;
-    let mut floats = bytes[12 + len..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")));
-    for tensor in &mut header.tensors {
-        let n: usize = tensor.shape.iter().product();
-        tensor.values = floats.by_ref().take(n).collect();
-        if tensor.values.len() != n {
-            return Err(bad("it is cut short"));
-        }
-    }
-    if floats.next().is_some() || !(bytes.len() - 12 - len).is_multiple_of(4) {
-        return Err(bad("it has bytes left over after the weights"));
-    }
+    let bad = DataError::ModelFile;
+    let (mut header, floats): (ModelHeader, _) = packed::unpack(bytes, MAGIC, "a model").map_err(bad)?;
+    packed::fill(header.tensors.iter_mut(), &floats).map_err(bad)?;
     let model = header.spec.init(0, device);
-    let model = weights::write(model, &Weights { tensors: header.tensors }).map_err(|e| bad(&e))?;
+    let model = weights::write(model, &Weights { tensors: header.tensors }).map_err(bad)?;
     Ok(LoadedModel {
         spec: header.spec,
         users: Vocab::from_labels(header.users),

@@ -4,7 +4,7 @@
 //! Reading goes through one async device read (safe on WebGPU); writing builds fresh
 //! tensors on the model's device and keeps whether each one requires a gradient.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,29 @@ pub async fn read<M: Module>(module: &M) -> Result<Weights, ReadError> {
     let mut collect = Collect { path: Vec::new(), found: Vec::new() };
     module.visit(&mut collect);
     split(collect.found).await
+}
+
+/// The path and id of every float parameter of `module`, in the order of [`read`]: how
+/// state kept by id (the optimizer's) finds its parameter again in a rebuilt model.
+pub fn param_ids<M: Module>(module: &M) -> Vec<(String, ParamId)> {
+    struct Ids {
+        path: Vec<String>,
+        found: Vec<(String, ParamId)>,
+    }
+    impl ModuleVisitor for Ids {
+        fn enter_module(&mut self, name: &str, container_type: &str) {
+            self.path.push(path_part(name, container_type));
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.found.push((join_path(&self.path), param.id));
+        }
+    }
+    let mut ids = Ids { path: Vec::new(), found: Vec::new() };
+    module.visit(&mut ids);
+    ids.found
 }
 
 /// Replaces every float tensor of `module` with the values in `weights`, which must
@@ -168,7 +191,7 @@ pub async fn read_grads<M: Module>(module: &M, grads: &burn::optim::GradientsPar
 }
 
 /// Reads flattened tensors in one read and cuts the values back apart.
-async fn split(found: Vec<((String, Vec<usize>), Tensor<1>)>) -> Result<Weights, ReadError> {
+pub(crate) async fn split(found: Vec<((String, Vec<usize>), Tensor<1>)>) -> Result<Weights, ReadError> {
     if found.is_empty() {
         return Ok(Weights::default());
     }

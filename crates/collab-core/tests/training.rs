@@ -8,7 +8,7 @@ use collab_core::data::synth::{SynthSettings, generate};
 use collab_core::data::{CollabData, DataSettings, ItemKey};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read::block_on;
-use collab_core::train::{FitSettings, Learner};
+use collab_core::train::{FitSettings, Learner, Snapshot};
 
 use crate::host;
 
@@ -107,4 +107,45 @@ fn fit_calls_back_each_epoch_and_can_stop() {
     assert_eq!(seen, vec![0, 1]);
     assert_eq!(rows.len(), 2);
     assert!(!l.is_done(), "stopped after two of three epochs");
+}
+
+#[test]
+fn snapshot_restored_on_a_fresh_device_carries_on_bit_for_bit() {
+    for kind in ModelKind::ALL {
+        let mut a = learner(kind, 8, 2);
+        for _ in 0..100 {
+            a.train_batch(false).unwrap();
+        }
+        let bytes = block_on(a.snapshot()).unwrap().to_bytes();
+        let snapshot = Snapshot::from_bytes(&bytes).unwrap();
+        assert_eq!(snapshot.steps_done(), 100);
+        // A new device, as after losing the GPU; the data is rebuilt from the same table.
+        let mut b = Learner::restore(a.data.clone(), &snapshot, &Device::flex()).unwrap();
+        let zero = || 0.0;
+        // Through an epoch's end (the shuffle of epoch 1 must match too) and 30 more steps.
+        let row_a = block_on(a.run_epoch(&zero)).unwrap();
+        let row_b = block_on(b.run_epoch(&zero)).unwrap();
+        assert_eq!(row_a, row_b, "{kind:?}");
+        for _ in 0..30 {
+            a.train_batch(false).unwrap();
+            b.train_batch(false).unwrap();
+        }
+        assert_eq!(block_on(a.read_losses()).unwrap().to_bits(), block_on(b.read_losses()).unwrap().to_bits());
+        assert_eq!(host(&a.model), host(&b.model), "{kind:?}");
+        assert_eq!(a.history, b.history);
+    }
+}
+
+#[test]
+fn snapshot_refuses_other_data_and_bad_bytes() {
+    let mut a = learner(ModelKind::DotProduct, 8, 1);
+    a.train_batch(false).unwrap();
+    let snapshot = block_on(a.snapshot()).unwrap();
+    let small = generate(SynthSettings { users: 20, items: 10, seed: 3, ..SynthSettings::default() });
+    let data = Arc::new(CollabData::new(&small, DataSettings::default()));
+    let err = Learner::restore(data, &snapshot, &Device::flex()).err().unwrap();
+    assert!(err.contains("the data has"), "{err}");
+    let bytes = snapshot.to_bytes();
+    assert!(Snapshot::from_bytes(&bytes[..bytes.len() - 4]).unwrap_err().contains("cut short"));
+    assert!(Snapshot::from_bytes(b"COLLAB1\nxxxx").unwrap_err().contains("not a training snapshot"));
 }

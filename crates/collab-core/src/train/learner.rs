@@ -86,12 +86,12 @@ pub struct Learner {
     /// Rows per epoch history.
     pub history: Vec<EpochMetrics>,
     device: Device,
-    optim: Optimizer,
-    step: usize,
-    batch_in_epoch: usize,
-    epoch_batches: Vec<Vec<usize>>,
+    pub(super) optim: Optimizer,
+    pub(super) step: usize,
+    pub(super) batch_in_epoch: usize,
+    pub(super) epoch_batches: Vec<Vec<usize>>,
     pending: Vec<Tensor<1>>,
-    smooth: SmoothLoss,
+    pub(super) smooth: SmoothLoss,
 }
 
 impl Learner {

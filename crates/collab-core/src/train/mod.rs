@@ -4,8 +4,10 @@ pub mod learner;
 pub mod metrics;
 pub mod optimizer;
 pub mod schedule;
+pub mod snapshot;
 
 pub use learner::{BatchStep, BatchTrace, FitSettings, Learner, mse, to_device};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
 pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, ParamUpdate, WdKind};
 pub use schedule::Schedule;
+pub use snapshot::Snapshot;

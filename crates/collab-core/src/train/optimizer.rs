@@ -10,8 +10,11 @@ use std::collections::HashMap;
 
 use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::optim::GradientsParams;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+
+use crate::read::ReadError;
+use crate::weights::Weights;
 
 /// Adam or SGD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +104,45 @@ impl Optimizer {
         let mut mapper = StepMapper { optim: self, grads, lr, beta1, path: Vec::new(), report, updates: Vec::new() };
         let model = model.map(&mut mapper);
         (model, mapper.updates)
+    }
+
+    /// Adam's running averages of the parameters in `ids` (path and id, as
+    /// [`crate::weights::param_ids`] gives them), read to the host in one read and named
+    /// `<path>.grad_avg` and `<path>.sqr_avg`, with each parameter's step count.
+    pub async fn read_state(&self, ids: &[(String, ParamId)]) -> Result<(Weights, Vec<(String, i32)>), ReadError> {
+        let mut found = Vec::new();
+        let mut steps = Vec::new();
+        for (path, id) in ids {
+            if let Some(state) = self.state.get(id) {
+                let n = state.grad_avg.dims()[0];
+                found.push(((format!("{path}.grad_avg"), vec![n]), state.grad_avg.clone()));
+                found.push(((format!("{path}.sqr_avg"), vec![n]), state.sqr_avg.clone()));
+                steps.push((path.clone(), state.step));
+            }
+        }
+        Ok((crate::weights::split(found).await?, steps))
+    }
+
+    /// Puts back what [`Optimizer::read_state`] read, for the parameters `ids` of a
+    /// rebuilt model on `device` (the inner, non-autodiff device).
+    pub fn load_state(
+        &mut self,
+        ids: &[(String, ParamId)],
+        state: &Weights,
+        steps: &[(String, i32)],
+        device: &Device,
+    ) -> Result<(), String> {
+        let tensor = |name: String| -> Result<Tensor<1>, String> {
+            let t = state.get(&name).ok_or(format!("the optimizer state has no {name}"))?;
+            Ok(Tensor::from_data(TensorData::new(t.values.clone(), [t.values.len()]), device))
+        };
+        for (path, step) in steps {
+            let id = ids.iter().find(|(p, _)| p == path).ok_or(format!("the model has no parameter {path}"))?.1;
+            let grad_avg = tensor(format!("{path}.grad_avg"))?;
+            let sqr_avg = tensor(format!("{path}.sqr_avg"))?;
+            self.state.insert(id, AdamState { grad_avg, sqr_avg, step: *step });
+        }
+        Ok(())
     }
 
     /// The new value of one parameter (on the inner, non-autodiff device).

@@ -1,0 +1,119 @@
+//! A learner's whole state on the host: weights, Adam's running averages, the step
+//! reached, the smoothed loss and the epochs so far. A page training on WebGPU keeps
+//! the snapshot of the last completed step so that, if the GPU is lost, it can rebuild
+//! the learner on the CPU and carry on exactly where the GPU stopped.
+
+use std::sync::Arc;
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::learner::{FitSettings, Learner};
+use super::metrics::{EpochMetrics, SmoothLoss};
+use super::optimizer::Optimizer;
+use crate::data::CollabData;
+use crate::model::ModelSpec;
+use crate::packed;
+use crate::read::ReadError;
+use crate::weights::{self, NamedTensor, Weights};
+
+const MAGIC: &[u8; 8] = b"COLLABS\n";
+
+/// Everything but the tensor values, which follow it in [`Snapshot::to_bytes`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Header {
+    spec: ModelSpec,
+    settings: FitSettings,
+    step: usize,
+    smooth: SmoothLoss,
+    history: Vec<EpochMetrics>,
+    adam_steps: Vec<(String, i32)>,
+    weights: Vec<NamedTensor>,
+    optim: Vec<NamedTensor>,
+}
+
+/// A learner frozen between two steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    header: Header,
+    weights: Weights,
+    optim: Weights,
+}
+
+impl Snapshot {
+    /// Steps the learner had taken.
+    pub fn steps_done(&self) -> usize {
+        self.header.step
+    }
+
+    /// The epochs it had closed.
+    pub fn history(&self) -> &[EpochMetrics] {
+        &self.header.history
+    }
+
+    /// The snapshot as one byte buffer (to cross from a worker to the page).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        packed::pack(MAGIC, &self.header, self.weights.tensors.iter().chain(&self.optim.tensors))
+    }
+
+    /// Reads [`Snapshot::to_bytes`] back.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let (mut header, floats): (Header, Vec<f32>) = packed::unpack(bytes, MAGIC, "a training snapshot")?;
+        let mut weights = Weights { tensors: std::mem::take(&mut header.weights) };
+        let mut optim = Weights { tensors: std::mem::take(&mut header.optim) };
+        packed::fill(weights.tensors.iter_mut().chain(optim.tensors.iter_mut()), &floats)?;
+        // The header keeps the shapes so that the bytes alone describe themselves.
+        header.weights = weights.tensors.clone();
+        header.optim = optim.tensors.clone();
+        Ok(Self { header, weights, optim })
+    }
+}
+
+impl Learner {
+    /// Reads the learner's state to the host (pending losses first, then one read of the
+    /// weights and one of the optimizer state).
+    pub async fn snapshot(&mut self) -> Result<Snapshot, ReadError> {
+        self.read_losses().await?;
+        let weights = weights::read(&self.model).await?;
+        let (optim, adam_steps) = self.optim.read_state(&weights::param_ids(&self.model)).await?;
+        let header = Header {
+            spec: self.spec.clone(),
+            settings: self.settings,
+            step: self.step,
+            smooth: self.smooth,
+            history: self.history.clone(),
+            adam_steps,
+            weights: weights.tensors.clone(),
+            optim: optim.tensors.clone(),
+        };
+        Ok(Snapshot { header, weights, optim })
+    }
+
+    /// Rebuilds a learner from `snapshot` on `device`, over the same `data` it was
+    /// trained on: the next batch is the one the snapshot's learner would have taken.
+    pub fn restore(data: Arc<CollabData>, snapshot: &Snapshot, device: &Device) -> Result<Self, String> {
+        let h = &snapshot.header;
+        if (h.spec.n_users, h.spec.n_items) != (data.users.len(), data.items.len()) {
+            return Err(format!(
+                "the snapshot is of {} users and {} movies, the data has {} and {}",
+                h.spec.n_users,
+                h.spec.n_items,
+                data.users.len(),
+                data.items.len()
+            ));
+        }
+        let mut learner = Learner::new(data, h.spec.clone(), h.settings, device);
+        learner.model = weights::write(learner.model, &snapshot.weights)?;
+        let mut optim = Optimizer::new(h.settings.optim);
+        let inner = learner.device().clone().inner();
+        optim.load_state(&weights::param_ids(&learner.model), &snapshot.optim, &h.adam_steps, &inner)?;
+        learner.optim = optim;
+        learner.step = h.step;
+        learner.smooth = h.smooth;
+        learner.history = h.history.clone();
+        let per_epoch = learner.data.batches_per_epoch().max(1);
+        learner.batch_in_epoch = h.step % per_epoch;
+        learner.epoch_batches = learner.data.train_batches(h.step / per_epoch);
+        Ok(learner)
+    }
+}
