@@ -1,6 +1,6 @@
 // Section 8-10 on a generated ML-100k-format zip, on WebGPU (SwiftShader) and the CPU:
 // one epoch of every model, stepping batches, interpretation, a new user, save/load,
-// settings from the URL, and no main-thread task over 100 ms while training.
+// settings from the URL, no main-thread task over 100 ms while training, and a lost GPU.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODES, openPage, screenshot, startServer } from './harness.mjs';
@@ -61,11 +61,9 @@ for (const mode of MODES) {
       await page.waitForFunction(() => document.querySelector('#sheet-grid td[data-path="user_factors.weight"][data-row="1"][data-col="0"]').title.startsWith('1.5'));
       const longest = await page.evaluate(() => Math.max(0, ...window.longTasks));
       console.log(`${mode.name}: longest main-thread task while training ${longest.toFixed(0)} ms (${await page.evaluate(() => window.longTasks.length)} over 50 ms)`);
-      // On the CPU every task stays under 100 ms. On WebGPU the first batch of a neural
-      // model compiles its shaders on the main thread (cubecl, in wasm) in one task of
-      // about 250-300 ms: a known gap until training moves to a worker, bounded here.
-      const limit = mode.name === 'cpu' ? 100 : 400;
-      assert.ok(longest <= limit, `a main-thread task took ${longest} ms`);
+      // Training runs in a worker: nothing it does (batches, WebGPU shader compilation,
+      // device reads) may hold the page's thread for 100 ms.
+      assert.ok(longest <= 100, `a main-thread task took ${longest} ms`);
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
@@ -120,6 +118,33 @@ for (const mode of MODES) {
     }
   });
 }
+
+test('losing the GPU mid-training moves training to the CPU from the last completed step', { timeout: 600_000 }, async () => {
+  const { browser, page, problems } = await openPage(MODES[0], url);
+  try {
+    await loadGenerated(page);
+    await page.waitForFunction(() => /WebGPU/.test(document.querySelector('#train-device').textContent), null, { timeout: 60_000 });
+    await setControl(page, 'train-epochs', '2');
+    await page.click('#train-start');
+    await page.waitForFunction(() => Number(document.querySelector('#train-progress').value) >= 20, null, { timeout: 120_000 });
+    await page.evaluate(() => window.wasmBindings.lose_training_gpu());
+    await page.waitForFunction(() => /GPU was lost/.test(document.querySelector('#train-message').textContent), null, { timeout: 120_000 });
+    const message = await page.textContent('#train-message');
+    console.log(`after the loss: ${message}`);
+    const step = Number(message.match(/from step (\d+)/)?.[1]);
+    assert.ok(step >= 20, `training must go on from where it was, not from the start: ${message}`);
+    await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
+    assert.match(await page.textContent('#train-device'), /^CPU/);
+    assert.equal(await page.getAttribute('#device', 'data-kind'), 'cpu');
+    const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => Number(c.textContent))));
+    assert.equal(rows.length, 2);
+    assert.ok(rows.every((r) => Number.isFinite(r[1]) && Number.isFinite(r[2]) && r[2] < 3), JSON.stringify(rows));
+    console.log(`finished on the CPU: ${JSON.stringify(rows)}`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
 
 test('settings in the URL are applied', { timeout: 300_000 }, async () => {
   const { browser, page, problems } = await openPage(MODES[1], `${url}?model=embnn&factors=20&epochs=3&lr=0.01&wd=0.05&wdkind=l2&bs=128&seed=7`);

@@ -3,6 +3,7 @@
 //! writes back only if nothing changed meanwhile (the `generation` counter).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -10,11 +11,13 @@ use collab_core::data::synth::{SynthSettings, generate};
 use collab_core::data::{CollabData, CrossTable, DataSettings, ItemKey, RatingsTable};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
-use collab_core::train::{FitSettings, Learner, Schedule};
+use collab_core::train::{EpochMetrics, FitSettings, Learner, Schedule};
 
 use crate::device::Chosen;
+use crate::protocol::{Slot, TrainSettings};
 use crate::{
     bias_view, data_view, device, dom, factors_view, learned_view, lookup_view, overfit_view, sheet_view, train_view,
+    trainer,
 };
 
 /// Everything the page shows.
@@ -49,21 +52,37 @@ pub struct App {
     pub trained: Option<Trained>,
 }
 
-/// The state of section 8.
+/// What the page knows of the fits in the training worker.
 #[derive(Default)]
 pub struct TrainState {
-    /// The learner; `None` before the first Train or Step, and while a slice runs.
-    pub learner: Option<Learner>,
-    /// True while Train runs (false when paused).
+    /// True while section 8 trains (false when paused).
     pub running: bool,
-    /// (step, smoothed train loss) for the chart.
-    pub train_points: Vec<(usize, f64)>,
-    /// Milliseconds of training in the current epoch (pauses not counted).
-    pub epoch_ms: f64,
-    /// Bumped by Reset, so a running loop knows to stop.
-    pub run_id: u64,
-    /// True while a slice or a step has the learner out.
-    pub busy: bool,
+    /// True when the worker trains on WebGPU (said by the worker once it started).
+    pub worker_gpu: bool,
+    /// Each fit the worker holds.
+    pub jobs: HashMap<Slot, Job>,
+    /// Epochs of the overfitting pair, as each fit ends.
+    pub finished: HashMap<Slot, Vec<EpochMetrics>>,
+}
+
+/// One fit in the worker, as the page must remember it to restart it elsewhere.
+#[derive(Clone)]
+pub struct Job {
+    /// The settings it was started with.
+    pub settings: TrainSettings,
+    /// True while it should be training.
+    pub running: bool,
+    /// On WebGPU: the snapshot after its last completed step.
+    pub snapshot: Option<KeptSnapshot>,
+}
+
+/// A snapshot as the worker sent it, with the chart points up to it.
+#[derive(Clone)]
+pub struct KeptSnapshot {
+    /// `collab_core::train::Snapshot::to_bytes`.
+    pub bytes: Vec<u8>,
+    /// (step, smoothed train loss) up to it.
+    pub points: Vec<(usize, f64)>,
 }
 
 /// A model to interpret: trained here or loaded from a file.
@@ -123,6 +142,7 @@ pub async fn run() -> Result<(), String> {
     train_view::wire(&app)?;
     learned_view::wire(&app)?;
     overfit_view::wire(&app)?;
+    trainer::start(&app, false)?;
     Ok(())
 }
 
@@ -139,10 +159,11 @@ pub fn set_table(app: &Shared, table: RatingsTable, source: String) -> Result<()
         a.history.clear();
         a.running = false;
         a.generation += 1;
-        train_view::reset(&mut a);
         data_view::render(&a)?;
         lookup_view::render_picker(&a)?;
     }
+    train_view::reset(app);
+    trainer::send_table(app);
     sheet_view::refresh(app);
     lookup_view::refresh(app);
     Ok(())

@@ -17,6 +17,18 @@ pub struct Chosen {
 thread_local! {
     /// The WebGPU device once made: wgpu's runtime can be set up only once per page.
     static GPU: std::cell::RefCell<Option<Chosen>> = const { std::cell::RefCell::new(None) };
+    /// Destroys the WebGPU device (the test hook for a lost GPU).
+    static DESTROY: std::cell::RefCell<Option<Box<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Destroys the WebGPU device, as a driver reset or an unplugged GPU would: every
+/// later use of it fails. Only the browser tests call this (through the worker).
+pub fn destroy_gpu() {
+    DESTROY.with(|d| {
+        if let Some(destroy) = d.borrow().as_ref() {
+            destroy();
+        }
+    });
 }
 
 /// Picks WebGPU when possible, with `force_cpu` as the visitor's override.
@@ -41,6 +53,8 @@ pub async fn choose(force_cpu: bool) -> Chosen {
             };
             let chosen = Chosen { device, is_gpu: true, label: format!("WebGPU: {name} ({:?})", info.device_type) };
             GPU.with(|g| *g.borrow_mut() = Some(chosen.clone()));
+            let gpu = setup.device.clone();
+            DESTROY.with(|d| *d.borrow_mut() = Some(Box::new(move || gpu.destroy())));
             chosen
         }
         Err(error) if error.to_string().contains("no adapters") => {
@@ -50,14 +64,15 @@ pub async fn choose(force_cpu: bool) -> Chosen {
     }
 }
 
-fn cpu(reason: &str) -> Chosen {
+/// The CPU, with the reason shown to the visitor.
+pub fn cpu(reason: &str) -> Chosen {
     Chosen { device: Device::flex(), is_gpu: false, label: format!("CPU (wasm): {reason}") }
 }
 
 /// `vendor architecture description` from the browser's GPUAdapterInfo, if any.
 async fn adapter_description() -> Option<String> {
     let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
-    let gpu = get(&web_sys::window()?.navigator(), "gpu")?;
+    let gpu = get(&navigator()?, "gpu")?;
     let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
     let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
     let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
@@ -71,6 +86,11 @@ async fn adapter_description() -> Option<String> {
 }
 
 fn has_navigator_gpu() -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("gpu")).is_ok_and(|gpu| !gpu.is_undefined())
+    let Some(navigator) = navigator() else { return false };
+    js_sys::Reflect::get(&navigator, &JsValue::from_str("gpu")).is_ok_and(|gpu| !gpu.is_undefined())
+}
+
+/// `navigator` of the page or of the worker this runs in.
+fn navigator() -> Option<JsValue> {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator")).ok().filter(|n| !n.is_undefined())
 }

@@ -36,9 +36,11 @@ pub fn js_error(value: JsValue) -> String {
     value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
 
-/// Milliseconds since the page loaded (the core has no clock in the browser).
+/// Milliseconds since the page (or the worker) started: the core has no clock in the
+/// browser. Works in both, through the global `performance`.
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    let performance = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"));
+    performance.ok().and_then(|p| p.dyn_into::<web_sys::Performance>().ok()).map_or(0.0, |p| p.now())
 }
 
 /// Sets the inner HTML of `#id` (the caller escapes what came from data).
@@ -82,6 +84,24 @@ pub fn checked(id: &str) -> Result<bool, String> {
         .dyn_ref::<web_sys::HtmlInputElement>()
         .map(|i| i.checked())
         .ok_or_else(|| format!("#{id} is not a checkbox"))
+}
+
+/// On each click of `#id`, clears `#out`, runs `action(state)` and shows its error, if
+/// any, in `#out`.
+pub fn on_click<T: Clone + 'static>(
+    id: &str,
+    state: &T,
+    out: &'static str,
+    action: fn(&T) -> Result<(), String>,
+) -> Result<(), String> {
+    let state = state.clone();
+    listen(&by_id(id)?, "click", move |_| {
+        let _ = set_text(out, "");
+        if let Err(e) = action(&state) {
+            let _ = set_text(out, &e);
+        }
+    });
+    Ok(())
 }
 
 /// An async action started by a button; an error it returns is shown in the page.

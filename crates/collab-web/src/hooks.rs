@@ -52,3 +52,10 @@ pub fn synth_ml100k_zip(users: usize, items: usize, seed: u32) -> Vec<u8> {
         ..SynthSettings::default()
     }))
 }
+
+/// Destroys the training worker's WebGPU device mid-training, as a lost GPU would be:
+/// the browser test of switching to the CPU.
+#[wasm_bindgen]
+pub fn lose_training_gpu() {
+    crate::trainer::post(&crate::protocol::ToWorker::LoseDevice);
+}

@@ -13,6 +13,14 @@ use wasm_bindgen_futures::JsFuture;
 use crate::app::{Shared, Trained};
 use crate::dom::{self, escape};
 
+/// Where a trained or loaded model lives for these sections: the CPU, always. Every view
+/// here reads the weights to the host once and ranks there; only the save/load check
+/// runs the model, on three pairs, and on WebGPU that one call would compile the model's
+/// shaders on the page's thread (over 100 ms for the neural models).
+pub fn interpretation_device() -> burn::tensor::Device {
+    burn::tensor::Device::flex()
+}
+
 /// Movies offered for the visitor to rate.
 const TO_RATE: usize = 12;
 
@@ -218,8 +226,7 @@ async fn save_model(app: &Shared) -> Result<(), String> {
 async fn load_model(app: &Shared, file: web_sys::File) -> Result<(), String> {
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(dom::js_error)?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let device = app.borrow().device.device.clone();
-    let loaded = load(&bytes, &device).map_err(|e| e.to_string())?;
+    let loaded = load(&bytes, &interpretation_device()).map_err(|e| e.to_string())?;
     let name = loaded.spec.kind.name();
     app.borrow_mut().trained = Some(Trained {
         spec: loaded.spec,

@@ -2,7 +2,8 @@
 //!
 //! It picks the device first (WebGPU when the browser offers an adapter, burn-flex on the
 //! CPU otherwise, with the reason shown), then renders the page's cells, each computed by
-//! the core crate on that device.
+//! the core crate on that device. The same module also runs in a Web Worker, where it
+//! trains (see `worker.rs`), so that training never holds up the page.
 //!
 //! The crate is browser-only: natively it compiles to nothing.
 #![cfg(target_family = "wasm")]
@@ -18,10 +19,13 @@ mod hooks;
 mod learned_view;
 mod lookup_view;
 mod overfit_view;
+mod protocol;
 mod sheet_grid;
 mod sheet_view;
 mod train_view;
+mod trainer;
 mod url;
+mod worker;
 
 use wasm_bindgen::prelude::*;
 
@@ -37,6 +41,9 @@ pub fn start() {
     // SAFETY: called once, first, before any other Rust code runs.
     unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
+    if web_sys::window().is_none() {
+        return worker::serve();
+    }
     wasm_bindgen_futures::spawn_local(async {
         if let Err(message) = app::run().await {
             dom::show_fatal(&message);

@@ -1,33 +1,16 @@
-//! Overfitting made visible: the same model and settings trained twice, without and with
-//! weight decay, their training and validation losses plotted side by side.
+//! Overfitting made visible: the same model and settings trained twice in the worker,
+//! without and with weight decay, their training and validation losses side by side.
 
-use collab_core::train::{EpochMetrics, Learner};
-use gloo::timers::future::TimeoutFuture;
+use collab_core::train::EpochMetrics;
 
-use crate::app::Shared;
+use crate::app::{Job, Shared};
 use crate::dom;
-use crate::train_view::{TrainSettings, new_learner, read_settings, valid_sums};
+use crate::protocol::{Progress, Slot, ToWorker, TrainSettings};
+use crate::train_view::read_settings;
+use crate::trainer;
 
-/// Trains `learner` to the end in slices, returning its epochs.
-async fn fit(mut learner: Learner, label: &str) -> Result<Vec<EpochMetrics>, String> {
-    let mut epoch_ms = 0.0;
-    while !learner.is_done() {
-        let start = dom::now_ms();
-        while dom::now_ms() - start < 20.0 && !learner.is_done() && !learner.epoch_complete() {
-            learner.train_batch(false);
-        }
-        learner.read_losses().await.map_err(|e| e.to_string())?;
-        epoch_ms += dom::now_ms() - start;
-        if learner.epoch_complete() {
-            let sums = valid_sums(&learner).await;
-            learner.close_epoch(sums, epoch_ms / 1000.0).await.map_err(|e| e.to_string())?;
-            epoch_ms = 0.0;
-            dom::set_text("overfit-status", &format!("{label}: epoch {} done", learner.history.len()))?;
-        }
-        TimeoutFuture::new(0).await;
-    }
-    Ok(learner.history)
-}
+/// The pair, each with the title of its chart.
+const PAIR: [Slot; 2] = [Slot::Without, Slot::With];
 
 fn chart(title: &str, rows: &[EpochMetrics], max: f64) -> String {
     let n = rows.len().max(2) as f64 - 1.0;
@@ -50,34 +33,73 @@ fn chart(title: &str, rows: &[EpochMetrics], max: f64) -> String {
     )
 }
 
-async fn compare(app: &Shared) -> Result<(), String> {
+/// Starts both fits in the worker (any earlier pair is dropped).
+fn compare(app: &Shared) -> Result<(), String> {
     let settings = read_settings()?;
     let decay = if settings.wd > 0.0 { settings.wd } else { 0.1 };
-    let (without, with) = {
-        let a = app.borrow();
-        (
-            new_learner(&a, TrainSettings { wd: 0.0, ..settings }),
-            new_learner(&a, TrainSettings { wd: decay, ..settings }),
-        )
-    };
-    if without.data.valid.is_empty() {
-        return Err("the loaded data is too small to hold out a validation set".into());
+    {
+        let mut a = app.borrow_mut();
+        a.train.finished.clear();
+        for (slot, wd) in PAIR.into_iter().zip([0.0, decay]) {
+            let settings = TrainSettings { wd, ..settings };
+            a.train.jobs.insert(slot, Job { settings, running: true, snapshot: None });
+        }
     }
-    let a = fit(without, "without weight decay").await?;
-    let b = fit(with, &format!("with wd = {decay}")).await?;
-    let max = a.iter().chain(&b).flat_map(|r| [r.train_loss, r.valid_loss]).fold(0.1, f64::max);
-    dom::set_html(
+    for slot in PAIR {
+        let settings = app.borrow().train.jobs[&slot].settings;
+        trainer::post(&ToWorker::Reset { slot });
+        trainer::post(&ToWorker::Run { slot, settings });
+    }
+    dom::set_html("overfit-charts", "")?;
+    dom::set_attr("overfit", "data-state", "running")?;
+    dom::set_text("overfit-status", "Training both…")
+}
+
+/// One of the pair moved on; once both are done, draw them.
+pub fn on_progress(app: &Shared, slot: Slot, p: &Progress) {
+    let label = if slot == Slot::Without { "without weight decay" } else { "with weight decay" };
+    let _ = dom::set_text("overfit-status", &format!("{label}: step {} of {}", p.steps_done, p.total_steps));
+    if !p.done {
+        return;
+    }
+    let pair = {
+        let mut a = app.borrow_mut();
+        if let Some(job) = a.train.jobs.get_mut(&slot) {
+            job.running = false;
+        }
+        a.train.finished.insert(slot, p.history.clone());
+        PAIR.map(|s| a.train.finished.get(&s).cloned())
+    };
+    let [Some(without), Some(with)] = pair else { return };
+    if without.iter().all(|r| r.valid_loss.is_nan()) {
+        let _ = dom::set_text("overfit-status", "The loaded data is too small to hold out a validation set.");
+        return;
+    }
+    let decay = app.borrow().train.jobs.get(&Slot::With).map_or(0.0, |j| j.settings.wd);
+    let max = without.iter().chain(&with).flat_map(|r| [r.train_loss, r.valid_loss]).fold(0.1, f64::max);
+    let _ = dom::set_html(
         "overfit-charts",
-        &(chart("without weight decay", &a, max) + &chart(&format!("weight decay {decay}"), &b, max)),
-    )?;
-    dom::set_text(
+        &(chart("without weight decay", &without, max) + &chart(&format!("weight decay {decay}"), &with, max)),
+    );
+    let _ = dom::set_text(
         "overfit-status",
         "Done. Without decay the training loss keeps falling while the validation loss stalls or rises: that gap is overfitting.",
-    )?;
-    dom::set_attr("overfit", "data-state", "done")
+    );
+    let _ = dom::set_attr("overfit", "data-state", "done");
+}
+
+/// One of the pair failed.
+pub fn on_failed(app: &Shared, message: &str) {
+    for slot in PAIR {
+        if let Some(job) = app.borrow_mut().train.jobs.get_mut(&slot) {
+            job.running = false;
+        }
+        trainer::post(&ToWorker::Pause { slot });
+    }
+    let _ = dom::set_text("overfit-status", message);
 }
 
 /// Wires the compare button.
 pub fn wire(app: &Shared) -> Result<(), String> {
-    dom::on_click_async("overfit-run", app, "overfit-status", |a| Box::pin(async move { compare(&a).await }))
+    dom::on_click("overfit-run", app, "overfit-status", compare)
 }

@@ -1,38 +1,15 @@
 //! Section 8: train on the loaded data (all of MovieLens-100k once loaded) with fastai's
-//! one-cycle schedule, in slices of about 20 ms so the page never freezes; or step one
-//! batch and see what it touched. Settings travel in the URL.
+//! one-cycle schedule, or step one batch and see what it touched. The training itself
+//! runs in the worker (`worker.rs`); this view sends commands and draws what comes back.
+//! Settings travel in the URL.
 
-use std::sync::Arc;
+use collab_core::model::ModelKind;
+use collab_core::save::load;
+use collab_core::train::WdKind;
 
-use burn::module::Module;
-use collab_core::data::{CollabData, DataSettings, ItemKey};
-use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::read;
-use collab_core::train::{FitSettings, Learner, OptimSettings, OptimizerKind, Schedule, WdKind};
-use gloo::timers::future::TimeoutFuture;
-
-use crate::app::{App, Shared, Trained};
-use crate::{dom, learned_view, url};
-
-/// Milliseconds of training between yields to the browser.
-const SLICE_MS: f64 = 20.0;
-/// At most this many batches between two loss reads (one point on the chart each).
-const SLICE_BATCHES: usize = 50;
-/// Validation rows per slice.
-const VALID_CHUNK: usize = 2048;
-
-/// The settings the controls hold.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrainSettings {
-    pub kind: ModelKind,
-    pub factors: usize,
-    pub epochs: usize,
-    pub lr: f64,
-    pub wd: f64,
-    pub wd_kind: WdKind,
-    pub batch_size: usize,
-    pub seed: u64,
-}
+use crate::app::{Job, Shared, Trained};
+use crate::protocol::{BatchView, Progress, Slot, SplitCounts, ToWorker, TrainSettings};
+use crate::{dom, learned_view, trainer, url};
 
 /// The controls' ids, their URL keys, and the values to start from.
 pub const CONTROLS: [(&str, &str); 8] = [
@@ -76,227 +53,130 @@ pub fn read_settings() -> Result<TrainSettings, String> {
     })
 }
 
-/// A learner for the loaded table and the settings.
-pub fn new_learner(app: &App, s: TrainSettings) -> Learner {
-    let settings = DataSettings { item_key: ItemKey::Title, valid_pct: 0.2, seed: s.seed, batch_size: s.batch_size };
-    let data = Arc::new(CollabData::new(&app.table, settings));
-    let spec = ModelSpec { n_factors: s.factors, ..ModelSpec::new(s.kind, data.users.len(), data.items.len()) };
-    let fit = FitSettings {
-        epochs: s.epochs,
-        schedule: Schedule::OneCycle { lr_max: s.lr },
-        optim: OptimSettings { kind: OptimizerKind::Adam, wd: s.wd, wd_kind: s.wd_kind },
-        seed: s.seed,
-    };
-    Learner::new(data, spec, fit, &app.device.device)
-}
-
-/// Forgets the learner (new data, or Reset).
-pub fn reset(app: &mut App) {
-    app.train.learner = None;
-    app.train.running = false;
-    app.train.train_points.clear();
-    app.train.epoch_ms = 0.0;
-    app.train.run_id += 1;
-    app.train.busy = false;
+/// Forgets section 8's fit (new data, new settings, or Reset).
+pub fn reset(app: &Shared) {
+    {
+        let mut a = app.borrow_mut();
+        a.train.running = false;
+        a.train.jobs.remove(&Slot::Train);
+    }
+    trainer::post(&ToWorker::Reset { slot: Slot::Train });
     let _ = dom::set_html("train-rows", "");
     let _ = dom::set_html("train-chart", "");
     let _ = dom::set_html("train-batch", "");
+    let _ = dom::set_html("train-split", "");
     let _ = dom::set_text("train-status", "Not started.");
     let _ = dom::set_attr("train-progress", "value", "0");
     let _ = dom::set_text("train-start", "Train");
     let _ = dom::set_attr("train", "data-state", "idle");
 }
 
-/// Takes the learner out (creating it if needed) so it can cross an `await`.
-fn take_learner(app: &Shared) -> Result<Learner, String> {
-    let settings = read_settings()?;
+/// The settings of the fit in the worker, or the controls' if there is none yet.
+fn job_settings(app: &Shared) -> Result<TrainSettings, String> {
+    match app.borrow().train.jobs.get(&Slot::Train) {
+        Some(job) => Ok(job.settings),
+        None => read_settings(),
+    }
+}
+
+/// Records whether section 8 trains, creating its job with `settings` if there is none.
+fn remember(app: &Shared, settings: TrainSettings, running: bool) {
+    app.borrow_mut().train.jobs.entry(Slot::Train).or_insert(Job { settings, running, snapshot: None });
+    set_running(app, running);
+}
+
+fn set_running(app: &Shared, running: bool) {
     let mut a = app.borrow_mut();
-    if a.train.busy {
-        return Err("the model is busy with another batch".into());
-    }
-    a.train.busy = true;
-    match a.train.learner.take() {
-        Some(l) => Ok(l),
-        None => {
-            let learner = new_learner(&a, settings);
-            render_split(&learner)?;
-            a.train.epoch_ms = 0.0;
-            Ok(learner)
-        }
+    a.train.running = running;
+    if let Some(job) = a.train.jobs.get_mut(&Slot::Train) {
+        job.running = running;
     }
 }
 
-fn put_back(app: &Shared, learner: Learner) {
-    let mut a = app.borrow_mut();
-    a.train.learner = Some(learner);
-    a.train.busy = false;
-}
-
-/// Validation sums computed a chunk at a time, yielding to the browser between chunks.
-pub async fn valid_sums(learner: &Learner) -> Vec<burn::tensor::Tensor<1>> {
-    let mut sums = Vec::new();
-    for begin in (0..learner.data.valid.len()).step_by(VALID_CHUNK) {
-        sums.push(learner.valid_sse(begin, VALID_CHUNK));
-        TimeoutFuture::new(0).await;
+/// Train / Pause / Resume.
+fn toggle(app: &Shared) -> Result<(), String> {
+    if app.borrow().train.running {
+        set_running(app, false);
+        trainer::post(&ToWorker::Pause { slot: Slot::Train });
+        dom::set_text("train-start", "Resume")?;
+        dom::set_text("train-status", "Paused.")?;
+        return dom::set_attr("train", "data-state", "paused");
     }
-    sums
+    let settings = job_settings(app)?;
+    remember(app, settings, true);
+    trainer::post(&ToWorker::Run { slot: Slot::Train, settings });
+    dom::set_text("train-start", "Pause")?;
+    dom::set_attr("train", "data-state", "running")
 }
 
-/// Validates in slices, closes the epoch and records the row.
-async fn close_epoch(app: &Shared, learner: &mut Learner) -> Result<(), String> {
-    let start = dom::now_ms();
-    let sums = valid_sums(learner).await;
-    let ms = app.borrow().train.epoch_ms + dom::now_ms() - start;
-    learner.close_epoch(sums, ms / 1000.0).await.map_err(|e| e.to_string())?;
-    app.borrow_mut().train.epoch_ms = 0.0;
-    render_rows(learner)
-}
-
-/// Runs slices until paused, reset or done.
-async fn run(app: Shared) {
-    let run_id = app.borrow().train.run_id;
-    loop {
-        let mut learner = match take_learner(&app) {
-            Ok(l) => l,
-            Err(e) => {
-                stop(&app, &e);
-                return;
-            }
-        };
-        if learner.steps_done() == 0 {
-            // Splitting the data and building the model was one task already: let the
-            // browser breathe before the first slice.
-            TimeoutFuture::new(0).await;
-        }
-        let start = dom::now_ms();
-        let mut batches = 0;
-        while batches < SLICE_BATCHES
-            && dom::now_ms() - start < SLICE_MS
-            && !learner.is_done()
-            && !learner.epoch_complete()
-        {
-            learner.train_batch(false);
-            batches += 1;
-        }
-        let result = async {
-            let smooth = learner.read_losses().await.map_err(|e| e.to_string())?;
-            // Counted after the read: on WebGPU the batches only queued their work.
-            app.borrow_mut().train.epoch_ms += dom::now_ms() - start;
-            app.borrow_mut().train.train_points.push((learner.steps_done(), smooth));
-            if learner.epoch_complete() && !learner.data.valid.is_empty() {
-                close_epoch(&app, &mut learner).await?;
-            }
-            Ok::<(), String>(())
-        }
-        .await;
-        let done = learner.is_done();
-        let reset_meanwhile = app.borrow().train.run_id != run_id;
-        if reset_meanwhile {
-            return;
-        }
-        render_progress(&learner, &app.borrow());
-        if done {
-            finish(&app, learner);
-            return;
-        }
-        put_back(&app, learner);
-        if let Err(e) = result {
-            stop(&app, &format!("Training stopped: {e}. The weights of the last completed step are kept."));
-            return;
-        }
-        if !app.borrow().train.running {
-            let _ = dom::set_text("train-status", "Paused.");
-            return;
-        }
-        TimeoutFuture::new(0).await;
-    }
-}
-
-fn stop(app: &Shared, message: &str) {
-    app.borrow_mut().train.running = false;
-    let _ = dom::set_text("train-status", message);
-    let _ = dom::set_text("train-start", "Train");
-}
-
-/// Training is over: keep the model for sections 9 and 10.
-fn finish(app: &Shared, learner: Learner) {
-    let status = format!("Done: {} epochs, {} steps.", learner.history.len(), learner.steps_done());
-    let mut rated = std::collections::HashMap::<i32, Vec<usize>>::new();
-    for (&u, &i) in learner.data.train.users.iter().zip(&learner.data.train.items) {
-        rated.entry(u).or_default().push(i as usize);
-    }
-    {
-        let mut a = app.borrow_mut();
-        a.trained = Some(Trained {
-            spec: learner.spec.clone(),
-            users: learner.data.users.clone(),
-            items: learner.data.items.clone(),
-            model: learner.model.valid(),
-            rated,
-        });
-        a.train.running = false;
-    }
-    put_back(app, learner);
-    let _ = dom::set_text("train-status", &status);
-    let _ = dom::set_text("train-start", "Train");
-    let _ = dom::set_attr("train", "data-state", "done");
-    learned_view::refresh(app);
-}
-
-/// One batch, shown in full: who, what, rating, prediction, loss, schedule, rows moved.
-async fn step_one(app: &Shared) -> Result<(), String> {
+/// One batch, shown in full when the worker answers.
+fn step_one(app: &Shared) -> Result<(), String> {
     if app.borrow().train.running {
         return Err("pause training first".into());
     }
-    let mut learner = take_learner(app)?;
-    let outcome = async {
-        if learner.is_done() {
-            return Err("the fit is complete; Reset to start again".to_string());
-        }
-        let trace = learner.train_batch_traced().ok_or("no batch left in this epoch")?;
-        let preds = read::floats(trace.step.preds.clone()).await.map_err(|e| e.to_string())?;
-        let loss = read::floats(trace.step.loss.clone()).await.map_err(|e| e.to_string())?[0];
-        let user_moves = read::floats(trace.user_moves.clone()).await.map_err(|e| e.to_string())?;
-        let item_moves = read::floats(trace.item_moves.clone()).await.map_err(|e| e.to_string())?;
-        render_batch(&learner, &trace, &preds, loss, &user_moves, &item_moves)?;
-        let smooth = learner.read_losses().await.map_err(|e| e.to_string())?;
-        app.borrow_mut().train.train_points.push((learner.steps_done(), smooth));
-        if learner.epoch_complete() && !learner.data.valid.is_empty() {
-            close_epoch(app, &mut learner).await?;
-        }
-        Ok(())
-    }
-    .await;
-    render_progress(&learner, &app.borrow());
-    if learner.is_done() {
-        finish(app, learner);
-    } else {
-        put_back(app, learner);
-    }
-    outcome
+    let settings = job_settings(app)?;
+    remember(app, settings, false);
+    trainer::post(&ToWorker::Step { slot: Slot::Train, settings });
+    Ok(())
 }
 
-fn render_split(l: &Learner) -> Result<(), String> {
-    let d = &l.data;
-    let (users_na, items_na) = d.valid_only_counts();
+/// Shows a message from training under its buttons.
+pub fn show_message(message: &str) {
+    let _ = dom::set_text("train-message", message);
+}
+
+/// A command failed in the worker: training stops, the fit so far stays.
+pub fn on_failed(app: &Shared, message: &str) {
+    set_running(app, false);
+    show_message(&format!("{message}. The weights of the last completed step are kept."));
+    let _ = dom::set_text("train-start", "Train");
+}
+
+/// Draws where the fit stands.
+pub fn on_progress(app: &Shared, p: &Progress) {
+    let _ = render_rows(p);
+    render_progress(p);
+    if p.done {
+        set_running(app, false);
+        let _ = dom::set_text("train-status", &format!("Done: {} epochs, {} steps.", p.history.len(), p.steps_done));
+        let _ = dom::set_text("train-start", "Train");
+        let _ = dom::set_attr("train", "data-state", "done");
+    }
+}
+
+/// Training is over: keep the model for sections 9 and 10.
+pub fn on_trained(app: &Shared, model: &[u8], train_users: &[i32], train_items: &[i32]) {
+    let loaded = match load(model, &learned_view::interpretation_device()) {
+        Ok(loaded) => loaded,
+        Err(e) => return show_message(&format!("the trained model could not be loaded: {e}")),
+    };
+    let mut rated = std::collections::HashMap::<i32, Vec<usize>>::new();
+    for (&u, &i) in train_users.iter().zip(train_items) {
+        rated.entry(u).or_default().push(i as usize);
+    }
+    app.borrow_mut().trained =
+        Some(Trained { spec: loaded.spec, users: loaded.users, items: loaded.items, model: loaded.model, rated });
+    learned_view::refresh(app);
+}
+
+/// The split and what `#na#` means, with this data's numbers.
+pub fn render_split(d: &SplitCounts) -> Result<(), String> {
     dom::set_html(
         "train-split",
         &format!(
             "<li>{} training ratings, {} validation ratings (a seeded random 20%).</li>\
              <li>Vocabularies built from the training ratings only: {} users and {} movies, each counting <code>#na#</code> at index 0.</li>\
              <li>Index 0, <code>#na#</code> (“not available”), stands for anyone or anything the training split never saw. \
-             {users_na} validation ratings come from users who appear only in validation, and {items_na} are of movies that do: \
+             {} validation ratings come from users who appear only in validation, and {} are of movies that do: \
              the model meets them as index 0 and can only guess from row 0, which training never moved.</li>",
-            d.train.len(),
-            d.valid.len(),
-            d.users.len(),
-            d.items.len()
+            d.train, d.valid, d.users, d.items, d.valid_only_users, d.valid_only_items
         ),
     )
 }
 
-fn render_rows(l: &Learner) -> Result<(), String> {
-    let rows: String = l
+/// fastai's table: epoch, train_loss, valid_loss, rmse, time.
+fn render_rows(p: &Progress) -> Result<(), String> {
+    let rows: String = p
         .history
         .iter()
         .map(|r| {
@@ -309,30 +189,27 @@ fn render_rows(l: &Learner) -> Result<(), String> {
     dom::set_html("train-rows", &rows)
 }
 
-fn render_progress(l: &Learner, app: &App) {
-    let total = l.total_steps().max(1);
-    let _ = dom::set_attr("train-progress", "max", &total.to_string());
-    let _ = dom::set_attr("train-progress", "value", &l.steps_done().to_string());
-    let (lr, beta1) = l.settings.schedule.at(l.steps_done().min(total - 1), total);
+fn render_progress(p: &Progress) {
+    let _ = dom::set_attr("train-progress", "max", &p.total_steps.to_string());
+    let _ = dom::set_attr("train-progress", "value", &p.steps_done.to_string());
     let _ = dom::set_text(
         "train-status",
         &format!(
-            "step {} of {total}, epoch {} · lr {lr:.2e} · beta1 {beta1:.3}",
-            l.steps_done(),
-            l.epoch().min(l.settings.epochs - 1)
+            "step {} of {}, epoch {} · lr {:.2e} · beta1 {:.3}",
+            p.steps_done, p.total_steps, p.epoch, p.lr, p.beta1
         ),
     );
-    let _ = dom::set_html("train-chart", &chart(&app.train.train_points, l));
+    let _ = dom::set_html("train-chart", &chart(p));
 }
 
 /// Smoothed train loss by step, and valid loss at each epoch's end.
-fn chart(points: &[(usize, f64)], l: &Learner) -> String {
-    let total = l.total_steps().max(1) as f64;
-    let per_epoch = l.data.batches_per_epoch().max(1) as f64;
-    let valid: Vec<(f64, f64)> = l.history.iter().map(|r| ((r.epoch + 1) as f64 * per_epoch, r.valid_loss)).collect();
-    let max = points.iter().map(|p| p.1).chain(valid.iter().map(|v| v.1)).fold(0.1f64, f64::max);
+fn chart(p: &Progress) -> String {
+    let total = p.total_steps.max(1) as f64;
+    let per_epoch = p.batches_per_epoch.max(1) as f64;
+    let valid: Vec<(f64, f64)> = p.history.iter().map(|r| ((r.epoch + 1) as f64 * per_epoch, r.valid_loss)).collect();
+    let max = p.points.iter().map(|p| p.1).chain(valid.iter().map(|v| v.1)).fold(0.1f64, f64::max);
     let xy = |step: f64, loss: f64| format!("{:.1},{:.1}", 40.0 + 550.0 * step / total, 170.0 - 160.0 * loss / max);
-    let train: Vec<String> = points.iter().map(|&(s, v)| xy(s as f64, v)).collect();
+    let train: Vec<String> = p.points.iter().map(|&(s, v)| xy(s as f64, v)).collect();
     let dots: String = valid
         .iter()
         .map(|&(s, v)| format!("<circle cx=\"{}\" r=\"3.5\" class=\"valid\"/>", xy(s, v).replace(',', "\" cy=\"")))
@@ -346,52 +223,41 @@ fn chart(points: &[(usize, f64)], l: &Learner) -> String {
     )
 }
 
-fn render_batch(
-    l: &Learner,
-    t: &collab_core::train::BatchTrace,
-    preds: &[f32],
-    loss: f32,
-    user_moves: &[f32],
-    item_moves: &[f32],
-) -> Result<(), String> {
-    let d = &l.data;
-    let b = &t.step.batch;
+/// A stepped batch: who, what, rating, prediction, loss, schedule, rows moved.
+pub fn render_batch(v: &BatchView) -> Result<(), String> {
     let mut html = format!(
-        "<p>Step {} (epoch {}): learning rate {:.3e}, beta1 {:.4}; batch loss (MSE) <output id=\"train-batch-loss\">{loss:.4}</output></p>\
+        "<p>Step {} (epoch {}): learning rate {:.3e}, beta1 {:.4}; batch loss (MSE) <output id=\"train-batch-loss\">{:.4}</output></p>\
          <div class=\"side-by-side\"><table class=\"plain\" aria-label=\"The batch\"><thead><tr><th>user</th><th>movie</th><th>rating</th><th>prediction</th></tr></thead><tbody>",
-        t.step.step, t.step.epoch, t.step.lr, t.step.beta1
+        v.step, v.epoch, v.lr, v.beta1, v.loss
     );
-    for (n, pred) in preds.iter().enumerate().take(12) {
+    for r in &v.rows {
         html.push_str(&format!(
             "<tr><td>{} (#{})</td><td>{} (#{})</td><td>{}</td><td>{:.2}</td></tr>",
-            d.users.labels[b.users[n] as usize],
-            b.users[n],
-            dom::escape(&d.items.labels[b.items[n] as usize]),
-            b.items[n],
-            b.ratings[n],
-            pred
+            dom::escape(&r.user),
+            r.user_index,
+            dom::escape(&r.title),
+            r.item_index,
+            r.rating,
+            r.prediction
         ));
     }
-    if b.len() > 12 {
-        html.push_str(&format!("<tr><td colspan=\"4\">… and {} more</td></tr>", b.len() - 12));
+    if v.batch_len > v.rows.len() {
+        html.push_str(&format!("<tr><td colspan=\"4\">… and {} more</td></tr>", v.batch_len - v.rows.len()));
     }
     html.push_str("</tbody></table>");
-    let moved = |label: &str, rows: &[i32], moves: &[f32], name: &dyn Fn(usize) -> String| {
-        let mut pairs: Vec<(i32, f32)> = rows.iter().copied().zip(moves.iter().copied()).collect();
-        pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let moved = |label: &str, moves: &[(String, f32)], touched: usize| {
         let mut h = format!(
             "<table class=\"plain\" aria-label=\"{label} rows moved\"><thead><tr><th>{label} row</th><th>moved by</th></tr></thead><tbody>"
         );
-        for (row, m) in pairs.iter().take(8) {
-            h.push_str(&format!("<tr><td>{}</td><td>{m:.5}</td></tr>", dom::escape(&name(*row as usize))));
+        for (name, m) in moves {
+            h.push_str(&format!("<tr><td>{}</td><td>{m:.5}</td></tr>", dom::escape(name)));
         }
         h + &format!(
-            "<tr><td colspan=\"2\">{} rows touched; the other rows only felt weight decay</td></tr></tbody></table>",
-            rows.len()
+            "<tr><td colspan=\"2\">{touched} rows touched; the other rows only felt weight decay</td></tr></tbody></table>"
         )
     };
-    html.push_str(&moved("user", &t.user_rows, user_moves, &|r| format!("{} (#{r})", d.users.labels[r])));
-    html.push_str(&moved("movie", &t.item_rows, item_moves, &|r| d.items.labels[r].clone()));
+    html.push_str(&moved("user", &v.user_moves, v.users_touched));
+    html.push_str(&moved("movie", &v.item_moves, v.items_touched));
     html.push_str("</div>");
     dom::set_html("train-batch", &html)
 }
@@ -399,37 +265,22 @@ fn render_batch(
 /// Wires the buttons and the settings (which also go into the URL).
 pub fn wire(app: &Shared) -> Result<(), String> {
     url::apply_to_controls(&CONTROLS)?;
-    reset(&mut app.borrow_mut());
     for (id, _) in CONTROLS {
         let a = app.clone();
         dom::listen(&dom::by_id(id)?, "change", move |_| {
             url::store_controls(&CONTROLS);
             match read_settings() {
                 Ok(_) => {
-                    let _ = dom::set_text("train-message", "");
-                    reset(&mut a.borrow_mut());
+                    show_message("");
+                    reset(&a);
                 }
-                Err(e) => {
-                    let _ = dom::set_text("train-message", &format!("{e}; training keeps its last good settings."));
-                }
+                Err(e) => show_message(&format!("{e}; training keeps its last good settings.")),
             }
         });
     }
+    dom::on_click("train-start", app, "train-message", toggle)?;
+    dom::on_click("train-step", app, "train-message", step_one)?;
     let a = app.clone();
-    dom::listen(&dom::by_id("train-start")?, "click", move |_| {
-        let start = {
-            let mut app = a.borrow_mut();
-            app.train.running = !app.train.running;
-            app.train.running
-        };
-        let _ = dom::set_text("train-start", if start { "Pause" } else { "Resume" });
-        let _ = dom::set_attr("train", "data-state", if start { "running" } else { "paused" });
-        if start {
-            wasm_bindgen_futures::spawn_local(run(a.clone()));
-        }
-    });
-    dom::on_click_async("train-step", app, "train-message", |a| Box::pin(async move { step_one(&a).await }))?;
-    let a = app.clone();
-    dom::listen(&dom::by_id("train-reset")?, "click", move |_| reset(&mut a.borrow_mut()));
+    dom::listen(&dom::by_id("train-reset")?, "click", move |_| reset(&a));
     Ok(())
 }

@@ -215,8 +215,13 @@ impl Learner {
     /// Closes an epoch from validation sums computed with [`Learner::valid_sse`].
     pub async fn close_epoch(&mut self, valid_sse: Vec<Tensor<1>>, seconds: f64) -> Result<EpochMetrics, ReadError> {
         let train_loss = self.read_losses().await?;
-        let sse: f64 = read::floats(Tensor::cat(valid_sse, 0)).await?.iter().map(|&s| s as f64).sum();
-        let valid_loss = sse / self.data.valid.len().max(1) as f64;
+        // With no validation split there is nothing to read, and no valid loss (NaN).
+        let valid_loss = if valid_sse.is_empty() || self.data.valid.is_empty() {
+            f64::NAN
+        } else {
+            let sse: f64 = read::floats(Tensor::cat(valid_sse, 0)).await?.iter().map(|&s| s as f64).sum();
+            sse / self.data.valid.len() as f64
+        };
         let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
         self.history.push(row);
         Ok(row)

@@ -1,0 +1,224 @@
+//! What the page and its training worker say to each other. Training runs in a Web
+//! Worker (see `worker.rs`) so that no batch, shader compilation or device read ever
+//! holds up the page; the page sends commands and draws what comes back.
+//!
+//! Messages cross as plain JavaScript values (serde-wasm-bindgen); byte payloads
+//! (ratings, snapshots, models) cross as `Uint8Array`s.
+
+use std::sync::Arc;
+
+use burn::tensor::Device;
+use collab_core::data::{CollabData, DataSettings, ItemKey, Rating, RatingsTable};
+use collab_core::model::{ModelKind, ModelSpec};
+use collab_core::train::{EpochMetrics, FitSettings, Learner, OptimSettings, OptimizerKind, Schedule, WdKind};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+/// Which learner a message is about: section 8's, or one of the overfitting pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Slot {
+    /// Section 8's training.
+    Train,
+    /// The overfitting comparison, without weight decay.
+    Without,
+    /// The overfitting comparison, with weight decay.
+    With,
+}
+
+/// The settings section 8's controls hold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainSettings {
+    pub kind: ModelKind,
+    pub factors: usize,
+    pub epochs: usize,
+    pub lr: f64,
+    pub wd: f64,
+    pub wd_kind: WdKind,
+    pub batch_size: usize,
+    pub seed: u64,
+}
+
+impl TrainSettings {
+    /// fastai's split of `table` for these settings (titles as item keys, 20% held out).
+    pub fn data(&self, table: &RatingsTable) -> CollabData {
+        let settings =
+            DataSettings { item_key: ItemKey::Title, valid_pct: 0.2, seed: self.seed, batch_size: self.batch_size };
+        CollabData::new(table, settings)
+    }
+
+    /// A fresh learner over `data` on `device`: fastai's one-cycle Adam.
+    pub fn learner(&self, data: Arc<CollabData>, device: &Device) -> Learner {
+        let spec =
+            ModelSpec { n_factors: self.factors, ..ModelSpec::new(self.kind, data.users.len(), data.items.len()) };
+        Learner::new(data, spec, self.fit(), device)
+    }
+
+    fn fit(&self) -> FitSettings {
+        FitSettings {
+            epochs: self.epochs,
+            schedule: Schedule::OneCycle { lr_max: self.lr },
+            optim: OptimSettings { kind: OptimizerKind::Adam, wd: self.wd, wd_kind: self.wd_kind },
+            seed: self.seed,
+        }
+    }
+}
+
+/// From the page to the worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Pick the device (the CPU when `force_cpu`) and answer [`FromWorker::Ready`].
+    Init { force_cpu: bool },
+    /// New ratings ([`pack_table`]); every learner is forgotten.
+    Data {
+        #[serde(with = "serde_bytes")]
+        table: Vec<u8>,
+    },
+    /// Train `slot` until paused, reset or done (building its learner if it has none).
+    Run { slot: Slot, settings: TrainSettings },
+    /// Stop `slot` after its current slice.
+    Pause { slot: Slot },
+    /// Take one batch of `slot` and answer [`FromWorker::Batch`].
+    Step { slot: Slot, settings: TrainSettings },
+    /// Forget `slot`'s learner.
+    Reset { slot: Slot },
+    /// Rebuild `slot` from a snapshot (after the GPU was lost) and go on if `run`.
+    Restore {
+        slot: Slot,
+        settings: TrainSettings,
+        #[serde(with = "serde_bytes")]
+        snapshot: Vec<u8>,
+        points: Vec<(usize, f64)>,
+        run: bool,
+    },
+    /// Test hook: destroy the worker's GPU device, as a lost GPU would be.
+    LoseDevice,
+}
+
+/// How the split came out: what the page explains about `#na#`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SplitCounts {
+    pub train: usize,
+    pub valid: usize,
+    pub users: usize,
+    pub items: usize,
+    pub valid_only_users: usize,
+    pub valid_only_items: usize,
+}
+
+/// Where a fit stands: all the page needs to draw the progress, table and chart.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub steps_done: usize,
+    pub total_steps: usize,
+    pub epoch: usize,
+    pub lr: f64,
+    pub beta1: f64,
+    pub batches_per_epoch: usize,
+    /// (step, smoothed train loss), one per slice.
+    pub points: Vec<(usize, f64)>,
+    pub history: Vec<EpochMetrics>,
+    pub done: bool,
+}
+
+/// One row of a stepped batch, labels resolved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchRow {
+    pub user: String,
+    pub user_index: i32,
+    pub title: String,
+    pub item_index: i32,
+    pub rating: f32,
+    pub prediction: f32,
+}
+
+/// One stepped batch, shown in full.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchView {
+    pub step: usize,
+    pub epoch: usize,
+    pub lr: f64,
+    pub beta1: f64,
+    pub loss: f32,
+    /// The first rows of the batch.
+    pub rows: Vec<BatchRow>,
+    pub batch_len: usize,
+    /// Labels of the user rows that moved most, with how far.
+    pub user_moves: Vec<(String, f32)>,
+    pub users_touched: usize,
+    pub item_moves: Vec<(String, f32)>,
+    pub items_touched: usize,
+}
+
+/// From the worker to the page.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The device is chosen.
+    Ready { label: String, is_gpu: bool },
+    /// A learner was built for `slot`.
+    Split { slot: Slot, counts: SplitCounts },
+    /// A slice, a step or an epoch finished.
+    Progress { slot: Slot, progress: Progress },
+    /// A stepped batch.
+    Batch { slot: Slot, batch: BatchView },
+    /// The state after the last completed step (on WebGPU only: the CPU is not lost).
+    Snapshot {
+        slot: Slot,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        points: Vec<(usize, f64)>,
+    },
+    /// Section 8's fit ended: the saved model, and who rated what in training.
+    Trained {
+        #[serde(with = "serde_bytes")]
+        model: Vec<u8>,
+        train_users: Vec<i32>,
+        train_items: Vec<i32>,
+    },
+    /// A command failed; `device_lost` when the GPU failed under it.
+    Failed { slot: Option<Slot>, message: String, device_lost: bool },
+}
+
+/// Any message as a JavaScript value (u64 seeds as BigInt, so none is rounded).
+pub fn to_js<T: Serialize>(message: &T) -> Result<JsValue, String> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    message.serialize(&serializer).map_err(|e| e.to_string())
+}
+
+/// A message back from a JavaScript value.
+pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
+/// Ratings as bytes: a count, then per rating user u32, item u32, rating f32 and
+/// timestamp i64 (little-endian), then the titles as JSON. Copies at memory speed, so
+/// sending all of MovieLens-100k to the worker costs the page a few milliseconds.
+pub fn pack_table(table: &RatingsTable) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + 20 * table.ratings.len());
+    out.extend_from_slice(&(table.ratings.len() as u32).to_le_bytes());
+    for r in &table.ratings {
+        out.extend_from_slice(&r.user.to_le_bytes());
+        out.extend_from_slice(&r.item.to_le_bytes());
+        out.extend_from_slice(&r.rating.to_le_bytes());
+        out.extend_from_slice(&r.timestamp.to_le_bytes());
+    }
+    out.extend_from_slice(&serde_json::to_vec(&table.titles).expect("titles serialise"));
+    out
+}
+
+/// Reads [`pack_table`] back.
+pub fn unpack_table(bytes: &[u8]) -> Result<RatingsTable, String> {
+    let n = u32::from_le_bytes(bytes.get(..4).ok_or("empty table")?.try_into().expect("4 bytes")) as usize;
+    let body = bytes.get(4..4 + 20 * n).ok_or("the table is cut short")?;
+    let word = |c: &[u8], at: usize| -> [u8; 4] { c[at..at + 4].try_into().expect("4 bytes") };
+    let ratings = body
+        .chunks_exact(20)
+        .map(|c| Rating {
+            user: u32::from_le_bytes(word(c, 0)),
+            item: u32::from_le_bytes(word(c, 4)),
+            rating: f32::from_le_bytes(word(c, 8)),
+            timestamp: i64::from_le_bytes(c[12..20].try_into().expect("8 bytes")),
+        })
+        .collect();
+    let titles = serde_json::from_slice(&bytes[4 + 20 * n..]).map_err(|e| e.to_string())?;
+    Ok(RatingsTable { ratings, titles })
+}
