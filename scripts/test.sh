@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, then run every test: native unit and
 # integration tests, clippy with warnings denied (native and wasm32), a release build of
-# the page, and the browser tests (WebGPU on SwiftShader, and the CPU fallback).
+# the page, the browser tests (WebGPU on SwiftShader, and the CPU fallback), then the
+# benchmark, which prints figures and asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -34,3 +35,7 @@ step "browser tests (Chromium, WebGPU on SwiftShader and CPU)"
 export COLLAB_TEST_OUTPUT="$PWD/tests/output"
 (cd tests && npm test)
 echo "screenshots: $COLLAB_TEST_OUTPUT"
+
+step "benchmark: the reference run in Chromium (CPU, WebGPU, the page) and natively; prints figures"
+cargo build --release -p collab-cli
+(cd tests && npm run bench)

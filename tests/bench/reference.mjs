@@ -4,6 +4,8 @@
 // - as wasm on the CPU in headless Chromium (burn-flex),
 // - as wasm on WebGPU in headless Chromium (SwiftShader: a CPU emulation, so a check of
 //   correctness, not of speed),
+// - through the page itself on the CPU: the same settings trained by clicking Train, in
+//   the training worker, in slices, with the table's per-epoch times,
 // - natively (the CLI, if built), with the wasm/native ratio from the same run.
 //   npm run bench            (from tests/; needs a built dist/)
 import { execFileSync } from 'node:child_process';
@@ -32,6 +34,25 @@ async function inBrowser(mode) {
   }
 }
 
+/** The reference run through the page's controls: Train, in the worker, on the CPU. */
+async function inPage(mode) {
+  const { browser, page, problems } = await openPage(mode, url);
+  try {
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    const zip = bytes ?? (await page.evaluate(() => Array.from(window.wasmBindings.synth_ml100k_zip(943, 1682, 1))));
+    await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+    await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent), null, { timeout: 60_000 });
+    const start = Date.now();
+    await page.click('#train-start');
+    await page.waitForSelector('#train[data-state="done"]', { timeout: 600_000 });
+    const wall = (Date.now() - start) / 1000;
+    const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => parseFloat(c.textContent))));
+    return { wall, rows, device: await page.textContent('#train-device'), problems };
+  } finally {
+    await browser.close();
+  }
+}
+
 function print(label, run) {
   console.log(`${label} (${run.device}):`);
   for (const e of run.epochs) {
@@ -43,6 +64,7 @@ function print(label, run) {
 
 const cpu = await inBrowser(MODES.find((m) => m.name === 'cpu'));
 const gpu = await inBrowser(MODES.find((m) => m.name === 'webgpu'));
+const pageRun = await inPage(MODES.find((m) => m.name === 'cpu'));
 server.close();
 
 const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/collab-notebook/target');
@@ -52,6 +74,14 @@ const native = existsSync(cli) ? execFileSync(cli, ['bench', ...(hasData ? [zipP
 console.log(`data: ${cpu.source}`);
 print('wasm, CPU, headless Chromium', cpu);
 print('wasm, WebGPU on SwiftShader, headless Chromium', gpu);
+console.log(`the page, Train clicked (worker, ${pageRun.device}):`);
+for (const [epoch, train, valid, , seconds] of pageRun.rows) {
+  console.log(`  epoch ${epoch}: train ${train.toFixed(4)}  valid ${valid.toFixed(4)}  ${seconds.toFixed(2)} s`);
+}
+const pageSeconds = pageRun.rows.reduce((sum, r) => sum + r[4], 0);
+console.log(`  training ${pageSeconds.toFixed(2)} s by the table (${(pageSeconds / pageRun.rows.length).toFixed(2)} s an epoch), ${pageRun.wall.toFixed(2)} s from click to done; final valid MSE ${pageRun.rows.at(-1)[2].toFixed(4)}`);
+if (pageRun.problems.length) console.log(`  page problems: ${pageRun.problems.join('; ')}`);
+console.log(`page / direct wasm CPU time: ${(pageSeconds / cpu.seconds).toFixed(2)}x`);
 if (native) {
   const nativeSeconds = Number(/fit: ([\d.]+) s/.exec(native)[1]);
   console.log(`native (burn-flex):\n${native.replace(/^/gm, '  ')}`);

@@ -119,6 +119,37 @@ for (const mode of MODES) {
   });
 }
 
+test('pause holds the fit where it is, resume goes on, reset starts over', { timeout: 300_000 }, async () => {
+  const { browser, page, problems } = await openPage(MODES[1], url);
+  try {
+    await loadGenerated(page);
+    await setControl(page, 'train-epochs', '40');
+    const progress = () => page.$eval('#train-progress', (p) => Number(p.value));
+    await page.click('#train-start');
+    await page.waitForFunction(() => Number(document.querySelector('#train-progress').value) >= 50, null, { timeout: 60_000 });
+    await page.click('#train-start');
+    assert.equal(await page.textContent('#train-start'), 'Resume');
+    await page.waitForTimeout(300); // a slice already under way may still report
+    const paused = await progress();
+    await page.waitForTimeout(500);
+    assert.equal(await progress(), paused, 'no step while paused');
+    assert.ok(paused < Number(await page.getAttribute('#train-progress', 'max')));
+    // A step while paused goes on from the same place.
+    await page.click('#train-step');
+    await page.waitForFunction((p) => document.querySelector('#train-batch').textContent.includes(`Step ${p} `), paused);
+    await page.click('#train-start');
+    await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
+    assert.equal(await page.locator('#train-rows tr').count(), 40);
+    await page.click('#train-reset');
+    assert.equal(await progress(), 0);
+    assert.equal(await page.locator('#train-rows tr').count(), 0);
+    assert.equal(await page.textContent('#train-status'), 'Not started.');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('losing the GPU mid-training moves training to the CPU from the last completed step', { timeout: 600_000 }, async () => {
   const { browser, page, problems } = await openPage(MODES[0], url);
   try {

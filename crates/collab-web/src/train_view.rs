@@ -136,6 +136,9 @@ pub fn on_failed(app: &Shared, message: &str) {
 pub fn on_progress(app: &Shared, p: &Progress) {
     let _ = render_rows(p);
     render_progress(p);
+    if !p.done && !app.borrow().train.running {
+        let _ = dom::set_text("train-status", &format!("Paused at step {} of {}.", p.steps_done, p.total_steps));
+    }
     if p.done {
         set_running(app, false);
         let _ = dom::set_text("train-status", &format!("Done: {} epochs, {} steps.", p.history.len(), p.steps_done));
