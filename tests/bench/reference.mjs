@@ -39,7 +39,7 @@ async function inPage(mode) {
   const { browser, page, problems } = await openPage(mode, url);
   try {
     await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
-    const zip = bytes ?? (await page.evaluate(() => Array.from(window.wasmBindings.synth_ml100k_zip(943, 1682, 1))));
+    const zip = bytes ?? (await page.evaluate(() => Array.from(window.wasmBindings.reference_ml100k_zip())));
     await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
     await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent), null, { timeout: 60_000 });
     const start = Date.now();

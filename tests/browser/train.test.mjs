@@ -84,6 +84,11 @@ for (const mode of MODES) {
       assert.match(await page.textContent('#train-split'), /#na#/);
       const { rows } = await trainToEnd(page);
       assert.equal(rows.length, 2);
+      // A step past the end is refused in words; on WebGPU that is no reason to leave the GPU.
+      const kind = await page.getAttribute('#device', 'data-kind');
+      await page.click('#train-step');
+      await page.waitForFunction(() => /fit is complete/.test(document.querySelector('#train-message').textContent));
+      assert.equal(await page.getAttribute('#device', 'data-kind'), kind);
       await page.waitForSelector('#learned[data-state="ready"]', { timeout: 60_000 });
       assert.equal(await page.locator('#bias-low li').count(), 10);
       assert.ok((await page.locator('#map circle').count()) > 10);

@@ -59,6 +59,8 @@ pub struct TrainState {
     pub running: bool,
     /// True when the worker trains on WebGPU (said by the worker once it started).
     pub worker_gpu: bool,
+    /// True once the current worker said it is ready.
+    pub worker_ready: bool,
     /// Each fit the worker holds.
     pub jobs: HashMap<Slot, Job>,
     /// Epochs of the overfitting pair, as each fit ends.

@@ -19,10 +19,7 @@ use crate::dom;
 pub async fn bench_reference(zip: Option<Vec<u8>>, webgpu: bool) -> Result<String, JsValue> {
     let (table, source) = match zip {
         Some(bytes) => (movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())?, "ml-100k.zip"),
-        None => {
-            let settings = SynthSettings { users: 943, items: 1682, factors: 8, density: 0.063, noise: 0.8, seed: 1 };
-            (generate(settings), "generated ML-100k-sized data")
-        }
+        None => (reference_table(), "generated ML-100k-sized data"),
     };
     let data = Arc::new(CollabData::new(&table, DataSettings::default()));
     let spec = ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len());
@@ -39,6 +36,17 @@ pub async fn bench_reference(zip: Option<Vec<u8>>, webgpu: bool) -> Result<Strin
     }
     let seconds = (dom::now_ms() - start) / 1000.0;
     Ok(serde_json::json!({ "source": source, "device": chosen.label, "seconds": seconds, "epochs": rows }).to_string())
+}
+
+/// Made-up ratings of MovieLens-100k's size and density, for benchmarks without the data.
+fn reference_table() -> collab_core::data::RatingsTable {
+    generate(SynthSettings { users: 943, items: 1682, factors: 8, density: 0.063, noise: 0.8, seed: 1 })
+}
+
+/// [`bench_reference`]'s generated data as an `ml-100k.zip`, to train through the page.
+#[wasm_bindgen]
+pub fn reference_ml100k_zip() -> Vec<u8> {
+    to_ml100k_zip(&reference_table())
 }
 
 /// A made-up `ml-100k.zip` (u.data + latin-1 u.item) of `users` x `items` at 30% density.

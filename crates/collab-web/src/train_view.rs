@@ -125,10 +125,10 @@ pub fn show_message(message: &str) {
     let _ = dom::set_text("train-message", message);
 }
 
-/// A command failed in the worker: training stops, the fit so far stays.
+/// A command failed in the worker: training stops; the fit so far stays there.
 pub fn on_failed(app: &Shared, message: &str) {
     set_running(app, false);
-    show_message(&format!("{message}. The weights of the last completed step are kept."));
+    show_message(message);
     let _ = dom::set_text("train-start", "Train");
 }
 

@@ -46,9 +46,8 @@ pub fn start(app: &Shared, force_cpu: bool) -> Result<(), String> {
         });
     let a = app.clone();
     let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
-        // An uncaught error ends the worker's wasm instance: treat it like a lost device.
         event.prevent_default();
-        failed(&a, None, format!("the training worker stopped ({})", event.message()), true);
+        worker_died(&a, &event.message());
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -58,6 +57,7 @@ pub fn start(app: &Shared, force_cpu: bool) -> Result<(), String> {
     js_sys::Reflect::set(&boot, &"module".into(), &wasm_bindgen::module()).map_err(dom::js_error)?;
     worker.post_message(&boot).map_err(dom::js_error)?;
     WORKER.with(|w| *w.borrow_mut() = Some(Handle { worker, _on_message: on_message, _on_error: on_error }));
+    app.borrow_mut().train.worker_ready = false;
     post(&ToWorker::Init { force_cpu });
     send_table(app);
     Ok(())
@@ -91,6 +91,7 @@ fn dispatch(app: &Shared, message: FromWorker) {
     match message {
         FromWorker::Ready { label, is_gpu } => {
             app.borrow_mut().train.worker_gpu = is_gpu;
+            app.borrow_mut().train.worker_ready = true;
             let _ = dom::set_text("train-device", &label);
         }
         FromWorker::Split { slot: Slot::Train, counts } => {
@@ -123,6 +124,32 @@ fn failed(app: &Shared, slot: Option<Slot>, message: String, device_lost: bool) 
         Some(Slot::Without | Slot::With) => overfit_view::on_failed(app, &message),
         _ => train_view::on_failed(app, &message),
     }
+}
+
+/// An uncaught error ended the worker's wasm instance (a panic, or the GPU failing in a
+/// way wgpu does not report as an error).
+fn worker_died(app: &Shared, what: &str) {
+    let (ready, on_gpu) = (app.borrow().train.worker_ready, app.borrow().train.worker_gpu);
+    if on_gpu {
+        return move_to_cpu(app, &format!("the training worker stopped: {what}"));
+    }
+    if !ready {
+        stop();
+        return train_view::on_failed(
+            app,
+            &format!("Training cannot run in this browser: its worker did not start ({what})"),
+        );
+    }
+    // A CPU worker has nothing to fall back to: start a fresh one, and the fits over.
+    app.borrow_mut().train.jobs.clear();
+    let restarted = start(app, true).is_ok();
+    train_view::on_failed(
+        app,
+        &format!(
+            "The training worker stopped ({what}){}",
+            if restarted { "; it was restarted: train again to start over" } else { "" }
+        ),
+    );
 }
 
 /// The GPU failed: the page and a new worker go on on the CPU, each fit from its last

@@ -77,8 +77,37 @@ fn post(message: &FromWorker) {
     }
 }
 
-fn fail(slot: Option<Slot>, message: String) {
-    let device_lost = with(|s| s.device.as_ref().is_some_and(|d| d.is_gpu));
+/// Why a command failed: the request itself (nothing left to step, no data yet), or the
+/// device under it. Only the second, on WebGPU, means the GPU is lost.
+enum Failure {
+    Refused(String),
+    Device(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Refused(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Refused(message.to_string())
+    }
+}
+
+impl From<read::ReadError> for Failure {
+    fn from(e: read::ReadError) -> Self {
+        Failure::Device(e.to_string())
+    }
+}
+
+fn fail(slot: Option<Slot>, failure: Failure) {
+    let on_gpu = with(|s| s.device.as_ref().is_some_and(|d| d.is_gpu));
+    let (message, device_lost) = match failure {
+        Failure::Refused(message) => (message, false),
+        Failure::Device(message) => (message, on_gpu),
+    };
     post(&FromWorker::Failed { slot, message, device_lost });
 }
 
@@ -101,7 +130,7 @@ pub fn serve() {
 fn receive(value: JsValue) {
     match from_js::<ToWorker>(value) {
         Ok(message) => MAILBOX.with(|m| m.borrow_mut().push_back(message)),
-        Err(e) => return fail(None, format!("the worker could not read a message: {e}")),
+        Err(e) => return fail(None, format!("the worker could not read a message: {e}").into()),
     }
     if !DRAINING.with(|d| d.replace(true)) {
         wasm_bindgen_futures::spawn_local(async {
@@ -127,7 +156,7 @@ async fn handle(message: ToWorker) {
                     *job = Job { generation: job.generation + 1, ..Job::default() };
                 }
             }),
-            Err(e) => fail(None, format!("the worker could not read the ratings: {e}")),
+            Err(e) => fail(None, format!("the worker could not read the ratings: {e}").into()),
         },
         ToWorker::Run { slot, settings } => {
             if !job(slot, |j| std::mem::replace(&mut j.running, true)) {
@@ -143,7 +172,7 @@ async fn handle(message: ToWorker) {
         }
         ToWorker::Restore { slot, settings, snapshot, points, run: go_on } => {
             if let Err(e) = restore(slot, settings, &snapshot, points) {
-                return fail(Some(slot), format!("training could not be restored: {e}"));
+                return fail(Some(slot), format!("training could not be restored: {e}").into());
             }
             if go_on && !job(slot, |j| std::mem::replace(&mut j.running, true)) {
                 wasm_bindgen_futures::spawn_local(run(slot, settings));
@@ -228,8 +257,8 @@ fn progress(l: &Learner, points: &[(usize, f64)]) -> Progress {
 /// Reads the pending losses (one chart point; the time since `start` counts to the
 /// epoch, up to this read since on WebGPU the batches only queued their work) and
 /// closes the epoch if it is complete.
-async fn read_and_close(slot: Slot, l: &mut Learner, start: f64) -> Result<(), String> {
-    let smooth = l.read_losses().await.map_err(|e| e.to_string())?;
+async fn read_and_close(slot: Slot, l: &mut Learner, start: f64) -> Result<(), Failure> {
+    let smooth = l.read_losses().await?;
     job(slot, |j| {
         j.points.push((l.steps_done(), smooth));
         j.epoch_ms += now_ms() - start;
@@ -241,7 +270,7 @@ async fn read_and_close(slot: Slot, l: &mut Learner, start: f64) -> Result<(), S
             sums.push(l.valid_sse(begin, VALID_CHUNK));
         }
         let ms = job(slot, |j| std::mem::take(&mut j.epoch_ms));
-        l.close_epoch(sums, 0.0).await.map_err(|e| e.to_string())?;
+        l.close_epoch(sums, 0.0).await?;
         if let Some(row) = l.history.last_mut() {
             row.seconds = (ms + now_ms() - start) / 1000.0;
         }
@@ -250,11 +279,11 @@ async fn read_and_close(slot: Slot, l: &mut Learner, start: f64) -> Result<(), S
 }
 
 /// Tells the page where `slot` stands; on WebGPU, sends the snapshot too.
-async fn report(slot: Slot, l: &mut Learner) -> Result<(), String> {
+async fn report(slot: Slot, l: &mut Learner) -> Result<(), Failure> {
     let points = job(slot, |j| j.points.clone());
     post(&FromWorker::Progress { slot, progress: progress(l, &points) });
     if with(|s| s.device.as_ref().is_some_and(|d| d.is_gpu)) {
-        let snapshot = l.snapshot().await.map_err(|e| e.to_string())?;
+        let snapshot = l.snapshot().await?;
         post(&FromWorker::Snapshot { slot, bytes: snapshot.to_bytes(), points });
     }
     Ok(())
@@ -267,7 +296,7 @@ async fn run(slot: Slot, settings: TrainSettings) {
             Ok(taken) => taken,
             Err(e) => {
                 job(slot, |j| j.running = false);
-                return fail(Some(slot), e);
+                return fail(Some(slot), e.into());
             }
         };
         let start = now_ms();
@@ -289,7 +318,7 @@ async fn run(slot: Slot, settings: TrainSettings) {
         }
         if let Err(e) = result {
             job(slot, |j| j.running = false);
-            return fail(Some(slot), format!("training stopped: {e}"));
+            return fail(Some(slot), e);
         }
         if done || !job(slot, |j| j.running) {
             job(slot, |j| j.running = false);
@@ -310,23 +339,23 @@ async fn finish(slot: Slot, l: &Learner) {
             train_users: l.data.train.users.clone(),
             train_items: l.data.train.items.clone(),
         }),
-        Err(e) => fail(Some(slot), format!("the trained model could not be read: {e}")),
+        Err(e) => fail(Some(slot), e.into()),
     }
 }
 
 /// One batch, traced: who, what, rating, prediction, loss, schedule, rows moved.
-async fn step(slot: Slot, settings: TrainSettings) -> Result<(), String> {
+async fn step(slot: Slot, settings: TrainSettings) -> Result<(), Failure> {
     if job(slot, |j| j.running) {
         return Err("pause training first".into());
     }
-    let (mut learner, generation) = take(slot, settings).await?;
+    let (mut learner, generation) = take(slot, settings).await.map_err(Failure::Refused)?;
     let start = now_ms();
     let result = async {
         if learner.is_done() {
-            return Err("the fit is complete; Reset to start again".to_string());
+            return Err("the fit is complete; Reset to start again".into());
         }
         let trace = learner.train_batch_traced().ok_or("no batch left in this epoch")?;
-        let batch = batch_view(&learner, &trace).await.map_err(|e| e.to_string())?;
+        let batch = batch_view(&learner, &trace).await?;
         post(&FromWorker::Batch { slot, batch });
         read_and_close(slot, &mut learner, start).await?;
         report(slot, &mut learner).await
