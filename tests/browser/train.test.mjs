@@ -169,6 +169,8 @@ test('losing the GPU mid-training moves training to the CPU from the last comple
     console.log(`after the loss: ${message}`);
     const step = Number(message.match(/from step (\d+)/)?.[1]);
     assert.ok(step >= 20, `training must go on from where it was, not from the start: ${message}`);
+    await page.waitForFunction(() => /^CPU/.test(document.querySelector('#train-device').textContent), null, { timeout: 60_000 });
+    assert.ok(Number(await page.getAttribute('#train-progress', 'value')) >= step, 'the progress bar must not go back');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
     assert.match(await page.textContent('#train-device'), /^CPU/);
     assert.equal(await page.getAttribute('#device', 'data-kind'), 'cpu');
