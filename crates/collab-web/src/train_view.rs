@@ -65,6 +65,7 @@ pub fn reset(app: &Shared) {
     let _ = dom::set_html("train-chart", "");
     let _ = dom::set_html("train-batch", "");
     let _ = dom::set_html("train-split", "");
+    show_message("");
     let _ = dom::set_text("train-status", "Not started.");
     let _ = dom::set_attr("train-progress", "value", "0");
     let _ = dom::set_text("train-start", "Train");
@@ -273,10 +274,7 @@ pub fn wire(app: &Shared) -> Result<(), String> {
         dom::listen(&dom::by_id(id)?, "change", move |_| {
             url::store_controls(&CONTROLS);
             match read_settings() {
-                Ok(_) => {
-                    show_message("");
-                    reset(&a);
-                }
+                Ok(_) => reset(&a),
                 Err(e) => show_message(&format!("{e}; training keeps its last good settings.")),
             }
         });
