@@ -25,6 +25,21 @@ for (const mode of MODES) {
       assert.equal(await page.textContent('#lookup-pred-product'), await page.textContent('#lookup-pred-index'));
       assert.equal(await page.textContent('#lookup-loss-product'), await page.textContent('#lookup-loss-index'));
       assert.equal(await page.locator('#lookup-user tr.hit').count(), 1, 'one surviving user row');
+      // The product walked row by row: three rows by hand, then played to the end, where the
+      // sums are the rows the lookup fetched.
+      for (let n = 0; n < 3; n++) await page.click('#lookup-next');
+      assert.equal(await page.locator('#lookup-user tr.current').count(), 1);
+      assert.match(await page.textContent('#lookup-walk-note'), /^user row 2: the one-hot value is [01]/);
+      assert.match(await page.textContent('#lookup-user tfoot'), /sum of rows 0 to 2 so far/);
+      assert.match(await page.textContent('#lookup-item tfoot'), /no row yet/);
+      assert.equal(await page.locator('#lookup-item tr.current').count(), 0);
+      await page.click('#lookup-play');
+      await page.waitForSelector('#lookup[data-walk="done"]', { timeout: 60_000 });
+      assert.match(await page.textContent('#lookup-walk-note'), /^Done: \d+ rows were multiplied by 0/);
+      for (const what of ['user', 'item']) {
+        const sums = await page.$$eval(`#lookup-${what} tfoot td`, (tds) => tds.map((td) => td.textContent).join(', '));
+        assert.equal(sums, await page.textContent(`#lookup-${what}-index`), `${what}: the product's sums are the looked-up row`);
+      }
       const option = await page.$eval('#lookup-pick', (s) => s.options[3].value);
       await page.selectOption('#lookup-pick', option);
       const [u, i] = option.split(':');
