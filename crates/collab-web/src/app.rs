@@ -165,6 +165,7 @@ pub fn set_table(app: &Shared, table: RatingsTable, source: String) -> Result<()
         lookup_view::render_picker(&a)?;
     }
     train_view::reset(app);
+    overfit_view::reset(app);
     trainer::send_table(app);
     sheet_view::refresh(app);
     lookup_view::refresh(app);

@@ -99,6 +99,20 @@ pub fn on_failed(app: &Shared, message: &str) {
     let _ = dom::set_text("overfit-status", message);
 }
 
+/// Forgets the pair (new data): the worker drops its fits with the old data.
+pub fn reset(app: &Shared) {
+    {
+        let mut a = app.borrow_mut();
+        a.train.finished.clear();
+        for slot in PAIR {
+            a.train.jobs.remove(&slot);
+        }
+    }
+    let _ = dom::set_html("overfit-charts", "");
+    let _ = dom::set_text("overfit-status", "");
+    let _ = dom::set_attr("overfit", "data-state", "idle");
+}
+
 /// Wires the compare button.
 pub fn wire(app: &Shared) -> Result<(), String> {
     dom::on_click("overfit-run", app, "overfit-status", compare)
