@@ -145,6 +145,17 @@ test('pause holds the fit where it is, resume goes on, reset starts over', { tim
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
     assert.equal(await page.locator('#train-rows tr').count(), 40);
+    // Train after a finished fit trains a new one from step 0.
+    await page.evaluate(() => {
+      window.progressSeen = [];
+      new MutationObserver(() => window.progressSeen.push(Number(document.querySelector('#train-progress').value)))
+        .observe(document.querySelector('#train-progress'), { attributes: true, attributeFilter: ['value'] });
+    });
+    await page.click('#train-start');
+    await page.waitForFunction(() => document.querySelector('#train').dataset.state === 'done' && window.progressSeen.length > 2, null, { timeout: 240_000 });
+    const seen = await page.evaluate(() => window.progressSeen);
+    assert.equal(Math.min(...seen), 0, 'a new fit starts at step 0');
+    assert.equal(seen.at(-1), Number(await page.getAttribute('#train-progress', 'max')));
     await page.click('#train-reset');
     assert.equal(await progress(), 0);
     assert.equal(await page.locator('#train-rows tr').count(), 0);

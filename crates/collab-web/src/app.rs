@@ -76,6 +76,8 @@ pub struct Job {
     pub running: bool,
     /// On WebGPU: the snapshot after its last completed step.
     pub snapshot: Option<KeptSnapshot>,
+    /// True once every epoch is done.
+    pub done: bool,
 }
 
 /// A snapshot as the worker sent it, with the chart points up to it.

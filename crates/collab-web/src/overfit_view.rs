@@ -42,7 +42,7 @@ fn compare(app: &Shared) -> Result<(), String> {
         a.train.finished.clear();
         for (slot, wd) in PAIR.into_iter().zip([0.0, decay]) {
             let settings = TrainSettings { wd, ..settings };
-            a.train.jobs.insert(slot, Job { settings, running: true, snapshot: None });
+            a.train.jobs.insert(slot, Job { settings, running: true, snapshot: None, done: false });
         }
     }
     for slot in PAIR {

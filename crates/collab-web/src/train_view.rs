@@ -82,7 +82,7 @@ fn job_settings(app: &Shared) -> Result<TrainSettings, String> {
 
 /// Records whether section 8 trains, creating its job with `settings` if there is none.
 fn remember(app: &Shared, settings: TrainSettings, running: bool) {
-    app.borrow_mut().train.jobs.entry(Slot::Train).or_insert(Job { settings, running, snapshot: None });
+    app.borrow_mut().train.jobs.entry(Slot::Train).or_insert(Job { settings, running, snapshot: None, done: false });
     set_running(app, running);
 }
 
@@ -102,6 +102,10 @@ fn toggle(app: &Shared) -> Result<(), String> {
         dom::set_text("train-start", "Resume")?;
         dom::set_text("train-status", "Paused.")?;
         return dom::set_attr("train", "data-state", "paused");
+    }
+    if app.borrow().train.jobs.get(&Slot::Train).is_some_and(|j| j.done) {
+        // Train after a finished fit trains a new one (with the controls' settings).
+        reset(app);
     }
     let settings = job_settings(app)?;
     remember(app, settings, true);
@@ -142,6 +146,9 @@ pub fn on_progress(app: &Shared, p: &Progress) {
     }
     if p.done {
         set_running(app, false);
+        if let Some(job) = app.borrow_mut().train.jobs.get_mut(&Slot::Train) {
+            job.done = true;
+        }
         let _ = dom::set_text("train-status", &format!("Done: {} epochs, {} steps.", p.history.len(), p.steps_done));
         let _ = dom::set_text("train-start", "Train");
         let _ = dom::set_attr("train", "data-state", "done");
