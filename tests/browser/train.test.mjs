@@ -189,6 +189,11 @@ test('losing the GPU mid-training moves training to the CPU from the last comple
     assert.equal(rows.length, 2);
     assert.ok(rows.every((r) => Number.isFinite(r[1]) && Number.isFinite(r[2]) && r[2] < 3), JSON.stringify(rows));
     console.log(`finished on the CPU: ${JSON.stringify(rows)}`);
+    // The page's own cells now compute on the CPU too: the spreadsheet still takes an edit.
+    await page.click('#sheet-grid td[data-path="user_factors.weight"][data-row="2"][data-col="1"]');
+    await page.keyboard.type('0.25');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#sheet-grid td[data-path="user_factors.weight"][data-row="2"][data-col="1"]').title.startsWith('0.25'));
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
