@@ -24,6 +24,15 @@ async function setControl(page, id, value) {
   }
 }
 
+/** Types `text` into a user-factor cell of the spreadsheet and waits for it to be taken. */
+async function editCell(page, row, col, text) {
+  const cell = `#sheet-grid td[data-path="user_factors.weight"][data-row="${row}"][data-col="${col}"]`;
+  await page.click(cell);
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(([cell, text]) => document.querySelector(cell).title.startsWith(text), [cell, text]);
+}
+
 async function trainToEnd(page) {
   await page.click('#train-start');
   await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
@@ -55,10 +64,7 @@ for (const mode of MODES) {
         await page.click('#train-reset');
       }
       // The grid above still takes edits after training.
-      await page.click('#sheet-grid td[data-path="user_factors.weight"][data-row="1"][data-col="0"]');
-      await page.keyboard.type('1.5');
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(() => document.querySelector('#sheet-grid td[data-path="user_factors.weight"][data-row="1"][data-col="0"]').title.startsWith('1.5'));
+      await editCell(page, 1, 0, '1.5');
       const longest = await page.evaluate(() => Math.max(0, ...window.longTasks));
       console.log(`${mode.name}: longest main-thread task while training ${longest.toFixed(0)} ms (${await page.evaluate(() => window.longTasks.length)} over 50 ms)`);
       // Training runs in a worker: nothing it does (batches, WebGPU shader compilation,
@@ -190,10 +196,7 @@ test('losing the GPU mid-training moves training to the CPU from the last comple
     assert.ok(rows.every((r) => Number.isFinite(r[1]) && Number.isFinite(r[2]) && r[2] < 3), JSON.stringify(rows));
     console.log(`finished on the CPU: ${JSON.stringify(rows)}`);
     // The page's own cells now compute on the CPU too: the spreadsheet still takes an edit.
-    await page.click('#sheet-grid td[data-path="user_factors.weight"][data-row="2"][data-col="1"]');
-    await page.keyboard.type('0.25');
-    await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('#sheet-grid td[data-path="user_factors.weight"][data-row="2"][data-col="1"]').title.startsWith('0.25'));
+    await editCell(page, 2, 1, '0.25');
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

@@ -44,32 +44,13 @@ impl Weights {
 
 /// Reads every float tensor of `module` in one device read.
 pub async fn read<M: Module>(module: &M) -> Result<Weights, ReadError> {
-    let mut collect = Collect { path: Vec::new(), found: Vec::new() };
-    module.visit(&mut collect);
-    split(collect.found).await
+    split(collect(module).into_iter().map(|f| ((f.path, f.shape), f.flat)).collect()).await
 }
 
 /// The path and id of every float parameter of `module`, in the order of [`read`]: how
 /// state kept by id (the optimizer's) finds its parameter again in a rebuilt model.
 pub fn param_ids<M: Module>(module: &M) -> Vec<(String, ParamId)> {
-    struct Ids {
-        path: Vec<String>,
-        found: Vec<(String, ParamId)>,
-    }
-    impl ModuleVisitor for Ids {
-        fn enter_module(&mut self, name: &str, container_type: &str) {
-            self.path.push(path_part(name, container_type));
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            self.found.push((join_path(&self.path), param.id));
-        }
-    }
-    let mut ids = Ids { path: Vec::new(), found: Vec::new() };
-    module.visit(&mut ids);
-    ids.found
+    collect(module).into_iter().map(|f| (f.path, f.id)).collect()
 }
 
 /// Replaces every float tensor of `module` with the values in `weights`, which must
@@ -97,9 +78,24 @@ pub fn join_path(parts: &[String]) -> String {
     parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(".")
 }
 
+fn collect<M: Module>(module: &M) -> Vec<Found> {
+    let mut collect = Collect { path: Vec::new(), found: Vec::new() };
+    module.visit(&mut collect);
+    collect.found
+}
+
+/// Every float parameter: its path, id, shape and values flattened (a handle: nothing is
+/// read until [`split`]).
 struct Collect {
     path: Vec<String>,
-    found: Vec<((String, Vec<usize>), Tensor<1>)>,
+    found: Vec<Found>,
+}
+
+struct Found {
+    path: String,
+    id: ParamId,
+    shape: Vec<usize>,
+    flat: Tensor<1>,
 }
 
 impl ModuleVisitor for Collect {
@@ -115,7 +111,7 @@ impl ModuleVisitor for Collect {
         let tensor = param.val();
         let shape = tensor.dims().to_vec();
         let flat: Tensor<1> = tensor.inner().reshape([-1]);
-        self.found.push(((join_path(&self.path), shape), flat));
+        self.found.push(Found { path: join_path(&self.path), id: param.id, shape, flat });
     }
 }
 

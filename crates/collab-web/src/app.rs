@@ -55,8 +55,6 @@ pub struct App {
 /// What the page knows of the fits in the training worker.
 #[derive(Default)]
 pub struct TrainState {
-    /// True while section 8 trains (false when paused).
-    pub running: bool,
     /// True when the worker trains on WebGPU (said by the worker once it started).
     pub worker_gpu: bool,
     /// True once the current worker said it is ready.

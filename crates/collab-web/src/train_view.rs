@@ -55,11 +55,7 @@ pub fn read_settings() -> Result<TrainSettings, String> {
 
 /// Forgets section 8's fit (new data, new settings, or Reset).
 pub fn reset(app: &Shared) {
-    {
-        let mut a = app.borrow_mut();
-        a.train.running = false;
-        a.train.jobs.remove(&Slot::Train);
-    }
+    app.borrow_mut().train.jobs.remove(&Slot::Train);
     trainer::post(&ToWorker::Reset { slot: Slot::Train });
     let _ = dom::set_html("train-rows", "");
     let _ = dom::set_html("train-chart", "");
@@ -86,17 +82,20 @@ fn remember(app: &Shared, settings: TrainSettings, running: bool) {
     set_running(app, running);
 }
 
+/// True while section 8 trains (not paused, not done).
+fn is_running(app: &Shared) -> bool {
+    app.borrow().train.jobs.get(&Slot::Train).is_some_and(|j| j.running)
+}
+
 fn set_running(app: &Shared, running: bool) {
-    let mut a = app.borrow_mut();
-    a.train.running = running;
-    if let Some(job) = a.train.jobs.get_mut(&Slot::Train) {
+    if let Some(job) = app.borrow_mut().train.jobs.get_mut(&Slot::Train) {
         job.running = running;
     }
 }
 
 /// Train / Pause / Resume.
 fn toggle(app: &Shared) -> Result<(), String> {
-    if app.borrow().train.running {
+    if is_running(app) {
         set_running(app, false);
         trainer::post(&ToWorker::Pause { slot: Slot::Train });
         dom::set_text("train-start", "Resume")?;
@@ -116,7 +115,7 @@ fn toggle(app: &Shared) -> Result<(), String> {
 
 /// One batch, shown in full when the worker answers.
 fn step_one(app: &Shared) -> Result<(), String> {
-    if app.borrow().train.running {
+    if is_running(app) {
         return Err("pause training first".into());
     }
     let settings = job_settings(app)?;
@@ -141,7 +140,7 @@ pub fn on_failed(app: &Shared, message: &str) {
 pub fn on_progress(app: &Shared, p: &Progress) {
     let _ = render_rows(p);
     render_progress(p);
-    if !p.done && !app.borrow().train.running {
+    if !p.done && !is_running(app) {
         let _ = dom::set_text("train-status", &format!("Paused at step {} of {}.", p.steps_done, p.total_steps));
     }
     if p.done {

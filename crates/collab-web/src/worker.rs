@@ -28,8 +28,6 @@ use crate::protocol::{
 const SLICE_MS: f64 = 20.0;
 /// At most this many batches between two loss reads (one point on the chart each).
 const SLICE_BATCHES: usize = 50;
-/// Validation rows per device call.
-const VALID_CHUNK: usize = 2048;
 
 /// One learner and where its fit stands.
 #[derive(Default)]
@@ -265,12 +263,8 @@ async fn read_and_close(slot: Slot, l: &mut Learner, start: f64) -> Result<(), F
     });
     if l.epoch_complete() {
         let start = now_ms();
-        let mut sums = Vec::new();
-        for begin in (0..l.data.valid.len()).step_by(VALID_CHUNK) {
-            sums.push(l.valid_sse(begin, VALID_CHUNK));
-        }
         let ms = job(slot, |j| std::mem::take(&mut j.epoch_ms));
-        l.close_epoch(sums, 0.0).await?;
+        l.end_epoch(0.0).await?;
         if let Some(row) = l.history.last_mut() {
             row.seconds = (ms + now_ms() - start) / 1000.0;
         }

@@ -222,9 +222,14 @@ impl Learner {
             let sse: f64 = read::floats(Tensor::cat(valid_sse, 0)).await?.iter().map(|&s| s as f64).sum();
             sse / self.data.valid.len() as f64
         };
+        Ok(self.record(train_loss, valid_loss, seconds))
+    }
+
+    /// Appends an epoch's row to the history.
+    fn record(&mut self, train_loss: f64, valid_loss: f64, seconds: f64) -> EpochMetrics {
         let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
         self.history.push(row);
-        Ok(row)
+        row
     }
 
     /// Reads every pending batch loss in one device read and feeds fastai's smoother.
@@ -249,9 +254,7 @@ impl Learner {
     pub async fn end_epoch(&mut self, seconds: f64) -> Result<EpochMetrics, ReadError> {
         let train_loss = self.read_losses().await?;
         let valid_loss = self.validate().await?;
-        let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
-        self.history.push(row);
-        Ok(row)
+        Ok(self.record(train_loss, valid_loss, seconds))
     }
 
     /// Trains the rest of the current epoch and closes it, timing it with `clock` (seconds)
