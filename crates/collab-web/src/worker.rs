@@ -272,14 +272,15 @@ async fn read_and_close(slot: Slot, l: &mut Learner, start: f64) -> Result<(), F
     Ok(())
 }
 
-/// Tells the page where `slot` stands; on WebGPU, sends the snapshot too.
+/// Tells the page where `slot` stands. On WebGPU the snapshot goes first: the page never
+/// shows a step it could not go on from if the GPU were lost next.
 async fn report(slot: Slot, l: &mut Learner) -> Result<(), Failure> {
     let points = job(slot, |j| j.points.clone());
-    post(&FromWorker::Progress { slot, progress: progress(l, &points) });
     if with(|s| s.device.as_ref().is_some_and(|d| d.is_gpu)) {
         let snapshot = l.snapshot().await?;
-        post(&FromWorker::Snapshot { slot, bytes: snapshot.to_bytes(), points });
+        post(&FromWorker::Snapshot { slot, bytes: snapshot.to_bytes(), points: points.clone() });
     }
+    post(&FromWorker::Progress { slot, progress: progress(l, &points) });
     Ok(())
 }
 
