@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, then run every test: native unit and
-# integration tests, clippy with warnings denied (native and wasm32), a release build of
+# integration tests, the parsers' fuzz targets (20 s each), clippy with warnings denied
+# (native and wasm32), a release build of
 # the page, the browser tests (WebGPU on SwiftShader, and the CPU fallback), then the
 # benchmark, which prints figures and asserts nothing.
 set -euo pipefail
@@ -16,7 +17,11 @@ step "clippy, native"
 cargo clippy "${NATIVE[@]}" --all-targets --release -- -D warnings
 
 step "native tests (release: training tests need optimised burn)"
-cargo test "${NATIVE[@]}" --release
+# The fuzz targets only replay their seeds here; the next step fuzzes them.
+COLLAB_FUZZ_SECONDS=0 cargo test "${NATIVE[@]}" --release
+
+step "fuzz every parser for 20 s each (u.data, u.item, CSV, zip, model/snapshot)"
+COLLAB_FUZZ_SECONDS=20 cargo test -p collab-core --release --test fuzz -- --nocapture
 
 step "clippy, wasm32 (core and page)"
 ( wasm_env; cargo clippy -p collab-core -p collab-web --target wasm32-unknown-unknown --release -- -D warnings )

@@ -5,7 +5,8 @@
 // - as wasm on WebGPU in headless Chromium (SwiftShader: a CPU emulation, so a check of
 //   correctness, not of speed),
 // - through the page itself on the CPU: the same settings trained by clicking Train, in
-//   the training worker, in slices, with the table's per-epoch times,
+//   the training worker, in slices, with the table's per-epoch times, and the page's
+//   longest main-thread tasks while it trains (goal: none over 50 ms),
 // - natively (the CLI, if built), with the wasm/native ratio from the same run.
 //   npm run bench            (from tests/; needs a built dist/)
 import { execFileSync } from 'node:child_process';
@@ -42,12 +43,17 @@ async function inPage(mode) {
     const zip = bytes ?? (await page.evaluate(() => Array.from(window.wasmBindings.reference_ml100k_zip())));
     await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
     await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent), null, { timeout: 60_000 });
+    await page.evaluate(() => {
+      window.longTasks = [];
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); }).observe({ type: 'longtask' });
+    });
     const start = Date.now();
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 600_000 });
     const wall = (Date.now() - start) / 1000;
     const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => parseFloat(c.textContent))));
-    return { wall, rows, device: await page.textContent('#train-device'), problems };
+    const longTasks = await page.evaluate(() => window.longTasks);
+    return { wall, rows, longTasks, device: await page.textContent('#train-device'), problems };
   } finally {
     await browser.close();
   }
@@ -80,6 +86,8 @@ for (const [epoch, train, valid, , seconds] of pageRun.rows) {
 }
 const pageSeconds = pageRun.rows.reduce((sum, r) => sum + r[4], 0);
 console.log(`  training ${pageSeconds.toFixed(2)} s by the table (${(pageSeconds / pageRun.rows.length).toFixed(2)} s an epoch), ${pageRun.wall.toFixed(2)} s from click to done; final valid MSE ${pageRun.rows.at(-1)[2].toFixed(4)}`);
+const longest = Math.max(0, ...pageRun.longTasks);
+console.log(`  page's main thread while training: longest task ${longest.toFixed(0)} ms, ${pageRun.longTasks.length} tasks over 50 ms (goal: none)`);
 if (pageRun.problems.length) console.log(`  page problems: ${pageRun.problems.join('; ')}`);
 console.log(`page / direct wasm CPU time: ${(pageSeconds / cpu.seconds).toFixed(2)}x`);
 if (native) {

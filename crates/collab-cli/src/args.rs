@@ -1,7 +1,7 @@
 //! Command-line arguments, parsed by hand (a handful of flags needs no framework).
 
-use collab_core::model::ModelKind;
-use collab_core::train::{FitSettings, Schedule};
+use collab_core::model::{ModelKind, ModelSpec};
+use collab_core::train::{FitSettings, Schedule, limits};
 
 /// What to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,9 @@ impl Args {
         }
         parsed.fit.schedule = Schedule::OneCycle { lr_max: lr };
         parsed.fit.seed = parsed.seed;
+        // The same checks as the page's controls (the data-dependent ones come later).
+        let spec = ModelSpec { n_factors: parsed.factors, ..ModelSpec::new(parsed.model, 2, 2) };
+        limits::fit(&spec, &parsed.fit)?;
         Ok(parsed)
     }
 }
@@ -82,4 +85,25 @@ fn model(name: &str) -> Result<ModelKind, String> {
 
 fn number<T: std::str::FromStr>(text: &str, flag: &str) -> Result<T, String> {
     text.parse().map_err(|_| format!("{flag}: '{text}' is not a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Args, String> {
+        Args::parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn settings_that_cannot_train_are_refused() {
+        assert!(parse("train d").is_ok());
+        for bad in ["--lr 1e9", "--lr -1", "--lr NaN", "--lr inf", "--lr 0", "--wd NaN", "--wd 1e300", "--wd -5"] {
+            let err = parse(&format!("train d {bad}")).unwrap_err();
+            assert!(err.contains("learning rate") || err.contains("weight decay"), "{bad}: {err}");
+        }
+        assert!(parse("train d --epochs 0").unwrap_err().contains("epochs"));
+        assert!(parse("train d --factors 0").unwrap_err().contains("factors"));
+        assert!(parse("train d --factors 100000").unwrap_err().contains("factors"));
+    }
 }

@@ -16,7 +16,7 @@ use burn::tensor::Device;
 use collab_core::data::{CollabData, DataSettings};
 use collab_core::model::ModelSpec;
 use collab_core::read::block_on;
-use collab_core::train::{Learner, format_table};
+use collab_core::train::{Learner, format_table, limits};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +38,7 @@ fn run(args: args::Args) -> Result<(), String> {
     let (n_users, n_items) = table.counts();
     println!("data: {source}: {} ratings, {n_users} users, {n_items} movies", table.ratings.len());
     let data = Arc::new(CollabData::new(&table, DataSettings { seed: args.seed, ..DataSettings::default() }));
+    limits::against_data(&data)?;
     let spec = ModelSpec { n_factors: args.factors, ..ModelSpec::new(args.model, data.users.len(), data.items.len()) };
     println!(
         "model: {} ({} users x {} items in the vocabularies, '#na#' at 0); {} train / {} valid ratings",

@@ -38,6 +38,38 @@ pub enum DataError {
         /// The text found.
         value: String,
     },
+    /// A whole number too large (or negative) for its column.
+    #[error("{file}, line {line}: the {column} {value} is out of range ({range})")]
+    OutOfRange {
+        /// File name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// Which column, in words.
+        column: &'static str,
+        /// The text found (cut to a readable length).
+        value: String,
+        /// The values the column takes, in words.
+        range: String,
+    },
+    /// More ratings than the notebook trains on in a browser tab.
+    #[error("{file} holds more than {max} ratings: this notebook takes up to {max} (MovieLens-100k has 100,000)")]
+    TooManyRatings {
+        /// File name.
+        file: String,
+        /// The limit.
+        max: usize,
+    },
+    /// A member of an archive that cannot be read or is too large.
+    #[error("{file}: {entry} {problem}")]
+    ZipEntry {
+        /// Archive name.
+        file: String,
+        /// Member name (cut to a readable length).
+        entry: String,
+        /// What is wrong with it, in words.
+        problem: String,
+    },
     /// A rating outside 0.5..=5.
     #[error("{file}, line {line}: rating {value} is outside 0.5 to 5")]
     RatingOutOfRange {
@@ -73,6 +105,15 @@ pub enum DataError {
     /// A saved model file that cannot be read back.
     #[error("the model file cannot be read: {0}")]
     ModelFile(String),
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut: messages quote
+/// what a visitor typed or a file held, and a 5 MB field must not become a 5 MB message.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}… ({} characters)", &text[..at], text.chars().count()),
+        None => text.to_string(),
+    }
 }
 
 /// Short alias used across the crate.

@@ -29,9 +29,9 @@ pub fn unpack<H: DeserializeOwned>(bytes: &[u8], magic: &[u8; 8], what: &str) ->
         return Err(format!("it is not {what} saved by this notebook"));
     }
     let len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
-    let json = bytes.get(12..12 + len).ok_or("it is cut short")?;
-    let header = serde_json::from_slice(json).map_err(|e| format!("bad header: {e}"))?;
-    let rest = &bytes[12 + len..];
+    let end = len.checked_add(12).filter(|&end| end <= bytes.len()).ok_or("it is cut short")?;
+    let header = serde_json::from_slice(&bytes[12..end]).map_err(|e| format!("bad header: {e}"))?;
+    let rest = &bytes[end..];
     if !rest.len().is_multiple_of(4) {
         return Err("it is cut short".into());
     }
@@ -39,13 +39,36 @@ pub fn unpack<H: DeserializeOwned>(bytes: &[u8], magic: &[u8; 8], what: &str) ->
     Ok((header, floats))
 }
 
+/// Values a shape holds, or `None` if the count overflows (a crafted header).
+fn elements(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+}
+
+/// Checks that `tensors`' shapes account for exactly `count` values, without
+/// allocating anything: header sizes are only believed when the bytes hold them.
+pub fn check_count(tensors: &[NamedTensor], count: usize) -> Result<(), String> {
+    let mut total = 0usize;
+    for t in tensors {
+        let n = elements(&t.shape).ok_or_else(|| format!("{} claims an impossible shape {:?}", t.path, t.shape))?;
+        total = total.checked_add(n).ok_or("its tensors claim more values than any file holds")?;
+    }
+    match total.cmp(&count) {
+        std::cmp::Ordering::Greater => {
+            Err(format!("it is cut short: its header lists {total} values, the file holds {count}"))
+        }
+        std::cmp::Ordering::Less => Err("it has bytes left over after the weights".into()),
+        std::cmp::Ordering::Equal => Ok(()),
+    }
+}
+
 /// Hands out `floats` to `tensors` by their shapes, refusing too few or too many.
 pub fn fill<'a>(tensors: impl Iterator<Item = &'a mut NamedTensor>, floats: &[f32]) -> Result<(), String> {
-    let mut offset = 0;
+    let mut offset = 0usize;
     for tensor in tensors {
-        let n: usize = tensor.shape.iter().product();
-        tensor.values = floats.get(offset..offset + n).ok_or("it is cut short")?.to_vec();
-        offset += n;
+        let n = elements(&tensor.shape).ok_or("a tensor claims an impossible shape")?;
+        let end = offset.checked_add(n).filter(|&end| end <= floats.len()).ok_or("it is cut short")?;
+        tensor.values = floats[offset..end].to_vec();
+        offset = end;
     }
     if offset != floats.len() {
         return Err("it has bytes left over after the weights".into());

@@ -52,10 +52,13 @@ pub async fn save(model: &CollabModel, spec: &ModelSpec, users: &Vocab, items: &
     Ok(packed::pack(MAGIC, &header, weights.tensors.iter()))
 }
 
-/// Reads a file written by [`save`] and rebuilds the model on `device`.
+/// Reads a file written by [`save`] and rebuilds the model on `device`. The file is
+/// checked whole before anything is built from it (see [`check`]), so a crafted or
+/// damaged file is refused with the reason and never half-replaces a model.
 pub fn load(bytes: &[u8], device: &Device) -> Result<LoadedModel, DataError> {
     let bad = DataError::ModelFile;
     let (mut header, floats): (ModelHeader, _) = packed::unpack(bytes, MAGIC, "a model").map_err(bad)?;
+    check(&header, &floats).map_err(bad)?;
     packed::fill(header.tensors.iter_mut(), &floats).map_err(bad)?;
     let model = header.spec.init(0, device);
     let model = weights::write(model, &Weights { tensors: header.tensors }).map_err(bad)?;
@@ -65,4 +68,33 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<LoadedModel, DataError> {
         items: Vocab::from_labels(header.items),
         model,
     })
+}
+
+/// Everything that can be known from the header and the values before a model is
+/// built: the spec's sizes ([`ModelSpec::check`]), vocabularies as long as the
+/// embedding tables, the tables the spec implies present with the right shapes (so
+/// that the sizes the spec asks to allocate are backed by values in the file), the
+/// values' count, and every value finite.
+pub fn check(header: &ModelHeader, floats: &[f32]) -> Result<(), String> {
+    let spec = &header.spec;
+    spec.check()?;
+    for (what, names, n) in [("user", &header.users, spec.n_users), ("movie", &header.items, spec.n_items)] {
+        if names.len() != n {
+            return Err(format!("its {what} list has {} names for a table of {n} {what}s", names.len()));
+        }
+    }
+    let (users, items) = spec.table_shapes();
+    for (path, shape) in [("user_factors", users), ("item_factors", items)] {
+        let found = header.tensors.iter().find(|t| t.path == path || t.path == format!("{path}.weight"));
+        match found {
+            Some(t) if t.shape == shape => {}
+            Some(t) => return Err(format!("its {path} table is {:?}, the spec says {shape:?}", t.shape)),
+            None => return Err(format!("it has no {path} table")),
+        }
+    }
+    packed::check_count(&header.tensors, floats.len())?;
+    if floats.iter().any(|v| !v.is_finite()) {
+        return Err("it holds weights that are not finite numbers (NaN or infinity)".into());
+    }
+    Ok(())
 }

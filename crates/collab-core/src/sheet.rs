@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::CrossTable;
 use crate::model::{CollabModel, ModelKind, ModelSpec};
 use crate::read::{self, ReadError};
-use crate::train::{OptimSettings, Optimizer, OptimizerKind, WdKind};
+use crate::train::{Divergence, OptimSettings, Optimizer, OptimizerKind, TrainError, WdKind};
 use crate::weights::{self, NamedTensor, Weights};
 
 /// Paths of the four tables in the host weights.
@@ -26,6 +26,9 @@ pub const ITEM_FACTORS: &str = "item_factors.weight";
 pub const USER_BIAS: &str = "user_bias.weight";
 /// Movie biases `[n_items, 1]`.
 pub const ITEM_BIAS: &str = "item_bias.weight";
+
+/// The largest factor or bias the visitor may type.
+pub const MAX_CELL: f32 = 1000.0;
 
 /// The visitor's switches.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -138,10 +141,17 @@ impl Sheet {
         }
     }
 
-    /// Sets one number, refusing what is not a finite number.
+    /// Sets one number, refusing what is not a finite number or lies outside
+    /// ±[`MAX_CELL`] (a larger factor squared overflows the loss within a step or two).
     pub fn set(&mut self, path: &str, row: usize, col: usize, value: f32) -> Result<(), String> {
         if !value.is_finite() {
             return Err(format!("{value} is not a finite number"));
+        }
+        if value.abs() > MAX_CELL {
+            return Err(format!(
+                "{} is too large: a number in the sheet must be between -{MAX_CELL} and {MAX_CELL}",
+                crate::train::guard::short_number(value as f64)
+            ));
         }
         let table = self.weights.get_mut(path).ok_or_else(|| format!("no table {path}"))?;
         let cols = table.shape[1];
@@ -196,7 +206,10 @@ impl Sheet {
 
     /// One gradient step on `cells` (all rated cells when empty), plain SGD with the
     /// sheet's learning rate and weight decay.
-    pub async fn step(&mut self, device: &Device, cells: &[(usize, usize)]) -> Result<SheetStep, ReadError> {
+    ///
+    /// A step whose loss or new numbers are not finite changes nothing and says why
+    /// ([`TrainError::Diverged`]): the sheet keeps its last finite numbers.
+    pub async fn step(&mut self, device: &Device, cells: &[(usize, usize)]) -> Result<SheetStep, TrainError> {
         let device = device.clone().autodiff();
         let cells = if cells.is_empty() { self.rated_cells() } else { cells.to_vec() };
         let model = self.model(&device);
@@ -218,6 +231,11 @@ impl Sheet {
         let (model, _) = Optimizer::new(settings).step(model, grads, self.settings.lr, 0.9, false);
         let after = weights::read(&model).await?;
         let loss_before = read::floats(minimised_value).await?[0];
+        let values = std::iter::once(&loss_before).chain(after.tensors.iter().flat_map(|t| &t.values));
+        if let Some(bad) = values.copied().find(|v| !v.is_finite()) {
+            let shown = OptimSettings { wd: self.settings.wd, wd_kind: self.settings.wd_kind, ..settings };
+            return Err(TrainError::Diverged(Divergence::new(None, bad as f64, self.settings.lr, &shown)));
+        }
         let mut deltas = after.clone();
         for t in &mut deltas.tensors {
             let old = self.weights.get(&t.path).expect("same tables");
@@ -334,6 +352,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_step_that_diverges_changes_nothing_and_says_why() {
+        // lr 1e30: the first step makes factors of ~1e31, the second overflows.
+        let mut s = sheet(SheetSettings { lr: 1e30, ..Default::default() });
+        block_on(s.step(&Device::flex(), &[])).unwrap();
+        let before = s.weights.clone();
+        let err = block_on(s.step(&Device::flex(), &[])).unwrap_err();
+        assert!(matches!(err, TrainError::Diverged(_)), "{err}");
+        assert!(err.to_string().contains("learning rate 1e30 is too high"), "{err}");
+        assert_eq!(s.weights, before, "the sheet keeps its last finite numbers");
+        assert!(s.set(USER_FACTORS, 0, 0, 1e20).unwrap_err().contains("too large"));
+        assert!(s.set(USER_FACTORS, 0, 0, 3.4e38).is_err());
+        let mut s = sheet(SheetSettings { lr: 1e9, ..Default::default() });
+        let mut steps = 0;
+        let err = loop {
+            steps += 1;
+            match block_on(s.step(&Device::flex(), &[])) {
+                Ok(_) => assert!(steps < 20, "lr 1e9 should diverge within a few steps"),
+                Err(e) => break e,
+            }
+        };
+        assert!(err.to_string().starts_with("the loss became"), "{err}");
+        assert!(s.weights.tensors.iter().all(|t| t.values.iter().all(|v| v.is_finite())));
     }
 
     #[test]

@@ -53,6 +53,44 @@ pub fn param_ids<M: Module>(module: &M) -> Vec<(String, ParamId)> {
     collect(module).into_iter().map(|f| (f.path, f.id)).collect()
 }
 
+/// The sum of each float tensor of `module`, `[1]` each, left on the device: a cheap
+/// look at whether every weight is still finite (a NaN or an infinity makes its sum so).
+pub fn sums<M: Module>(module: &M) -> Vec<Tensor<1>> {
+    collect(module).into_iter().map(|f| f.flat.sum()).collect()
+}
+
+/// Handles to every float tensor of `module`, flattened (nothing is read or copied):
+/// the values as they are now, which later steps cannot change. A clone of the module
+/// is not enough for that: batch norm's running statistics live in state that every
+/// clone shares and each training forward pass updates in place.
+pub fn handles<M: Module>(module: &M) -> Vec<Tensor<1>> {
+    collect(module).into_iter().map(|f| f.flat).collect()
+}
+
+/// Puts back what [`handles`] took from this module (or a clone of it).
+pub fn put_handles<M: Module>(module: M, handles: &[Tensor<1>]) -> M {
+    struct Put<'a> {
+        handles: &'a [Tensor<1>],
+        next: usize,
+    }
+    impl ModuleMapper for Put<'_> {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let (id, tensor, mapper) = param.consume();
+            let Some(flat) = self.handles.get(self.next) else {
+                return Param::from_mapped_value(id, tensor, mapper);
+            };
+            self.next += 1;
+            let require_grad = tensor.is_require_grad();
+            let mut fresh = Tensor::from_inner(flat.clone().reshape(tensor.shape()));
+            if require_grad {
+                fresh = fresh.require_grad();
+            }
+            Param::from_mapped_value(id, fresh, mapper)
+        }
+    }
+    module.map(&mut Put { handles, next: 0 })
+}
+
 /// Replaces every float tensor of `module` with the values in `weights`, which must
 /// have the same paths and shapes in the same order.
 pub fn write<M: Module>(module: M, weights: &Weights) -> Result<M, String> {

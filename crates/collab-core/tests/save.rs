@@ -40,3 +40,105 @@ fn bad_files_are_refused_in_words() {
     let err = load(&bytes[..bytes.len() - 3], &device()).err().unwrap();
     assert!(err.to_string().contains("cut short"), "{err}");
 }
+
+/// A real save of a small model, to be tampered with.
+fn real(kind: ModelKind, n_factors: usize) -> (collab_core::save::ModelHeader, Vec<u8>) {
+    let spec = ModelSpec { kind, n_users: 5, n_items: 6, n_factors, y_range: Some((0.0, 5.5)) };
+    let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
+    let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
+    let bytes = block_on(save(&spec.init(3, &device()), &spec, &users, &items)).unwrap();
+    let len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let header = serde_json::from_slice(&bytes[12..12 + len]).unwrap();
+    (header, bytes[12 + len..].to_vec())
+}
+
+/// The file `header` and `values` make.
+fn craft(header: &collab_core::save::ModelHeader, values: &[u8]) -> Vec<u8> {
+    let mut bytes = collab_core::packed::pack(b"COLLAB1\n", header, std::iter::empty());
+    bytes.extend_from_slice(values);
+    bytes
+}
+
+fn refused(bytes: &[u8]) -> String {
+    load(bytes, &device()).err().expect("a crafted file must be refused").to_string()
+}
+
+#[test]
+fn crafted_model_files_are_refused_before_anything_is_allocated() {
+    let (header, values) = real(ModelKind::DotProductBias, 4);
+    assert!(load(&craft(&header, &values), &device()).is_ok(), "the untouched file loads");
+
+    // Zero users and movies: empty tables, empty vocabularies.
+    let mut h = header.clone();
+    (h.spec.n_users, h.spec.n_items, h.users, h.items) = (0, 0, vec![], vec![]);
+    h.tensors.iter_mut().for_each(|t| t.shape[0] = 0);
+    assert!(refused(&craft(&h, &[])).contains("at least one real user and one real movie"));
+
+    // No factors.
+    let mut h = header.clone();
+    h.spec.n_factors = 0;
+    assert!(refused(&craft(&h, &values)).contains("number of factors must be 1 to 400"));
+
+    // A vocabulary shorter than its table.
+    let mut h = header.clone();
+    h.items.truncate(1);
+    assert_eq!(
+        refused(&craft(&h, &values)),
+        "the model file cannot be read: its movie list has 1 names for a table of 6 movies"
+    );
+
+    // A spec of 50,000,000 users over a real model's tensors.
+    let mut h = header.clone();
+    h.spec.n_users = 50_000_000;
+    assert!(refused(&craft(&h, &values)).contains("user list has 5 names for a table of 50000000 users"));
+    // ... with a vocabulary to match (as names cost nothing to claim in JSON, the tables
+    // must back the spec: here they do not).
+    h.users = (0..50_000_000).map(|_| String::new()).take(5).collect();
+    h.spec.n_users = 5;
+    h.tensors[0].shape = vec![50_000_000, 4];
+    let err = refused(&craft(&h, &values));
+    assert!(err.contains("user_factors table is [50000000, 4], the spec says [5, 4]"), "{err}");
+
+    // 100,000,000 users and no tensors at all (a 161-byte file in the report).
+    let mut h = header.clone();
+    h.spec.n_users = 100_000_000;
+    h.users = vec![];
+    h.tensors.clear();
+    assert!(refused(&craft(&h, &[])).contains("user list has 0 names"));
+
+    // Shapes whose sizes overflow: 2e9 x 2e9 x 1000.
+    let mut h = header.clone();
+    h.tensors[0].shape = vec![2_000_000_000, 2_000_000_000, 1000];
+    let err = refused(&craft(&h, &values));
+    assert!(err.contains("impossible shape") || err.contains("spec says"), "{err}");
+
+    // Weights that are not numbers.
+    let mut nan = values.clone();
+    nan[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+    assert!(refused(&craft(&header, &nan)).contains("not finite numbers"));
+
+    // A header length past the end of the file.
+    let mut cut = craft(&header, &values);
+    cut[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(refused(&cut).contains("cut short"));
+}
+
+#[test]
+fn a_neural_model_with_empty_vocabularies_is_refused() {
+    let (mut h, values) = real(ModelKind::CollabNn, 50);
+    assert!(load(&craft(&h, &values), &device()).is_ok());
+    (h.users, h.items) = (vec![], vec![]);
+    assert!(refused(&craft(&h, &values)).contains("user list has 0 names for a table of 5 users"));
+}
+
+#[test]
+fn a_one_factor_model_loads_and_reads() {
+    let (h, values) = real(ModelKind::DotProductBias, 1);
+    let loaded = load(&craft(&h, &values), &device()).unwrap();
+    let w = block_on(collab_core::weights::read(&loaded.model)).unwrap();
+    let tables = collab_core::interpret::Tables::from_weights(&w, &loaded.spec).unwrap();
+    assert_eq!(tables.k, 1);
+    // The map's projection keeps one axis when only one exists.
+    assert!(collab_core::interpret::pca_items(&tables, 2).iter().all(|c| c.len() == 1));
+    assert_eq!(collab_core::interpret::similar_items(&tables, 1, 3).len(), 3);
+}

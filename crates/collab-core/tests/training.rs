@@ -149,3 +149,71 @@ fn snapshot_refuses_other_data_and_bad_bytes() {
     assert!(Snapshot::from_bytes(&bytes[..bytes.len() - 4]).unwrap_err().contains("cut short"));
     assert!(Snapshot::from_bytes(b"COLLAB1\nxxxx").unwrap_err().contains("not a training snapshot"));
 }
+
+fn learner_with(kind: ModelKind, fit: FitSettings) -> Learner {
+    let table = generate(SynthSettings { users: 300, items: 200, factors: 3, density: 0.4, noise: 0.3, seed: 5 });
+    let data = Arc::new(CollabData::new(&table, DataSettings { item_key: ItemKey::Id, ..DataSettings::default() }));
+    let spec = ModelSpec { n_factors: 10, y_range: None, ..ModelSpec::new(kind, data.users.len(), data.items.len()) };
+    Learner::new(data, spec, fit, &Device::flex())
+}
+
+#[test]
+fn a_diverging_fit_stops_at_the_step_that_broke_with_the_last_finite_weights() {
+    use collab_core::train::{Schedule, TrainError};
+    // A constant learning rate of 1e9 (the learner itself does not check settings: the
+    // guard must hold whatever it is given). Train 30 steps, read once.
+    let fit = FitSettings { epochs: 1, schedule: Schedule::Constant { lr: 1e9 }, ..FitSettings::default() };
+    for kind in [ModelKind::DotProductBias, ModelKind::EmbeddingNn] {
+        let mut l = learner_with(kind, fit);
+        for _ in 0..30 {
+            l.train_batch(false).unwrap();
+        }
+        let err = block_on(l.read_losses()).unwrap_err();
+        let TrainError::Diverged(d) = &err else { panic!("{kind:?}: {err}") };
+        let step = d.step.unwrap();
+        assert!((1..=30).contains(&step), "{kind:?}: step {step}");
+        assert!(err.to_string().contains(&format!("at step {step}: learning rate 1e9 is too high")), "{err}");
+        // The learner stands just before the step that broke, every weight finite.
+        assert_eq!(l.steps_done(), step - 1, "{kind:?}");
+        assert!(
+            host(&l.model).tensors.iter().all(|t| t.values.iter().all(|v| v.is_finite())),
+            "{kind:?}: weights stay finite"
+        );
+        // ... and goes no further: no batch, the same answer on every read.
+        assert!(l.train_batch(false).is_none());
+        assert_eq!(block_on(l.read_losses()).unwrap_err().to_string(), err.to_string());
+        assert!(block_on(l.snapshot()).is_err());
+    }
+    // The same divergence is found when read after every step.
+    let mut l = learner_with(ModelKind::DotProductBias, fit);
+    let mut stopped = None;
+    for n in 1..=30 {
+        l.train_batch(false).unwrap();
+        if let Err(TrainError::Diverged(d)) = block_on(l.read_losses()) {
+            stopped = Some((n, d.step.unwrap()));
+            break;
+        }
+    }
+    let (read_at, step) = stopped.expect("lr 1e9 diverges within 30 steps");
+    assert_eq!(read_at, step, "read at every step, the broken step is the one just taken");
+}
+
+#[test]
+fn a_fit_that_stays_finite_is_untouched_by_the_guard() {
+    let fit = FitSettings { epochs: 1, ..FitSettings::default() };
+    let mut l = learner_with(ModelKind::DotProductBias, fit);
+    let rows = block_on(l.fit(&|| 0.0, |_| std::ops::ControlFlow::Continue(()))).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(l.divergence().is_none() && l.is_done());
+}
+
+#[test]
+fn settings_that_cannot_train_are_refused_up_front() {
+    use collab_core::train::limits;
+    let table = generate(SynthSettings { users: 10, items: 10, factors: 2, density: 0.5, noise: 0.3, seed: 1 });
+    let data = CollabData::new(&table, DataSettings { batch_size: 4096, ..DataSettings::default() });
+    let err = limits::against_data(&data).unwrap_err();
+    assert!(err.starts_with("the batch size 4096 is larger than the"), "{err}");
+    let data = CollabData::new(&table, DataSettings { batch_size: 8, ..DataSettings::default() });
+    assert!(limits::against_data(&data).is_ok());
+}

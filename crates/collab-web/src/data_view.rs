@@ -2,6 +2,7 @@
 //! loading MovieLens (the served copy, a file picker or a dropped file).
 
 use collab_core::data::{CrossTable, RatingsTable, movielens};
+use collab_core::error::clip;
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -134,24 +135,36 @@ async fn load_files(app: &Shared, files: Vec<File>) -> Result<String, String> {
         named.push((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()));
     }
     let find = |want: &str| named.iter().find(|(n, _)| n.eq_ignore_ascii_case(want)).map(|(_, b)| b.as_slice());
-    let table = if let Some((name, bytes)) = named.iter().find(|(n, _)| n.to_ascii_lowercase().ends_with(".zip")) {
-        movielens::parse_ml100k_zip(bytes, name)
-    } else if let Some(data) = find("u.data") {
-        movielens::parse_ml100k_files(data, find("u.item"))
-    } else if let Some(ratings) = find("ratings.csv") {
-        movielens::parse_ratings_csv(ratings, "ratings.csv").and_then(|ratings| {
-            let titles = match find("movies.csv") {
-                Some(m) => movielens::parse_movies_csv(m, "movies.csv")?.into_iter().collect(),
-                None => Default::default(),
-            };
-            Ok(RatingsTable { ratings, titles })
-        })
-    } else {
-        return Err("expected ml-100k.zip, u.data (with u.item), or ratings.csv (with movies.csv)".into());
+    let has = |want: &str| find(want).map(|_| want.to_string());
+    // The files actually read, which alone name the data.
+    let (table, used): (_, Vec<String>) =
+        if let Some((name, bytes)) = named.iter().find(|(n, _)| n.to_ascii_lowercase().ends_with(".zip")) {
+            (movielens::parse_ml100k_zip(bytes, name), vec![name.clone()])
+        } else if let Some(data) = find("u.data") {
+            (
+                movielens::parse_ml100k_files(data, find("u.item")),
+                ["u.data", "u.item"].iter().filter_map(|n| has(n)).collect(),
+            )
+        } else if let Some(ratings) = find("ratings.csv") {
+            let table = movielens::parse_ratings_csv(ratings, "ratings.csv").and_then(|ratings| {
+                let titles = match find("movies.csv") {
+                    Some(m) => movielens::parse_movies_csv(m, "movies.csv")?.into_iter().collect(),
+                    None => Default::default(),
+                };
+                Ok(RatingsTable { ratings, titles })
+            });
+            (table, ["ratings.csv", "movies.csv"].iter().filter_map(|n| has(n)).collect())
+        } else {
+            return Err("expected ml-100k.zip, u.data (with u.item), or ratings.csv (with movies.csv)".into());
+        };
+    let table = table.map_err(|e| e.to_string())?;
+    let ignored: Vec<String> =
+        named.iter().map(|(n, _)| n.clone()).filter(|n| !used.iter().any(|u| u.eq_ignore_ascii_case(n))).collect();
+    let mut done = finish(app, table, format!("your file {}", used.join(" + ")))?;
+    if !ignored.is_empty() {
+        done.push_str(&format!(" Not used: {} (one data set at a time).", clip(&ignored.join(", "), 80)));
     }
-    .map_err(|e| e.to_string())?;
-    let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
-    finish(app, table, format!("your file {}", names.join(" + ")))
+    Ok(done)
 }
 
 fn finish(app: &Shared, table: RatingsTable, source: String) -> Result<String, String> {

@@ -55,7 +55,11 @@ fn read(id: &str) -> Result<Vec<f32>, String> {
     (0..3)
         .map(|f| {
             let text = dom::value(&format!("{id}-{f}"))?;
-            text.trim().parse::<f32>().ok().filter(|v| v.is_finite()).ok_or(format!("“{text}” is not a number"))
+            text.trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or(format!("“{}” is not a number", collab_core::error::clip(&text, 40)))
         })
         .collect()
 }

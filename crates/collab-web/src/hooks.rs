@@ -67,3 +67,120 @@ pub fn synth_ml100k_zip(users: usize, items: usize, seed: u32) -> Vec<u8> {
 pub fn lose_training_gpu() {
     crate::trainer::post(&crate::protocol::ToWorker::LoseDevice);
 }
+
+/// One hostile input for the browser test of bad files: what to load where, and a part
+/// of the message the page must answer with.
+#[derive(serde::Serialize)]
+struct Hostile {
+    label: &'static str,
+    /// The file input it goes to: `data-file` or `model-file`.
+    input: &'static str,
+    files: Vec<(String, serde_bytes::ByteBuf)>,
+    expect: &'static str,
+}
+
+/// Every kind of bad file the page must refuse in words, generated here in MovieLens's
+/// formats and the notebook's model format (never MovieLens itself).
+#[wasm_bindgen]
+pub async fn hostile_files() -> Result<JsValue, JsValue> {
+    use collab_core::data::Vocab;
+    use collab_core::data::synth::zip_of;
+    let file = |name: &str, bytes: &[u8]| (name.to_string(), serde_bytes::ByteBuf::from(bytes.to_vec()));
+    let data = |label, name: &str, bytes: &[u8], expect| Hostile {
+        label,
+        input: "data-file",
+        files: vec![file(name, bytes)],
+        expect,
+    };
+    let many = "1\t2\t3\t4\n".repeat(collab_core::data::movielens::MAX_RATINGS + 1);
+    let long = format!("1\t{}\t3\t4\n", "7x".repeat(2_500_000));
+    let mut cases = vec![
+        data("three fields", "u.data", b"1\t2\t3\t4\n1\t2\t3\n", "u.data, line 2: expected 4 fields"),
+        data("a word for an id", "u.data", b"abc\t2\t3\t4\n", "the user id \"abc\" is not a number"),
+        data("an id out of range", "u.data", b"4294967296\t2\t3\t4\n", "out of range"),
+        data("a rating of 7", "u.data", b"1\t2\t7\t4\n", "rating 7 is outside 0.5 to 5"),
+        data("an empty u.data", "u.data", b"", "u.data is empty"),
+        data("a 5 MB field", "u.data", long.as_bytes(), "(5000000 characters)"),
+        data(
+            "a bad ratings.csv row",
+            "ratings.csv",
+            b"userId,movieId,rating,timestamp\n1,2,3,4\n1,2\n",
+            "ratings.csv, line 3",
+        ),
+        data("not a zip", "ml-100k.zip", b"this is not a zip", "is not a zip archive"),
+        data("a zip without u.data", "ml-100k.zip", &zip_of(&[("README", b"hello")]), "has no u.data inside"),
+        data(
+            "two u.data in a zip",
+            "ml-100k.zip",
+            &zip_of(&[("a/u.data", b"1\t2\t3\t4\n"), ("b/u.data", b"1\t2\t3\t4\n")]),
+            "in it 2 times",
+        ),
+        data("a bad u.data in a zip", "ml-100k.zip", &zip_of(&[("u.data", b"1\t2\n")]), "u.data, line 1"),
+        data(
+            "a million and one rows",
+            "ml-100k.zip",
+            &zip_of(&[("u.data", many.as_bytes())]),
+            "holds more than 1000000 ratings",
+        ),
+        data("a file of another kind", "notes.txt", b"hello", "expected ml-100k.zip"),
+    ];
+    // Model files: a real save of a small model, then tampered with.
+    let device = burn::tensor::Device::flex();
+    let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 5, 6) };
+    let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
+    let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
+    let good =
+        collab_core::save::save(&spec.init(1, &device), &spec, &users, &items).await.map_err(|e| e.to_string())?;
+    let len = u32::from_le_bytes(good[8..12].try_into().map_err(|_| "short")?) as usize;
+    let header: collab_core::save::ModelHeader =
+        serde_json::from_slice(&good[12..12 + len]).map_err(|e| e.to_string())?;
+    let values = &good[12 + len..];
+    let craft = |change: &dyn Fn(&mut collab_core::save::ModelHeader), values: &[u8]| {
+        let mut h = header.clone();
+        change(&mut h);
+        let mut bytes = collab_core::packed::pack(b"COLLAB1\n", &h, std::iter::empty());
+        bytes.extend_from_slice(values);
+        bytes
+    };
+    let model = |label, bytes: Vec<u8>, expect| Hostile {
+        label,
+        input: "model-file",
+        files: vec![file("collab-model.bin", &bytes)],
+        expect,
+    };
+    let mut nan = values.to_vec();
+    nan[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+    cases.extend([
+        model("not a model", b"hello".to_vec(), "not a model saved by this notebook"),
+        model(
+            "zero users and movies",
+            craft(
+                &|h| {
+                    (h.spec.n_users, h.spec.n_items, h.users, h.items) = (0, 0, vec![], vec![]);
+                    h.tensors.iter_mut().for_each(|t| t.shape[0] = 0);
+                },
+                &[],
+            ),
+            "at least one real user and one real movie",
+        ),
+        model("zero factors", craft(&|h| h.spec.n_factors = 0, values), "number of factors must be 1 to 400"),
+        model(
+            "a vocabulary shorter than its table",
+            craft(&|h| h.items.truncate(1), values),
+            "names for a table of 6 movies",
+        ),
+        model(
+            "100,000,000 users and no tensors",
+            craft(
+                &|h| {
+                    h.spec.n_users = 100_000_000;
+                    h.tensors.clear();
+                },
+                &[],
+            ),
+            "names for a table of 100000000 users",
+        ),
+        model("weights that are NaN", craft(&|_| {}, &nan), "not finite numbers"),
+    ]);
+    crate::protocol::to_js(&cases).map_err(|e| JsValue::from_str(&e))
+}

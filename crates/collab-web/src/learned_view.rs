@@ -89,6 +89,16 @@ fn render_biases(t: &Tables, labels: &[String]) -> Result<(), String> {
 
 /// The first two principal components of the movie factors, for the most rated movies.
 fn render_map(t: &Tables, labels: &[String], popular: &[usize]) -> Result<(), String> {
+    if t.k < 2 {
+        return dom::set_html(
+            "map",
+            &format!(
+                "<text x=\"20\" y=\"200\" class=\"hint\">A map needs two axes, so at least 2 factors: this model has {}. \
+                 Its single factor already orders the movies on one line.</text>",
+                t.k
+            ),
+        );
+    }
     let coords = interpret::pca_items(t, 2);
     let shown: Vec<usize> = popular.iter().copied().take(60).collect();
     let pts: Vec<(usize, f32, f32)> =
@@ -132,7 +142,8 @@ async fn similar(app: &Shared) -> Result<(), String> {
     let query = dom::value("similar-query")?;
     let (t, labels, _) = tables(app).await?;
     let index = labels.iter().position(|l| l.eq_ignore_ascii_case(query.trim())).filter(|&i| i > 0);
-    let index = index.ok_or(format!("no movie is called “{query}”; pick one from the list"))?;
+    let index = index
+        .ok_or(format!("no movie is called “{}”; pick one from the list", collab_core::error::clip(&query, 40)))?;
     dom::set_html("similar-list", &list(&interpret::similar_items(&t, index, 10), &labels))
 }
 
@@ -145,7 +156,7 @@ async fn recommend(app: &Shared) -> Result<(), String> {
         (index, t.rated.get(&index).cloned().unwrap_or_default())
     };
     if index == 0 {
-        return Err(format!("user “{user}” is not in the training data"));
+        return Err(format!("user “{}” is not in the training data", collab_core::error::clip(&user, 40)));
     }
     let (t, labels, _) = tables(app).await?;
     let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
@@ -226,6 +237,8 @@ async fn save_model(app: &Shared) -> Result<(), String> {
 async fn load_model(app: &Shared, file: web_sys::File) -> Result<(), String> {
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(dom::js_error)?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    // `load` checks the whole file (sizes against the bytes, vocabularies against the
+    // tables, finite weights) before building anything: a bad file leaves the old model.
     let loaded = load(&bytes, &interpretation_device()).map_err(|e| e.to_string())?;
     let name = loaded.spec.kind.name();
     app.borrow_mut().trained = Some(Trained {

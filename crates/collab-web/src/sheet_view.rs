@@ -2,8 +2,9 @@
 //! numbers, and the Step / Run / Randomise controls. Every number comes from the core
 //! crate's model on the chosen device (see `collab_core::sheet`).
 
+use collab_core::error::clip;
 use collab_core::sheet::Sheet;
-use collab_core::train::WdKind;
+use collab_core::train::{Divergence, OptimSettings, WdKind};
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
@@ -17,6 +18,11 @@ pub fn render(app: &App) -> Result<(), String> {
     let grid = dom::by_id("sheet-grid")?;
     grid.set_inner_html(&sheet_grid::html(&app.sheet, app.eval.as_ref(), app.last_step.as_ref(), app.cursor));
     if let Some(eval) = &app.eval {
+        if eval.mse.is_nan() {
+            message(
+                "The 15 users and 15 movies shown share no rating: there is nothing to fit. Load data with more ratings.",
+            );
+        }
         dom::set_text("sheet-mse", &format!("{:.4}", eval.mse))?;
         dom::set_text("sheet-rmse", &format!("{:.4}", eval.rmse))?;
         dom::set_text("sheet-l2", &format!("{:.4}", eval.l2))?;
@@ -60,8 +66,15 @@ async fn step(app: &Shared) -> Result<(), String> {
         (a.sheet.clone(), a.device.device.clone(), a.generation, a.steps, batch_size()?)
     };
     let cells = sheet.batch(size, seed);
-    let step = sheet.step(&device, &cells).await.map_err(|e| e.to_string())?;
+    let step = sheet.step(&device, &cells).await.map_err(|e| format!("{e}. The numbers before this step are kept."))?;
     let eval = sheet.evaluate(&device).await.map_err(|e| e.to_string())?;
+    if !eval.mse.is_finite() {
+        // The step's numbers are finite but so large that the loss overflows.
+        let s = sheet.settings;
+        let optim = OptimSettings { wd: s.wd, wd_kind: s.wd_kind, ..OptimSettings::default() };
+        let divergence = Divergence::new(None, eval.mse as f64, s.lr, &optim);
+        return Err(format!("{divergence}. The numbers before this step are kept."));
+    }
     let mut a = app.borrow_mut();
     if a.generation != generation {
         return Ok(());
@@ -191,7 +204,7 @@ fn apply_settings(app: &mut App) -> Result<(), String> {
             .parse::<f64>()
             .ok()
             .filter(|v| v.is_finite() && ok(*v))
-            .ok_or(format!("“{text}” is not a valid {what}"))
+            .ok_or(format!("“{}” is not a valid {what}", clip(&text, 40)))
     };
     let s = &mut app.sheet.settings;
     let mut errors = Vec::new();
@@ -323,10 +336,9 @@ fn commit(app: &Shared, (dr, dc): (isize, isize)) {
             return;
         };
         let old = sheet_grid::number(&a.sheet, path, row, col);
-        let parsed = text.trim().parse::<f32>().map_err(|_| format!("“{text}” is not a number"));
-        let result = parsed
-            .and_then(|v| a.sheet.set(path, row, col, v).map_err(|_| format!("“{text}” is not a finite number")))
-            .map_err(|e| format!("{e}: the cell keeps {old}."));
+        let parsed = text.trim().parse::<f32>().map_err(|_| format!("“{}” is not a number", clip(&text, 40)));
+        let result =
+            parsed.and_then(|v| a.sheet.set(path, row, col, v)).map_err(|e| format!("{e}: the cell keeps {old}."));
         a.editing = false;
         if result.is_ok() {
             a.cursor = moved(&a.sheet, a.cursor, (dr, dc));
@@ -374,8 +386,10 @@ fn editor() -> Option<HtmlInputElement> {
     dom::by_id("sheet-editor").ok()?.dyn_into().ok()
 }
 
-/// The loss after each step as a small SVG line.
+/// The loss after each step as a small SVG line (finite values only: a step that
+/// diverges is refused before it reaches the history, and SVG cannot draw NaN).
 fn chart(history: &[f32]) -> String {
+    let history: Vec<f32> = history.iter().copied().filter(|v| v.is_finite()).collect();
     if history.len() < 2 {
         return String::from("<text x=\"8\" y=\"40\" class=\"hint\">Step or Run to plot the loss</text>");
     }

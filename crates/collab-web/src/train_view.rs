@@ -3,9 +3,10 @@
 //! runs in the worker (`worker.rs`); this view sends commands and draws what comes back.
 //! Settings travel in the URL.
 
+use collab_core::error::clip;
 use collab_core::model::ModelKind;
 use collab_core::save::load;
-use collab_core::train::WdKind;
+use collab_core::train::{WdKind, limits};
 
 use crate::app::{Job, Shared, Trained};
 use crate::protocol::{BatchView, Progress, Slot, SplitCounts, ToWorker, TrainSettings};
@@ -35,21 +36,29 @@ pub fn kind_of(name: &str) -> Option<ModelKind> {
     })
 }
 
-/// Reads and checks the controls; the message names the first bad one.
+/// Reads and checks the controls with the core's shared limits (the CLI checks the same);
+/// the message names the first bad one.
 pub fn read_settings() -> Result<TrainSettings, String> {
-    fn num<T: std::str::FromStr>(id: &str, what: &str, ok: impl Fn(&T) -> bool) -> Result<T, String> {
+    fn num<T: std::str::FromStr, U>(id: &str, what: &str, check: impl Fn(T) -> Result<U, String>) -> Result<U, String> {
         let text = dom::value(id)?;
-        text.trim().parse::<T>().ok().filter(|v| ok(v)).ok_or(format!("“{text}” is not a valid {what}"))
+        let value = text.trim().parse::<T>().map_err(|_| format!("“{}” is not a valid {what}", clip(&text, 40)))?;
+        check(value)
     }
+    let kind = kind_of(&dom::value("train-model")?).ok_or("unknown model")?;
+    let factors = match kind {
+        // The neural models size their embeddings by fastai's rule; the field is unused.
+        ModelKind::CollabNn | ModelKind::EmbeddingNn => 50,
+        _ => num("train-factors", "number of factors", limits::factors)?,
+    };
     Ok(TrainSettings {
-        kind: kind_of(&dom::value("train-model")?).ok_or("unknown model")?,
-        factors: num("train-factors", "number of factors (1 to 400)", |v: &usize| (1..=400).contains(v))?,
-        epochs: num("train-epochs", "number of epochs (1 to 50)", |v: &usize| (1..=50).contains(v))?,
-        lr: num("train-lr", "learning rate", |v: &f64| v.is_finite() && *v > 0.0 && *v < 10.0)?,
-        wd: num("train-wd", "weight decay", |v: &f64| v.is_finite() && *v >= 0.0)?,
+        kind,
+        factors,
+        epochs: num("train-epochs", "number of epochs", limits::epochs)?,
+        lr: num("train-lr", "learning rate", limits::lr)?,
+        wd: num("train-wd", "weight decay", limits::wd)?,
         wd_kind: if dom::value("train-wdkind")? == "l2" { WdKind::L2 } else { WdKind::Decoupled },
-        batch_size: num("train-bs", "batch size (1 to 4096)", |v: &usize| (1..=4096).contains(v))?,
-        seed: num("train-seed", "seed", |_: &u64| true)?,
+        batch_size: num("train-bs", "batch size", limits::batch_size)?,
+        seed: num("train-seed", "seed", |v: u64| Ok(v))?,
     })
 }
 
@@ -133,11 +142,18 @@ pub fn show_message(message: &str) {
 pub fn on_failed(app: &Shared, message: &str) {
     set_running(app, false);
     show_message(message);
+    let _ = dom::set_text("train-status", "Stopped.");
     let _ = dom::set_text("train-start", "Train");
+    let _ = dom::set_attr("train", "data-state", "stopped");
 }
 
 /// Draws where the fit stands.
 pub fn on_progress(app: &Shared, p: &Progress) {
+    // After Reset (or new data) the page has no fit: a report the worker sent before it
+    // heard of the Reset is stale, and must not bring back "Paused at step …".
+    if !app.borrow().train.jobs.contains_key(&Slot::Train) {
+        return;
+    }
     let _ = render_rows(p);
     render_progress(p);
     if !p.done && !is_running(app) {
@@ -212,14 +228,21 @@ fn render_progress(p: &Progress) {
     let _ = dom::set_html("train-chart", &chart(p));
 }
 
-/// Smoothed train loss by step, and valid loss at each epoch's end.
+/// Smoothed train loss by step, and valid loss at each epoch's end (finite values only:
+/// there is no valid loss without a validation split, and SVG cannot draw NaN).
 fn chart(p: &Progress) -> String {
     let total = p.total_steps.max(1) as f64;
     let per_epoch = p.batches_per_epoch.max(1) as f64;
-    let valid: Vec<(f64, f64)> = p.history.iter().map(|r| ((r.epoch + 1) as f64 * per_epoch, r.valid_loss)).collect();
-    let max = p.points.iter().map(|p| p.1).chain(valid.iter().map(|v| v.1)).fold(0.1f64, f64::max);
+    let valid: Vec<(f64, f64)> = p
+        .history
+        .iter()
+        .map(|r| ((r.epoch + 1) as f64 * per_epoch, r.valid_loss))
+        .filter(|v| v.1.is_finite())
+        .collect();
+    let points: Vec<(usize, f64)> = p.points.iter().copied().filter(|v| v.1.is_finite()).collect();
+    let max = points.iter().map(|p| p.1).chain(valid.iter().map(|v| v.1)).fold(0.1f64, f64::max);
     let xy = |step: f64, loss: f64| format!("{:.1},{:.1}", 40.0 + 550.0 * step / total, 170.0 - 160.0 * loss / max);
-    let train: Vec<String> = p.points.iter().map(|&(s, v)| xy(s as f64, v)).collect();
+    let train: Vec<String> = points.iter().map(|&(s, v)| xy(s as f64, v)).collect();
     let dots: String = valid
         .iter()
         .map(|&(s, v)| format!("<circle cx=\"{}\" r=\"3.5\" class=\"valid\"/>", xy(s, v).replace(',', "\" cy=\"")))

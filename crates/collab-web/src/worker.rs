@@ -12,7 +12,7 @@ use burn::module::Module;
 use collab_core::data::RatingsTable;
 use collab_core::read;
 use collab_core::save::save;
-use collab_core::train::{BatchTrace, Learner, Snapshot};
+use collab_core::train::{BatchTrace, Learner, Snapshot, TrainError, limits};
 use gloo::timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -97,6 +97,18 @@ impl From<&str> for Failure {
 impl From<read::ReadError> for Failure {
     fn from(e: read::ReadError) -> Self {
         Failure::Device(e.to_string())
+    }
+}
+
+impl From<TrainError> for Failure {
+    fn from(e: TrainError) -> Self {
+        match e {
+            TrainError::Read(e) => e.into(),
+            TrainError::Diverged(d) => Failure::Refused(format!(
+                "{d}. Training stopped before that step, with the last weights that were all finite numbers; \
+                 change the setting (or Reset) to start a new fit"
+            )),
+        }
     }
 }
 
@@ -197,8 +209,13 @@ async fn take(slot: Slot, settings: TrainSettings) -> Result<(Learner, u64), Str
     let built = match (table, device) {
         (Some(table), Some(device)) => {
             let data = Arc::new(settings.data(&table));
-            post(&FromWorker::Split { slot, counts: split_counts(&data) });
-            Ok(settings.learner(data, &device.device))
+            match limits::against_data(&data) {
+                Ok(()) => {
+                    post(&FromWorker::Split { slot, counts: split_counts(&data) });
+                    Ok(settings.learner(data, &device.device))
+                }
+                Err(why) => Err(why),
+            }
         }
         _ => Err("the worker has no data or no device yet".to_string()),
     };
@@ -313,6 +330,11 @@ async fn run(slot: Slot, settings: TrainSettings) {
         }
         if let Err(e) = result {
             job(slot, |j| j.running = false);
+            // Where the fit stopped (a divergence keeps every epoch closed before it).
+            let points = job(slot, |j| j.points.clone());
+            if let Some(l) = job(slot, |j| j.learner.as_ref().map(|l| progress(l, &points))) {
+                post(&FromWorker::Progress { slot, progress: l });
+            }
             return fail(Some(slot), e);
         }
         if done || !job(slot, |j| j.running) {

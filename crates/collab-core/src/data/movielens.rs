@@ -8,11 +8,24 @@
 use std::io::{Cursor, Read};
 
 use super::ratings::{Rating, RatingsTable};
-use crate::error::{DataError, Result};
+use crate::error::{DataError, Result, clip};
+
+/// The most ratings one file may hold: ten times MovieLens-100k, as much as one
+/// browser tab trains in reasonable time. A file with more is refused, not truncated.
+pub const MAX_RATINGS: usize = 1_000_000;
+/// The most bytes one member of a zip may inflate to (MovieLens-100k's largest is 1.9 MB).
+pub const MAX_INFLATED: u64 = 64 << 20;
+/// Characters of a field quoted back in a message.
+const QUOTE: usize = 40;
+
+/// The bytes without a leading UTF-8 byte-order mark (editors on Windows add one).
+fn skip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
 
 /// Parses `u.data`: `user \t item \t rating \t timestamp`, one rating a line.
 pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
-    let text = std::str::from_utf8(bytes).map_err(|_| DataError::NotText { file: file.into() })?;
+    let text = std::str::from_utf8(skip_bom(bytes)).map_err(|_| DataError::NotText { file: file.into() })?;
     let mut ratings = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -23,6 +36,7 @@ pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
         if fields.len() != 4 {
             return Err(at.columns(4, fields.len(), "tabs"));
         }
+        at.room(&ratings)?;
         ratings.push(Rating {
             user: at.number(fields[0], "user id")?,
             item: at.number(fields[1], "movie id")?,
@@ -41,7 +55,7 @@ pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
 pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<(u32, String)>> {
     // ISO-8859-1 is a subset of windows-1252 for every byte u.item uses; encoding_rs
     // names it that way, as browsers do.
-    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(skip_bom(bytes));
     let mut items = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -60,19 +74,51 @@ pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<(u32, String)>> {
     Ok(items)
 }
 
-/// Reads `ml-100k.zip` (or any zip holding `u.data` and, optionally, `u.item`).
+/// Reads `ml-100k.zip` (or any zip holding one `u.data` and, optionally, one `u.item`).
+/// Each member is inflated up to [`MAX_INFLATED`] bytes, whatever its header claims.
 pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
     let not_zip = |e: zip::result::ZipError| DataError::NotZip { file: file.into(), reason: e.to_string() };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_zip)?;
-    let find = |archive: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| {
-        archive.file_names().find(|n| *n == name || n.ends_with(&format!("/{name}"))).map(str::to_string)
+    let find = |archive: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Result<Option<String>> {
+        let found: Vec<&str> =
+            archive.file_names().filter(|n| *n == name || n.ends_with(&format!("/{name}"))).collect();
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.to_string())),
+            many => Err(DataError::ZipEntry {
+                file: file.into(),
+                entry: name.into(),
+                problem: format!(
+                    "is in it {} times ({}): keep one and zip again",
+                    many.len(),
+                    clip(&many.join(", "), 2 * QUOTE)
+                ),
+            }),
+        }
     };
-    let data_name = find(&archive, "u.data").ok_or(DataError::MissingInZip { file: file.into(), missing: "u.data" })?;
-    let item_name = find(&archive, "u.item");
+    let data_name =
+        find(&archive, "u.data")?.ok_or(DataError::MissingInZip { file: file.into(), missing: "u.data" })?;
+    let item_name = find(&archive, "u.item")?;
     let mut read = |name: &str| -> Result<Vec<u8>> {
-        let mut entry = archive.by_name(name).map_err(not_zip)?;
+        let entry_error =
+            |problem: String| DataError::ZipEntry { file: file.into(), entry: clip(name, QUOTE), problem };
+        let entry = archive.by_name(name).map_err(|e| match e {
+            zip::result::ZipError::UnsupportedArchive(why) => entry_error(format!(
+                "is stored in a way this notebook cannot read ({why}); it reads zips made with deflate, as MovieLens serves them"
+            )),
+            other => not_zip(other),
+        })?;
         let mut out = Vec::new();
-        entry.read_to_end(&mut out).map_err(|e| DataError::NotZip { file: file.into(), reason: e.to_string() })?;
+        entry
+            .take(MAX_INFLATED + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| entry_error(format!("is damaged and cannot be unpacked ({e})")))?;
+        if out.len() as u64 > MAX_INFLATED {
+            return Err(entry_error(format!(
+                "unpacks to more than {} MB, more than this notebook reads",
+                MAX_INFLATED >> 20
+            )));
+        }
         Ok(out)
     };
     let ratings = parse_u_data(&read(&data_name)?, "u.data")?;
@@ -93,17 +139,31 @@ pub fn parse_ml100k_files(u_data: &[u8], u_item: Option<&[u8]>) -> Result<Rating
     Ok(RatingsTable { ratings, titles })
 }
 
-/// Parses MovieLens "latest" `ratings.csv`: `userId,movieId,rating,timestamp` with a header.
-pub fn parse_ratings_csv(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
-    let mut ratings = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        // Line 1 is the header.
-        let at = Field { file, line: index + 2 };
+/// The records of a MovieLens "latest" CSV file, numbered by line, without its header
+/// line. The header is optional: a first line whose first field is a number is data.
+fn csv_records(bytes: &[u8], file: &str) -> Result<Vec<(usize, csv::StringRecord)>> {
+    let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(skip_bom(bytes));
+    let mut out = Vec::new();
+    for (index, record) in reader.into_records().enumerate() {
         let record = record.map_err(|_| DataError::NotText { file: file.into() })?;
+        let is_header = index == 0 && record.get(0).is_some_and(|f| f.trim().parse::<f64>().is_err());
+        if !is_header {
+            out.push((index + 1, record));
+        }
+    }
+    Ok(out)
+}
+
+/// Parses MovieLens "latest" `ratings.csv`: `userId,movieId,rating,timestamp`, with or
+/// without its header line.
+pub fn parse_ratings_csv(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
+    let mut ratings = Vec::new();
+    for (line, record) in csv_records(bytes, file)? {
+        let at = Field { file, line };
         if record.len() != 4 {
             return Err(at.columns(4, record.len(), "commas"));
         }
+        at.room(&ratings)?;
         ratings.push(Rating {
             user: at.number(&record[0], "user id")?,
             item: at.number(&record[1], "movie id")?,
@@ -117,13 +177,12 @@ pub fn parse_ratings_csv(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
     Ok(ratings)
 }
 
-/// Parses MovieLens "latest" `movies.csv`: `movieId,title,genres` (titles may be quoted).
+/// Parses MovieLens "latest" `movies.csv`: `movieId,title,genres` (titles may be
+/// quoted), with or without its header line.
 pub fn parse_movies_csv(bytes: &[u8], file: &str) -> Result<Vec<(u32, String)>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
     let mut items = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let at = Field { file, line: index + 2 };
-        let record = record.map_err(|_| DataError::NotText { file: file.into() })?;
+    for (line, record) in csv_records(bytes, file)? {
+        let at = Field { file, line };
         if record.len() != 3 {
             return Err(at.columns(3, record.len(), "commas"));
         }
@@ -141,17 +200,49 @@ struct Field<'a> {
     line: usize,
 }
 
+/// The numbers a column's type holds, for "out of range" messages.
+trait Bounds: std::str::FromStr {
+    const RANGE: &'static str;
+}
+
+impl Bounds for u32 {
+    const RANGE: &'static str = "0 to 4294967295";
+}
+
+impl Bounds for i64 {
+    const RANGE: &'static str = "-9223372036854775808 to 9223372036854775807";
+}
+
+impl Bounds for f32 {
+    const RANGE: &'static str = "a finite number";
+}
+
 impl Field<'_> {
     fn columns(&self, expected: usize, found: usize, sep: &'static str) -> DataError {
         DataError::ColumnCount { file: self.file.into(), line: self.line, expected, found, sep }
     }
 
-    fn number<T: std::str::FromStr>(&self, value: &str, column: &'static str) -> Result<T> {
-        value.trim().parse().map_err(|_| DataError::NotNumeric {
-            file: self.file.into(),
-            line: self.line,
-            column,
-            value: value.into(),
+    /// Refuses one rating more than [`MAX_RATINGS`].
+    fn room(&self, ratings: &[Rating]) -> Result<()> {
+        if ratings.len() >= MAX_RATINGS {
+            return Err(DataError::TooManyRatings { file: self.file.into(), max: MAX_RATINGS });
+        }
+        Ok(())
+    }
+
+    /// A whole number that does not fit its column is out of range; anything else
+    /// that does not parse is not a number.
+    fn number<T: Bounds>(&self, value: &str, column: &'static str) -> Result<T> {
+        let trimmed = value.trim();
+        trimmed.parse().map_err(|_| {
+            let digits = trimmed.strip_prefix(['-', '+']).unwrap_or(trimmed);
+            let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+            let (file, line, value) = (self.file.into(), self.line, clip(value, QUOTE));
+            if whole {
+                DataError::OutOfRange { file, line, column, value, range: T::RANGE.into() }
+            } else {
+                DataError::NotNumeric { file, line, column, value }
+            }
         })
     }
 
@@ -167,6 +258,7 @@ impl Field<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::synth::zip_of;
 
     #[test]
     fn reads_u_data_lines() {
@@ -220,5 +312,75 @@ mod tests {
         assert_eq!(movies[0], (11, "American President, The (1995)".to_string()));
         let err = parse_ratings_csv(b"userId,movieId,rating,timestamp\n1,31,9,1\n", "ratings.csv").unwrap_err();
         assert_eq!(err.to_string(), "ratings.csv, line 2: rating 9 is outside 0.5 to 5");
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_called_so_and_long_fields_are_cut() {
+        let err = parse_u_data(b"4294967296\t2\t3\t4\n", "u.data").unwrap_err();
+        assert_eq!(err.to_string(), "u.data, line 1: the user id 4294967296 is out of range (0 to 4294967295)");
+        let err = parse_u_data(b"-5\t2\t3\t4\n", "u.data").unwrap_err();
+        assert!(err.to_string().contains("user id -5 is out of range"), "{err}");
+        let err = parse_u_data(b"1\t2\t3\t18446744073709551616\n", "u.data").unwrap_err();
+        assert!(err.to_string().contains("timestamp 18446744073709551616 is out of range"), "{err}");
+        let long = "x".repeat(5_000_000);
+        let err = parse_u_data(format!("1\t{long}\t3\t4\n").as_bytes(), "u.data").unwrap_err().to_string();
+        assert!(err.len() < 200, "{} characters", err.len());
+        assert!(err.contains("(5000000 characters)"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_in_every_format() {
+        assert_eq!(parse_u_data(b"\xEF\xBB\xBF196\t242\t3\t1\n", "u.data").unwrap()[0].user, 196);
+        assert_eq!(parse_u_item(b"\xEF\xBB\xBF1|Toy Story (1995)|\n", "u.item").unwrap()[0].1, "Toy Story (1995)");
+        let csv = b"\xEF\xBB\xBFuserId,movieId,rating,timestamp\n1,31,2.5,1\n";
+        assert_eq!(parse_ratings_csv(csv, "ratings.csv").unwrap().len(), 1);
+        let movies = b"\xEF\xBB\xBFmovieId,title,genres\n11,Heat (1995),Action\n";
+        assert_eq!(parse_movies_csv(movies, "movies.csv").unwrap()[0].0, 11);
+    }
+
+    #[test]
+    fn a_csv_without_its_header_keeps_its_first_row() {
+        let ratings = parse_ratings_csv(b"1,31,2.5,1260759144\n2,32,4,1\n", "ratings.csv").unwrap();
+        assert_eq!(ratings.len(), 2);
+        assert_eq!(ratings[0].user, 1);
+    }
+
+    #[test]
+    fn zips_with_two_u_data_or_too_much_inside_are_refused_with_the_reason() {
+        let one = b"1\t2\t3\t4\n".as_slice();
+        let two = zip_of(&[("a/u.data", one), ("b/u.data", one)]);
+        let err = parse_ml100k_zip(&two, "x.zip").unwrap_err().to_string();
+        assert_eq!(err, "x.zip: u.data is in it 2 times (a/u.data, b/u.data): keep one and zip again");
+        // Rows beyond the limit: refused, whatever their size once packed.
+        let many = "1\t2\t3\t4\n".repeat(MAX_RATINGS + 1);
+        let bomb = zip_of(&[("u.data", many.as_bytes())]);
+        assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+        let err = parse_ml100k_zip(&bomb, "bomb.zip").unwrap_err();
+        assert!(matches!(err, DataError::TooManyRatings { .. }), "{err}");
+        // Bytes beyond the inflation limit: refused after reading at most the limit.
+        let big = vec![b' '; (MAX_INFLATED + 10) as usize];
+        let bomb = zip_of(&[("u.data", &big)]);
+        let err = parse_ml100k_zip(&bomb, "bomb.zip").unwrap_err().to_string();
+        assert!(err.contains("unpacks to more than 64 MB"), "{err}");
+    }
+
+    #[test]
+    fn a_damaged_zip_member_is_not_called_a_non_zip() {
+        use std::io::Write;
+        let mut cursor = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut cursor);
+            let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+            zip.start_file("u.data", stored).unwrap();
+            zip.write_all(&b"1\t2\t3\t4\n".repeat(100)).unwrap();
+            zip.finish().unwrap();
+        }
+        let good = cursor.into_inner();
+        let mut bad = good.clone();
+        // Flip a byte of the stored data: its CRC no longer matches.
+        let at = bad.windows(4).position(|w| w == b"1\t2\t").unwrap() + 40;
+        bad[at] = b'9';
+        let err = parse_ml100k_zip(&bad, "x.zip").unwrap_err().to_string();
+        assert!(err.starts_with("x.zip: u.data is damaged"), "{err}");
     }
 }

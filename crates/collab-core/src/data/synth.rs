@@ -124,13 +124,18 @@ pub fn to_u_item(table: &RatingsTable) -> Vec<u8> {
 
 /// The table as an `ml-100k.zip` laid out as GroupLens lays it out (`ml-100k/u.data`, ...).
 pub fn to_ml100k_zip(table: &RatingsTable) -> Vec<u8> {
+    zip_of(&[("ml-100k/u.data", &to_u_data(table)), ("ml-100k/u.item", &to_u_item(table))])
+}
+
+/// A zip (deflate) of the named files, in order: for tests of odd archives.
+pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut cursor = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut cursor);
         let options = zip::write::SimpleFileOptions::default();
-        for (name, bytes) in [("ml-100k/u.data", to_u_data(table)), ("ml-100k/u.item", to_u_item(table))] {
-            zip.start_file(name, options).expect("writing to memory");
-            zip.write_all(&bytes).expect("writing to memory");
+        for (name, bytes) in files {
+            zip.start_file(*name, options).expect("writing to memory");
+            zip.write_all(bytes).expect("writing to memory");
         }
         zip.finish().expect("writing to memory");
     }

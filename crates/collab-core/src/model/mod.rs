@@ -81,6 +81,35 @@ impl ModelSpec {
         Self { kind, n_users, n_items, n_factors: 50, y_range: Some((0.0, 5.5)) }
     }
 
+    /// Checks a spec that came from outside (a model file, a snapshot) before anything
+    /// is allocated from it: users and movies beyond `#na#`, factors within
+    /// [`crate::train::limits::FACTORS`], and a sensible output range.
+    pub fn check(&self) -> Result<(), String> {
+        if self.n_users < 2 || self.n_items < 2 {
+            return Err(format!(
+                "it has {} users and {} movies counting '#na#': a model needs at least one real user and one real movie",
+                self.n_users, self.n_items
+            ));
+        }
+        crate::train::limits::factors(self.n_factors)?;
+        if let Some((lo, hi)) = self.y_range
+            && !(lo.is_finite() && hi.is_finite() && lo < hi)
+        {
+            return Err(format!("its output range ({lo}, {hi}) is not a range"));
+        }
+        Ok(())
+    }
+
+    /// The shape of the user and the item embedding tables this spec builds.
+    pub fn table_shapes(&self) -> ([usize; 2], [usize; 2]) {
+        match self.kind {
+            ModelKind::CollabNn | ModelKind::EmbeddingNn => {
+                ([self.n_users, emb_size(self.n_users)], [self.n_items, emb_size(self.n_items)])
+            }
+            _ => ([self.n_users, self.n_factors], [self.n_items, self.n_factors]),
+        }
+    }
+
     /// Builds the model with weights drawn from `seed`.
     pub fn init(&self, seed: u64, device: &Device) -> CollabModel {
         let (n_users, n_items) = (self.n_users, self.n_items);

@@ -3,6 +3,12 @@
 //! Nothing here reads from the device synchronously. A batch's loss stays on the device
 //! until [`Learner::read_losses`] (async) collects every pending loss in one read, so a
 //! WebGPU page can read every N batches and a native caller every epoch.
+//!
+//! Every read also checks that the losses and the weights are finite numbers (see
+//! [`super::guard`]): if not, the learner goes back to the state of the previous read,
+//! replays the batches one at a time to find the first step that broke, stops there
+//! with the last finite state, and answers every later call with the same
+//! [`Divergence`].
 
 use std::sync::Arc;
 
@@ -11,12 +17,14 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
 use super::optimizer::{OptimSettings, Optimizer, ParamUpdate};
 use super::schedule::Schedule;
 use crate::data::{CollabData, Encoded};
 use crate::model::{CollabModel, ModelSpec};
 use crate::read::{self, ReadError};
+use crate::weights;
 
 /// Settings of a fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -92,6 +100,22 @@ pub struct Learner {
     pub(super) epoch_batches: Vec<Vec<usize>>,
     pending: Vec<Tensor<1>>,
     pub(super) smooth: SmoothLoss,
+    /// The state at the last read whose numbers were all finite.
+    checkpoint: Checkpoint,
+    /// Set once the loss stopped being finite: the run ends there.
+    diverged: Option<Divergence>,
+}
+
+/// What the divergence guard goes back to. Cloning a module or the optimizer clones
+/// handles to immutable tensors, so a checkpoint costs no copy of the weights.
+#[derive(Clone)]
+struct Checkpoint {
+    model: CollabModel,
+    /// Every float tensor's values, running statistics included (see [`weights::handles`]).
+    values: Vec<Tensor<1>>,
+    optim: Optimizer,
+    step: usize,
+    smooth: SmoothLoss,
 }
 
 impl Learner {
@@ -100,6 +124,14 @@ impl Learner {
         let device = device.clone().autodiff();
         let model = spec.init(settings.seed, &device);
         let epoch_batches = data.train_batches(0);
+        let optim = Optimizer::new(settings.optim);
+        let checkpoint = Checkpoint {
+            values: weights::handles(&model),
+            model: model.clone(),
+            optim: optim.clone(),
+            step: 0,
+            smooth: SmoothLoss::default(),
+        };
         Self {
             data,
             spec,
@@ -107,13 +139,53 @@ impl Learner {
             settings,
             history: Vec::new(),
             device,
-            optim: Optimizer::new(settings.optim),
+            optim,
             step: 0,
             batch_in_epoch: 0,
             epoch_batches,
             pending: Vec::new(),
             smooth: SmoothLoss::default(),
+            checkpoint,
+            diverged: None,
         }
+    }
+
+    /// Puts the learner at `step` of its fit: the batch order of that step's epoch and
+    /// the position in it (the weights and optimizer are the caller's business).
+    pub(super) fn seek(&mut self, step: usize) {
+        let per_epoch = self.data.batches_per_epoch().max(1);
+        self.step = step;
+        self.batch_in_epoch = step % per_epoch;
+        self.epoch_batches = self.data.train_batches(step / per_epoch);
+    }
+
+    /// Marks the current state as known-finite: the divergence guard comes back here.
+    pub(super) fn mark_finite(&mut self) {
+        self.checkpoint = self.here();
+    }
+
+    /// The state now, as a checkpoint.
+    fn here(&self) -> Checkpoint {
+        Checkpoint {
+            model: self.model.clone(),
+            values: weights::handles(&self.model),
+            optim: self.optim.clone(),
+            step: self.step,
+            smooth: self.smooth,
+        }
+    }
+
+    fn go_back(&mut self, to: Checkpoint) {
+        self.model = weights::put_handles(to.model, &to.values);
+        self.optim = to.optim;
+        self.smooth = to.smooth;
+        self.pending.clear();
+        self.seek(to.step);
+    }
+
+    /// Why the fit stopped early, if its loss stopped being a number.
+    pub fn divergence(&self) -> Option<&Divergence> {
+        self.diverged.as_ref()
     }
 
     /// Total training batches of the fit.
@@ -150,7 +222,7 @@ impl Learner {
     /// Takes one training batch. `None` when the fit is over or the epoch needs
     /// [`Learner::end_epoch`] first.
     pub fn train_batch(&mut self, report: bool) -> Option<BatchStep> {
-        if self.is_done() || self.epoch_complete() {
+        if self.is_done() || self.epoch_complete() || self.diverged.is_some() {
             return None;
         }
         let epoch = self.epoch();
@@ -177,7 +249,7 @@ impl Learner {
     /// Like [`Learner::train_batch`] with per-parameter reports, also measuring how far
     /// each embedding row the batch touched moved.
     pub fn train_batch_traced(&mut self) -> Option<BatchTrace> {
-        if self.is_done() || self.epoch_complete() {
+        if self.is_done() || self.epoch_complete() || self.diverged.is_some() {
             return None;
         }
         let next = self.data.train.select(&self.epoch_batches[self.batch_in_epoch]);
@@ -213,7 +285,7 @@ impl Learner {
     }
 
     /// Closes an epoch from validation sums computed with [`Learner::valid_sse`].
-    pub async fn close_epoch(&mut self, valid_sse: Vec<Tensor<1>>, seconds: f64) -> Result<EpochMetrics, ReadError> {
+    pub async fn close_epoch(&mut self, valid_sse: Vec<Tensor<1>>, seconds: f64) -> Result<EpochMetrics, TrainError> {
         let train_loss = self.read_losses().await?;
         // With no validation split there is nothing to read, and no valid loss (NaN).
         let valid_loss = if valid_sse.is_empty() || self.data.valid.is_empty() {
@@ -233,15 +305,53 @@ impl Learner {
     }
 
     /// Reads every pending batch loss in one device read and feeds fastai's smoother.
-    /// Returns the smoothed training loss.
-    pub async fn read_losses(&mut self) -> Result<f64, ReadError> {
+    /// Returns the smoothed training loss, or the [`Divergence`] if a loss or a weight
+    /// stopped being finite since the last read.
+    pub async fn read_losses(&mut self) -> Result<f64, TrainError> {
+        if let Some(d) = &self.diverged {
+            return Err(TrainError::Diverged(d.clone()));
+        }
         if !self.pending.is_empty() {
-            let losses = read::floats(Tensor::cat(std::mem::take(&mut self.pending), 0)).await?;
-            for loss in losses {
+            let n = self.pending.len();
+            let mut parts = std::mem::take(&mut self.pending);
+            parts.extend(weights::sums(&self.model));
+            let values = read::floats(Tensor::cat(parts, 0)).await?;
+            if first_non_finite(&values).is_some() {
+                let divergence = self.find_divergence().await?;
+                self.diverged = Some(divergence.clone());
+                return Err(TrainError::Diverged(divergence));
+            }
+            for &loss in &values[..n] {
                 self.smooth.push(loss as f64);
             }
+            self.mark_finite();
         }
         Ok(self.smooth.get())
+    }
+
+    /// Goes back to the last finite state and replays one batch at a time (each read
+    /// at once) up to the first step whose loss or update is not finite; the learner is
+    /// left just before that step. Batches are drawn from seeded orders and no model
+    /// has dropout, so the replay takes exactly the steps taken the first time.
+    async fn find_divergence(&mut self) -> Result<Divergence, ReadError> {
+        let until = self.step;
+        self.go_back(self.checkpoint.clone());
+        while self.step < until {
+            let before = self.here();
+            let Some(step) = self.train_batch(false) else { break };
+            let mut parts = std::mem::take(&mut self.pending);
+            parts.extend(weights::sums(&self.model));
+            let values = read::floats(Tensor::cat(parts, 0)).await?;
+            if let Some(bad) = first_non_finite(&values) {
+                self.go_back(before);
+                return Ok(Divergence::new(Some(step.step + 1), bad, step.lr, &self.settings.optim));
+            }
+            self.smooth.push(values[0] as f64);
+        }
+        // The replay stayed finite (it should not): stop at the checkpoint anyway.
+        self.go_back(self.checkpoint.clone());
+        let lr = self.settings.schedule.at(until.saturating_sub(1), self.total_steps()).0;
+        Ok(Divergence::new(Some(until), f64::NAN, lr, &self.settings.optim))
     }
 
     /// Mean squared error over the validation split (the model in eval mode).
@@ -251,7 +361,7 @@ impl Learner {
 
     /// Closes an epoch: reads losses, validates, records the row. `seconds` is the
     /// caller's measure of the epoch (the core has no clock that works in a browser).
-    pub async fn end_epoch(&mut self, seconds: f64) -> Result<EpochMetrics, ReadError> {
+    pub async fn end_epoch(&mut self, seconds: f64) -> Result<EpochMetrics, TrainError> {
         let train_loss = self.read_losses().await?;
         let valid_loss = self.validate().await?;
         Ok(self.record(train_loss, valid_loss, seconds))
@@ -259,7 +369,7 @@ impl Learner {
 
     /// Trains the rest of the current epoch and closes it, timing it with `clock` (seconds)
     /// up to the last device read.
-    pub async fn run_epoch(&mut self, clock: &dyn Fn() -> f64) -> Result<EpochMetrics, ReadError> {
+    pub async fn run_epoch(&mut self, clock: &dyn Fn() -> f64) -> Result<EpochMetrics, TrainError> {
         let start = clock();
         while self.train_batch(false).is_some() {}
         // On WebGPU the batches only queue work: the epoch ends when the reads return.
@@ -279,7 +389,7 @@ impl Learner {
         &mut self,
         clock: &dyn Fn() -> f64,
         mut on_epoch: impl FnMut(&EpochMetrics) -> std::ops::ControlFlow<()>,
-    ) -> Result<Vec<EpochMetrics>, ReadError> {
+    ) -> Result<Vec<EpochMetrics>, TrainError> {
         while !self.is_done() {
             let row = self.run_epoch(clock).await?;
             if on_epoch(&row).is_break() {

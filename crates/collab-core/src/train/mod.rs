@@ -1,11 +1,14 @@
 //! Training: fastai's one-cycle schedule, its Adam and SGD, and the stepping learner.
 
+pub mod guard;
 pub mod learner;
+pub mod limits;
 pub mod metrics;
 pub mod optimizer;
 pub mod schedule;
 pub mod snapshot;
 
+pub use guard::{Divergence, TrainError};
 pub use learner::{BatchStep, BatchTrace, FitSettings, Learner, mse, to_device};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
 pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, ParamUpdate, WdKind};

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+use super::guard::TrainError;
 use super::learner::{FitSettings, Learner};
 use super::metrics::{EpochMetrics, SmoothLoss};
 use super::optimizer::Optimizer;
 use crate::data::CollabData;
 use crate::model::ModelSpec;
 use crate::packed;
-use crate::read::ReadError;
 use crate::weights::{self, NamedTensor, Weights};
 
 const MAGIC: &[u8; 8] = b"COLLABS\n";
@@ -72,7 +72,7 @@ impl Snapshot {
 impl Learner {
     /// Reads the learner's state to the host (pending losses first, then one read of the
     /// weights and one of the optimizer state).
-    pub async fn snapshot(&mut self) -> Result<Snapshot, ReadError> {
+    pub async fn snapshot(&mut self) -> Result<Snapshot, TrainError> {
         self.read_losses().await?;
         let weights = weights::read(&self.model).await?;
         let (optim, adam_steps) = self.optim.read_state(&weights::param_ids(&self.model)).await?;
@@ -93,6 +93,8 @@ impl Learner {
     /// trained on: the next batch is the one the snapshot's learner would have taken.
     pub fn restore(data: Arc<CollabData>, snapshot: &Snapshot, device: &Device) -> Result<Self, String> {
         let h = &snapshot.header;
+        h.spec.check()?;
+        super::limits::fit(&h.spec, &h.settings)?;
         if (h.spec.n_users, h.spec.n_items) != (data.users.len(), data.items.len()) {
             return Err(format!(
                 "the snapshot is of {} users and {} movies, the data has {} and {}",
@@ -108,12 +110,10 @@ impl Learner {
         let inner = learner.device().clone().inner();
         optim.load_state(&weights::param_ids(&learner.model), &snapshot.optim, &h.adam_steps, &inner)?;
         learner.optim = optim;
-        learner.step = h.step;
         learner.smooth = h.smooth;
         learner.history = h.history.clone();
-        let per_epoch = learner.data.batches_per_epoch().max(1);
-        learner.batch_in_epoch = h.step % per_epoch;
-        learner.epoch_batches = learner.data.train_batches(h.step / per_epoch);
+        learner.seek(h.step);
+        learner.mark_finite();
         Ok(learner)
     }
 }
