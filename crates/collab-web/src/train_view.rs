@@ -118,6 +118,7 @@ fn toggle(app: &Shared) -> Result<(), String> {
     let settings = job_settings(app)?;
     remember(app, settings, true);
     trainer::post(&ToWorker::Run { slot: Slot::Train, settings });
+    dom::set_text("train-status", "Training…")?;
     dom::set_text("train-start", "Pause")?;
     dom::set_attr("train", "data-state", "running")
 }
@@ -142,6 +143,10 @@ pub fn show_message(message: &str) {
 pub fn on_failed(app: &Shared, message: &str) {
     set_running(app, false);
     show_message(message);
+    if app.borrow().train.jobs.get(&Slot::Train).is_some_and(|j| j.done) {
+        // A refused command after the end (Step past the last batch): still done.
+        return;
+    }
     let _ = dom::set_text("train-status", "Stopped.");
     let _ = dom::set_text("train-start", "Train");
     let _ = dom::set_attr("train", "data-state", "stopped");

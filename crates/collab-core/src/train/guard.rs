@@ -48,9 +48,22 @@ impl Divergence {
     }
 }
 
-/// A number written as a person would type it: `0.005`, `1e9`, `1e-7`.
+/// A number as a person would type it, to four significant digits: `0.005`, `0.9814`,
+/// `1e9`, `1.5e-7`.
 pub fn short_number(x: f64) -> String {
-    if x != 0.0 && (x.abs() >= 1e4 || x.abs() < 1e-3) { format!("{x:e}") } else { format!("{x}") }
+    fn trim(digits: String) -> String {
+        if digits.contains('.') { digits.trim_end_matches('0').trim_end_matches('.').to_string() } else { digits }
+    }
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    if x.abs() >= 1e4 || x.abs() < 1e-3 {
+        let text = format!("{x:.3e}");
+        let (mantissa, exponent) = text.split_once('e').expect("{:e} always writes an exponent");
+        return format!("{}e{exponent}", trim(mantissa.to_string()));
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    trim(format!("{x:.decimals$}"))
 }
 
 /// The likeliest reason, from the settings alone: a weight decay of 1 or more whose
@@ -83,6 +96,21 @@ pub fn first_non_finite(values: &[f32]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_as_typed() {
+        let cases = [
+            (0.005, "0.005"),
+            (0.9814034560968908, "0.9814"),
+            (1e9, "1e9"),
+            (1.5e-7, "1.5e-7"),
+            (10.0, "10"),
+            (0.1, "0.1"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(short_number(x), want);
+        }
+    }
 
     #[test]
     fn says_step_value_and_cause() {
