@@ -125,6 +125,19 @@ test('a fit that diverges stops at the step with the reason; a batch larger than
   } finally {
     await second.browser.close();
   }
+
+  // A learning rate that saturates sigmoid_range never diverges, but learns nothing.
+  const third = await openPage(CPU, `${url}?epochs=1&lr=9.99`);
+  try {
+    await loadZip(third.page, 200, 150, 11);
+    await third.page.click('#train-start');
+    await third.page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
+    await third.page.waitForFunction(() => /learned nothing/.test(document.querySelector('#train-message').textContent));
+    assert.match(await third.page.textContent('#train-message'), /the learning rate 9\.99 is probably too high/);
+    noPanics(third.problems);
+  } finally {
+    await third.browser.close();
+  }
 });
 
 test('the spreadsheet stops a diverging step and keeps its numbers', { timeout: 300_000 }, async () => {

@@ -66,6 +66,9 @@ fn run(args: args::Args) -> Result<(), String> {
     }))
     .map_err(|e| e.to_string())?;
     let total = clock();
+    if let Some(warning) = learner.learned_nothing() {
+        eprintln!("warning: {warning}");
+    }
     if args.command == args::Command::Bench {
         print!("{}", format_table(&rows));
         let last = rows.last().map_or(f64::NAN, |r| r.valid_loss);

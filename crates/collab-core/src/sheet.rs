@@ -212,6 +212,11 @@ impl Sheet {
     pub async fn step(&mut self, device: &Device, cells: &[(usize, usize)]) -> Result<SheetStep, TrainError> {
         let device = device.clone().autodiff();
         let cells = if cells.is_empty() { self.rated_cells() } else { cells.to_vec() };
+        if cells.is_empty() {
+            return Err(TrainError::Nothing(
+                "the users and movies shown share no rating, so there is nothing to learn from".into(),
+            ));
+        }
         let model = self.model(&device);
         let loss = self.loss(&model, &cells, &device);
         // The lesson's L2 enters the loss (so its gradient shows); decoupled decay does not.
@@ -377,6 +382,14 @@ mod tests {
         };
         assert!(err.to_string().starts_with("the loss became"), "{err}");
         assert!(s.weights.tensors.iter().all(|t| t.values.iter().all(|v| v.is_finite())));
+    }
+
+    #[test]
+    fn a_sheet_without_ratings_says_so() {
+        let mut s = sheet(SheetSettings::default());
+        s.cross.cells.iter_mut().flatten().for_each(|c| *c = None);
+        let err = block_on(s.step(&Device::flex(), &[])).unwrap_err();
+        assert!(matches!(err, TrainError::Nothing(_)), "{err}");
     }
 
     #[test]

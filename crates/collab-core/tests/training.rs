@@ -217,3 +217,21 @@ fn settings_that_cannot_train_are_refused_up_front() {
     let data = CollabData::new(&table, DataSettings { batch_size: 8, ..DataSettings::default() });
     assert!(limits::against_data(&data).is_ok());
 }
+
+#[test]
+fn a_fit_that_learns_nothing_says_so() {
+    use collab_core::train::Schedule;
+    let table = generate(SynthSettings { users: 300, items: 200, factors: 3, density: 0.4, noise: 0.3, seed: 5 });
+    let data = Arc::new(CollabData::new(&table, DataSettings { item_key: ItemKey::Id, ..DataSettings::default() }));
+    let spec =
+        ModelSpec { n_factors: 10, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+    let run = |lr_max: f64| {
+        let fit = FitSettings { epochs: 1, schedule: Schedule::OneCycle { lr_max }, ..FitSettings::default() };
+        let mut l = Learner::new(data.clone(), spec.clone(), fit, &Device::flex());
+        block_on(l.fit(&|| 0.0, |_| std::ops::ControlFlow::Continue(()))).unwrap();
+        l.learned_nothing()
+    };
+    let saturated = run(9.99).expect("lr 9.99 pins predictions at the ends of the range");
+    assert!(saturated.contains("the learning rate 9.99 is probably too high"), "{saturated}");
+    assert_eq!(run(5e-3), None);
+}

@@ -174,6 +174,8 @@ pub enum FromWorker {
         train_users: Vec<i32>,
         train_items: Vec<i32>,
     },
+    /// Something the visitor should know about a fit that otherwise went fine.
+    Note { slot: Slot, message: String },
     /// A command failed; `device_lost` when the GPU failed under it.
     Failed { slot: Option<Slot>, message: String, device_lost: bool },
 }

@@ -111,6 +111,8 @@ fn dispatch(app: &Shared, message: FromWorker) {
         FromWorker::Trained { model, train_users, train_items } => {
             train_view::on_trained(app, &model, &train_users, &train_items)
         }
+        FromWorker::Note { slot: Slot::Train, message } => train_view::show_message(&message),
+        FromWorker::Note { .. } => {}
         FromWorker::Failed { slot, message, device_lost } => failed(app, slot, message, device_lost),
     }
 }

@@ -104,6 +104,7 @@ impl From<TrainError> for Failure {
     fn from(e: TrainError) -> Self {
         match e {
             TrainError::Read(e) => e.into(),
+            TrainError::Nothing(why) => Failure::Refused(why),
             TrainError::Diverged(d) => Failure::Refused(format!(
                 "{d}. Training stopped before that step, with the last weights that were all finite numbers; \
                  change the setting (or Reset) to start a new fit"
@@ -349,6 +350,9 @@ async fn run(slot: Slot, settings: TrainSettings) {
 async fn finish(slot: Slot, l: &Learner) {
     if slot != Slot::Train {
         return;
+    }
+    if let Some(message) = l.learned_nothing() {
+        post(&FromWorker::Note { slot, message });
     }
     match save(&l.model.valid(), &l.spec, &l.data.users, &l.data.items).await {
         Ok(model) => post(&FromWorker::Trained {

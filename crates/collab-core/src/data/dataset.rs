@@ -185,6 +185,15 @@ impl CollabData {
         self.train.len() / self.settings.batch_size
     }
 
+    /// The validation MSE of the simplest guess there is, the mean training rating for
+    /// everyone (NaN without ratings on either side): a fit that does no better learned nothing.
+    pub fn mean_baseline(&self) -> f64 {
+        let n = self.train.ratings.len() as f64;
+        let mean = self.train.ratings.iter().map(|&r| r as f64).sum::<f64>() / n;
+        let v = self.valid.ratings.len() as f64;
+        self.valid.ratings.iter().map(|&r| (r as f64 - mean).powi(2)).sum::<f64>() / v
+    }
+
     /// Validation ratings whose user or item is `#na#` (seen only in validation).
     pub fn valid_only_counts(&self) -> (usize, usize) {
         let users = self.valid.users.iter().filter(|&&u| u == 0).count();

@@ -17,6 +17,9 @@ pub enum TrainError {
     /// The numbers stopped being finite.
     #[error("{0}")]
     Diverged(Divergence),
+    /// There is nothing to train on (the reason in words).
+    #[error("{0}")]
+    Nothing(String),
 }
 
 /// Where and why the loss stopped being a number.

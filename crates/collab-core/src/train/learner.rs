@@ -183,6 +183,28 @@ impl Learner {
         self.seek(to.step);
     }
 
+    /// A word for the visitor when the last closed epoch predicts no better than the
+    /// mean training rating: a learning rate so high that sigmoid_range pins every
+    /// prediction at an end of its range learns nothing, without ever diverging.
+    pub fn learned_nothing(&self) -> Option<String> {
+        let last = self.history.last()?;
+        let baseline = self.data.mean_baseline();
+        if !(last.valid_loss.is_finite() && baseline.is_finite() && last.valid_loss >= baseline) {
+            return None;
+        }
+        let lr = match self.settings.schedule {
+            super::schedule::Schedule::OneCycle { lr_max } => lr_max,
+            super::schedule::Schedule::Constant { lr } => lr,
+        };
+        Some(format!(
+            "this fit learned nothing: its valid loss {:.4} is no better than always predicting the average rating ({:.4}); \
+             the learning rate {} is probably too high",
+            last.valid_loss,
+            baseline,
+            super::guard::short_number(lr)
+        ))
+    }
+
     /// Why the fit stopped early, if its loss stopped being a number.
     pub fn divergence(&self) -> Option<&Divergence> {
         self.diverged.as_ref()
