@@ -150,6 +150,14 @@ impl Learner {
         }
     }
 
+    /// The pending losses followed by every tensor's sum, in one read: what the guard
+    /// needs to see that both the losses and the weights are still finite.
+    async fn read_pending_and_sums(&mut self) -> Result<Vec<f32>, ReadError> {
+        let mut parts = std::mem::take(&mut self.pending);
+        parts.extend(weights::sums(&self.model));
+        read::floats(Tensor::cat(parts, 0)).await
+    }
+
     /// Puts the learner at `step` of its fit: the batch order of that step's epoch and
     /// the position in it (the weights and optimizer are the caller's business).
     pub(super) fn seek(&mut self, step: usize) {
@@ -335,9 +343,7 @@ impl Learner {
         }
         if !self.pending.is_empty() {
             let n = self.pending.len();
-            let mut parts = std::mem::take(&mut self.pending);
-            parts.extend(weights::sums(&self.model));
-            let values = read::floats(Tensor::cat(parts, 0)).await?;
+            let values = self.read_pending_and_sums().await?;
             if first_non_finite(&values).is_some() {
                 let divergence = self.find_divergence().await?;
                 self.diverged = Some(divergence.clone());
@@ -361,9 +367,7 @@ impl Learner {
         while self.step < until {
             let before = self.here();
             let Some(step) = self.train_batch(false) else { break };
-            let mut parts = std::mem::take(&mut self.pending);
-            parts.extend(weights::sums(&self.model));
-            let values = read::floats(Tensor::cat(parts, 0)).await?;
+            let values = self.read_pending_and_sums().await?;
             if let Some(bad) = first_non_finite(&values) {
                 self.go_back(before);
                 return Ok(Divergence::new(Some(step.step + 1), bad, step.lr, &self.settings.optim));
