@@ -49,7 +49,7 @@ impl Args {
         while let Some(arg) = rest.next() {
             let mut value = |name: &str| rest.next().cloned().ok_or(format!("{name} needs a value"));
             match arg.as_str() {
-                "--model" => parsed.model = model(&value("--model")?)?,
+                "--model" => parsed.model = value("--model")?.parse()?,
                 "--epochs" => parsed.fit.epochs = number(&value("--epochs")?, "--epochs")?,
                 "--lr" => lr = number(&value("--lr")?, "--lr")?,
                 "--wd" => parsed.fit.optim.wd = number(&value("--wd")?, "--wd")?,
@@ -70,17 +70,6 @@ impl Args {
         limits::fit(&spec, &parsed.fit)?;
         Ok(parsed)
     }
-}
-
-fn model(name: &str) -> Result<ModelKind, String> {
-    Ok(match name {
-        "dot" => ModelKind::DotProduct,
-        "dotbias" => ModelKind::DotProductBias,
-        "scratch" => ModelKind::Scratch,
-        "nn" => ModelKind::CollabNn,
-        "embnn" => ModelKind::EmbeddingNn,
-        other => return Err(format!("unknown model '{other}' (dot, dotbias, scratch, nn, embnn)")),
-    })
 }
 
 fn number<T: std::str::FromStr>(text: &str, flag: &str) -> Result<T, String> {

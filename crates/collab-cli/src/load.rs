@@ -21,24 +21,14 @@ pub fn ratings(path: Option<&str>, allow_generated: bool) -> Result<(RatingsTabl
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
     let p = Path::new(&path);
     let table = if p.is_dir() {
-        if p.join("u.data").exists() {
-            let item = p.join("u.item");
-            let item_bytes = if item.exists() { Some(read(&item)?) } else { None };
-            movielens::parse_ml100k_files(&read(&p.join("u.data"))?, item_bytes.as_deref())
-        } else {
-            let mut table = RatingsTable {
-                ratings: movielens::parse_ratings_csv(&read(&p.join("ratings.csv"))?, "ratings.csv")
-                    .map_err(|e| e.to_string())?,
-                ..Default::default()
-            };
-            if p.join("movies.csv").exists() {
-                table.titles = movielens::parse_movies_csv(&read(&p.join("movies.csv"))?, "movies.csv")
-                    .map_err(|e| e.to_string())?
-                    .into_iter()
-                    .collect();
+        // The files a visitor would pick from this folder; the core chooses the parser.
+        let mut files = Vec::new();
+        for name in ["u.data", "u.item", "ratings.csv", "movies.csv"] {
+            if p.join(name).exists() {
+                files.push((name.to_string(), read(&p.join(name))?));
             }
-            Ok(table)
         }
+        movielens::parse_named(&files).map(|(table, _)| table)
     } else {
         movielens::parse_ml100k_zip(&read(p)?, &p.file_name().map_or(path.clone(), |n| n.to_string_lossy().into()))
     };

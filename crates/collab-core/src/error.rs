@@ -26,6 +26,9 @@ pub enum DataError {
         /// How the format separates fields, in words.
         sep: &'static str,
     },
+    /// None of the files given is one the notebook reads.
+    #[error("expected ml-100k.zip, u.data (with u.item), or ratings.csv (with movies.csv)")]
+    NoKnownFile,
     /// A field that must be a number was not.
     #[error("{file}, line {line}: the {column} \"{value}\" is not a number")]
     NotNumeric {

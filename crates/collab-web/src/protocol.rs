@@ -3,7 +3,9 @@
 //! holds up the page; the page sends commands and draws what comes back.
 //!
 //! Messages cross as plain JavaScript values (serde-wasm-bindgen); byte payloads
-//! (ratings, snapshots, models) cross as `Uint8Array`s.
+//! (ratings, snapshots, models) cross as `Uint8Array`s. Every message about a fit
+//! carries its `run` id: the page drops any answer about a run it no longer has, and
+//! the worker starts a new fit when a command names a run it does not hold.
 
 use std::sync::Arc;
 
@@ -12,7 +14,6 @@ use collab_core::data::{CollabData, DataSettings, ItemKey, Rating, RatingsTable}
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::train::{EpochMetrics, FitSettings, Learner, OptimSettings, OptimizerKind, Schedule, WdKind};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
 
 /// Which learner a message is about: section 8's, or one of the overfitting pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,22 +74,25 @@ pub enum ToWorker {
         #[serde(with = "serde_bytes")]
         table: Vec<u8>,
     },
-    /// Train `slot` until paused, reset or done (building its learner if it has none).
-    Run { slot: Slot, settings: TrainSettings },
+    /// Train `slot`'s fit `run` until paused, reset or done (building it if the worker
+    /// holds another run or none).
+    Run { slot: Slot, run: u64, settings: TrainSettings },
     /// Stop `slot` after its current slice.
-    Pause { slot: Slot },
-    /// Take one batch of `slot` and answer [`FromWorker::Batch`].
-    Step { slot: Slot, settings: TrainSettings },
+    Pause { slot: Slot, run: u64 },
+    /// Take one batch of `slot`'s fit `run` and answer [`FromWorker::Batch`].
+    Step { slot: Slot, run: u64, settings: TrainSettings },
     /// Forget `slot`'s learner.
     Reset { slot: Slot },
-    /// Rebuild `slot` from a snapshot (after the GPU was lost) and go on if `run`.
+    /// Rebuild `slot`'s fit `run` from a snapshot (after the GPU was lost), and go on
+    /// training if `go_on`.
     Restore {
         slot: Slot,
+        run: u64,
         settings: TrainSettings,
         #[serde(with = "serde_bytes")]
         snapshot: Vec<u8>,
         points: Vec<(usize, f64)>,
-        run: bool,
+        go_on: bool,
     },
     /// Test hook: destroy the worker's GPU device, as a lost GPU would be.
     LoseDevice,
@@ -154,41 +158,33 @@ pub struct BatchView {
 pub enum FromWorker {
     /// The device is chosen.
     Ready { label: String, is_gpu: bool },
-    /// A learner was built for `slot`.
-    Split { slot: Slot, counts: SplitCounts },
+    /// Section 8's learner was built: how the split came out.
+    Split { run: u64, counts: SplitCounts },
     /// A slice, a step or an epoch finished.
-    Progress { slot: Slot, progress: Progress },
+    Progress { slot: Slot, run: u64, progress: Progress },
     /// A stepped batch.
-    Batch { slot: Slot, batch: BatchView },
+    Batch { slot: Slot, run: u64, batch: BatchView },
     /// The state after the last completed step (on WebGPU only: the CPU is not lost).
     Snapshot {
         slot: Slot,
+        run: u64,
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
         points: Vec<(usize, f64)>,
     },
     /// Section 8's fit ended: the saved model, and who rated what in training.
     Trained {
+        run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
         train_users: Vec<i32>,
         train_items: Vec<i32>,
     },
     /// Something the visitor should know about a fit that otherwise went fine.
-    Note { slot: Slot, message: String },
-    /// A command failed; `device_lost` when the GPU failed under it.
-    Failed { slot: Option<Slot>, message: String, device_lost: bool },
-}
-
-/// Any message as a JavaScript value (u64 seeds as BigInt, so none is rounded).
-pub fn to_js<T: Serialize>(message: &T) -> Result<JsValue, String> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-    message.serialize(&serializer).map_err(|e| e.to_string())
-}
-
-/// A message back from a JavaScript value.
-pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    Note { slot: Slot, run: u64, message: String },
+    /// A command failed (`slot`/`run`: the fit it was about, if any); `device_lost` when
+    /// the GPU failed under it.
+    Failed { slot: Option<(Slot, u64)>, message: String, device_lost: bool },
 }
 
 /// Ratings as bytes: a count, then per rating user u32, item u32, rating f32 and
@@ -207,20 +203,75 @@ pub fn pack_table(table: &RatingsTable) -> Vec<u8> {
     out
 }
 
-/// Reads [`pack_table`] back.
+/// Reads [`pack_table`] back; a count the bytes do not hold is refused before any
+/// allocation.
 pub fn unpack_table(bytes: &[u8]) -> Result<RatingsTable, String> {
-    let n = u32::from_le_bytes(bytes.get(..4).ok_or("empty table")?.try_into().expect("4 bytes")) as usize;
-    let body = bytes.get(4..4 + 20 * n).ok_or("the table is cut short")?;
-    let word = |c: &[u8], at: usize| -> [u8; 4] { c[at..at + 4].try_into().expect("4 bytes") };
+    let count: [u8; 4] = bytes.get(..4).ok_or("empty table")?.try_into().map_err(|_| "empty table")?;
+    let n = u32::from_le_bytes(count) as usize;
+    let end = n.checked_mul(20).and_then(|b| b.checked_add(4)).ok_or("the table is cut short")?;
+    let body = bytes.get(4..end).ok_or("the table is cut short")?;
+    let word = |c: &[u8], at: usize| -> [u8; 4] { [c[at], c[at + 1], c[at + 2], c[at + 3]] };
     let ratings = body
         .chunks_exact(20)
-        .map(|c| Rating {
-            user: u32::from_le_bytes(word(c, 0)),
-            item: u32::from_le_bytes(word(c, 4)),
-            rating: f32::from_le_bytes(word(c, 8)),
-            timestamp: i64::from_le_bytes(c[12..20].try_into().expect("8 bytes")),
+        .map(|c| {
+            let mut timestamp = [0u8; 8];
+            timestamp.copy_from_slice(&c[12..20]);
+            Rating {
+                user: u32::from_le_bytes(word(c, 0)),
+                item: u32::from_le_bytes(word(c, 4)),
+                rating: f32::from_le_bytes(word(c, 8)),
+                timestamp: i64::from_le_bytes(timestamp),
+            }
         })
         .collect();
-    let titles = serde_json::from_slice(&bytes[4 + 20 * n..]).map_err(|e| e.to_string())?;
+    let titles = serde_json::from_slice(&bytes[end..]).map_err(|e| e.to_string())?;
     Ok(RatingsTable { ratings, titles })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use collab_core::data::synth::{SynthSettings, generate};
+
+    #[test]
+    fn a_table_survives_packing() {
+        let mut table = generate(SynthSettings { users: 7, items: 5, density: 0.6, ..SynthSettings::default() });
+        table.ratings[0].timestamp = -5_000_000_000;
+        table.ratings[1].timestamp = i64::MAX;
+        let back = unpack_table(&pack_table(&table)).unwrap();
+        assert_eq!(back.ratings, table.ratings);
+        assert_eq!(back.titles, table.titles);
+    }
+
+    #[test]
+    fn a_short_or_lying_table_is_refused() {
+        let table = generate(SynthSettings { users: 3, items: 3, density: 1.0, ..SynthSettings::default() });
+        let bytes = pack_table(&table);
+        assert_eq!(unpack_table(&bytes[..30]).unwrap_err(), "the table is cut short");
+        assert_eq!(unpack_table(&[]).unwrap_err(), "empty table");
+        let mut huge = bytes.clone();
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(unpack_table(&huge).unwrap_err(), "the table is cut short");
+    }
+
+    #[test]
+    fn settings_make_fastais_split_and_learner() {
+        let table = generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() });
+        let s = TrainSettings {
+            kind: ModelKind::DotProductBias,
+            factors: 4,
+            epochs: 2,
+            lr: 0.01,
+            wd: 0.1,
+            wd_kind: WdKind::Decoupled,
+            batch_size: 16,
+            seed: 3,
+        };
+        let data = s.data(&table);
+        let total = data.train.len() + data.valid.len();
+        assert_eq!(total, table.ratings.len());
+        assert_eq!(data.valid.len(), (total as f64 * 0.2) as usize, "fastai holds out 20%");
+        let learner = s.learner(Arc::new(data), &Device::flex());
+        assert_eq!((learner.spec.n_factors, learner.settings.epochs), (4, 2));
+    }
 }

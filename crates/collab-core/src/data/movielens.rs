@@ -129,6 +129,32 @@ pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
     Ok(RatingsTable { ratings, titles })
 }
 
+/// A table read from files picked or dropped together: the first `.zip`, else `u.data`
+/// (with `u.item`), else `ratings.csv` (with `movies.csv`); names compared without case.
+/// Returns the table and the names of the files it was read from, which alone name the
+/// data (the page and the CLI both choose the parser here).
+pub fn parse_named(files: &[(String, Vec<u8>)]) -> Result<(RatingsTable, Vec<String>)> {
+    let find = |want: &str| files.iter().find(|(n, _)| n.eq_ignore_ascii_case(want));
+    let used =
+        |wanted: &[&str]| -> Vec<String> { wanted.iter().filter_map(|w| find(w)).map(|f| f.0.clone()).collect() };
+    if let Some((name, bytes)) = files.iter().find(|(n, _)| n.to_ascii_lowercase().ends_with(".zip")) {
+        return Ok((parse_ml100k_zip(bytes, name)?, vec![name.clone()]));
+    }
+    if let Some((_, data)) = find("u.data") {
+        let table = parse_ml100k_files(data, find("u.item").map(|f| f.1.as_slice()))?;
+        return Ok((table, used(&["u.data", "u.item"])));
+    }
+    if let Some((_, ratings)) = find("ratings.csv") {
+        let ratings = parse_ratings_csv(ratings, "ratings.csv")?;
+        let titles = match find("movies.csv") {
+            Some((_, m)) => parse_movies_csv(m, "movies.csv")?.into_iter().collect(),
+            None => Default::default(),
+        };
+        return Ok((RatingsTable { ratings, titles }, used(&["ratings.csv", "movies.csv"])));
+    }
+    Err(DataError::NoKnownFile)
+}
+
 /// Builds a table from `u.data` and, optionally, `u.item`.
 pub fn parse_ml100k_files(u_data: &[u8], u_item: Option<&[u8]>) -> Result<RatingsTable> {
     let ratings = parse_u_data(u_data, "u.data")?;
@@ -259,6 +285,25 @@ impl Field<'_> {
 mod tests {
     use super::*;
     use crate::data::synth::zip_of;
+
+    #[test]
+    fn parse_named_picks_the_parser_by_file_name_and_says_what_it_used() {
+        let file = |n: &str, b: &[u8]| (n.to_string(), b.to_vec());
+        let (table, used) = parse_named(&[
+            file("notes.txt", b"x"),
+            file("U.DATA", b"1\t2\t3\t4\n"),
+            file("u.item", b"2|Heat (1995)|x\n"),
+        ])
+        .unwrap();
+        assert_eq!((table.ratings.len(), table.title(2).as_str()), (1, "Heat (1995)"));
+        assert_eq!(used, ["U.DATA", "u.item"]);
+        let csv = parse_named(&[file("ratings.csv", b"1,2,3.5,4\n")]).unwrap();
+        assert_eq!((csv.0.ratings[0].rating, csv.1), (3.5, vec!["ratings.csv".to_string()]));
+        let zip = zip_of(&[("ml-100k/u.data", b"1\t2\t3\t4\n5\t6\t2\t1\n")]);
+        let (table, used) = parse_named(&[file("u.data", b"junk"), file("ml-100k.zip", &zip)]).unwrap();
+        assert_eq!((table.ratings.len(), used), (2, vec!["ml-100k.zip".to_string()]));
+        assert_eq!(parse_named(&[file("notes.txt", b"x")]).unwrap_err(), DataError::NoKnownFile);
+    }
 
     #[test]
     fn reads_u_data_lines() {

@@ -48,6 +48,17 @@ impl ModelKind {
     pub const ALL: [ModelKind; 5] =
         [Self::DotProduct, Self::DotProductBias, Self::Scratch, Self::CollabNn, Self::EmbeddingNn];
 
+    /// The short name of the CLI's `--model` and the page's URL (`?model=`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::DotProduct => "dot",
+            Self::DotProductBias => "dotbias",
+            Self::Scratch => "scratch",
+            Self::CollabNn => "nn",
+            Self::EmbeddingNn => "embnn",
+        }
+    }
+
     /// The name the lesson uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -57,6 +68,17 @@ impl ModelKind {
             Self::CollabNn => "CollabNN",
             Self::EmbeddingNn => "EmbeddingNN [100, 50]",
         }
+    }
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = String;
+
+    /// Reads [`ModelKind::key`] back.
+    fn from_str(key: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|k| k.key() == key).ok_or_else(|| {
+            format!("unknown model '{}' (dot, dotbias, scratch, nn, embnn)", crate::error::clip(key, 40))
+        })
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn choose(force_cpu: bool) -> Chosen {
 
 /// The CPU, with the reason shown to the visitor.
 pub fn cpu(reason: &str) -> Chosen {
-    Chosen { device: Device::flex(), is_gpu: false, label: format!("CPU (wasm): {reason}") }
+    Chosen { device: Device::flex(), is_gpu: false, label: crate::state::cpu_label(reason) }
 }
 
 /// `vendor architecture description` from the browser's GPUAdapterInfo, if any.

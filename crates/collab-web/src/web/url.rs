@@ -2,7 +2,7 @@
 
 use web_sys::UrlSearchParams;
 
-use crate::dom;
+use super::dom::Page;
 
 fn params() -> Option<UrlSearchParams> {
     let search = web_sys::window()?.location().search().ok()?;
@@ -10,28 +10,21 @@ fn params() -> Option<UrlSearchParams> {
 }
 
 /// Sets each control `(element id, query key)` that the URL names.
-pub fn apply_to_controls(controls: &[(&str, &str)]) -> Result<(), String> {
+pub fn apply_to_controls(page: &Page, controls: &[(&'static str, &str)]) -> Result<(), String> {
     let Some(params) = params() else { return Ok(()) };
     for (id, key) in controls {
         if let Some(value) = params.get(key) {
-            let element = dom::by_id(id)?;
-            if let Some(input) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlInputElement>(&element) {
-                input.set_value(&value);
-            } else if let Some(select) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlSelectElement>(&element) {
-                select.set_value(&value);
-            }
+            page.set_value(id, &value);
         }
     }
     Ok(())
 }
 
-/// Writes the controls' values into the URL (without reloading or adding history).
-pub fn store_controls(controls: &[(&str, &str)]) {
+/// Writes `(key, value)` pairs into the URL (without reloading or adding history).
+pub fn store(pairs: &[(&str, String)]) {
     let Some(params) = params() else { return };
-    for (id, key) in controls {
-        if let Ok(value) = dom::value(id) {
-            params.set(key, &value);
-        }
+    for (key, value) in pairs {
+        params.set(key, value);
     }
     let query: String = params.to_string().into();
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {

@@ -9,7 +9,7 @@ use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::train::{FitSettings, Learner};
 use wasm_bindgen::prelude::*;
 
-use crate::dom;
+use super::dom;
 
 /// The reference run: fit_one_cycle(5, 5e-3, wd=0.1) of DotProductBias with 50 factors
 /// on the CPU (burn-flex in wasm) or, with `webgpu`, on the page's WebGPU device, timed
@@ -23,7 +23,7 @@ pub async fn bench_reference(zip: Option<Vec<u8>>, webgpu: bool) -> Result<Strin
     };
     let data = Arc::new(CollabData::new(&table, DataSettings::default()));
     let spec = ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len());
-    let chosen = crate::device::choose(!webgpu).await;
+    let chosen = super::device::choose(!webgpu).await;
     if webgpu && !chosen.is_gpu {
         return Err(JsValue::from_str(&chosen.label));
     }
@@ -61,11 +61,20 @@ pub fn synth_ml100k_zip(users: usize, items: usize, seed: u32) -> Vec<u8> {
     }))
 }
 
+/// How many times the page computed the lookup (sections 4 and 5) since it started:
+/// the browser test of "one computation per change of the sheet".
+#[wasm_bindgen]
+pub fn lookup_computations() -> usize {
+    super::effects::LOOKUPS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Destroys the training worker's WebGPU device mid-training, as a lost GPU would be:
 /// the browser test of switching to the CPU.
 #[wasm_bindgen]
 pub fn lose_training_gpu() {
-    crate::trainer::post(&crate::protocol::ToWorker::LoseDevice);
+    if let Some(rt) = super::runtime::for_hooks() {
+        let _ = super::link::post(&rt, &crate::protocol::ToWorker::LoseDevice);
+    }
 }
 
 /// One hostile input for the browser test of bad files: what to load where, and a part
@@ -182,5 +191,5 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         ),
         model("weights that are NaN", craft(&|_| {}, &nan), "not finite numbers"),
     ]);
-    crate::protocol::to_js(&cases).map_err(|e| JsValue::from_str(&e))
+    super::worker::to_js(&cases).map_err(|e| JsValue::from_str(&e))
 }

@@ -1,0 +1,93 @@
+//! What `update` asks the outside world to do: post to the worker, compute on the page's
+//! device, move focus, wait. Effects are plain data; `web::effects` carries them out and
+//! turns each result into a message.
+
+use collab_core::data::Vocab;
+use collab_core::model::{CollabModel, ModelSpec};
+use collab_core::sheet::Sheet;
+
+use crate::msg::Msg;
+use crate::protocol::ToWorker;
+
+/// Where keyboard focus goes after a redraw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The spreadsheet's cursor cell.
+    Cursor,
+    /// The spreadsheet's cell editor, caret at the end.
+    Editor,
+}
+
+/// One thing to do outside the state. (Moved once, from `update` to the dispatcher.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Effect {
+    /// A command for the training worker.
+    Post(ToWorker),
+    /// Start a new worker (on the CPU when `force_cpu`) and send it these packed ratings.
+    StartWorker {
+        force_cpu: bool,
+        table: Vec<u8>,
+    },
+    /// From now on the page's cells compute on the CPU (the GPU was lost).
+    UseCpu,
+    /// The proof cell's step.
+    Proof,
+    /// Evaluate the sheet: answers [`crate::msg::SheetMsg::Evaluated`].
+    EvalSheet {
+        generation: u64,
+        sheet: Sheet,
+    },
+    /// Step the sheet on `cells` (every rating when empty), then evaluate it.
+    StepSheet {
+        generation: u64,
+        sheet: Sheet,
+        cells: Vec<(usize, usize)>,
+        lookup: bool,
+    },
+    /// One rating fetched by one-hot product and by lookup.
+    Lookup {
+        generation: u64,
+        sheet: Sheet,
+        cell: (usize, usize),
+    },
+    /// Section 2's dot products.
+    Dots {
+        id: u64,
+        user: Vec<f32>,
+        movies: Vec<Vec<f32>>,
+    },
+    /// Section 6: the sheet trained without and with biases.
+    BiasCompare {
+        sheet: Sheet,
+    },
+    /// Build a model from saved bytes (on the interpretation device).
+    LoadModel {
+        id: u64,
+        source: Option<String>,
+        bytes: Vec<u8>,
+        rated: Vec<(i32, i32)>,
+    },
+    /// Read a model's tables and check predictions.
+    ReadModel {
+        id: u64,
+        model: Box<crate::state::Trained>,
+    },
+    /// Save a model and hand the file to the browser.
+    SaveModel {
+        model: CollabModel,
+        spec: ModelSpec,
+        users: Vocab,
+        items: Vocab,
+    },
+    /// Fetch the served copy of MovieLens-100k.
+    FetchServed,
+    /// Write section 8's settings into the address bar.
+    StoreUrl(Vec<(&'static str, String)>),
+    Focus(Focus),
+    /// Send `msg` after `ms` milliseconds.
+    After {
+        ms: u32,
+        msg: Box<Msg>,
+    },
+}

@@ -1,0 +1,173 @@
+//! The page's number fields read and checked in one place: section 8's training
+//! controls (with the core's limits, the same the CLI and the worker apply), the
+//! spreadsheet's settings, and the hand-set factors.
+
+use collab_core::error::clip;
+use collab_core::model::ModelKind;
+use collab_core::sheet::SheetSettings;
+use collab_core::train::{WdKind, limits};
+
+use crate::protocol::TrainSettings;
+
+/// Section 8's controls: element id and URL key, in the page's order.
+pub const TRAIN_CONTROLS: [(&str, &str); 8] = [
+    ("train-model", "model"),
+    ("train-factors", "factors"),
+    ("train-epochs", "epochs"),
+    ("train-lr", "lr"),
+    ("train-wd", "wd"),
+    ("train-wdkind", "wdkind"),
+    ("train-bs", "bs"),
+    ("train-seed", "seed"),
+];
+
+/// The text of section 8's controls, in [`TRAIN_CONTROLS`]' order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainControls(pub [String; 8]);
+
+/// Parses `text` as a `T` and checks it with `check`; the message quotes what was typed.
+pub fn number<T: std::str::FromStr, U>(
+    text: &str,
+    what: &str,
+    check: impl Fn(T) -> Result<U, String>,
+) -> Result<U, String> {
+    let value = text.trim().parse::<T>().map_err(|_| format!("“{}” is not a valid {what}", clip(text, 40)))?;
+    check(value)
+}
+
+/// A finite number for which `ok` holds, or a message saying what was expected.
+pub fn finite(text: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, String> {
+    number(text, what, |v: f64| if v.is_finite() && ok(v) { Ok(v) } else { Err(String::new()) })
+        .map_err(|_| format!("“{}” is not a valid {what}", clip(text, 40)))
+}
+
+impl TrainControls {
+    /// The controls' text as `(URL key, value)` pairs, for the address bar.
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        TRAIN_CONTROLS.iter().zip(&self.0).map(|((_, key), v)| (*key, v.clone())).collect()
+    }
+
+    /// Reads and checks the settings; the message names the first bad one.
+    pub fn settings(&self) -> Result<TrainSettings, String> {
+        let [model, factors, epochs, lr, wd, wd_kind, bs, seed] = &self.0;
+        let kind: ModelKind = model.parse()?;
+        let factors = match kind {
+            // The neural models size their embeddings by fastai's rule; the field is unused.
+            ModelKind::CollabNn | ModelKind::EmbeddingNn => 50,
+            _ => number(factors, "number of factors", limits::factors)?,
+        };
+        Ok(TrainSettings {
+            kind,
+            factors,
+            epochs: number(epochs, "number of epochs", limits::epochs)?,
+            lr: number(lr, "learning rate", limits::lr)?,
+            wd: number(wd, "weight decay", limits::wd)?,
+            wd_kind: if wd_kind == "l2" { WdKind::L2 } else { WdKind::Decoupled },
+            batch_size: number(bs, "batch size", limits::batch_size)?,
+            seed: number(seed, "seed", |v: u64| Ok(v))?,
+        })
+    }
+}
+
+/// The spreadsheet's controls as text and ticks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetControls {
+    pub lr: String,
+    pub k: String,
+    pub bias: bool,
+    pub y_range: bool,
+    pub wd: String,
+    pub decoupled: bool,
+    pub batch: String,
+}
+
+/// The sheet's settings from its controls: every good value is taken, a bad one keeps
+/// the old value and is named in the message.
+pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, usize, Result<(), String>) {
+    let mut s = old;
+    let mut errors = Vec::new();
+    let mut take = |r: Result<f64, String>, to: &mut f64| match r {
+        Ok(v) => *to = v,
+        Err(e) => errors.push(e),
+    };
+    take(finite(&c.lr, "learning rate (a number above 0)", |v| v > 0.0), &mut s.lr);
+    take(finite(&c.wd, "weight decay (0 or more)", |v| v >= 0.0), &mut s.wd);
+    match finite(&c.k, "number of factors (1 to 10)", |v| (1.0..=10.0).contains(&v) && v.fract() == 0.0) {
+        Ok(k) => s.k = k as usize,
+        Err(e) => errors.push(e),
+    }
+    s.wd_kind = if c.decoupled { WdKind::Decoupled } else { WdKind::L2 };
+    s.bias = c.bias;
+    s.y_range = c.y_range;
+    let batch = c.batch.trim().parse().unwrap_or(0);
+    let result = if errors.is_empty() { Ok(()) } else { Err(format!("{}; the old value is kept.", errors.join("; "))) };
+    (s, batch, result)
+}
+
+/// A hand-set factor: any finite number.
+pub fn factor(text: &str) -> Result<f32, String> {
+    text.trim().parse::<f32>().ok().filter(|v| v.is_finite()).ok_or(format!("“{}” is not a number", clip(text, 40)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn controls(values: [&str; 8]) -> TrainControls {
+        TrainControls(values.map(String::from))
+    }
+
+    #[test]
+    fn train_controls_read_into_settings() {
+        let s = controls(["dotbias", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
+        assert_eq!(
+            (s.kind, s.factors, s.epochs, s.lr, s.wd, s.batch_size, s.seed),
+            (ModelKind::DotProductBias, 50, 5, 0.005, 0.1, 64, 42)
+        );
+        assert_eq!(s.wd_kind, WdKind::Decoupled);
+        let l2 = controls(["embnn", "x", "1", "0.01", "0", "l2", "8", "1"]).settings().unwrap();
+        assert_eq!((l2.factors, l2.wd_kind), (50, WdKind::L2), "the neural models ignore the factors field");
+    }
+
+    #[test]
+    fn bad_train_controls_are_named() {
+        let bad = |i: usize, text: &str| {
+            let mut c = ["dot", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"];
+            c[i] = text;
+            controls(c).settings().unwrap_err()
+        };
+        assert_eq!(bad(1, "abc"), "“abc” is not a valid number of factors");
+        assert!(bad(1, "0").contains("factors"), "{}", bad(1, "0"));
+        assert!(bad(3, "NaN").contains("learning rate"), "{}", bad(3, "NaN"));
+        assert!(bad(4, "-1").contains("weight decay"));
+        assert!(bad(2, "0").contains("epochs"));
+        assert!(bad(0, "svd").contains("unknown model 'svd'"));
+        assert_eq!(controls(["dot", "1", "1", "1", "0", "l2", "1", "1"]).query()[0], ("model", "dot".to_string()));
+    }
+
+    #[test]
+    fn sheet_settings_keep_the_old_value_of_a_bad_field() {
+        let old = SheetSettings::default();
+        let c = SheetControls {
+            lr: "0.5".into(),
+            k: "11".into(),
+            bias: true,
+            y_range: false,
+            wd: "-2".into(),
+            decoupled: true,
+            batch: "4".into(),
+        };
+        let (s, batch, result) = sheet_settings(old, &c);
+        assert_eq!((s.lr, s.k, s.wd, s.bias, s.wd_kind, batch), (0.5, old.k, old.wd, true, WdKind::Decoupled, 4));
+        let message = result.unwrap_err();
+        assert!(message.contains("“11” is not a valid number of factors") && message.contains("“-2”"), "{message}");
+        assert!(message.ends_with("the old value is kept."));
+    }
+
+    #[test]
+    fn factors_must_be_finite_numbers() {
+        assert_eq!(factor(" 2.5 "), Ok(2.5));
+        assert_eq!(factor("inf").unwrap_err(), "“inf” is not a number");
+        assert_eq!(factor("x").unwrap_err(), "“x” is not a number");
+    }
+}

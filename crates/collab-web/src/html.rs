@@ -1,0 +1,111 @@
+//! Small pieces of HTML and SVG shared by the sections: escaping, lists, numbers in
+//! words, and the one helper behind the page's three line charts.
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A file size in words.
+pub fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / 1048576.0)
+    } else {
+        format!("{} kB", bytes.div_ceil(1024))
+    }
+}
+
+/// Ranked items as `<li>`s: label and value.
+pub fn ranked_list(items: &[(usize, f32)], labels: &[String]) -> String {
+    items
+        .iter()
+        .filter_map(|&(i, v)| Some(format!("<li>{} <span class=\"note\">{v:.3}</span></li>", escape(labels.get(i)?))))
+        .collect()
+}
+
+/// Where a chart draws: the SVG box its data maps into (y grows downwards).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+}
+
+impl Frame {
+    /// The SVG point of `(x, y)` for data spanning `0..=x_max` and `0..=y_max`.
+    pub fn point(&self, (x, y): (f64, f64), x_max: f64, y_max: f64) -> (f64, f64) {
+        let x_max = if x_max > 0.0 { x_max } else { 1.0 };
+        let y_max = if y_max > 0.0 { y_max } else { 1.0 };
+        (self.left + (self.right - self.left) * x / x_max, self.bottom - (self.bottom - self.top) * y / y_max)
+    }
+
+    /// The `points` attribute of a polyline through the finite points (SVG cannot draw
+    /// NaN or infinity; a diverged value is left out, not drawn off the chart).
+    pub fn points(&self, data: &[(f64, f64)], x_max: f64, y_max: f64) -> String {
+        data.iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|&p| {
+                let (x, y) = self.point(p, x_max, y_max);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The largest finite value of `values`, at least `floor`.
+pub fn finite_max(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
+    values.into_iter().filter(|v| v.is_finite()).fold(floor, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn numbers_in_words() {
+        assert_eq!(
+            (group(0), group(999), group(1000), group(1234567)),
+            ("0".into(), "999".into(), "1,000".into(), "1,234,567".into())
+        );
+        assert_eq!((size(1), size(2048), size(3 << 20)), ("1 kB".into(), "2 kB".into(), "3.0 MB".into()));
+    }
+
+    #[test]
+    fn the_frame_maps_data_and_drops_non_finite_points() {
+        let f = Frame { left: 40.0, right: 590.0, top: 10.0, bottom: 170.0 };
+        assert_eq!(f.point((0.0, 0.0), 10.0, 2.0), (40.0, 170.0));
+        assert_eq!(f.point((10.0, 2.0), 10.0, 2.0), (590.0, 10.0));
+        assert_eq!(f.point((5.0, 1.0), 0.0, 0.0).0, 40.0 + 550.0 * 5.0, "an empty range counts as 1");
+        assert_eq!(
+            f.points(&[(0.0, 1.0), (1.0, f64::NAN), (2.0, f64::INFINITY), (2.0, 0.5)], 2.0, 1.0),
+            "40.0,10.0 590.0,90.0"
+        );
+        assert_eq!(finite_max([1.0, f64::NAN, 3.0, f64::INFINITY], 0.1), 3.0);
+    }
+
+    #[test]
+    fn ranked_lists_skip_unknown_items() {
+        let labels = vec!["#na#".to_string(), "A & B".to_string()];
+        assert_eq!(ranked_list(&[(1, 0.5), (7, 1.0)], &labels), "<li>A &amp; B <span class=\"note\">0.500</span></li>");
+    }
+}

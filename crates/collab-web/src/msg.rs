@@ -1,0 +1,171 @@
+//! Every message the page's `update` takes: what the visitor did (turned into data by
+//! the event handlers), what a computation on the page's device answered, and what the
+//! training worker said.
+
+use collab_core::interpret::Tables;
+use collab_core::lesson::Lookup;
+use collab_core::sheet::{Sheet, SheetEval, SheetStep};
+
+use crate::fields::{SheetControls, TrainControls};
+use crate::protocol::FromWorker;
+use crate::state::{ProofDone, Trained};
+
+/// One thing that happened. (Messages are moved once, from a handler or an effect into
+/// `update`: their size does not matter, and boxing the large ones would buy nothing.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Msg {
+    /// The page is wired: start every first computation.
+    Start,
+    Proof(Result<ProofDone, String>),
+    Data(DataMsg),
+    Factors(FactorsMsg),
+    Sheet(SheetMsg),
+    Lookup(LookupMsg),
+    Bias(BiasMsg),
+    Train(TrainMsg),
+    Overfit(OverfitMsg),
+    Learned(LearnedMsg),
+    /// A message from the training worker.
+    Worker(FromWorker),
+    /// The worker's wasm instance ended (an uncaught error), with the browser's words.
+    WorkerDied(String),
+    /// A worker message that could not be read.
+    WorkerGarbled(String),
+}
+
+/// Section 1.
+#[derive(Debug)]
+pub enum DataMsg {
+    /// "Use the served copy" was pressed.
+    FetchServed,
+    /// Files are being read (their names and sizes, in words).
+    Reading(String),
+    /// The served copy's bytes, or why there are none.
+    Fetched(Result<Vec<u8>, String>),
+    /// Files picked or dropped, read to bytes.
+    Files(Result<Vec<(String, Vec<u8>)>, String>),
+}
+
+/// Section 2.
+#[derive(Debug)]
+pub enum FactorsMsg {
+    /// The twelve inputs' text: the visitor's three, then each movie's three.
+    Edited(Vec<String>),
+    /// The dot products for request `id`.
+    Computed { id: u64, result: Result<Vec<f32>, String> },
+}
+
+/// Section 3.
+#[derive(Debug)]
+pub enum SheetMsg {
+    /// The sheet's numbers were evaluated for `generation`.
+    Evaluated {
+        generation: u64,
+        result: Result<SheetEval, String>,
+    },
+    /// Step was pressed.
+    Step,
+    /// A step for `generation` finished: the new sheet, the step and its evaluation.
+    Stepped {
+        generation: u64,
+        result: Result<(Sheet, SheetStep, SheetEval), String>,
+    },
+    /// Run / Stop.
+    ToggleRun,
+    /// The pause between two steps of a run is over.
+    RunTick,
+    Randomise,
+    /// A control changed: all of them, as text and ticks.
+    Controls(SheetControls),
+    /// A cell was clicked (mousedown).
+    Click((usize, usize)),
+    /// An arrow key or Tab.
+    Move((isize, isize)),
+    /// Enter/F2 (no text) or a typed character (the editor opens with it).
+    Edit(Option<String>),
+    /// Enter or Tab in the editor: its text, and where the cursor goes next.
+    Commit {
+        text: String,
+        then: (isize, isize),
+    },
+    /// Escape in the editor.
+    Cancel,
+}
+
+/// Sections 4 and 5.
+#[derive(Debug)]
+pub enum LookupMsg {
+    /// A rating was picked: its (user, movie) cell.
+    Pick((usize, usize)),
+    /// Both ways computed for `generation` and `cell`.
+    Computed { generation: u64, cell: (usize, usize), result: Result<Lookup, String> },
+    /// Next row of the walk.
+    Next,
+    /// Play the walk by itself.
+    Play,
+    /// A tick of play `id`.
+    Tick(u64),
+    /// Show every row at once.
+    ShowAll,
+    /// One SGD step on the picked rating alone.
+    Step,
+    /// That step finished, for `generation`.
+    Stepped { generation: u64, result: Result<(Sheet, SheetStep, SheetEval), String> },
+}
+
+/// Section 6.
+#[derive(Debug)]
+pub enum BiasMsg {
+    Compare,
+    /// RMSE without and with biases.
+    Done(Result<(f32, f32), String>),
+}
+
+/// Section 8.
+#[derive(Debug)]
+pub enum TrainMsg {
+    /// A control changed: all of them, as text.
+    Controls(TrainControls),
+    /// Train / Pause / Resume.
+    Toggle,
+    /// One batch.
+    Step,
+    Reset,
+}
+
+/// The overfitting comparison.
+#[derive(Debug)]
+pub enum OverfitMsg {
+    Compare,
+}
+
+/// Sections 9 and 10, and saving.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum LearnedMsg {
+    /// A model was built from bytes (trained here, or a file) for model id `id`.
+    Loaded {
+        id: u64,
+        source: Option<String>,
+        result: Result<Trained, String>,
+    },
+    /// The model `id` was read: its factor tables (`None` for a neural model) and the
+    /// predictions of three fixed pairs.
+    Read {
+        id: u64,
+        result: Result<(Option<Tables>, String), String>,
+    },
+    Similar(String),
+    Recommend(String),
+    /// The visitor's ratings: (item index, stars).
+    FitYou(Vec<(usize, f32)>),
+    Zoom(f32),
+    Save,
+    Saved(Result<usize, String>),
+    /// A model file, read to bytes.
+    File {
+        name: String,
+        bytes: Result<Vec<u8>, String>,
+    },
+}

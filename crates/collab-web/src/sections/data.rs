@@ -1,0 +1,59 @@
+//! Section 1, the data: the ratings as a table, the cross-table with its blanks, and
+//! how the last load went.
+
+use collab_core::data::CrossTable;
+
+use super::{Patch, attr, html, text};
+use crate::html::{escape, group};
+use crate::state::{App, SHEET_SIZE};
+
+pub const IDS: &[&str] =
+    &["data-label", "data-counts", "data-rows", "data-cross", "data-drop", "data-served", "data-file", "data-progress"];
+
+pub fn render(app: &App, out: &mut Vec<Patch>) {
+    let d = &app.data;
+    let (users, items) = d.table.counts();
+    let label = format!("{}: {} ratings, {users} users, {items} movies", d.source, group(d.table.ratings.len()));
+    out.push(text("data-label", label.clone()));
+    out.push(text("data-counts", label));
+    let rows: String = d
+        .table
+        .ratings
+        .iter()
+        .take(8)
+        .map(|r| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                r.user,
+                r.item,
+                escape(&d.table.title(r.item)),
+                r.rating,
+                r.timestamp
+            )
+        })
+        .collect();
+    out.push(html("data-rows", rows));
+    out.push(html("data-cross", cross_html(&CrossTable::top(&d.table, SHEET_SIZE))));
+    out.push(text("data-progress", d.progress.clone()));
+    out.push(attr("data-progress", "data-state", d.progress_state));
+}
+
+/// The cross-table: users down, movies across, blanks where no rating is.
+pub fn cross_html(cross: &CrossTable) -> String {
+    let mut html = String::from("<thead><tr><th scope=\"col\">user \\ movie</th>");
+    for title in &cross.titles {
+        html.push_str(&format!("<th scope=\"col\" title=\"{0}\"><span>{0}</span></th>", escape(title)));
+    }
+    html.push_str("</tr></thead><tbody>");
+    for (u, row) in cross.cells.iter().enumerate() {
+        html.push_str(&format!("<tr><th scope=\"row\">{}</th>", cross.users[u]));
+        for cell in row {
+            match cell {
+                Some(r) => html.push_str(&format!("<td>{r}</td>")),
+                None => html.push_str("<td class=\"blank\" aria-label=\"not rated\"></td>"),
+            }
+        }
+        html.push_str("</tr>");
+    }
+    html + "</tbody>"
+}

@@ -1,0 +1,125 @@
+//! Sections 9 and 10, and saving: the biases, the map of the movie factors, similar
+//! movies, recommendations, the visitor as a new user, the save/load check. Every view
+//! is of the current model: a new model clears what the old one showed.
+
+use super::{Patch, attr, html, text};
+use crate::html::{escape, ranked_list};
+use crate::state::{App, ModelRead, NEURAL};
+
+/// Movies offered for the visitor to rate.
+pub const TO_RATE: usize = 12;
+/// Movies on the map that get a label.
+const MAP_LABELS: usize = 18;
+
+pub const IDS: &[&str] = &[
+    "learned",
+    "learned-message",
+    "bias-low",
+    "bias-high",
+    "map-zoom",
+    "map",
+    "title-list",
+    "similar-query",
+    "similar-go",
+    "similar-list",
+    "rec-user",
+    "rec-go",
+    "rec-list",
+    "model-save",
+    "model-file",
+    "model-check",
+    "model-message",
+    "you",
+    "rate-list",
+    "you-go",
+    "you-message",
+    "you-fit",
+    "you-list",
+    "avg-list",
+];
+
+pub fn render(app: &App, out: &mut Vec<Patch>) {
+    let l = &app.learned;
+    let read = l.read.as_ref().and_then(|r| r.as_ref().ok());
+    let (state, why) = match (&l.model, &l.read) {
+        (None, _) => ("pending", String::new()),
+        (Some(_), None) => ("reading", String::new()),
+        (Some(_), Some(Err(e))) => ("error", e.clone()),
+        (Some(_), Some(Ok(r))) if r.tables.is_none() => ("neural", NEURAL.to_string()),
+        (Some(_), Some(Ok(_))) => ("ready", String::new()),
+    };
+    out.push(attr("learned", "data-state", state));
+    out.push(text("learned-message", if l.message.is_empty() { why } else { l.message.clone() }));
+    out.push(text("model-check", read.map(|r| r.check.clone()).unwrap_or_default()));
+    out.push(text("model-message", l.model_message.clone()));
+    let tables = read.filter(|r| r.tables.is_some());
+    let (low, high) = tables.map(biases).unwrap_or_default();
+    out.push(html("bias-low", low));
+    out.push(html("bias-high", high));
+    out.push(html("map", tables.map(|r| map(r, l.zoom)).unwrap_or_default()));
+    let options: String = tables
+        .map(|r| r.labels.iter().skip(1).map(|x| format!("<option value=\"{}\">", escape(x))).collect())
+        .unwrap_or_default();
+    out.push(html("title-list", options));
+    out.push(html("rate-list", tables.map(rate_list).unwrap_or_default()));
+    let labels = read.map_or(&[][..], |r| &r.labels[..]);
+    let list =
+        |found: Option<&(String, Vec<(usize, f32)>)>| found.map(|f| ranked_list(&f.1, labels)).unwrap_or_default();
+    out.push(html("similar-list", list(l.similar.as_ref())));
+    out.push(html("rec-list", list(l.recs.as_ref())));
+    out.push(text("you-message", l.you_message.clone()));
+    out.push(text("you-fit", l.you.as_ref().map(|y| y.fitted.clone()).unwrap_or_default()));
+    out.push(html("you-list", l.you.as_ref().map(|y| ranked_list(&y.you, labels)).unwrap_or_default()));
+    out.push(html("avg-list", l.you.as_ref().map(|y| ranked_list(&y.average, labels)).unwrap_or_default()));
+}
+
+/// The ten lowest and ten highest movie biases.
+fn biases(r: &ModelRead) -> (String, String) {
+    if r.by_bias.is_empty() {
+        return ("<li>This model has no biases.</li>".into(), String::new());
+    }
+    let low = &r.by_bias[..r.by_bias.len().min(10)];
+    let high: Vec<(usize, f32)> = r.by_bias.iter().rev().take(10).copied().collect();
+    (ranked_list(low, &r.labels), ranked_list(&high, &r.labels))
+}
+
+/// The first two principal components of the most rated movies' factors.
+pub fn map(r: &ModelRead, zoom: f32) -> String {
+    let k = r.tables.as_ref().map_or(0, |t| t.k);
+    if k < 2 {
+        return format!(
+            "<text x=\"20\" y=\"200\" class=\"hint\">A map needs two axes, so at least 2 factors: this model has {k}. \
+             Its single factor already orders the movies on one line.</text>"
+        );
+    }
+    let max = r.map.iter().fold(1e-6f32, |m, p| m.max(p.1.abs()).max(p.2.abs()));
+    let mut svg = String::from(
+        "<line x1=\"0\" y1=\"200\" x2=\"600\" y2=\"200\" class=\"axis\"/><line x1=\"300\" y1=\"0\" x2=\"300\" y2=\"400\" class=\"axis\"/>",
+    );
+    for (n, (i, x, y)) in r.map.iter().enumerate() {
+        let (cx, cy) = (300.0 + 280.0 * zoom * x / max, 200.0 - 180.0 * zoom * y / max);
+        let label = escape(&r.labels[*i]);
+        svg.push_str(&format!("<g><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\"><title>{label}</title></circle>"));
+        if n < MAP_LABELS {
+            let short: String = r.labels[*i].chars().take(24).collect();
+            svg.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\">{}</text>", cx + 6.0, cy + 4.0, escape(&short)));
+        }
+        svg.push_str("</g>");
+    }
+    svg
+}
+
+/// The most rated movies, each with a 1–5 select.
+fn rate_list(r: &ModelRead) -> String {
+    r.popular
+        .iter()
+        .take(TO_RATE)
+        .map(|&i| {
+            format!(
+                "<li><label>{} <select data-item=\"{i}\" aria-label=\"your rating of {0}\"><option value=\"\">not seen</option>\
+                 <option>1</option><option>2</option><option>3</option><option>4</option><option>5</option></select></label></li>",
+                escape(&r.labels[i])
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,81 @@
+//! The page drawn from the state: each notebook section turns `&App` into patches
+//! (text, HTML or an attribute of one element, by id). Pure: the DOM side applies the
+//! patches and writes only what changed. No section imports another, nor `update`.
+
+pub mod bias;
+pub mod data;
+pub mod decay;
+pub mod factors;
+pub mod learned;
+pub mod lookup;
+pub mod overfit;
+pub mod proof;
+pub mod sheet;
+pub mod train;
+
+use crate::state::App;
+
+/// One change to one element of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Patch {
+    /// Its text.
+    Text(&'static str, String),
+    /// Its inner HTML (escaped where it holds data).
+    Html(&'static str, String),
+    /// One attribute.
+    Attr(&'static str, &'static str, String),
+}
+
+/// What each section draws, in page order.
+pub fn render(app: &App) -> Vec<Patch> {
+    let mut out = Vec::new();
+    for section in [
+        proof::render,
+        data::render,
+        factors::render,
+        sheet::render,
+        lookup::render,
+        bias::render,
+        decay::render,
+        train::render,
+        overfit::render,
+        learned::render,
+    ] {
+        section(app, &mut out);
+    }
+    out
+}
+
+/// Every element id the sections draw into or the page wires: the page refuses to
+/// start, in words, if one is missing.
+pub fn ids() -> Vec<&'static str> {
+    [
+        proof::IDS,
+        data::IDS,
+        factors::IDS,
+        sheet::IDS,
+        lookup::IDS,
+        bias::IDS,
+        decay::IDS,
+        train::IDS,
+        overfit::IDS,
+        learned::IDS,
+    ]
+    .concat()
+}
+
+/// Shorthands for building patches.
+pub fn text(id: &'static str, value: impl Into<String>) -> Patch {
+    Patch::Text(id, value.into())
+}
+
+pub fn html(id: &'static str, value: impl Into<String>) -> Patch {
+    Patch::Html(id, value.into())
+}
+
+pub fn attr(id: &'static str, name: &'static str, value: impl Into<String>) -> Patch {
+    Patch::Attr(id, name, value.into())
+}
+
+#[cfg(test)]
+pub mod tests;

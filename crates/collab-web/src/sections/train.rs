@@ -1,0 +1,178 @@
+//! Section 8: where the fit stands (status, progress, button, state), fastai's table of
+//! epochs, the loss chart, the split, and a stepped batch in full.
+
+use super::{Patch, attr, html, text};
+use crate::html::{Frame, escape, finite_max};
+use crate::protocol::{BatchView, Progress, SplitCounts};
+use crate::state::{App, Fit, Phase};
+
+pub const IDS: &[&str] = &[
+    "train",
+    "train-device",
+    "train-model",
+    "train-factors",
+    "train-epochs",
+    "train-lr",
+    "train-wd",
+    "train-wdkind",
+    "train-bs",
+    "train-seed",
+    "train-start",
+    "train-step",
+    "train-reset",
+    "train-progress",
+    "train-status",
+    "train-message",
+    "train-split",
+    "train-rows",
+    "train-chart",
+    "train-batch",
+];
+
+pub fn render(app: &App, out: &mut Vec<Patch>) {
+    let t = &app.train;
+    out.push(text("train-device", app.worker.label.clone()));
+    out.push(text("train-message", t.message.clone()));
+    out.push(text("train-status", status(t.fit.as_ref())));
+    out.push(text("train-start", button(t.fit.as_ref())));
+    out.push(attr("train", "data-state", state(t.fit.as_ref())));
+    let progress = t.fit.as_ref().and_then(|f| f.progress.as_ref());
+    out.push(attr("train-progress", "max", progress.map_or(1, |p| p.total_steps).to_string()));
+    out.push(attr("train-progress", "value", progress.map_or(0, |p| p.steps_done).to_string()));
+    out.push(html("train-rows", progress.map(rows).unwrap_or_default()));
+    out.push(html("train-chart", progress.map(chart).unwrap_or_default()));
+    out.push(html("train-split", t.split.as_ref().map(split).unwrap_or_default()));
+    out.push(html("train-batch", t.batch.as_ref().map(batch).unwrap_or_default()));
+}
+
+/// The section's state for styling and tests: idle, running, paused, done or stopped.
+pub fn state(fit: Option<&Fit>) -> &'static str {
+    match fit.map(|f| f.phase) {
+        None => "idle",
+        Some(Phase::Running) => "running",
+        Some(Phase::Paused) => "paused",
+        Some(Phase::Done) => "done",
+        Some(Phase::Stopped) => "stopped",
+    }
+}
+
+/// The Train button's label: what a click does next.
+pub fn button(fit: Option<&Fit>) -> &'static str {
+    match fit.map(|f| f.phase) {
+        Some(Phase::Running) => "Pause",
+        Some(Phase::Paused) => "Resume",
+        _ => "Train",
+    }
+}
+
+/// Where the fit stands, in words.
+pub fn status(fit: Option<&Fit>) -> String {
+    let Some(fit) = fit else { return "Not started.".into() };
+    let p = fit.progress.as_ref();
+    match (fit.phase, p) {
+        (Phase::Running, None) => "Training…".into(),
+        (Phase::Running, Some(p)) => format!(
+            "step {} of {}, epoch {} · lr {:.2e} · beta1 {:.3}",
+            p.steps_done, p.total_steps, p.epoch, p.lr, p.beta1
+        ),
+        (Phase::Paused, None) => "Paused.".into(),
+        (Phase::Paused, Some(p)) => format!("Paused at step {} of {}.", p.steps_done, p.total_steps),
+        (Phase::Done, p) => {
+            let (epochs, steps) = p.map_or((0, 0), |p| (p.history.len(), p.steps_done));
+            format!("Done: {epochs} epochs, {steps} steps.")
+        }
+        (Phase::Stopped, _) => "Stopped.".into(),
+    }
+}
+
+/// fastai's table: epoch, train_loss, valid_loss, rmse, time.
+fn rows(p: &Progress) -> String {
+    p.history
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td>{}</td><td>{:.6}</td><td>{:.6}</td><td>{:.4}</td><td>{:.2} s</td></tr>",
+                r.epoch, r.train_loss, r.valid_loss, r.rmse, r.seconds
+            )
+        })
+        .collect()
+}
+
+/// Smoothed train loss by step, and valid loss at each epoch's end.
+pub fn chart(p: &Progress) -> String {
+    let total = p.total_steps.max(1) as f64;
+    let per_epoch = p.batches_per_epoch.max(1) as f64;
+    let valid: Vec<(f64, f64)> = p
+        .history
+        .iter()
+        .map(|r| ((r.epoch + 1) as f64 * per_epoch, r.valid_loss))
+        .filter(|v| v.1.is_finite())
+        .collect();
+    let points: Vec<(f64, f64)> = p.points.iter().map(|&(s, v)| (s as f64, v)).collect();
+    let max = finite_max(points.iter().chain(&valid).map(|p| p.1), 0.1);
+    let frame = Frame { left: 40.0, right: 590.0, top: 10.0, bottom: 170.0 };
+    let dots: String = valid
+        .iter()
+        .map(|&v| {
+            let (x, y) = frame.point(v, total, max);
+            format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" class=\"valid\"/>")
+        })
+        .collect();
+    format!(
+        "<line x1=\"40\" y1=\"170\" x2=\"590\" y2=\"170\" class=\"axis\"/><line x1=\"40\" y1=\"10\" x2=\"40\" y2=\"170\" class=\"axis\"/>\
+         <text x=\"4\" y=\"16\" class=\"hint\">{max:.2}</text><text x=\"4\" y=\"170\" class=\"hint\">0</text>\
+         <polyline class=\"train\" points=\"{}\"/>{dots}\
+         <text x=\"460\" y=\"20\" class=\"hint\">— train (smoothed) ● valid</text>",
+        frame.points(&points, total, max)
+    )
+}
+
+/// The split and what `#na#` means, with this data's numbers.
+pub fn split(d: &SplitCounts) -> String {
+    format!(
+        "<li>{} training ratings, {} validation ratings (a seeded random 20%).</li>\
+         <li>Vocabularies built from the training ratings only: {} users and {} movies, each counting <code>#na#</code> at index 0.</li>\
+         <li>Index 0, <code>#na#</code> (“not available”), stands for anyone or anything the training split never saw. \
+         {} validation ratings come from users who appear only in validation, and {} are of movies that do: \
+         the model meets them as index 0 and can only guess from row 0, which training never moved.</li>",
+        d.train, d.valid, d.users, d.items, d.valid_only_users, d.valid_only_items
+    )
+}
+
+/// A stepped batch: who, what, rating, prediction, loss, schedule, rows moved.
+pub fn batch(v: &BatchView) -> String {
+    let mut html = format!(
+        "<p>Step {} (epoch {}): learning rate {:.3e}, beta1 {:.4}; batch loss (MSE) <output id=\"train-batch-loss\">{:.4}</output></p>\
+         <div class=\"side-by-side\"><table class=\"plain\" aria-label=\"The batch\"><thead><tr><th>user</th><th>movie</th><th>rating</th><th>prediction</th></tr></thead><tbody>",
+        v.step, v.epoch, v.lr, v.beta1, v.loss
+    );
+    for r in &v.rows {
+        html.push_str(&format!(
+            "<tr><td>{} (#{})</td><td>{} (#{})</td><td>{}</td><td>{:.2}</td></tr>",
+            escape(&r.user),
+            r.user_index,
+            escape(&r.title),
+            r.item_index,
+            r.rating,
+            r.prediction
+        ));
+    }
+    if v.batch_len > v.rows.len() {
+        html.push_str(&format!("<tr><td colspan=\"4\">… and {} more</td></tr>", v.batch_len - v.rows.len()));
+    }
+    html.push_str("</tbody></table>");
+    let moved = |label: &str, moves: &[(String, f32)], touched: usize| {
+        let mut h = format!(
+            "<table class=\"plain\" aria-label=\"{label} rows moved\"><thead><tr><th>{label} row</th><th>moved by</th></tr></thead><tbody>"
+        );
+        for (name, m) in moves {
+            h.push_str(&format!("<tr><td>{}</td><td>{m:.5}</td></tr>", escape(name)));
+        }
+        h + &format!(
+            "<tr><td colspan=\"2\">{touched} rows touched; the other rows only felt weight decay</td></tr></tbody></table>"
+        )
+    };
+    html.push_str(&moved("user", &v.user_moves, v.users_touched));
+    html.push_str(&moved("movie", &v.item_moves, v.items_touched));
+    html + "</div>"
+}

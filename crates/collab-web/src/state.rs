@@ -1,0 +1,373 @@
+//! The page's whole state: one `App` with one sub-state per notebook section. Nothing
+//! else holds page state; `update` is the only code that changes it.
+
+use std::collections::HashMap;
+
+use collab_core::data::synth::{SynthSettings, generate};
+use collab_core::data::{CrossTable, RatingsTable, Vocab};
+use collab_core::interpret::Tables;
+use collab_core::lesson::Lookup;
+use collab_core::model::{CollabModel, ModelSpec};
+use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
+use collab_core::weights::NamedTensor;
+
+use crate::fields::TrainControls;
+use crate::protocol::{BatchView, Progress, Slot, SplitCounts, TrainSettings};
+
+/// Section 2's movies and their starting factors (sci-fi, action, old).
+pub const FACTOR_MOVIES: [(&str, [f32; 3]); 3] = [
+    ("Star Wars (1977)", [0.98, 0.9, 0.6]),
+    ("Casablanca (1942)", [-0.9, -0.3, 0.95]),
+    ("Toy Story (1995)", [0.1, 0.2, -0.8]),
+];
+/// Section 2's visitor's starting taste.
+pub const FACTOR_USER: [f32; 3] = [0.9, 0.8, -0.6];
+/// Section 2's three factors.
+pub const FACTOR_NAMES: [&str; 3] = ["sci-fi", "action", "old"];
+
+/// The label of the CPU device, with the reason the page runs there.
+pub fn cpu_label(reason: &str) -> String {
+    format!("CPU (wasm): {reason}")
+}
+
+/// Why a neural model has no interpretation views.
+pub const NEURAL: &str = "this model is a neural network: its predictions are not a dot product, so there are no factor tables or biases to read";
+
+/// Full-batch steps of section 6's comparison.
+pub const BIAS_STEPS: usize = 60;
+
+/// Users and movies of the spreadsheet's corner of the data.
+pub const SHEET_SIZE: usize = 15;
+
+/// Everything the page shows.
+pub struct App {
+    /// Where the page's own cells compute.
+    pub device: DeviceState,
+    /// The first cell: one Adam step on the chosen device.
+    pub proof: Option<Result<ProofDone, String>>,
+    /// Section 1.
+    pub data: DataState,
+    /// Section 2.
+    pub factors: FactorsState,
+    /// Section 3 (and 7, which draws from the same numbers).
+    pub sheet: SheetState,
+    /// Sections 4 and 5.
+    pub lookup: LookupState,
+    /// Section 6.
+    pub bias: BiasState,
+    /// Section 8.
+    pub train: TrainState,
+    /// The overfitting comparison.
+    pub overfit: OverfitState,
+    /// Sections 9 and 10, and saving.
+    pub learned: LearnedState,
+    /// The training worker as the page knows it.
+    pub worker: WorkerState,
+    /// Source of request ids: every fit, model and computation gets a new one.
+    pub next_id: u64,
+}
+
+/// The page's device, as the visitor is told.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceState {
+    pub label: String,
+    pub is_gpu: bool,
+}
+
+/// The proof cell's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProofDone {
+    pub before: f64,
+    pub after: f64,
+    pub ratings: usize,
+    pub ms: f64,
+}
+
+/// The ratings loaded and how the last load went.
+pub struct DataState {
+    pub table: RatingsTable,
+    /// Where they came from, in words.
+    pub source: String,
+    /// The last load's progress or outcome, and its state (`loading`, `loaded`, `error`).
+    pub progress: String,
+    pub progress_state: &'static str,
+}
+
+/// Section 2's three movies and one visitor.
+#[derive(Debug, Clone, Default)]
+pub struct FactorsState {
+    /// The id of the last computation asked for; older answers are dropped.
+    pub request: u64,
+    /// Each movie's match with the visitor.
+    pub matches: Option<Vec<f32>>,
+    pub message: String,
+}
+
+/// The live spreadsheet.
+pub struct SheetState {
+    pub sheet: Sheet,
+    /// The last evaluation, and the generation it belongs to.
+    pub eval: Option<SheetEval>,
+    pub eval_generation: u64,
+    /// The last step, for the gradient shading and section 7.
+    pub last_step: Option<SheetStep>,
+    /// MSE after each step since the last change, for the chart.
+    pub history: Vec<f32>,
+    /// Selected cell (row, column).
+    pub cursor: (usize, usize),
+    /// While a cell is edited: the text the editor opened with.
+    pub editing: Option<String>,
+    /// True while Run repeats steps.
+    pub running: bool,
+    /// True while a step is computed.
+    pub stepping: bool,
+    /// Steps taken (also seeds the mini-batches).
+    pub steps: u64,
+    /// Bumped by every change of the numbers; answers for an older one are dropped.
+    pub generation: u64,
+    /// Mini-batch size of Step (0: every rating).
+    pub batch_size: usize,
+    pub message: String,
+}
+
+/// One rating fetched both ways, and the walk through the product.
+#[derive(Default)]
+pub struct LookupState {
+    /// The picked (user, movie) cell of the sheet; `None`: the first rated one.
+    pub pick: Option<(usize, usize)>,
+    /// The last computation, for the sheet generation and pick it was made for.
+    pub shown: Option<LookupShown>,
+    /// Rows multiplied so far (user table first); `None`: every row shown.
+    pub walk: Option<usize>,
+    /// True once a walk reached its end.
+    pub walk_done: bool,
+    /// Bumped to stop a playing walk; a tick of another play is dropped.
+    pub playing: Option<u64>,
+    /// What the last single-rating step moved.
+    pub moved: String,
+    pub message: String,
+}
+
+/// What the lookup section draws.
+#[derive(Debug, Clone)]
+pub struct LookupShown {
+    pub generation: u64,
+    pub user: usize,
+    pub item: usize,
+    pub lookup: Lookup,
+    pub users: NamedTensor,
+    pub items: NamedTensor,
+    pub k: usize,
+}
+
+/// Section 6's comparison.
+#[derive(Debug, Clone, Default)]
+pub struct BiasState {
+    /// RMSE without and with biases.
+    pub result: Option<(f32, f32)>,
+    pub busy: bool,
+    pub message: String,
+}
+
+/// Where a fit in the worker stands, as the page draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Running,
+    Paused,
+    Done,
+    /// Ended by a failure; the fit so far stays on screen.
+    Stopped,
+}
+
+/// One fit in the worker, as the page must remember it to draw it or restart it elsewhere.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// The request id every message about this fit carries.
+    pub run: u64,
+    pub settings: TrainSettings,
+    pub phase: Phase,
+    pub progress: Option<Progress>,
+    /// On WebGPU: the state after its last completed step, to go on from on the CPU.
+    pub snapshot: Option<KeptSnapshot>,
+}
+
+/// A snapshot as the worker sent it, with the chart points up to it.
+#[derive(Debug, Clone)]
+pub struct KeptSnapshot {
+    pub bytes: Vec<u8>,
+    pub points: Vec<(usize, f64)>,
+}
+
+/// Section 8.
+#[derive(Debug, Clone)]
+pub struct TrainState {
+    /// The controls' text as the visitor left it.
+    pub controls: TrainControls,
+    pub fit: Option<Fit>,
+    pub split: Option<SplitCounts>,
+    pub batch: Option<BatchView>,
+    pub message: String,
+}
+
+/// The overfitting comparison: the same settings without and with weight decay.
+#[derive(Debug, Clone, Default)]
+pub struct OverfitState {
+    /// Without, then with weight decay.
+    pub pair: Option<[Fit; 2]>,
+    /// Set when a fit of the pair failed.
+    pub failed: Option<String>,
+}
+
+/// A model to interpret: trained here or loaded from a file.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    pub spec: ModelSpec,
+    pub users: Vocab,
+    pub items: Vocab,
+    pub model: CollabModel,
+    /// Item indices each user index rated in training (empty for a loaded model).
+    pub rated: HashMap<i32, Vec<usize>>,
+}
+
+/// Sections 9 and 10.
+#[derive(Debug, Clone, Default)]
+pub struct LearnedState {
+    /// The model and its id (answers about an older model are dropped).
+    pub model: Option<Trained>,
+    pub id: u64,
+    /// The id of the last model load asked for (a newer one drops an older one's answer).
+    pub loading: u64,
+    /// What was read out of it: `None` while reading.
+    pub read: Option<Result<ModelRead, String>>,
+    /// Search results, each for the current model only.
+    pub similar: Option<(String, Vec<(usize, f32)>)>,
+    pub recs: Option<(String, Vec<(usize, f32)>)>,
+    pub you: Option<YouFit>,
+    pub zoom: f32,
+    pub message: String,
+    pub you_message: String,
+    pub model_message: String,
+}
+
+/// What the interpretation views need, read from the model once.
+#[derive(Debug, Clone)]
+pub struct ModelRead {
+    /// Factor tables (`None` for a neural model).
+    pub tables: Option<Tables>,
+    /// Item labels.
+    pub labels: Vec<String>,
+    /// Item indices by training ratings, most first.
+    pub popular: Vec<usize>,
+    /// Movies by bias, lowest first (empty without biases).
+    pub by_bias: Vec<(usize, f32)>,
+    /// The first two principal components of the most rated movies: (item, x, y).
+    pub map: Vec<(usize, f32, f32)>,
+    /// Predictions of three fixed pairs, for the save/load check.
+    pub check: String,
+}
+
+/// The visitor fitted as a new user.
+#[derive(Debug, Clone)]
+pub struct YouFit {
+    pub fitted: String,
+    pub you: Vec<(usize, f32)>,
+    pub average: Vec<(usize, f32)>,
+}
+
+/// The training worker.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerState {
+    /// True once the current worker said it is ready.
+    pub ready: bool,
+    pub is_gpu: bool,
+    pub label: String,
+}
+
+impl App {
+    /// The page before anything computed: the demo table, section 8's controls as given
+    /// (from the URL or the page's defaults).
+    pub fn new(device: DeviceState, controls: TrainControls, sheet_settings: SheetSettings) -> Self {
+        let table = demo_table();
+        let sheet = Sheet::new(CrossTable::top(&table, SHEET_SIZE), sheet_settings, 1);
+        App {
+            device,
+            proof: None,
+            data: DataState {
+                table,
+                source: "the made-up demo table (generated from planted tastes, not real ratings)".into(),
+                progress: String::new(),
+                progress_state: "",
+            },
+            factors: FactorsState::default(),
+            sheet: SheetState {
+                sheet,
+                eval: None,
+                eval_generation: 0,
+                last_step: None,
+                history: Vec::new(),
+                cursor: (0, 1),
+                editing: None,
+                running: false,
+                stepping: false,
+                steps: 0,
+                generation: 1,
+                batch_size: 0,
+                message: String::new(),
+            },
+            lookup: LookupState::default(),
+            bias: BiasState::default(),
+            train: TrainState { controls, fit: None, split: None, batch: None, message: String::new() },
+            overfit: OverfitState::default(),
+            learned: LearnedState { zoom: 1.0, ..LearnedState::default() },
+            worker: WorkerState::default(),
+            next_id: 1,
+        }
+    }
+
+    /// A fresh request id.
+    pub fn new_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The rating the lookup shows: the pick if the sheet still has it rated, else the
+    /// first rated one.
+    pub fn lookup_cell(&self) -> Option<(usize, usize)> {
+        let rated = self.sheet.sheet.rated();
+        self.lookup
+            .pick
+            .filter(|p| rated.iter().any(|r| (r.0, r.1) == *p))
+            .or_else(|| rated.first().map(|r| (r.0, r.1)))
+    }
+
+    /// The fit in `slot`, if any.
+    pub fn fit(&self, slot: Slot) -> Option<&Fit> {
+        match slot {
+            Slot::Train => self.train.fit.as_ref(),
+            Slot::Without => self.overfit.pair.as_ref().map(|p| &p[0]),
+            Slot::With => self.overfit.pair.as_ref().map(|p| &p[1]),
+        }
+    }
+
+    /// The fit in `slot` if `run` is its id: a message about any other run is stale.
+    pub fn fit_mut(&mut self, slot: Slot, run: u64) -> Option<&mut Fit> {
+        let fit = match slot {
+            Slot::Train => self.train.fit.as_mut(),
+            Slot::Without => self.overfit.pair.as_mut().map(|p| &mut p[0]),
+            Slot::With => self.overfit.pair.as_mut().map(|p| &mut p[1]),
+        };
+        fit.filter(|f| f.run == run)
+    }
+}
+
+impl SheetState {
+    /// True when the shown evaluation is of the current numbers.
+    pub fn evaluated(&self) -> bool {
+        self.eval.is_some() && self.eval_generation == self.generation
+    }
+}
+
+/// The demo table: made-up ratings from planted tastes.
+pub fn demo_table() -> RatingsTable {
+    generate(SynthSettings { users: 40, items: 24, density: 0.55, ..SynthSettings::default() })
+}

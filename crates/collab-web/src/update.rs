@@ -1,0 +1,119 @@
+//! The page's one update function: every rule of how the page changes lives here, once.
+//! Pure: no DOM, no device, no worker; what must happen outside comes back as effects.
+
+mod data;
+mod learned;
+mod lookup;
+mod sheet;
+mod train;
+mod worker;
+
+#[cfg(test)]
+mod tests;
+
+use crate::effect::Effect;
+use crate::fields;
+use crate::msg::{BiasMsg, FactorsMsg, Msg};
+use crate::protocol::pack_table;
+use crate::state::App;
+
+/// Applies `msg` to `app` and says what to do outside.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Start => start(app),
+        Msg::Proof(result) => {
+            app.proof = Some(result);
+            Vec::new()
+        }
+        Msg::Data(m) => data::update(app, m),
+        Msg::Factors(m) => factors(app, m),
+        Msg::Sheet(m) => sheet::update(app, m),
+        Msg::Lookup(m) => lookup::update(app, m),
+        Msg::Bias(m) => bias(app, m),
+        Msg::Train(m) => train::update(app, m),
+        Msg::Overfit(_) => train::compare(app),
+        Msg::Learned(m) => learned::update(app, m),
+        Msg::Worker(m) => worker::update(app, m),
+        Msg::WorkerDied(what) => worker::died(app, &what),
+        Msg::WorkerGarbled(e) => {
+            app.train.message = format!("a message from the training worker could not be read: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// The first computations: the proof cell, the worker, the sheet, the lookup, the
+/// hand-set factors.
+fn start(app: &mut App) -> Vec<Effect> {
+    let mut effects = vec![Effect::Proof, Effect::StartWorker { force_cpu: false, table: pack_table(&app.data.table) }];
+    effects.extend(sheet::changed(app));
+    let texts = crate::state::FACTOR_USER
+        .iter()
+        .chain(crate::state::FACTOR_MOVIES.iter().flat_map(|m| m.1.iter()))
+        .map(|v| v.to_string())
+        .collect();
+    effects.extend(factors(app, FactorsMsg::Edited(texts)));
+    effects
+}
+
+/// Section 2: the visitor's and three movies' factors, typed by hand.
+fn factors(app: &mut App, msg: FactorsMsg) -> Vec<Effect> {
+    let f = &mut app.factors;
+    match msg {
+        FactorsMsg::Edited(texts) => {
+            let values: Result<Vec<f32>, String> = texts.iter().map(|t| fields::factor(t)).collect();
+            match values {
+                Ok(v) if v.len() == 12 => {
+                    f.message.clear();
+                    let id = app.new_id();
+                    app.factors.request = id;
+                    vec![Effect::Dots {
+                        id,
+                        user: v[..3].to_vec(),
+                        movies: v[3..].chunks(3).map(<[f32]>::to_vec).collect(),
+                    }]
+                }
+                Ok(_) => Vec::new(),
+                Err(e) => {
+                    f.message = format!("{e}: the matches keep their last values.");
+                    Vec::new()
+                }
+            }
+        }
+        FactorsMsg::Computed { id, result } if id == f.request => {
+            match result {
+                Ok(m) => f.matches = Some(m),
+                Err(e) => f.message = e,
+            }
+            Vec::new()
+        }
+        FactorsMsg::Computed { .. } => Vec::new(),
+    }
+}
+
+/// Section 6: the sheet trained without and with biases from the same numbers.
+fn bias(app: &mut App, msg: BiasMsg) -> Vec<Effect> {
+    let b = &mut app.bias;
+    match msg {
+        BiasMsg::Compare if b.busy => Vec::new(),
+        BiasMsg::Compare => {
+            b.busy = true;
+            b.message = format!("training both for {} steps …", crate::state::BIAS_STEPS);
+            vec![Effect::BiasCompare { sheet: app.sheet.sheet.clone() }]
+        }
+        BiasMsg::Done(result) => {
+            b.busy = false;
+            match result {
+                Ok(rmse) => {
+                    b.result = Some(rmse);
+                    b.message = format!(
+                        "After {} full-batch steps from the sheet's current numbers (same learning rate).",
+                        crate::state::BIAS_STEPS
+                    );
+                }
+                Err(e) => b.message = e,
+            }
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Loading ratings: the served copy or the visitor's files, parsed by the core; a
+//! failure leaves everything loaded or trained as it was.
+
+use collab_core::data::{CrossTable, RatingsTable, movielens};
+use collab_core::error::clip;
+use collab_core::sheet::Sheet;
+
+use crate::effect::Effect;
+use crate::html::group;
+use crate::msg::DataMsg;
+use crate::protocol::{ToWorker, pack_table};
+use crate::state::{App, SHEET_SIZE};
+
+pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
+    let d = &mut app.data;
+    match msg {
+        DataMsg::FetchServed => {
+            d.progress = "Fetching data/ml-100k.zip …".into();
+            d.progress_state = "loading";
+            vec![Effect::FetchServed]
+        }
+        DataMsg::Reading(what) => {
+            d.progress = what;
+            d.progress_state = "loading";
+            Vec::new()
+        }
+        DataMsg::Fetched(result) => {
+            match result.and_then(|bytes| movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string()))
+            {
+                Ok(table) => load(app, table, "MovieLens-100k (served copy)".into(), ""),
+                Err(e) => failed(app, &e),
+            }
+        }
+        DataMsg::Files(Ok(files)) if files.is_empty() => failed(app, "no file was given"),
+        DataMsg::Files(Ok(files)) => match movielens::parse_named(&files) {
+            Ok((table, used)) => {
+                let ignored: Vec<&str> = files
+                    .iter()
+                    .map(|f| f.0.as_str())
+                    .filter(|n| !used.iter().any(|u| u.eq_ignore_ascii_case(n)))
+                    .collect();
+                let note = if ignored.is_empty() {
+                    String::new()
+                } else {
+                    format!(" Not used: {} (one data set at a time).", clip(&ignored.join(", "), 80))
+                };
+                load(app, table, format!("your file {}", used.join(" + ")), &note)
+            }
+            Err(e) => failed(app, &e.to_string()),
+        },
+        DataMsg::Files(Err(e)) => failed(app, &e),
+    }
+}
+
+fn failed(app: &mut App, why: &str) -> Vec<Effect> {
+    app.data.progress = format!("Nothing was loaded: {why}. The data you had is still here.");
+    app.data.progress_state = "error";
+    Vec::new()
+}
+
+/// New ratings: a new sheet with the same settings, every fit forgotten (here and in
+/// the worker), the lookup on the new sheet's first rating.
+fn load(app: &mut App, table: RatingsTable, source: String, note: &str) -> Vec<Effect> {
+    let n = table.ratings.len();
+    let settings = app.sheet.sheet.settings;
+    let s = &mut app.sheet;
+    s.sheet = Sheet::new(CrossTable::top(&table, SHEET_SIZE), settings, 1);
+    s.eval = None;
+    s.running = false;
+    s.editing = None;
+    let mut effects = vec![Effect::Post(ToWorker::Data { table: pack_table(&table) })];
+    app.data.progress = format!("Loaded {source}: {} ratings.{note}", group(n));
+    app.data.progress_state = "loaded";
+    app.data.table = table;
+    app.data.source = source;
+    app.lookup = Default::default();
+    app.train.fit = None;
+    app.train.split = None;
+    app.train.batch = None;
+    app.train.message.clear();
+    app.overfit = Default::default();
+    effects.extend(super::sheet::changed(app));
+    effects
+}

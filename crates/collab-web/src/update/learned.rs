@@ -1,0 +1,198 @@
+//! Sections 9 and 10: a new model replaces every view of the old one; searches,
+//! recommendations and the visitor's fit are ranked here, on the tables read once.
+
+use collab_core::interpret::{self, Tables};
+
+use crate::effect::Effect;
+use crate::msg::LearnedMsg;
+use crate::state::{App, LearnedState, ModelRead, Trained, YouFit};
+
+/// Movies drawn on the map, and how many of them get a label.
+pub const MAP_MOVIES: usize = 60;
+
+pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
+    let l = &mut app.learned;
+    match msg {
+        LearnedMsg::Loaded { id, source, result } => {
+            if id != l.loading {
+                return Vec::new();
+            }
+            match result {
+                Ok(model) => {
+                    let message = match &source {
+                        Some(file) => format!("Loaded {} from {file}.", model.spec.kind.name()),
+                        None => String::new(),
+                    };
+                    let id = app.new_id();
+                    // Every view of the old model goes with it.
+                    app.learned = LearnedState {
+                        model: Some(model.clone()),
+                        id,
+                        loading: app.learned.loading,
+                        zoom: app.learned.zoom,
+                        model_message: message,
+                        ..LearnedState::default()
+                    };
+                    vec![Effect::ReadModel { id, model: Box::new(model) }]
+                }
+                Err(e) => {
+                    match source {
+                        Some(_) => l.model_message = format!("{e}. The model you had is still here."),
+                        None => app.train.message = format!("the trained model could not be loaded: {e}"),
+                    }
+                    Vec::new()
+                }
+            }
+        }
+        LearnedMsg::Read { id, result } => {
+            if id == l.id
+                && let Some(model) = &l.model
+            {
+                l.read = Some(result.map(|(tables, check)| model_read(model, tables, check)));
+            }
+            Vec::new()
+        }
+        LearnedMsg::Similar(query) => {
+            l.similar = None;
+            let found = tables(l).and_then(|(t, r)| {
+                let index = r.labels.iter().position(|x| x.eq_ignore_ascii_case(query.trim())).filter(|&i| i > 0);
+                let index = index.ok_or(format!(
+                    "no movie is called “{}”; pick one from the list",
+                    collab_core::error::clip(&query, 40)
+                ))?;
+                Ok(interpret::similar_items(t, index, 10))
+            });
+            finish(&mut l.message, found, |list| l.similar = Some((query, list)));
+            Vec::new()
+        }
+        LearnedMsg::Recommend(user) => {
+            l.recs = None;
+            let found = recommend(l, &user);
+            finish(&mut l.message, found, |list| l.recs = Some((user, list)));
+            Vec::new()
+        }
+        LearnedMsg::FitYou(ratings) => {
+            l.you = None;
+            let fitted = fit_you(l, &ratings);
+            finish(&mut l.you_message, fitted, |you| l.you = Some(you));
+            Vec::new()
+        }
+        LearnedMsg::Zoom(zoom) => {
+            l.zoom = if zoom.is_finite() && zoom > 0.0 { zoom } else { 1.0 };
+            Vec::new()
+        }
+        LearnedMsg::Save => match &l.model {
+            Some(t) => vec![Effect::SaveModel {
+                model: t.model.clone(),
+                spec: t.spec.clone(),
+                users: t.users.clone(),
+                items: t.items.clone(),
+            }],
+            None => {
+                l.model_message = "train a model first".into();
+                Vec::new()
+            }
+        },
+        LearnedMsg::Saved(result) => {
+            l.model_message = match result {
+                Ok(n) => format!("Saved {n} bytes as collab-model.bin."),
+                Err(e) => e,
+            };
+            Vec::new()
+        }
+        LearnedMsg::File { name, bytes } => match bytes {
+            Ok(bytes) => {
+                let id = app.new_id();
+                app.learned.loading = id;
+                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new() }]
+            }
+            Err(e) => {
+                l.model_message = format!("{e}. The model you had is still here.");
+                Vec::new()
+            }
+        },
+    }
+}
+
+/// Shows `result`: its value through `show` (clearing `message`), or its error in `message`.
+fn finish<T>(message: &mut String, result: Result<T, String>, show: impl FnOnce(T)) {
+    match result {
+        Ok(value) => {
+            message.clear();
+            show(value);
+        }
+        Err(e) => *message = e,
+    }
+}
+
+/// The tables and what was read with them, or why there are none.
+pub fn tables(l: &LearnedState) -> Result<(&Tables, &ModelRead), String> {
+    match &l.read {
+        _ if l.model.is_none() => Err("train a model first (or load one)".into()),
+        None => Err("the model is still being read".into()),
+        Some(Err(e)) => Err(e.clone()),
+        Some(Ok(read)) => read.tables.as_ref().map(|t| (t, read)).ok_or_else(|| crate::state::NEURAL.to_string()),
+    }
+}
+
+fn recommend(l: &LearnedState, user: &str) -> Result<Vec<(usize, f32)>, String> {
+    let model = l.model.as_ref().ok_or("train a model first")?;
+    let index = model.users.encode(user.trim());
+    if index == 0 {
+        return Err(format!("user “{}” is not in the training data", collab_core::error::clip(user, 40)));
+    }
+    let (t, _) = tables(l)?;
+    let rated = model.rated.get(&index).cloned().unwrap_or_default();
+    let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
+    Ok(interpret::recommend(t, t.user(index as usize), bias, &rated, 10))
+}
+
+/// Fits the visitor's factors from their ratings, movies frozen.
+fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String> {
+    if ratings.is_empty() {
+        return Err("rate at least one movie".into());
+    }
+    let (t, read) = tables(l)?;
+    if let Some(&(bad, _)) = ratings.iter().find(|(i, _)| *i == 0 || *i >= t.n_items()) {
+        return Err(format!("movie #{bad} is not in this model"));
+    }
+    let (avg, avg_bias) = interpret::average_user(t);
+    let (you, you_bias) = interpret::fit_new_user(t, ratings, (&avg, avg_bias), 400, 0.5, 0.01);
+    let rated: Vec<usize> = ratings.iter().map(|r| r.0).collect();
+    let fitted: Vec<String> = ratings
+        .iter()
+        .map(|&(i, r)| format!("{}: you {r}, model {:.2}", read.labels[i], t.predict(&you, you_bias, i)))
+        .collect();
+    Ok(YouFit {
+        fitted: format!("Fitted from {} ratings ({}).", ratings.len(), fitted.join("; ")),
+        you: interpret::recommend(t, &you, you_bias, &rated, 10),
+        average: interpret::recommend(t, &avg, avg_bias, &rated, 10),
+    })
+}
+
+/// Everything the views draw, computed once per model: popularity, biases, the map.
+pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> ModelRead {
+    let mut counts = vec![0usize; model.items.len()];
+    for items in model.rated.values() {
+        for &i in items {
+            if let Some(c) = counts.get_mut(i) {
+                *c += 1;
+            }
+        }
+    }
+    let mut popular: Vec<usize> = (1..model.items.len()).collect();
+    popular.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
+    let (by_bias, map) = match &tables {
+        Some(t) => {
+            let map = if t.k >= 2 {
+                let coords = interpret::pca_items(t, 2);
+                popular.iter().take(MAP_MOVIES).filter_map(|&i| coords.get(i - 1).map(|c| (i, c[0], c[1]))).collect()
+            } else {
+                Vec::new()
+            };
+            (interpret::items_by_bias(t), map)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    ModelRead { tables, labels: model.items.labels.clone(), popular, by_bias, map, check }
+}

@@ -1,0 +1,193 @@
+//! The spreadsheet's rules: a change of its numbers by the visitor, a step, the cursor
+//! and the cell editor.
+
+use collab_core::sheet::{Sheet, SheetEval, SheetStep};
+use collab_core::train::{Divergence, OptimSettings};
+
+use crate::effect::{Effect, Focus};
+use crate::fields;
+use crate::grid;
+use crate::msg::{Msg, SheetMsg};
+use crate::state::App;
+
+/// Milliseconds between two steps of Run.
+const RUN_PAUSE_MS: u32 = 40;
+
+/// The one rule for a change of the numbers by the visitor (an edit, Randomise, a
+/// setting, new data): the loss history and the last step go, the generation moves on
+/// (so every answer about the old numbers is dropped), and the sheet and the lookup are
+/// computed again, once each.
+pub fn changed(app: &mut App) -> Vec<Effect> {
+    let s = &mut app.sheet;
+    s.history.clear();
+    s.last_step = None;
+    s.generation += 1;
+    let mut effects = vec![Effect::EvalSheet { generation: s.generation, sheet: s.sheet.clone() }];
+    effects.extend(super::lookup::compute(app));
+    effects
+}
+
+/// The one rule for a step (Step, Run, or the lookup's step on one rating): the new
+/// numbers, their loss on the chart, the step for the shading, one more step counted.
+/// A step whose loss is not finite is refused and the numbers before it are kept.
+pub fn stepped(app: &mut App, sheet: Sheet, step: SheetStep, eval: SheetEval) -> Result<Vec<Effect>, String> {
+    if !eval.mse.is_finite() {
+        // The step's numbers are finite but so large that the loss overflows.
+        let s = sheet.settings;
+        let optim = OptimSettings { wd: s.wd, wd_kind: s.wd_kind, ..OptimSettings::default() };
+        return Err(format!(
+            "{}. The numbers before this step are kept.",
+            Divergence::new(None, eval.mse as f64, s.lr, &optim)
+        ));
+    }
+    let s = &mut app.sheet;
+    s.history.push(eval.mse);
+    s.sheet = sheet;
+    s.eval = Some(eval);
+    s.last_step = Some(step);
+    s.steps += 1;
+    s.generation += 1;
+    s.eval_generation = s.generation;
+    Ok(super::lookup::compute(app))
+}
+
+pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
+    let s = &mut app.sheet;
+    match msg {
+        SheetMsg::Evaluated { generation, result } => {
+            if generation == s.generation {
+                match result {
+                    Ok(eval) => {
+                        if eval.mse.is_nan() {
+                            s.message = "The 15 users and 15 movies shown share no rating: there is nothing to fit. \
+                                         Load data with more ratings."
+                                .into();
+                        }
+                        s.eval = Some(eval);
+                        s.eval_generation = generation;
+                    }
+                    Err(e) => s.message = format!("The device could not compute the sheet: {e}"),
+                }
+            }
+            Vec::new()
+        }
+        SheetMsg::Step => step(app),
+        SheetMsg::Stepped { generation, result } => {
+            s.stepping = false;
+            if generation != s.generation {
+                return run_on(app);
+            }
+            match result.and_then(|(sheet, step, eval)| stepped(app, sheet, step, eval)) {
+                Ok(mut effects) => {
+                    app.sheet.message.clear();
+                    effects.extend(run_on(app));
+                    effects
+                }
+                Err(e) => {
+                    app.sheet.message = e;
+                    app.sheet.running = false;
+                    Vec::new()
+                }
+            }
+        }
+        SheetMsg::ToggleRun => {
+            s.running = !s.running;
+            if s.running { step(app) } else { Vec::new() }
+        }
+        SheetMsg::RunTick if s.running => step(app),
+        SheetMsg::RunTick => Vec::new(),
+        SheetMsg::Randomise => {
+            let seed = s.steps + 7 + s.generation;
+            s.sheet.randomise(seed);
+            changed(app)
+        }
+        SheetMsg::Controls(controls) => {
+            let old = s.sheet.settings;
+            let (settings, batch, result) = fields::sheet_settings(old, &controls);
+            s.batch_size = batch;
+            s.sheet.settings = collab_core::sheet::SheetSettings { k: old.k, ..settings };
+            if settings.k != old.k {
+                let seed = s.steps + 11;
+                s.sheet.set_k(settings.k, seed);
+            }
+            if settings.k != old.k || settings.bias != old.bias {
+                s.cursor = (0, 0);
+                s.editing = None;
+            }
+            s.message = result.err().unwrap_or_default();
+            changed(app)
+        }
+        SheetMsg::Click(at) => {
+            if s.editing.is_some() && at == s.cursor {
+                return Vec::new();
+            }
+            s.editing = None;
+            s.cursor = at;
+            vec![Effect::Focus(Focus::Cursor)]
+        }
+        SheetMsg::Move(by) => {
+            s.cursor = grid::moved(&s.sheet, s.cursor, by);
+            vec![Effect::Focus(Focus::Cursor)]
+        }
+        SheetMsg::Edit(typed) => match grid::number_at(&s.sheet, s.cursor) {
+            Some((path, row, col, _)) => {
+                s.editing = Some(typed.unwrap_or_else(|| grid::number(&s.sheet, path, row, col).to_string()));
+                vec![Effect::Focus(Focus::Editor)]
+            }
+            None => {
+                s.message = "Only the factor and bias cells can be edited; predictions follow from them.".into();
+                Vec::new()
+            }
+        },
+        SheetMsg::Commit { text, then } => {
+            if s.editing.take().is_none() {
+                return Vec::new();
+            }
+            let Some((path, row, col, _)) = grid::number_at(&s.sheet, s.cursor) else { return Vec::new() };
+            let old = grid::number(&s.sheet, path, row, col);
+            let parsed = text
+                .trim()
+                .parse::<f32>()
+                .map_err(|_| format!("“{}” is not a number", collab_core::error::clip(&text, 40)));
+            match parsed.and_then(|v| s.sheet.set(path, row, col, v)) {
+                Ok(()) => {
+                    s.message.clear();
+                    s.cursor = grid::moved(&s.sheet, s.cursor, then);
+                    let mut effects = changed(app);
+                    effects.push(Effect::Focus(Focus::Cursor));
+                    effects
+                }
+                Err(e) => {
+                    s.message = format!("{e}: the cell keeps {old}.");
+                    vec![Effect::Focus(Focus::Cursor)]
+                }
+            }
+        }
+        SheetMsg::Cancel => {
+            s.editing = None;
+            s.message = "Edit cancelled; the old value is kept.".into();
+            vec![Effect::Focus(Focus::Cursor)]
+        }
+    }
+}
+
+/// One step on a mini-batch of the sheet's ratings (every rating when the batch is 0),
+/// unless one is under way.
+fn step(app: &mut App) -> Vec<Effect> {
+    let s = &mut app.sheet;
+    if s.stepping {
+        return Vec::new();
+    }
+    s.stepping = true;
+    let cells = s.sheet.batch(s.batch_size, s.steps);
+    vec![Effect::StepSheet { generation: s.generation, sheet: s.sheet.clone(), cells, lookup: false }]
+}
+
+/// While Run is on, the next step after a pause.
+fn run_on(app: &App) -> Vec<Effect> {
+    if app.sheet.running {
+        vec![Effect::After { ms: RUN_PAUSE_MS, msg: Box::new(Msg::Sheet(SheetMsg::RunTick)) }]
+    } else {
+        Vec::new()
+    }
+}

@@ -1,0 +1,655 @@
+//! The update rules, each asserted on values: what changes in the state and which
+//! effects go out. Device work (sheet steps, lookups) runs here on burn-flex, as the
+//! page's CPU fallback would.
+
+use burn::tensor::Device;
+use collab_core::data::synth::{SynthSettings, generate, to_ml100k_zip};
+use collab_core::lesson::lookup_both;
+use collab_core::read::block_on;
+use collab_core::sheet::{SheetSettings, USER_FACTORS};
+use collab_core::train::EpochMetrics;
+
+use super::update;
+use crate::effect::{Effect, Focus};
+use crate::fields::{SheetControls, TrainControls};
+use crate::msg::*;
+use crate::protocol::{FromWorker, Progress, Slot, ToWorker};
+use crate::state::{App, DeviceState, Phase};
+
+fn controls() -> TrainControls {
+    TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1"].map(String::from))
+}
+
+fn app() -> App {
+    let mut app = App::new(DeviceState { label: "CPU".into(), is_gpu: false }, controls(), SheetSettings::default());
+    let _ = update(&mut app, Msg::Start);
+    app
+}
+
+fn count(effects: &[Effect], what: fn(&Effect) -> bool) -> usize {
+    effects.iter().filter(|e| what(e)).count()
+}
+
+fn is_lookup(e: &Effect) -> bool {
+    matches!(e, Effect::Lookup { .. })
+}
+
+fn is_eval(e: &Effect) -> bool {
+    matches!(e, Effect::EvalSheet { .. })
+}
+
+/// Carries out a sheet step effect natively and returns the message it answers with.
+fn run_step(effect: Effect) -> Msg {
+    let Effect::StepSheet { generation, mut sheet, cells, lookup } = effect else { panic!("not a step: {effect:?}") };
+    let device = Device::flex();
+    let step = block_on(sheet.step(&device, &cells)).unwrap();
+    let eval = block_on(sheet.evaluate(&device)).unwrap();
+    let result = Ok((sheet, step, eval));
+    if lookup {
+        Msg::Lookup(LookupMsg::Stepped { generation, result })
+    } else {
+        Msg::Sheet(SheetMsg::Stepped { generation, result })
+    }
+}
+
+/// Evaluates the sheet as the page would, so that it is "ready".
+fn evaluate(app: &mut App) {
+    let eval = block_on(app.sheet.sheet.evaluate(&Device::flex())).unwrap();
+    let generation = app.sheet.generation;
+    let _ = update(app, Msg::Sheet(SheetMsg::Evaluated { generation, result: Ok(eval) }));
+}
+
+/// Computes the lookup the page shows, natively.
+fn show_lookup(app: &mut App) {
+    let cell = app.lookup_cell().unwrap();
+    let result = block_on(lookup_both(&app.sheet.sheet, cell.0, cell.1, &Device::flex())).map_err(|e| e.to_string());
+    let generation = app.sheet.generation;
+    let _ = update(app, Msg::Lookup(LookupMsg::Computed { generation, cell, result }));
+}
+
+/// The grid position of user 0's first factor.
+fn first_factor(app: &App) -> (usize, usize) {
+    let grid = crate::grid::layout(&app.sheet.sheet);
+    let row = grid.iter().position(|r| matches!(r[1], crate::grid::Cell::Number { path: USER_FACTORS, row: 0, .. }));
+    (row.unwrap(), 1)
+}
+
+/// Puts the cursor on user 0's first factor and types `text`, then Enter.
+fn edit(app: &mut App, text: &str) -> Vec<Effect> {
+    let at = first_factor(app);
+    let _ = update(app, Msg::Sheet(SheetMsg::Click(at)));
+    let _ = update(app, Msg::Sheet(SheetMsg::Edit(Some(text.into()))));
+    update(app, Msg::Sheet(SheetMsg::Commit { text: text.into(), then: (1, 0) }))
+}
+
+#[test]
+fn start_asks_for_each_first_computation_once() {
+    let mut app = App::new(DeviceState::default(), controls(), SheetSettings::default());
+    let effects = update(&mut app, Msg::Start);
+    assert_eq!(count(&effects, |e| matches!(e, Effect::Proof)), 1);
+    assert_eq!(count(&effects, |e| matches!(e, Effect::StartWorker { force_cpu: false, .. })), 1);
+    assert_eq!(count(&effects, is_eval), 1);
+    assert_eq!(count(&effects, is_lookup), 1);
+    assert_eq!(count(&effects, |e| matches!(e, Effect::Dots { movies, .. } if movies.len() == 3)), 1);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Focus(_))), "start moves no focus");
+}
+
+#[test]
+fn an_edit_bumps_the_generation_clears_the_step_and_computes_each_view_once() {
+    let mut app = app();
+    let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
+    let _ = update(&mut app, run_step(step));
+    assert!(app.sheet.last_step.is_some());
+    let generation = app.sheet.generation;
+    let effects = edit(&mut app, "2.5");
+    assert_eq!(app.sheet.generation, generation + 1);
+    assert!(app.sheet.last_step.is_none() && app.sheet.history.is_empty());
+    assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().values[0], 2.5);
+    assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1), "{effects:?}");
+    assert!(matches!(effects.last(), Some(Effect::Focus(Focus::Cursor))));
+    assert_eq!(app.sheet.cursor, (first_factor(&app).0 + 1, 1), "Enter moves down");
+}
+
+#[test]
+fn an_answer_for_older_numbers_is_dropped() {
+    let mut app = app();
+    let old = app.sheet.generation;
+    let stale = block_on(app.sheet.sheet.evaluate(&Device::flex())).unwrap();
+    let _ = edit(&mut app, "1.5");
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Evaluated { generation: old, result: Ok(stale) }));
+    assert!(app.sheet.eval.is_none() && !app.sheet.evaluated());
+    evaluate(&mut app);
+    assert!(app.sheet.evaluated());
+}
+
+#[test]
+fn step_then_lookup_step_then_step_follow_one_rule() {
+    let mut app = app();
+    evaluate(&mut app);
+    let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
+    let effects = update(&mut app, run_step(step));
+    assert_eq!((app.sheet.steps, app.sheet.history.len()), (1, 1));
+    assert_eq!(count(&effects, is_lookup), 1, "a step recomputes the lookup once");
+    let _ = edit(&mut app, "0.75");
+    assert_eq!((app.sheet.steps, app.sheet.history.len()), (1, 0));
+    let generation = app.sheet.generation;
+    let step = update(&mut app, Msg::Lookup(LookupMsg::Step)).remove(0);
+    let _ = update(&mut app, run_step(step));
+    assert_eq!((app.sheet.steps, app.sheet.history.len(), app.sheet.generation), (2, 1, generation + 1));
+    assert!(app.lookup.moved.starts_with("After one step on this rating, user rows ["), "{}", app.lookup.moved);
+    assert!(app.sheet.evaluated(), "a step brings its own evaluation");
+    let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
+    let _ = update(&mut app, run_step(step));
+    assert_eq!((app.sheet.steps, app.sheet.history.len()), (3, 2));
+    assert!(app.sheet.history[1] < app.sheet.history[0], "steps lower the loss: {:?}", app.sheet.history);
+}
+
+#[test]
+fn a_step_for_older_numbers_is_dropped() {
+    let mut app = app();
+    let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
+    let _ = edit(&mut app, "3");
+    let _ = update(&mut app, run_step(step));
+    assert_eq!(app.sheet.steps, 0);
+    assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().values[0], 3.0, "the edit stays");
+    assert!(!app.sheet.stepping);
+}
+
+#[test]
+fn a_step_whose_loss_overflows_is_refused_and_the_numbers_are_kept() {
+    let mut app = app();
+    let before = app.sheet.sheet.clone();
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::ToggleRun));
+    let generation = app.sheet.generation;
+    let mut sheet = before.clone();
+    let device = Device::flex();
+    let step = block_on(sheet.step(&device, &[])).unwrap();
+    let mut eval = block_on(sheet.evaluate(&device)).unwrap();
+    eval.mse = f32::INFINITY;
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Stepped { generation, result: Ok((sheet, step, eval)) }));
+    assert_eq!(app.sheet.sheet, before);
+    assert!(app.sheet.message.starts_with("the loss became"), "{}", app.sheet.message);
+    assert!(app.sheet.message.ends_with("The numbers before this step are kept."));
+    assert!(!app.sheet.running, "Run stops");
+}
+
+#[test]
+fn step_is_one_at_a_time_and_run_goes_on_after_a_pause() {
+    let mut app = app();
+    let first = update(&mut app, Msg::Sheet(SheetMsg::ToggleRun));
+    assert_eq!(count(&first, |e| matches!(e, Effect::StepSheet { .. })), 1);
+    assert!(update(&mut app, Msg::Sheet(SheetMsg::Step)).is_empty(), "no second step while one is computed");
+    let effects = update(&mut app, run_step(first.into_iter().next().unwrap()));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::After { ms: 40, msg } if matches!(**msg, Msg::Sheet(SheetMsg::RunTick))))
+    );
+    assert_eq!(count(&update(&mut app, Msg::Sheet(SheetMsg::RunTick)), |e| matches!(e, Effect::StepSheet { .. })), 1);
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::ToggleRun));
+    assert!(!app.sheet.running);
+    app.sheet.stepping = false;
+    assert!(update(&mut app, Msg::Sheet(SheetMsg::RunTick)).is_empty(), "Stop ends the ticks");
+}
+
+#[test]
+fn bad_cell_text_is_refused_with_the_old_value_kept() {
+    let mut app = app();
+    let old = app.sheet.sheet.weights.get(USER_FACTORS).unwrap().values[0];
+    for (text, says) in [("abc", "“abc” is not a number"), ("NaN", "finite"), ("inf", "finite")] {
+        let effects = edit(&mut app, text);
+        assert!(app.sheet.message.contains(says), "{text}: {}", app.sheet.message);
+        assert!(app.sheet.message.ends_with(&format!("the cell keeps {old}.")));
+        assert_eq!(count(&effects, is_eval), 0);
+    }
+    assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().values[0], old);
+    assert!(app.sheet.editing.is_none());
+}
+
+#[test]
+fn escape_cancels_and_only_numbers_open_an_editor() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Click((0, 0))));
+    assert!(update(&mut app, Msg::Sheet(SheetMsg::Edit(None))).is_empty());
+    assert!(app.sheet.editing.is_none());
+    assert!(app.sheet.message.starts_with("Only the factor and bias cells"));
+    let at = first_factor(&app);
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Click(at)));
+    let effects = update(&mut app, Msg::Sheet(SheetMsg::Edit(None)));
+    assert!(matches!(effects[..], [Effect::Focus(Focus::Editor)]));
+    let shown: f32 = app.sheet.editing.as_deref().unwrap().parse().unwrap();
+    assert_eq!(shown, app.sheet.sheet.weights.get(USER_FACTORS).unwrap().values[0], "opens with the value");
+    assert!(update(&mut app, Msg::Sheet(SheetMsg::Click(at))).is_empty(), "a click in the editor stays");
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Cancel));
+    assert_eq!(
+        (app.sheet.editing.as_deref(), app.sheet.message.as_str()),
+        (None, "Edit cancelled; the old value is kept.")
+    );
+}
+
+#[test]
+fn settings_take_good_values_and_a_new_k_resets_the_cursor() {
+    let mut app = app();
+    app.sheet.cursor = (5, 5);
+    let c = SheetControls {
+        lr: "x".into(),
+        k: "3".into(),
+        bias: true,
+        y_range: true,
+        wd: "0.01".into(),
+        decoupled: false,
+        batch: "4".into(),
+    };
+    let effects = update(&mut app, Msg::Sheet(SheetMsg::Controls(c)));
+    let s = app.sheet.sheet.settings;
+    assert_eq!((s.k, s.wd, s.bias, app.sheet.batch_size, app.sheet.cursor), (3, 0.01, true, 4, (0, 0)));
+    assert_eq!(s.lr, SheetSettings::default().lr, "the bad learning rate keeps the old one");
+    assert!(app.sheet.message.starts_with("“x” is not a valid learning rate"));
+    assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().shape[1], 3);
+    assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1));
+}
+
+#[test]
+fn the_lookup_drops_answers_for_old_numbers_or_another_pick() {
+    let mut app = app();
+    let first = app.lookup_cell().unwrap();
+    let rated = app.sheet.sheet.rated();
+    let other = (rated[3].0, rated[3].1);
+    let result = block_on(lookup_both(&app.sheet.sheet, first.0, first.1, &Device::flex())).map_err(|e| e.to_string());
+    let effects = update(&mut app, Msg::Lookup(LookupMsg::Pick(other)));
+    assert!(matches!(effects[..], [Effect::Lookup { cell, .. }] if cell == other));
+    let generation = app.sheet.generation;
+    let _ = update(&mut app, Msg::Lookup(LookupMsg::Computed { generation, cell: first, result }));
+    assert!(app.lookup.shown.is_none(), "an answer for the old pick is dropped");
+    show_lookup(&mut app);
+    assert_eq!(app.lookup.shown.as_ref().map(|s| (s.user, s.item)), Some(other));
+}
+
+#[test]
+fn the_walk_goes_row_by_row_to_the_end_and_a_new_play_silences_the_old() {
+    let mut app = app();
+    show_lookup(&mut app);
+    let rows = {
+        let l = &app.lookup.shown.as_ref().unwrap().lookup;
+        l.user_one_hot.len() + l.item_one_hot.len()
+    };
+    for n in 0..3 {
+        let _ = update(&mut app, Msg::Lookup(LookupMsg::Next));
+        assert_eq!(app.lookup.walk, Some(n));
+    }
+    let effects = update(&mut app, Msg::Lookup(LookupMsg::Play));
+    let Some(Effect::After { ms: 150, msg }) = effects.first() else { panic!("{effects:?}") };
+    let Msg::Lookup(LookupMsg::Tick(first)) = **msg else { panic!() };
+    assert_eq!(app.lookup.walk, Some(0), "play starts over");
+    let again = update(&mut app, Msg::Lookup(LookupMsg::Play));
+    assert!(update(&mut app, Msg::Lookup(LookupMsg::Tick(first))).is_empty(), "the first play's tick is stale");
+    let Some(Effect::After { msg, .. }) = again.first() else { panic!() };
+    let Msg::Lookup(LookupMsg::Tick(id)) = **msg else { panic!() };
+    let mut ticks = 1;
+    while !update(&mut app, Msg::Lookup(LookupMsg::Tick(id))).is_empty() {
+        ticks += 1;
+    }
+    assert_eq!(ticks, rows, "one tick a row");
+    assert!(app.lookup.walk_done && app.lookup.walk.is_none() && app.lookup.playing.is_none());
+    let _ = update(&mut app, Msg::Lookup(LookupMsg::ShowAll));
+    assert!(!app.lookup.walk_done);
+}
+
+fn posted(effects: &[Effect]) -> Vec<&ToWorker> {
+    effects.iter().filter_map(|e| if let Effect::Post(m) = e { Some(m) } else { None }).collect()
+}
+
+fn progress(done: bool, steps: usize) -> Progress {
+    Progress { steps_done: steps, total_steps: 10, done, ..Progress::default() }
+}
+
+fn train_run(app: &App) -> u64 {
+    app.train.fit.as_ref().unwrap().run
+}
+
+#[test]
+fn train_pause_resume_keep_one_run() {
+    let mut app = app();
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    assert!(
+        matches!(posted(&effects)[..], [ToWorker::Run { slot: Slot::Train, run: r, settings }] if *r == run && settings.factors == 8)
+    );
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Pause { run: r, .. }] if *r == run));
+    assert_eq!(app.train.fit.as_ref().unwrap().phase, Phase::Paused);
+    let effects = update(&mut app, Msg::Train(TrainMsg::Step));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Step { run: r, .. }] if *r == run));
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Run { run: r, .. }] if *r == run), "resume goes on");
+    assert!(update(&mut app, Msg::Train(TrainMsg::Step)).is_empty());
+    assert_eq!(app.train.message, "pause training first");
+}
+
+#[test]
+fn reports_of_a_reset_or_older_run_are_dropped() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let old = train_run(&app);
+    let effects = update(&mut app, Msg::Train(TrainMsg::Reset));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Reset { slot: Slot::Train }]));
+    let _ = update(
+        &mut app,
+        Msg::Worker(FromWorker::Progress { slot: Slot::Train, run: old, progress: progress(false, 3) }),
+    );
+    assert!(app.train.fit.is_none(), "a stale report brings back no fit");
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let new = train_run(&app);
+    assert_ne!(new, old);
+    let _ = update(
+        &mut app,
+        Msg::Worker(FromWorker::Progress { slot: Slot::Train, run: old, progress: progress(false, 9) }),
+    );
+    assert!(app.train.fit.as_ref().unwrap().progress.is_none());
+    let _ = update(
+        &mut app,
+        Msg::Worker(FromWorker::Progress { slot: Slot::Train, run: new, progress: progress(false, 2) }),
+    );
+    assert_eq!(app.train.fit.as_ref().unwrap().progress.as_ref().unwrap().steps_done, 2);
+}
+
+#[test]
+fn a_done_fit_trains_anew_on_train() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let _ =
+        update(&mut app, Msg::Worker(FromWorker::Progress { slot: Slot::Train, run, progress: progress(true, 10) }));
+    assert_eq!(app.train.fit.as_ref().unwrap().phase, Phase::Done);
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Run { run: r, .. }] if *r != run));
+    assert!(app.train.fit.as_ref().unwrap().progress.is_none(), "the new fit starts at step 0");
+}
+
+#[test]
+fn a_settings_change_keeps_a_paused_fit_and_says_so() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let mut c = controls();
+    c.0[3] = "0.5".into();
+    let effects = update(&mut app, Msg::Train(TrainMsg::Controls(c.clone())));
+    assert!(posted(&effects).is_empty(), "nothing is reset: {effects:?}");
+    assert!(matches!(&effects[..], [Effect::StoreUrl(q)] if q[3] == ("lr", "0.5".to_string())));
+    let fit = app.train.fit.as_ref().unwrap();
+    assert_eq!((fit.run, fit.phase, fit.settings.lr), (run, Phase::Paused, 0.01));
+    assert!(
+        app.train.message.starts_with("The fit under way keeps its settings (dotbias, 2 epochs, lr 0.01"),
+        "{}",
+        app.train.message
+    );
+    // Reset, then the new settings apply.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Reset));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(app.train.fit.as_ref().unwrap().settings.lr, 0.5);
+    // Without a fit under way, a change resets what is shown.
+    let run = train_run(&app);
+    let _ =
+        update(&mut app, Msg::Worker(FromWorker::Progress { slot: Slot::Train, run, progress: progress(true, 10) }));
+    let effects = update(&mut app, Msg::Train(TrainMsg::Controls(controls())));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Reset { .. }]));
+    assert!(app.train.fit.is_none());
+}
+
+#[test]
+fn bad_training_settings_are_named_and_start_nothing() {
+    let mut app = app();
+    let mut c = controls();
+    c.0[6] = "0".into();
+    let effects = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    assert!(
+        app.train.message.contains("batch size")
+            && app.train.message.ends_with("training keeps its last good settings.")
+    );
+    assert_eq!(effects.len(), 1, "only the URL changes");
+    assert!(posted(&update(&mut app, Msg::Train(TrainMsg::Toggle))).is_empty());
+    assert!(app.train.fit.is_none());
+}
+
+#[test]
+fn a_failed_fit_stops_but_a_refused_step_after_the_end_stays_done() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let failed = |message: &str| {
+        Msg::Worker(FromWorker::Failed { slot: Some((Slot::Train, run)), message: message.into(), device_lost: false })
+    };
+    let _ = update(&mut app, failed("the loss became NaN"));
+    assert_eq!(
+        (app.train.fit.as_ref().unwrap().phase, app.train.message.as_str()),
+        (Phase::Stopped, "the loss became NaN")
+    );
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let _ =
+        update(&mut app, Msg::Worker(FromWorker::Progress { slot: Slot::Train, run, progress: progress(true, 10) }));
+    let _ = update(
+        &mut app,
+        Msg::Worker(FromWorker::Failed {
+            slot: Some((Slot::Train, run)),
+            message: "the fit is complete".into(),
+            device_lost: false,
+        }),
+    );
+    assert_eq!(app.train.fit.as_ref().unwrap().phase, Phase::Done);
+}
+
+#[test]
+fn the_overfitting_pair_trains_with_and_without_decay_and_stops_when_the_worker_dies() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Worker(FromWorker::Ready { label: "CPU".into(), is_gpu: false }));
+    let effects = update(&mut app, Msg::Overfit(OverfitMsg::Compare));
+    let wds: Vec<f64> = posted(&effects)
+        .iter()
+        .filter_map(|m| if let ToWorker::Run { settings, .. } = m { Some(settings.wd) } else { None })
+        .collect();
+    assert_eq!(wds, [0.0, 0.1]);
+    let effects = update(&mut app, Msg::WorkerDied("out of memory".into()));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StartWorker { force_cpu: true, .. })));
+    let pair = app.overfit.pair.as_ref().unwrap();
+    assert!(pair.iter().all(|f| f.phase == Phase::Stopped));
+    assert!(app.overfit.failed.as_deref().unwrap().starts_with("The training worker stopped (out of memory)"));
+    assert!(!app.worker.ready);
+}
+
+#[test]
+fn a_worker_that_never_started_says_training_cannot_run() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let effects = update(&mut app, Msg::WorkerDied("no module workers".into()));
+    assert!(effects.is_empty());
+    assert_eq!(app.train.fit.as_ref().unwrap().phase, Phase::Stopped);
+    assert!(app.train.message.starts_with("Training cannot run in this browser"));
+}
+
+#[test]
+fn a_lost_gpu_moves_every_fit_to_the_cpu_from_its_snapshot() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Worker(FromWorker::Ready { label: "WebGPU".into(), is_gpu: true }));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let snapshot =
+        FromWorker::Snapshot { slot: Slot::Train, run, bytes: vec![1, 2, 3], points: vec![(20, 1.5), (37, 1.2)] };
+    let _ = update(&mut app, Msg::Worker(snapshot));
+    let lost =
+        FromWorker::Failed { slot: Some((Slot::Train, run)), message: "device lost\nmore".into(), device_lost: true };
+    let effects = update(&mut app, Msg::Worker(lost));
+    assert!(matches!(effects[0], Effect::UseCpu));
+    assert!(matches!(effects[1], Effect::StartWorker { force_cpu: true, .. }));
+    assert!(
+        matches!(posted(&effects)[..], [ToWorker::Restore { run: r, go_on: true, snapshot, .. }] if *r == run && snapshot == &[1, 2, 3])
+    );
+    assert_eq!(
+        app.train.message,
+        "The GPU was lost (device lost). Training moved to the CPU and goes on from step 37, the last completed step; the weights are kept."
+    );
+    assert_eq!(app.device.label, "CPU (wasm): the WebGPU device was lost (device lost)");
+    assert!(!app.device.is_gpu && !app.worker.is_gpu);
+}
+
+#[test]
+fn a_bad_file_changes_nothing_and_a_good_one_starts_over() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let before = (app.data.table.ratings.len(), app.sheet.generation);
+    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(vec![("u.data".into(), b"1\t2\t3\n".to_vec())]))));
+    assert!(effects.is_empty());
+    assert!(app.data.progress.starts_with("Nothing was loaded: u.data, line 1: expected 4 fields"));
+    assert!(app.data.progress.ends_with("The data you had is still here."));
+    assert_eq!((app.data.table.ratings.len(), app.sheet.generation), before);
+    assert!(app.train.fit.is_some(), "the fit stays");
+    let zip =
+        to_ml100k_zip(&generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() }));
+    let files = vec![("ml-100k.zip".to_string(), zip), ("notes.txt".to_string(), b"x".to_vec())];
+    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Data { .. }]));
+    assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1));
+    assert!(app.data.progress.starts_with("Loaded your file ml-100k.zip: "), "{}", app.data.progress);
+    assert!(app.data.progress.ends_with("Not used: notes.txt (one data set at a time)."));
+    assert!(app.train.fit.is_none() && app.overfit.pair.is_none());
+    assert_eq!(app.data.table.counts().0, 30);
+}
+
+fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
+    use collab_core::data::Vocab;
+    use collab_core::model::ModelSpec;
+    let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(kind, 5, 6) };
+    let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
+    let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
+    let model = spec.init(1, &Device::flex());
+    let rated = [(1, vec![1, 2]), (2, vec![2, 3])].into_iter().collect();
+    crate::state::Trained { spec, users, items, model, rated }
+}
+
+/// Loads `model` as the page does: asked for, built, read.
+fn load_model(app: &mut App, model: crate::state::Trained) {
+    let effects = update(app, Msg::Learned(LearnedMsg::File { name: "m.bin".into(), bytes: Ok(vec![1]) }));
+    let Some(Effect::LoadModel { id, .. }) = effects.first() else { panic!("{effects:?}") };
+    let effects =
+        update(app, Msg::Learned(LearnedMsg::Loaded { id: *id, source: Some("m.bin".into()), result: Ok(model) }));
+    let Some(Effect::ReadModel { id, model }) = effects.into_iter().next() else { panic!() };
+    let w = block_on(collab_core::weights::read(&model.model)).unwrap();
+    let tables = collab_core::interpret::Tables::from_weights(&w, &model.spec);
+    let _ = update(app, Msg::Learned(LearnedMsg::Read { id, result: Ok((tables, "check".into())) }));
+}
+
+#[test]
+fn a_new_model_clears_every_view_of_the_old_one() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    load_model(&mut app, trained(ModelKind::DotProductBias));
+    let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!((read.by_bias.len(), read.popular[0]), (5, 2), "movie 2 is rated most");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("movie 2".into())));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(1, 5.0)])));
+    assert!(app.learned.recs.is_some() && app.learned.similar.is_some() && app.learned.you.is_some());
+    assert!(
+        !app.learned.recs.as_ref().unwrap().1.iter().any(|r| r.0 == 1 || r.0 == 2),
+        "rated movies are not recommended"
+    );
+    load_model(&mut app, trained(ModelKind::EmbeddingNn));
+    assert!(app.learned.recs.is_none() && app.learned.similar.is_none() && app.learned.you.is_none());
+    assert_eq!(app.learned.model_message, "Loaded EmbeddingNN [100, 50] from m.bin.");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    assert_eq!(app.learned.message, crate::state::NEURAL);
+}
+
+#[test]
+fn a_failed_search_clears_the_old_answer() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    load_model(&mut app, trained(ModelKind::DotProduct));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    assert_eq!(app.learned.recs.as_ref().unwrap().0, "1");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("99".into())));
+    assert!(app.learned.recs.is_none(), "user 1's list does not stay under user 99");
+    assert_eq!(app.learned.message, "user “99” is not in the training data");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(2, 4.0)])));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![])));
+    assert!(app.learned.you.is_none());
+    assert_eq!(app.learned.you_message, "rate at least one movie");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("Nope".into())));
+    assert!(app.learned.message.starts_with("no movie is called “Nope”"));
+}
+
+#[test]
+fn a_model_read_for_an_older_model_is_dropped_and_a_bad_file_keeps_the_model() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    load_model(&mut app, trained(ModelKind::DotProductBias));
+    let id = app.learned.id;
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Read { id: id - 1, result: Err("stale".into()) }));
+    assert!(app.learned.read.as_ref().unwrap().is_ok());
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::File { name: "bad.bin".into(), bytes: Ok(vec![0]) }));
+    let Some(Effect::LoadModel { id: load, .. }) = effects.first() else { panic!() };
+    let _ = update(
+        &mut app,
+        Msg::Learned(LearnedMsg::Loaded {
+            id: *load,
+            source: Some("bad.bin".into()),
+            result: Err("not a model".into()),
+        }),
+    );
+    assert_eq!(app.learned.model_message, "not a model. The model you had is still here.");
+    assert_eq!(app.learned.id, id);
+    assert!(app.learned.model.is_some());
+}
+
+#[test]
+fn the_trained_model_of_an_older_run_is_ignored() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let old = FromWorker::Trained { run: run + 100, model: vec![], train_users: vec![], train_items: vec![] };
+    assert!(update(&mut app, Msg::Worker(old)).is_empty());
+    let new = FromWorker::Trained { run, model: vec![9], train_users: vec![1, 1], train_items: vec![2, 3] };
+    let effects = update(&mut app, Msg::Worker(new));
+    assert!(matches!(&effects[..], [Effect::LoadModel { source: None, rated, .. }] if rated == &[(1, 2), (1, 3)]));
+}
+
+#[test]
+fn hand_set_factors_name_a_bad_number_and_drop_stale_answers() {
+    let mut app = app();
+    let mut texts: Vec<String> = (0..12).map(|i| i.to_string()).collect();
+    texts[4] = "x".into();
+    assert!(update(&mut app, Msg::Factors(FactorsMsg::Edited(texts.clone()))).is_empty());
+    assert_eq!(app.factors.message, "“x” is not a number: the matches keep their last values.");
+    texts[4] = "2".into();
+    let effects = update(&mut app, Msg::Factors(FactorsMsg::Edited(texts)));
+    let Some(Effect::Dots { id, user, movies }) = effects.first() else { panic!() };
+    assert_eq!((user.as_slice(), movies[1].as_slice()), (&[0.0, 1.0, 2.0][..], &[6.0, 7.0, 8.0][..]));
+    let _ = update(&mut app, Msg::Factors(FactorsMsg::Computed { id: id - 1, result: Ok(vec![9.0; 3]) }));
+    assert!(app.factors.matches.is_none());
+    let _ = update(&mut app, Msg::Factors(FactorsMsg::Computed { id: *id, result: Ok(vec![1.0, 2.0, 3.0]) }));
+    assert_eq!(app.factors.matches.as_deref(), Some(&[1.0, 2.0, 3.0][..]));
+}
+
+#[test]
+fn the_bias_comparison_runs_once_at_a_time() {
+    let mut app = app();
+    assert_eq!(update(&mut app, Msg::Bias(BiasMsg::Compare)).len(), 1);
+    assert!(update(&mut app, Msg::Bias(BiasMsg::Compare)).is_empty());
+    let _ = update(&mut app, Msg::Bias(BiasMsg::Done(Ok((1.2, 0.9)))));
+    assert_eq!((app.bias.busy, app.bias.result), (false, Some((1.2, 0.9))));
+    assert!(app.bias.message.starts_with("After 60 full-batch steps"));
+}
+
+#[test]
+fn overfit_progress_finishes_the_pair() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Overfit(OverfitMsg::Compare));
+    let runs: Vec<u64> = app.overfit.pair.as_ref().unwrap().iter().map(|f| f.run).collect();
+    let row = EpochMetrics { epoch: 0, train_loss: 1.0, valid_loss: 1.1, rmse: 1.05, seconds: 0.1 };
+    for (slot, run) in [Slot::Without, Slot::With].into_iter().zip(runs) {
+        let p = Progress { history: vec![row], ..progress(true, 10) };
+        let _ = update(&mut app, Msg::Worker(FromWorker::Progress { slot, run, progress: p }));
+    }
+    assert!(app.overfit.pair.as_ref().unwrap().iter().all(|f| f.phase == Phase::Done));
+}

@@ -1,0 +1,126 @@
+//! Section 8's fit and the overfitting pair: what each button does to the fit the page
+//! knows of, and what is posted to the worker.
+
+use crate::effect::Effect;
+use crate::msg::TrainMsg;
+use crate::protocol::{Slot, ToWorker, TrainSettings};
+use crate::state::{App, Fit, Phase};
+
+pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
+    match msg {
+        TrainMsg::Controls(controls) => {
+            app.train.controls = controls;
+            let mut effects = vec![Effect::StoreUrl(app.train.controls.query())];
+            match (app.train.controls.settings(), &app.train.fit) {
+                (Err(e), _) => app.train.message = format!("{e}; training keeps its last good settings."),
+                // A fit under way is never thrown away by a setting: it goes on with its own
+                // settings, and the new ones wait for Reset (or the next fit).
+                (Ok(new), Some(fit)) if matches!(fit.phase, Phase::Running | Phase::Paused) => {
+                    app.train.message = if new == fit.settings {
+                        String::new()
+                    } else {
+                        format!(
+                            "The fit under way keeps its settings ({}); the new ones apply from Reset or the next fit.",
+                            describe(&fit.settings)
+                        )
+                    };
+                }
+                (Ok(_), _) => effects.extend(reset(app)),
+            }
+            effects
+        }
+        TrainMsg::Toggle => match app.train.fit.as_mut() {
+            Some(fit) if fit.phase == Phase::Running => {
+                fit.phase = Phase::Paused;
+                vec![Effect::Post(ToWorker::Pause { slot: Slot::Train, run: fit.run })]
+            }
+            Some(fit) if fit.phase == Phase::Paused => {
+                fit.phase = Phase::Running;
+                vec![Effect::Post(ToWorker::Run { slot: Slot::Train, run: fit.run, settings: fit.settings })]
+            }
+            // None, done or stopped: a new fit with the controls' settings.
+            _ => match new_fit(app, Phase::Running) {
+                Some(fit) => vec![Effect::Post(ToWorker::Run { slot: Slot::Train, run: fit.0, settings: fit.1 })],
+                None => Vec::new(),
+            },
+        },
+        TrainMsg::Step => match app.train.fit.as_ref() {
+            Some(fit) if fit.phase == Phase::Running => {
+                app.train.message = "pause training first".into();
+                Vec::new()
+            }
+            Some(fit) if matches!(fit.phase, Phase::Paused | Phase::Done) => {
+                app.train.message.clear();
+                vec![Effect::Post(ToWorker::Step { slot: Slot::Train, run: fit.run, settings: fit.settings })]
+            }
+            _ => match new_fit(app, Phase::Paused) {
+                Some(fit) => vec![Effect::Post(ToWorker::Step { slot: Slot::Train, run: fit.0, settings: fit.1 })],
+                None => Vec::new(),
+            },
+        },
+        TrainMsg::Reset => reset(app),
+    }
+}
+
+/// Section 8's settings in a few words.
+fn describe(s: &TrainSettings) -> String {
+    format!("{}, {} epochs, lr {}, wd {}, batch {}", s.kind.key(), s.epochs, s.lr, s.wd, s.batch_size)
+}
+
+/// Starts a new fit of section 8 with the controls' settings; a bad control is named.
+fn new_fit(app: &mut App, phase: Phase) -> Option<(u64, TrainSettings)> {
+    let settings = match app.train.controls.settings() {
+        Ok(s) => s,
+        Err(e) => {
+            app.train.message = e;
+            return None;
+        }
+    };
+    let run = app.new_id();
+    let t = &mut app.train;
+    t.fit = Some(Fit { run, settings, phase, progress: None, snapshot: None });
+    t.split = None;
+    t.batch = None;
+    t.message.clear();
+    Some((run, settings))
+}
+
+/// Forgets section 8's fit (Reset, or new settings while none is under way).
+fn reset(app: &mut App) -> Vec<Effect> {
+    let t = &mut app.train;
+    t.fit = None;
+    t.split = None;
+    t.batch = None;
+    t.message.clear();
+    vec![Effect::Post(ToWorker::Reset { slot: Slot::Train })]
+}
+
+/// The overfitting pair: section 8's settings without and with weight decay (0.1 when
+/// the controls say 0), trained side by side; any earlier pair is dropped.
+pub fn compare(app: &mut App) -> Vec<Effect> {
+    let settings = match app.train.controls.settings() {
+        Ok(s) => s,
+        Err(e) => {
+            app.overfit = Default::default();
+            app.overfit.failed = Some(e);
+            return Vec::new();
+        }
+    };
+    let decay = if settings.wd > 0.0 { settings.wd } else { 0.1 };
+    let fit = |run, wd| Fit {
+        run,
+        settings: TrainSettings { wd, ..settings },
+        phase: Phase::Running,
+        progress: None,
+        snapshot: None,
+    };
+    let pair = [fit(app.new_id(), 0.0), fit(app.new_id(), decay)];
+    let effects = [Slot::Without, Slot::With]
+        .into_iter()
+        .zip(&pair)
+        .map(|(slot, f)| Effect::Post(ToWorker::Run { slot, run: f.run, settings: f.settings }))
+        .collect();
+    app.overfit.pair = Some(pair);
+    app.overfit.failed = None;
+    effects
+}

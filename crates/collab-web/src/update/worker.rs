@@ -1,0 +1,158 @@
+//! What the training worker says, applied to the fits the page knows of (an answer about
+//! a run the page no longer has is dropped), and what happens when the worker or its GPU
+//! is lost.
+
+use crate::effect::Effect;
+use crate::protocol::{FromWorker, Slot, ToWorker, pack_table};
+use crate::state::{App, KeptSnapshot, Phase, cpu_label};
+
+pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
+    match msg {
+        FromWorker::Ready { label, is_gpu } => {
+            app.worker.ready = true;
+            app.worker.is_gpu = is_gpu;
+            app.worker.label = label;
+        }
+        FromWorker::Split { run, counts } => {
+            if app.fit_mut(Slot::Train, run).is_some() {
+                app.train.split = Some(counts);
+            }
+        }
+        FromWorker::Progress { slot, run, progress } => {
+            if let Some(fit) = app.fit_mut(slot, run) {
+                if progress.done {
+                    fit.phase = Phase::Done;
+                }
+                fit.progress = Some(progress);
+            }
+        }
+        FromWorker::Batch { slot, run, batch } => {
+            if slot == Slot::Train && app.fit_mut(slot, run).is_some() {
+                app.train.batch = Some(batch);
+            }
+        }
+        FromWorker::Snapshot { slot, run, bytes, points } => {
+            if let Some(fit) = app.fit_mut(slot, run) {
+                fit.snapshot = Some(KeptSnapshot { bytes, points });
+            }
+        }
+        FromWorker::Trained { run, model, train_users, train_items } => {
+            if app.fit_mut(Slot::Train, run).is_some() {
+                let id = app.new_id();
+                app.learned.loading = id;
+                let rated = train_users.into_iter().zip(train_items).collect();
+                return vec![Effect::LoadModel { id, source: None, bytes: model, rated }];
+            }
+        }
+        FromWorker::Note { slot, run, message } => {
+            if slot == Slot::Train && app.fit_mut(slot, run).is_some() {
+                app.train.message = message;
+            }
+        }
+        FromWorker::Failed { device_lost: true, message, .. } if app.worker.is_gpu => return to_cpu(app, &message),
+        FromWorker::Failed { slot: Some((Slot::Train, run)), message, .. } => {
+            if let Some(fit) = app.fit_mut(Slot::Train, run) {
+                // A refused command after the end (Step past the last batch) leaves it done.
+                if fit.phase != Phase::Done {
+                    fit.phase = Phase::Stopped;
+                }
+                app.train.message = message;
+            }
+        }
+        FromWorker::Failed { slot: Some((slot, run)), message, .. } => {
+            if app.fit_mut(slot, run).is_some() {
+                return pair_failed(app, message);
+            }
+        }
+        FromWorker::Failed { slot: None, message, .. } => {
+            stop_train(app);
+            app.train.message = message;
+        }
+    }
+    Vec::new()
+}
+
+/// Section 8's fit, if under way, stops where it is.
+fn stop_train(app: &mut App) {
+    if let Some(fit) = app.train.fit.as_mut().filter(|f| matches!(f.phase, Phase::Running | Phase::Paused)) {
+        fit.phase = Phase::Stopped;
+    }
+}
+
+/// A fit of the overfitting pair failed: both stop, and the section says why.
+fn pair_failed(app: &mut App, message: String) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(pair) = app.overfit.pair.as_mut() {
+        for (fit, slot) in pair.iter_mut().zip([Slot::Without, Slot::With]) {
+            if fit.phase == Phase::Running {
+                effects.push(Effect::Post(ToWorker::Pause { slot, run: fit.run }));
+            }
+            if fit.phase != Phase::Done {
+                fit.phase = Phase::Stopped;
+            }
+        }
+    }
+    app.overfit.failed = Some(message);
+    effects
+}
+
+/// The worker's wasm instance ended (a panic, or the GPU failing in a way wgpu does not
+/// report as an error). On WebGPU training moves to the CPU; on the CPU a fresh worker
+/// starts and every fit says it stopped.
+pub fn died(app: &mut App, what: &str) -> Vec<Effect> {
+    if app.worker.is_gpu {
+        return to_cpu(app, &format!("the training worker stopped: {what}"));
+    }
+    stop_train(app);
+    if app.overfit.pair.is_some() {
+        // Nothing to pause: the worker that held the pair is gone.
+        let _ = pair_failed(app, format!("The training worker stopped ({what}); compare again to start over."));
+    }
+    let mut effects = Vec::new();
+    if !app.worker.ready {
+        app.train.message = format!("Training cannot run in this browser: its worker did not start ({what})");
+        return effects;
+    }
+    app.worker.ready = false;
+    app.train.message = format!("The training worker stopped ({what}); it was restarted: train again to start over");
+    effects.push(Effect::StartWorker { force_cpu: true, table: pack_table(&app.data.table) });
+    effects
+}
+
+/// The GPU failed: the page and a new worker go on on the CPU, each fit from its last
+/// completed step (or from the start, if it had none yet).
+fn to_cpu(app: &mut App, why: &str) -> Vec<Effect> {
+    // wgpu's errors run over several lines of causes; the first says enough.
+    let why = why.lines().next().unwrap_or(why).trim().to_string();
+    app.device.label = cpu_label(&format!("the WebGPU device was lost ({why})"));
+    app.device.is_gpu = false;
+    app.worker.is_gpu = false;
+    app.worker.ready = false;
+    let mut effects = vec![Effect::UseCpu, Effect::StartWorker { force_cpu: true, table: pack_table(&app.data.table) }];
+    let mut resumed_at = None;
+    for slot in [Slot::Train, Slot::Without, Slot::With] {
+        let Some(fit) = app.fit(slot) else { continue };
+        let go_on = fit.phase == Phase::Running;
+        match &fit.snapshot {
+            Some(KeptSnapshot { bytes, points }) => {
+                if slot == Slot::Train {
+                    resumed_at = Some(points.last().map_or(0, |p| p.0));
+                }
+                effects.push(Effect::Post(ToWorker::Restore {
+                    slot,
+                    run: fit.run,
+                    settings: fit.settings,
+                    snapshot: bytes.clone(),
+                    points: points.clone(),
+                    go_on,
+                }));
+            }
+            None if go_on => effects.push(Effect::Post(ToWorker::Run { slot, run: fit.run, settings: fit.settings })),
+            None => {}
+        }
+    }
+    let place = resumed_at.map_or("from the start".to_string(), |s| format!("from step {s}, the last completed step"));
+    app.train.message =
+        format!("The GPU was lost ({why}). Training moved to the CPU and goes on {place}; the weights are kept.");
+    effects
+}

@@ -1,0 +1,227 @@
+//! Carries out what `update` asked for. Computations run on the page's device in their
+//! own task; each result comes back as a message, and `update` drops it if it is stale.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use collab_core::data::synth::{SynthSettings, generate};
+use collab_core::data::{CollabData, DataSettings, Encoded, ItemKey};
+use collab_core::interpret::Tables;
+use collab_core::lesson::{dot_products, lookup_both};
+use collab_core::model::{ModelKind, ModelSpec};
+use collab_core::save::{load, save};
+use collab_core::sheet::Sheet;
+use collab_core::train::{FitSettings, Learner, Schedule};
+use collab_core::{read, weights};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+
+use super::dom::{js_error, now_ms};
+use super::runtime::{Rt, dispatch};
+use super::{device, link, url};
+use crate::effect::{Effect, Focus};
+use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, SheetMsg};
+use crate::protocol::FromWorker;
+use crate::state::{BIAS_STEPS, ProofDone, Trained};
+
+/// Lookups computed since the page started (read by a test hook: one per change).
+pub static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs one effect.
+pub fn run(rt: &Rt, effect: Effect) {
+    let device = rt.device.borrow().device.clone();
+    let rt = rt.clone();
+    match effect {
+        Effect::Post(message) => {
+            if let Err(e) = link::post(&rt, &message) {
+                let message = format!("Training could not be told: {e}");
+                dispatch(&rt, Msg::Worker(FromWorker::Failed { slot: None, message, device_lost: false }));
+            }
+        }
+        Effect::StartWorker { force_cpu, table } => {
+            if let Err(e) = link::start(&rt, force_cpu, table) {
+                dispatch(&rt, Msg::WorkerDied(format!("it could not start: {e}")));
+            }
+        }
+        Effect::UseCpu => {
+            let label = rt.app.borrow().device.label.clone();
+            *rt.device.borrow_mut() = device::Chosen { label, ..device::cpu("") };
+        }
+        Effect::Proof => spawn_local(async move {
+            let result = proof(&device).await;
+            dispatch(&rt, Msg::Proof(result));
+        }),
+        Effect::EvalSheet { generation, sheet } => spawn_local(async move {
+            let result = sheet.evaluate(&device).await.map_err(|e| e.to_string());
+            dispatch(&rt, Msg::Sheet(SheetMsg::Evaluated { generation, result }));
+        }),
+        Effect::StepSheet { generation, mut sheet, cells, lookup } => spawn_local(async move {
+            let result = async {
+                let step = sheet
+                    .step(&device, &cells)
+                    .await
+                    .map_err(|e| format!("{e}. The numbers before this step are kept."))?;
+                let eval = sheet.evaluate(&device).await.map_err(|e| e.to_string())?;
+                Ok((sheet, step, eval))
+            }
+            .await;
+            let msg = if lookup {
+                Msg::Lookup(LookupMsg::Stepped { generation, result })
+            } else {
+                Msg::Sheet(SheetMsg::Stepped { generation, result })
+            };
+            dispatch(&rt, msg);
+        }),
+        Effect::Lookup { generation, sheet, cell } => {
+            LOOKUPS.fetch_add(1, Ordering::Relaxed);
+            spawn_local(async move {
+                let result = lookup_both(&sheet, cell.0, cell.1, &device).await.map_err(|e| e.to_string());
+                dispatch(&rt, Msg::Lookup(LookupMsg::Computed { generation, cell, result }));
+            })
+        }
+        Effect::Dots { id, user, movies } => spawn_local(async move {
+            let result = dot_products(&user, &movies, &device).await.map_err(|e| e.to_string());
+            dispatch(&rt, Msg::Factors(FactorsMsg::Computed { id, result }));
+        }),
+        Effect::BiasCompare { sheet } => spawn_local(async move {
+            let result = async {
+                let without = bias_rmse(sheet.clone(), false, &device).await?;
+                let with = bias_rmse(sheet, true, &device).await?;
+                Ok((without, with))
+            }
+            .await;
+            dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));
+        }),
+        Effect::LoadModel { id, source, bytes, rated } => spawn_local(async move {
+            // `load` checks the whole file (sizes against the bytes, vocabularies against
+            // the tables, finite weights) before building anything.
+            let result = load(&bytes, &interpretation_device()).map_err(|e| e.to_string()).map(|m| {
+                let mut by_user = HashMap::<i32, Vec<usize>>::new();
+                for (u, i) in rated {
+                    by_user.entry(u).or_default().push(i as usize);
+                }
+                Trained { spec: m.spec, users: m.users, items: m.items, model: m.model, rated: by_user }
+            });
+            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
+        }),
+        Effect::ReadModel { id, model } => spawn_local(async move {
+            let result = read_model(&model).await;
+            dispatch(&rt, Msg::Learned(LearnedMsg::Read { id, result }));
+        }),
+        Effect::SaveModel { model, spec, users, items } => spawn_local(async move {
+            let result = async {
+                let bytes = save(&model, &spec, &users, &items).await.map_err(|e| e.to_string())?;
+                download(&bytes, "collab-model.bin")?;
+                Ok(bytes.len())
+            }
+            .await;
+            dispatch(&rt, Msg::Learned(LearnedMsg::Saved(result)));
+        }),
+        Effect::FetchServed => spawn_local(async move {
+            let result = fetch("data/ml-100k.zip").await;
+            dispatch(&rt, Msg::Data(DataMsg::Fetched(result)));
+        }),
+        Effect::StoreUrl(pairs) => url::store(&pairs),
+        Effect::Focus(Focus::Cursor) => {
+            let _ = rt.page.focus_in("sheet-grid", "[tabindex=\"0\"]");
+        }
+        Effect::Focus(Focus::Editor) => {
+            if let Some(input) = rt
+                .page
+                .focus_in("sheet-grid", "#sheet-editor")
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                let len = input.value().len() as u32;
+                let _ = input.set_selection_range(len, len);
+            }
+        }
+        Effect::After { ms, msg } => {
+            gloo::timers::callback::Timeout::new(ms, move || dispatch(&rt, *msg)).forget();
+        }
+    }
+}
+
+/// Where a trained or loaded model lives for interpretation: the CPU, always. Every view
+/// reads the weights to the host once and ranks there; only the save/load check runs the
+/// model, on three pairs, and on WebGPU that one call would compile the model's shaders
+/// on the page's thread (over 100 ms for the neural models).
+pub fn interpretation_device() -> burn::tensor::Device {
+    burn::tensor::Device::flex()
+}
+
+/// The first cell: DotProductBias on a 15 x 15 made-up table, loss before and after one
+/// full-batch Adam step.
+async fn proof(device: &burn::tensor::Device) -> Result<ProofDone, String> {
+    let table = generate(SynthSettings { users: 15, items: 15, density: 0.75, ..SynthSettings::default() });
+    // Every rating in training and in one batch: a full-batch step.
+    let settings = DataSettings { item_key: ItemKey::Id, valid_pct: 0.0, seed: 1, batch_size: table.ratings.len() };
+    let data = Arc::new(CollabData::new(&table, settings));
+    let spec =
+        ModelSpec { n_factors: 5, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+    let fit = FitSettings { epochs: 1, schedule: Schedule::Constant { lr: 0.1 }, ..FitSettings::default() };
+    let mut learner = Learner::new(data.clone(), spec, fit, device);
+    let start = now_ms();
+    let before = collab_core::train::mse(&learner.model, &data.train).await.map_err(|e| e.to_string())?;
+    learner.train_batch(false).ok_or("no batch to train on")?;
+    let after = collab_core::train::mse(&learner.model, &data.train).await.map_err(|e| e.to_string())?;
+    Ok(ProofDone { before, after, ratings: data.train.len(), ms: now_ms() - start })
+}
+
+/// Section 6: RMSE after full-batch steps from the sheet's numbers, biases on or off.
+async fn bias_rmse(mut sheet: Sheet, bias: bool, device: &burn::tensor::Device) -> Result<f32, String> {
+    sheet.settings.bias = bias;
+    for _ in 0..BIAS_STEPS {
+        sheet.step(device, &[]).await.map_err(|e| e.to_string())?;
+    }
+    Ok(sheet.evaluate(device).await.map_err(|e| e.to_string())?.rmse)
+}
+
+/// A model's tables (none for a neural model) and its predictions of three fixed pairs.
+async fn read_model(t: &Trained) -> Result<(Option<Tables>, String), String> {
+    let w = weights::read(&t.model).await.map_err(|e| e.to_string())?;
+    let tables = Tables::from_weights(&w, &t.spec);
+    let device = t.model.item_factors().device();
+    let pairs: Vec<(i32, i32)> = [(1, 1), (2, 5), (3, 10)]
+        .into_iter()
+        .map(|(u, i)| (u.min(t.users.len() as i32 - 1), i.min(t.items.len() as i32 - 1)))
+        .collect();
+    let batch = Encoded {
+        users: pairs.iter().map(|p| p.0).collect(),
+        items: pairs.iter().map(|p| p.1).collect(),
+        ratings: vec![0.0; pairs.len()],
+    };
+    let (users, items, _) = collab_core::train::to_device(&batch, &device);
+    let preds = read::floats(t.model.forward(users, items)).await.map_err(|e| e.to_string())?;
+    let check: Vec<String> =
+        pairs.iter().zip(&preds).map(|((u, i), p)| format!("user #{u} × movie #{i}: {p:.5}")).collect();
+    Ok((tables, check.join(" · ")))
+}
+
+/// Hands `bytes` to the browser as a download named `name`.
+fn download(bytes: &[u8], name: &str) -> Result<(), String> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&array)).map_err(js_error)?;
+    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    let link: web_sys::HtmlAnchorElement =
+        super::dom::document()?.create_element("a").map_err(js_error)?.dyn_into().map_err(|_| "no link element")?;
+    link.set_href(&href);
+    link.set_download(name);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&href);
+    Ok(())
+}
+
+/// The bytes at `path` on this server.
+async fn fetch(path: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(path)).await.map_err(js_error)?.dyn_into().map_err(js_error)?;
+    if !response.ok() {
+        return Err(
+            "this server has no copy of MovieLens-100k (run scripts/fetch-data.sh, or pick the file below)".into()
+        );
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

@@ -1,0 +1,47 @@
+//! Sections 9 and 10's events: searches, the visitor's ratings, the map's zoom, save
+//! and load.
+
+use wasm_bindgen::JsCast;
+
+use super::{files_of, on, on_click, read_files};
+use crate::msg::{LearnedMsg, Msg};
+use crate::web::runtime::{Rt, dispatch};
+
+pub fn wire(rt: &Rt) {
+    on(rt, "similar-go", "click", false, |rt, _| {
+        Some(Msg::Learned(LearnedMsg::Similar(rt.page.value("similar-query").unwrap_or_default())))
+    });
+    on(rt, "rec-go", "click", false, |rt, _| {
+        Some(Msg::Learned(LearnedMsg::Recommend(rt.page.value("rec-user").unwrap_or_default())))
+    });
+    on(rt, "you-go", "click", false, |rt, _| Some(Msg::Learned(LearnedMsg::FitYou(your_ratings(rt)))));
+    on(rt, "map-zoom", "change", false, |rt, _| {
+        Some(Msg::Learned(LearnedMsg::Zoom(rt.page.value("map-zoom").ok()?.parse().unwrap_or(1.0))))
+    });
+    on_click(rt, "model-save", || Msg::Learned(LearnedMsg::Save));
+    on(rt, "model-file", "change", false, |rt, e| {
+        let input = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+        let file = files_of(input.and_then(|i| i.files())).into_iter().next();
+        let rt = rt.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let (name, bytes) = match file {
+                Some(file) => {
+                    let name = file.name();
+                    (name, read_files(vec![file]).await.map(|mut f| f.remove(0).1))
+                }
+                None => (String::new(), Err("no file was given".into())),
+            };
+            dispatch(&rt, Msg::Learned(LearnedMsg::File { name, bytes }));
+        });
+        None
+    });
+}
+
+/// The ratings picked in the "You" list: (item index, stars).
+fn your_ratings(rt: &Rt) -> Vec<(usize, f32)> {
+    let Ok(list) = rt.page.el("rate-list").query_selector_all("select") else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|n| list.item(n)?.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        .filter_map(|s| Some((s.get_attribute("data-item")?.parse().ok()?, s.value().parse().ok()?)))
+        .collect()
+}

@@ -1,0 +1,467 @@
+//! The training worker: the same wasm module as the page, started in a Web Worker by
+//! `web/worker.js`. It owns every fit, one state per slot (empty, paused or running),
+//! and one task does everything in order: it takes the messages that arrived, then
+//! trains one slice of a running fit (so that Pause, Step and Reset are heard between
+//! slices), then yields, or sleeps until the next message when nothing runs. On WebGPU
+//! it posts a snapshot after every slice: if the GPU is lost, the page restarts
+//! training on the CPU from the last completed step.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use burn::module::Module;
+use collab_core::data::{CollabData, RatingsTable};
+use collab_core::read;
+use collab_core::save::save;
+use collab_core::train::{BatchTrace, Learner, Snapshot, TrainError, limits};
+use futures_channel::mpsc::{UnboundedReceiver, unbounded};
+use futures_util::StreamExt;
+use gloo::timers::future::TimeoutFuture;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use super::device::{self, Chosen};
+use super::dom::now_ms;
+use crate::protocol::{
+    BatchRow, BatchView, FromWorker, Progress, Slot, SplitCounts, ToWorker, TrainSettings, unpack_table,
+};
+
+/// Milliseconds of training between two looks at the mailbox.
+const SLICE_MS: f64 = 20.0;
+/// At most this many batches between two loss reads (one point on the chart each).
+const SLICE_BATCHES: usize = 50;
+
+/// Any message as a JavaScript value (u64 seeds and run ids as BigInt, none rounded).
+pub fn to_js<T: Serialize>(message: &T) -> Result<JsValue, String> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    message.serialize(&serializer).map_err(|e| e.to_string())
+}
+
+/// A message back from a JavaScript value.
+pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
+fn post(message: &FromWorker) {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    match to_js(message) {
+        Ok(value) => {
+            let _ = scope.post_message(&value);
+        }
+        Err(e) => web_sys::console::warn_1(&format!("worker message not sent: {e}").into()),
+    }
+}
+
+/// One fit: its run id, its learner, and the chart points so far.
+struct Fit {
+    run: u64,
+    learner: Learner,
+    points: Vec<(usize, f64)>,
+    /// Training milliseconds in the current epoch.
+    epoch_ms: f64,
+}
+
+/// What a slot holds.
+enum SlotState {
+    Empty,
+    Paused(Box<Fit>),
+    Running(Box<Fit>),
+}
+
+/// Why a command failed: the request itself (nothing left to step, no data yet), or the
+/// device under it. Only the second, on WebGPU, means the GPU is lost.
+enum Failure {
+    Refused(String),
+    Device(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Refused(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Refused(message.to_string())
+    }
+}
+
+impl From<read::ReadError> for Failure {
+    fn from(e: read::ReadError) -> Self {
+        Failure::Device(e.to_string())
+    }
+}
+
+impl From<TrainError> for Failure {
+    fn from(e: TrainError) -> Self {
+        match e {
+            TrainError::Read(e) => e.into(),
+            TrainError::Nothing(why) => Failure::Refused(why),
+            TrainError::Diverged(d) => Failure::Refused(format!(
+                "{d}. Training stopped before that step, with the last weights that were all finite numbers; \
+                 change the setting (or Reset) to start a new fit"
+            )),
+        }
+    }
+}
+
+/// Everything the worker holds.
+#[derive(Default)]
+struct Trainer {
+    device: Option<Chosen>,
+    table: Option<Arc<RatingsTable>>,
+    slots: HashMap<Slot, SlotState>,
+    /// Which running slot trains next (they take turns).
+    turn: usize,
+}
+
+/// Starts listening: called by `start` when the module runs in a worker. Messages that
+/// arrived while the module loaded wait in `self.collabEarly` (see web/worker.js).
+pub fn serve() {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let (sender, mailbox) = unbounded::<ToWorker>();
+    let receive = move |value: JsValue| match from_js::<ToWorker>(value) {
+        Ok(message) => {
+            let _ = sender.unbounded_send(message);
+        }
+        Err(e) => post(&FromWorker::Failed {
+            slot: None,
+            message: format!("the worker could not read a message: {e}"),
+            device_lost: false,
+        }),
+    };
+    let early = js_sys::Reflect::get(&scope, &"collabEarly".into()).ok();
+    if let Some(early) = early.and_then(|e| e.dyn_into::<js_sys::Array>().ok()) {
+        for value in early.iter() {
+            receive(value);
+        }
+    }
+    let on_message = gloo::events::EventListener::new(&scope, "message", move |event| {
+        if let Some(event) = event.dyn_ref::<MessageEvent>() {
+            receive(event.data());
+        }
+    });
+    // The worker lives as long as its listener.
+    on_message.forget();
+    wasm_bindgen_futures::spawn_local(work(mailbox));
+}
+
+/// The worker's one task.
+async fn work(mut mailbox: UnboundedReceiver<ToWorker>) {
+    let mut trainer = Trainer::default();
+    loop {
+        while let Ok(message) = mailbox.try_recv() {
+            trainer.handle(message).await;
+        }
+        match trainer.next_running() {
+            Some(slot) => {
+                trainer.slice(slot).await;
+                // Let the browser deliver the messages that came meanwhile.
+                TimeoutFuture::new(0).await;
+            }
+            None => match mailbox.next().await {
+                Some(message) => trainer.handle(message).await,
+                None => return,
+            },
+        }
+    }
+}
+
+impl Trainer {
+    fn on_gpu(&self) -> bool {
+        self.device.as_ref().is_some_and(|d| d.is_gpu)
+    }
+
+    fn fail(&self, slot: Option<(Slot, u64)>, failure: Failure) {
+        let (message, device_lost) = match failure {
+            Failure::Refused(message) => (message, false),
+            Failure::Device(message) => (message, self.on_gpu()),
+        };
+        post(&FromWorker::Failed { slot, message, device_lost });
+    }
+
+    fn take(&mut self, slot: Slot) -> SlotState {
+        self.slots.insert(slot, SlotState::Empty).unwrap_or(SlotState::Empty)
+    }
+
+    /// The next running slot, in turns.
+    fn next_running(&mut self) -> Option<Slot> {
+        const ORDER: [Slot; 3] = [Slot::Train, Slot::Without, Slot::With];
+        for n in 1..=ORDER.len() {
+            let slot = ORDER[(self.turn + n) % ORDER.len()];
+            if matches!(self.slots.get(&slot), Some(SlotState::Running(_))) {
+                self.turn = (self.turn + n) % ORDER.len();
+                return Some(slot);
+            }
+        }
+        None
+    }
+
+    async fn handle(&mut self, message: ToWorker) {
+        match message {
+            ToWorker::Init { force_cpu } => {
+                let chosen = device::choose(force_cpu).await;
+                post(&FromWorker::Ready { label: chosen.label.clone(), is_gpu: chosen.is_gpu });
+                self.device = Some(chosen);
+            }
+            ToWorker::Data { table } => match unpack_table(&table) {
+                Ok(table) => {
+                    self.table = Some(Arc::new(table));
+                    self.slots.clear();
+                }
+                Err(e) => self.fail(None, format!("the worker could not read the ratings: {e}").into()),
+            },
+            ToWorker::Run { slot, run, settings } => match self.fit(slot, run, settings) {
+                Ok(fit) => {
+                    self.slots.insert(slot, SlotState::Running(fit));
+                }
+                Err(e) => self.fail(Some((slot, run)), e),
+            },
+            ToWorker::Pause { slot, run } => {
+                let state = match self.take(slot) {
+                    SlotState::Running(fit) | SlotState::Paused(fit) if fit.run == run => SlotState::Paused(fit),
+                    other => other,
+                };
+                self.slots.insert(slot, state);
+            }
+            ToWorker::Reset { slot } => {
+                self.slots.remove(&slot);
+            }
+            ToWorker::Step { slot, run, settings } => {
+                if let Some(SlotState::Running(fit)) = self.slots.get(&slot)
+                    && fit.run == run
+                {
+                    return self.fail(Some((slot, run)), "pause training first".into());
+                }
+                match self.fit(slot, run, settings) {
+                    Ok(mut fit) => {
+                        let result = self.step(slot, &mut fit).await;
+                        self.slots.insert(slot, SlotState::Paused(fit));
+                        if let Err(e) = result {
+                            self.fail(Some((slot, run)), e);
+                        }
+                    }
+                    Err(e) => self.fail(Some((slot, run)), e),
+                }
+            }
+            ToWorker::Restore { slot, run, settings, snapshot, points, go_on } => {
+                match self.restore(slot, run, settings, &snapshot, points) {
+                    Ok(fit) => {
+                        let state = if go_on { SlotState::Running(fit) } else { SlotState::Paused(fit) };
+                        self.slots.insert(slot, state);
+                    }
+                    Err(e) => self.fail(Some((slot, run)), format!("training could not be restored: {e}").into()),
+                }
+            }
+            ToWorker::LoseDevice => device::destroy_gpu(),
+        }
+    }
+
+    /// `slot`'s fit `run`: the one it holds, or a new one (telling the page the split).
+    fn fit(&mut self, slot: Slot, run: u64, settings: TrainSettings) -> Result<Box<Fit>, Failure> {
+        match self.take(slot) {
+            SlotState::Running(fit) | SlotState::Paused(fit) if fit.run == run => return Ok(fit),
+            _ => {}
+        }
+        let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
+            return Err("the worker has no data or no device yet".into());
+        };
+        let data = Arc::new(settings.data(&table));
+        limits::against_data(&data)?;
+        if slot == Slot::Train {
+            post(&FromWorker::Split { run, counts: split_counts(&data) });
+        }
+        let learner = settings.learner(data, &device.device);
+        Ok(Box::new(Fit { run, learner, points: Vec::new(), epoch_ms: 0.0 }))
+    }
+
+    /// Trains `slot` for one slice, reports, and finishes the fit if it is done.
+    async fn slice(&mut self, slot: Slot) {
+        let SlotState::Running(mut fit) = self.take(slot) else { return };
+        let start = now_ms();
+        let mut batches = 0;
+        while batches < SLICE_BATCHES && now_ms() - start < SLICE_MS && fit.learner.train_batch(false).is_some() {
+            batches += 1;
+        }
+        let result = async {
+            read_and_close(&mut fit, start).await?;
+            self.report(slot, &mut fit).await
+        }
+        .await;
+        let run = fit.run;
+        match result {
+            Ok(()) if fit.learner.is_done() => {
+                self.finish(slot, &fit).await;
+                self.slots.insert(slot, SlotState::Paused(fit));
+            }
+            Ok(()) => {
+                self.slots.insert(slot, SlotState::Running(fit));
+            }
+            Err(e) => {
+                // Where the fit stopped (a divergence keeps every epoch closed before it).
+                post(&FromWorker::Progress { slot, run, progress: progress(&fit.learner, &fit.points) });
+                self.slots.insert(slot, SlotState::Paused(fit));
+                self.fail(Some((slot, run)), e);
+            }
+        }
+    }
+
+    /// Tells the page where `slot` stands. On WebGPU the snapshot goes first: the page
+    /// never shows a step it could not go on from if the GPU were lost next.
+    async fn report(&self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
+        if self.on_gpu() {
+            let snapshot = fit.learner.snapshot().await?;
+            post(&FromWorker::Snapshot { slot, run: fit.run, bytes: snapshot.to_bytes(), points: fit.points.clone() });
+        }
+        post(&FromWorker::Progress { slot, run: fit.run, progress: progress(&fit.learner, &fit.points) });
+        Ok(())
+    }
+
+    /// Section 8's fit is over: the page gets the model to interpret.
+    async fn finish(&self, slot: Slot, fit: &Fit) {
+        if slot != Slot::Train {
+            return;
+        }
+        let (l, run) = (&fit.learner, fit.run);
+        if let Some(message) = l.learned_nothing() {
+            post(&FromWorker::Note { slot, run, message });
+        }
+        match save(&l.model.valid(), &l.spec, &l.data.users, &l.data.items).await {
+            Ok(model) => post(&FromWorker::Trained {
+                run,
+                model,
+                train_users: l.data.train.users.clone(),
+                train_items: l.data.train.items.clone(),
+            }),
+            Err(e) => self.fail(Some((slot, run)), e.into()),
+        }
+    }
+
+    /// One batch, traced: who, what, rating, prediction, loss, schedule, rows moved.
+    async fn step(&self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
+        if fit.learner.is_done() {
+            return Err("the fit is complete; Reset to start again".into());
+        }
+        let start = now_ms();
+        let trace = fit.learner.train_batch_traced().ok_or("no batch left in this epoch")?;
+        let batch = batch_view(&fit.learner, &trace).await?;
+        post(&FromWorker::Batch { slot, run: fit.run, batch });
+        read_and_close(fit, start).await?;
+        self.report(slot, fit).await?;
+        if fit.learner.is_done() {
+            self.finish(slot, fit).await;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a fit from a snapshot taken on another device.
+    fn restore(
+        &self,
+        slot: Slot,
+        run: u64,
+        settings: TrainSettings,
+        bytes: &[u8],
+        points: Vec<(usize, f64)>,
+    ) -> Result<Box<Fit>, String> {
+        let snapshot = Snapshot::from_bytes(bytes)?;
+        let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
+            return Err("the worker has no data or no device yet".into());
+        };
+        let data = Arc::new(settings.data(&table));
+        let learner = Learner::restore(data.clone(), &snapshot, &device.device)?;
+        if slot == Slot::Train {
+            post(&FromWorker::Split { run, counts: split_counts(&data) });
+        }
+        post(&FromWorker::Progress { slot, run, progress: progress(&learner, &points) });
+        Ok(Box::new(Fit { run, learner, points, epoch_ms: 0.0 }))
+    }
+}
+
+fn split_counts(d: &CollabData) -> SplitCounts {
+    let (valid_only_users, valid_only_items) = d.valid_only_counts();
+    SplitCounts {
+        train: d.train.len(),
+        valid: d.valid.len(),
+        users: d.users.len(),
+        items: d.items.len(),
+        valid_only_users,
+        valid_only_items,
+    }
+}
+
+fn progress(l: &Learner, points: &[(usize, f64)]) -> Progress {
+    let total = l.total_steps().max(1);
+    let (lr, beta1) = l.settings.schedule.at(l.steps_done().min(total - 1), total);
+    Progress {
+        steps_done: l.steps_done(),
+        total_steps: total,
+        epoch: l.epoch().min(l.settings.epochs.saturating_sub(1)),
+        lr,
+        beta1,
+        batches_per_epoch: l.data.batches_per_epoch(),
+        points: points.to_vec(),
+        history: l.history.clone(),
+        done: l.is_done(),
+    }
+}
+
+/// Reads the pending losses (one chart point; the time since `start` counts to the
+/// epoch, up to this read since on WebGPU the batches only queued their work) and
+/// closes the epoch if it is complete.
+async fn read_and_close(fit: &mut Fit, start: f64) -> Result<(), Failure> {
+    let l = &mut fit.learner;
+    let smooth = l.read_losses().await?;
+    fit.points.push((l.steps_done(), smooth));
+    fit.epoch_ms += now_ms() - start;
+    if l.epoch_complete() {
+        let start = now_ms();
+        let ms = std::mem::take(&mut fit.epoch_ms);
+        l.end_epoch(0.0).await?;
+        if let Some(row) = l.history.last_mut() {
+            row.seconds = (ms + now_ms() - start) / 1000.0;
+        }
+    }
+    Ok(())
+}
+
+async fn batch_view(l: &Learner, t: &BatchTrace) -> Result<BatchView, read::ReadError> {
+    let preds = read::floats(t.step.preds.clone()).await?;
+    let loss = read::floats(t.step.loss.clone()).await?[0];
+    let user_moves = read::floats(t.user_moves.clone()).await?;
+    let item_moves = read::floats(t.item_moves.clone()).await?;
+    let (d, b) = (&l.data, &t.step.batch);
+    let rows = preds
+        .iter()
+        .enumerate()
+        .take(12)
+        .map(|(n, &prediction)| BatchRow {
+            user: d.users.labels[b.users[n] as usize].clone(),
+            user_index: b.users[n],
+            title: d.items.labels[b.items[n] as usize].clone(),
+            item_index: b.items[n],
+            rating: b.ratings[n],
+            prediction,
+        })
+        .collect();
+    let top = |rows: &[i32], moves: &[f32], name: &dyn Fn(usize) -> String| {
+        let mut pairs: Vec<(i32, f32)> = rows.iter().copied().zip(moves.iter().copied()).collect();
+        pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+        pairs.iter().take(8).map(|&(r, m)| (name(r as usize), m)).collect()
+    };
+    Ok(BatchView {
+        step: t.step.step,
+        epoch: t.step.epoch,
+        lr: t.step.lr,
+        beta1: t.step.beta1,
+        loss,
+        rows,
+        batch_len: b.len(),
+        user_moves: top(&t.user_rows, &user_moves, &|r| format!("{} (#{r})", d.users.labels[r])),
+        users_touched: t.user_rows.len(),
+        item_moves: top(&t.item_rows, &item_moves, &|r| d.items.labels[r].clone()),
+        items_touched: t.item_rows.len(),
+    })
+}
