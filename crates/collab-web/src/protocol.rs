@@ -96,6 +96,8 @@ pub enum ToWorker {
     },
     /// Test hook: destroy the worker's GPU device, as a lost GPU would be.
     LoseDevice,
+    /// Test hook: end the worker with an uncaught error, as a crash would.
+    Crash,
 }
 
 /// How the split came out: what the page explains about `#na#`.

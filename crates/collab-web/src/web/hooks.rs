@@ -61,6 +61,15 @@ pub fn synth_ml100k_zip(users: usize, items: usize, seed: u32) -> Vec<u8> {
     }))
 }
 
+/// Ends the training worker with an uncaught error: the browser test of a worker that
+/// dies under a running comparison.
+#[wasm_bindgen]
+pub fn crash_training_worker() {
+    if let Some(rt) = super::runtime::for_hooks() {
+        let _ = super::link::post(&rt, &crate::protocol::ToWorker::Crash);
+    }
+}
+
 /// How many times the page computed the lookup (sections 4 and 5) since it started:
 /// the browser test of "one computation per change of the sheet".
 #[wasm_bindgen]

@@ -257,6 +257,7 @@ impl Trainer {
                 }
             }
             ToWorker::LoseDevice => device::destroy_gpu(),
+            ToWorker::Crash => wasm_bindgen::throw_str("the worker crashed (a test hook)"),
         }
     }
 
