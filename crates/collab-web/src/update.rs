@@ -56,6 +56,16 @@ fn start(app: &mut App) -> Vec<Effect> {
     effects
 }
 
+/// Computes the lookup (both ways) for the rating it shows and the current numbers.
+fn lookup_effect(app: &mut App) -> Vec<Effect> {
+    match app.lookup_cell() {
+        Some(cell) => {
+            vec![Effect::Lookup { generation: app.sheet.generation, sheet: app.sheet.sheet.clone(), cell }]
+        }
+        None => Vec::new(),
+    }
+}
+
 /// Section 2: the visitor's and three movies' factors, typed by hand.
 fn factors(app: &mut App, msg: FactorsMsg) -> Vec<Effect> {
     let f = &mut app.factors;

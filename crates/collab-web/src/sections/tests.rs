@@ -1,1 +1,165 @@
+//! What the sections draw, asserted on the patches: labels, states and charts derived
+//! from the state in one place each, and every element drawn into looked up at start.
 
+use collab_core::sheet::SheetSettings;
+use collab_core::train::EpochMetrics;
+
+use super::{Patch, ids, render};
+use crate::fields::TrainControls;
+use crate::protocol::{Progress, Slot, TrainSettings};
+use crate::state::{App, DeviceState, Fit, Phase};
+
+fn app() -> App {
+    let controls = TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1"].map(String::from));
+    App::new(DeviceState { label: "CPU (wasm): test".into(), is_gpu: false }, controls, SheetSettings::default())
+}
+
+/// The value drawn into `id` (text or HTML), or of attribute `name`.
+fn drawn<'a>(patches: &'a [Patch], id: &str, name: Option<&str>) -> Option<&'a str> {
+    patches.iter().find_map(|p| match (p, name) {
+        (Patch::Text(i, v) | Patch::Html(i, v), None) if *i == id => Some(v.as_str()),
+        (Patch::Attr(i, n, v), Some(want)) if *i == id && *n == want => Some(v.as_str()),
+        _ => None,
+    })
+}
+
+fn fit(phase: Phase, progress: Option<Progress>) -> Fit {
+    let settings = TrainControls(["dot", "4", "1", "0.01", "0", "l2", "8", "1"].map(String::from)).settings().unwrap();
+    Fit { run: 1, settings, phase, progress, snapshot: None }
+}
+
+#[test]
+fn every_patch_goes_to_an_element_the_page_looks_up() {
+    let ids = ids();
+    let mut app = app();
+    app.train.fit = Some(fit(Phase::Running, Some(Progress::default())));
+    for patch in render(&app) {
+        let id = match patch {
+            Patch::Text(id, _) | Patch::Html(id, _) | Patch::Attr(id, _, _) => id,
+        };
+        assert!(ids.contains(&id) || super::factors::MATCHES.contains(&id), "#{id} is not looked up at start");
+    }
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "each id once");
+}
+
+#[test]
+fn the_train_button_status_and_state_follow_the_phase() {
+    use super::train::{button, state, status};
+    let p = Progress { steps_done: 12, total_steps: 40, epoch: 1, lr: 0.004, beta1: 0.9, ..Progress::default() };
+    assert_eq!((button(None), state(None), status(None).as_str()), ("Train", "idle", "Not started."));
+    let running = fit(Phase::Running, Some(p.clone()));
+    assert_eq!((button(Some(&running)), state(Some(&running))), ("Pause", "running"));
+    assert_eq!(status(Some(&running)), "step 12 of 40, epoch 1 · lr 4.00e-3 · beta1 0.900");
+    assert_eq!(status(Some(&fit(Phase::Running, None))), "Training…");
+    let paused = fit(Phase::Paused, Some(p.clone()));
+    assert_eq!((button(Some(&paused)), status(Some(&paused)).as_str()), ("Resume", "Paused at step 12 of 40."));
+    let row = EpochMetrics { epoch: 0, train_loss: 1.0, valid_loss: 1.0, rmse: 1.0, seconds: 1.0 };
+    let done = fit(Phase::Done, Some(Progress { history: vec![row; 2], steps_done: 40, ..p }));
+    assert_eq!(
+        (button(Some(&done)), state(Some(&done)), status(Some(&done)).as_str()),
+        ("Train", "done", "Done: 2 epochs, 40 steps.")
+    );
+    let stopped = fit(Phase::Stopped, None);
+    assert_eq!(
+        (button(Some(&stopped)), state(Some(&stopped)), status(Some(&stopped)).as_str()),
+        ("Train", "stopped", "Stopped.")
+    );
+}
+
+#[test]
+fn a_reset_fit_draws_an_empty_progress_bar_and_table() {
+    let patches = render(&app());
+    assert_eq!(drawn(&patches, "train-progress", Some("value")), Some("0"));
+    assert_eq!(drawn(&patches, "train-rows", None), Some(""));
+    assert_eq!(drawn(&patches, "train-start", None), Some("Train"));
+}
+
+#[test]
+fn the_charts_draw_only_finite_points() {
+    assert!(super::sheet::chart(&[1.0]).contains("Step or Run"));
+    let sheet = super::sheet::chart(&[2.0, f32::NAN, 1.0]);
+    assert_eq!(sheet.matches(',').count(), 2, "two points: {sheet}");
+    assert!(!sheet.contains("NaN"));
+    let row = |v: f64| EpochMetrics { epoch: 0, train_loss: 1.0, valid_loss: v, rmse: 1.0, seconds: 1.0 };
+    let p = Progress {
+        total_steps: 10,
+        batches_per_epoch: 5,
+        points: vec![(1, 2.0), (2, f64::INFINITY), (5, 1.0)],
+        history: vec![row(f64::NAN), EpochMetrics { epoch: 1, ..row(0.8) }],
+        ..Progress::default()
+    };
+    let train = super::train::chart(&p);
+    assert!(!train.contains("NaN") && !train.contains("inf"), "{train}");
+    assert_eq!(train.matches("<circle").count(), 1, "the NaN valid loss is left out");
+    assert!(train.contains("points=\"95.0,10.0 315.0,90.0\""), "{train}");
+}
+
+#[test]
+fn the_overfit_section_says_what_the_pair_does() {
+    let mut app = app();
+    let row = EpochMetrics { epoch: 0, train_loss: 1.0, valid_loss: 1.2, rmse: 1.1, seconds: 1.0 };
+    let progress = Progress { steps_done: 3, total_steps: 9, history: vec![row, row], ..Progress::default() };
+    let with = |wd| Fit {
+        settings: TrainSettings { wd, ..fit(Phase::Running, None).settings },
+        ..fit(Phase::Running, Some(progress.clone()))
+    };
+    app.overfit.pair = Some([with(0.0), with(0.1)]);
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "overfit", Some("data-state")), Some("running"));
+    assert!(
+        drawn(&patches, "overfit-status", None)
+            .unwrap()
+            .starts_with("Training both… without weight decay: step 3 of 9")
+    );
+    for f in app.overfit.pair.as_mut().unwrap() {
+        f.phase = Phase::Done;
+    }
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "overfit", Some("data-state")), Some("done"));
+    assert_eq!(drawn(&patches, "overfit-charts", None).unwrap().matches("<svg").count(), 2);
+    app.overfit.failed = Some("The training worker stopped".into());
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "overfit", Some("data-state")), Some("stopped"));
+    assert_eq!(drawn(&patches, "overfit-status", None), Some("The training worker stopped"));
+    let _ = Slot::Train;
+}
+
+#[test]
+fn without_a_model_the_learned_views_are_empty_and_say_why() {
+    let patches = render(&app());
+    assert_eq!(drawn(&patches, "learned", Some("data-state")), Some("pending"));
+    for id in ["bias-low", "map", "rec-list", "you-list", "rate-list"] {
+        assert_eq!(drawn(&patches, id, None), Some(""), "#{id}");
+    }
+}
+
+#[test]
+fn the_walk_says_which_row_it_reached() {
+    use collab_core::data::CrossTable;
+    use collab_core::lesson::lookup_both;
+    use collab_core::sheet::{ITEM_FACTORS, Sheet, USER_FACTORS};
+    let table = crate::state::demo_table();
+    let sheet = Sheet::new(CrossTable::top(&table, 15), SheetSettings::default(), 1);
+    let (u, i, _) = sheet.rated()[0];
+    let lookup = collab_core::read::block_on(lookup_both(&sheet, u, i, &burn::tensor::Device::flex())).unwrap();
+    let users = sheet.weights.get(USER_FACTORS).unwrap().clone();
+    let items = sheet.weights.get(ITEM_FACTORS).unwrap().clone();
+    let k = sheet.settings.k;
+    let shown = crate::state::LookupShown { generation: 1, user: u, item: i, lookup, users, items, k };
+    let note = |w| super::lookup::walk_note(&shown, Some(w), false);
+    assert!(note(u).starts_with(&format!("user row {u}: the one-hot value is 1")));
+    assert!(note((u + 1) % 15).contains("adds nothing"));
+    assert!(note(15 + i).starts_with(&format!("movie row {i}: the one-hot value is 1")));
+    assert_eq!(
+        super::lookup::walk_note(&shown, None, true),
+        "Done: 28 rows were multiplied by 0 and added nothing; one row of each table survived."
+    );
+    // Half-way through the user table, the sum holds only the rows done.
+    let html = super::lookup::product_html("user", &shown.lookup.user_one_hot, &shown.users, u, k, Some((3, true)));
+    assert!(html.contains("sum of rows 0 to 2 so far"));
+    assert_eq!(
+        html.matches("class=\"current\"").count() + html.matches("current\"").count().min(1),
+        if u == 2 { 1 } else { 2 } - usize::from(u == 2)
+    );
+}

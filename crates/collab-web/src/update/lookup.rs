@@ -10,22 +10,12 @@ use crate::state::{App, LookupShown};
 /// Milliseconds between two rows when the product plays by itself.
 const PLAY_MS: u32 = 150;
 
-/// Computes both ways for the shown rating and the current numbers.
-pub fn compute(app: &mut App) -> Vec<Effect> {
-    match app.lookup_cell() {
-        Some(cell) => {
-            vec![Effect::Lookup { generation: app.sheet.generation, sheet: app.sheet.sheet.clone(), cell }]
-        }
-        None => Vec::new(),
-    }
-}
-
 pub fn update(app: &mut App, msg: LookupMsg) -> Vec<Effect> {
     match msg {
         LookupMsg::Pick(cell) => {
             app.lookup.pick = Some(cell);
             app.lookup.moved.clear();
-            compute(app)
+            super::lookup_effect(app)
         }
         LookupMsg::Computed { generation, cell: at, result } => {
             if generation != app.sheet.generation || Some(at) != app.lookup_cell() {

@@ -23,7 +23,7 @@ pub fn changed(app: &mut App) -> Vec<Effect> {
     s.last_step = None;
     s.generation += 1;
     let mut effects = vec![Effect::EvalSheet { generation: s.generation, sheet: s.sheet.clone() }];
-    effects.extend(super::lookup::compute(app));
+    effects.extend(super::lookup_effect(app));
     effects
 }
 
@@ -48,7 +48,7 @@ pub fn stepped(app: &mut App, sheet: Sheet, step: SheetStep, eval: SheetEval) ->
     s.steps += 1;
     s.generation += 1;
     s.eval_generation = s.generation;
-    Ok(super::lookup::compute(app))
+    Ok(super::lookup_effect(app))
 }
 
 pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {

@@ -6,22 +6,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::dom::{self, js_error};
-use super::runtime::{Rt, dispatch};
+use super::runtime::{Rt, WorkerLink, dispatch};
 use super::worker::{from_js, to_js};
 use crate::msg::Msg;
 use crate::protocol::{FromWorker, ToWorker};
-
-/// A running worker and its listeners (dropping a listener would silence it).
-pub struct WorkerLink {
-    worker: Worker,
-    _listeners: [EventListener; 2],
-}
-
-impl Drop for WorkerLink {
-    fn drop(&mut self) {
-        self.worker.terminate();
-    }
-}
 
 /// The URL of the page's wasm-bindgen glue, which Trunk names in a modulepreload link.
 fn glue_url() -> Result<String, String> {
@@ -64,7 +52,7 @@ pub fn start(rt: &Rt, force_cpu: bool, table: Vec<u8>) -> Result<(), String> {
     js_sys::Reflect::set(&boot, &"glue".into(), &glue_url()?.into()).map_err(js_error)?;
     js_sys::Reflect::set(&boot, &"module".into(), &wasm_bindgen::module()).map_err(js_error)?;
     worker.post_message(&boot).map_err(js_error)?;
-    *rt.worker.borrow_mut() = Some(WorkerLink { worker, _listeners: [on_message, on_error] });
+    *rt.worker.borrow_mut() = Some(WorkerLink { worker, listeners: [on_message, on_error] });
     post(rt, &ToWorker::Init { force_cpu })?;
     post(rt, &ToWorker::Data { table })
 }

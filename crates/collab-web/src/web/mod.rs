@@ -11,7 +11,13 @@ mod url;
 mod wire;
 mod worker;
 
+use collab_core::sheet::SheetSettings;
 use wasm_bindgen::prelude::*;
+
+use crate::fields::{TRAIN_CONTROLS, TrainControls};
+use crate::msg::Msg;
+use crate::sections;
+use crate::state::{App, DeviceState};
 
 unsafe extern "C" {
     fn __wasm_call_ctors();
@@ -29,8 +35,27 @@ pub fn start() {
         return worker::serve();
     }
     wasm_bindgen_futures::spawn_local(async {
-        if let Err(message) = runtime::start().await {
+        if let Err(message) = run().await {
             dom::show_fatal(&message);
         }
     });
+}
+
+/// Chooses the device, looks up every element (a missing one stops the page with its
+/// name), wires the sections and sends the first messages.
+async fn run() -> Result<(), String> {
+    let chosen = device::choose(false).await;
+    // Section 2's inputs are drawn once, before the elements are looked up.
+    dom::set_html_by_id("factors-table", &sections::factors::table_html())?;
+    let page = dom::Page::new(&sections::ids())?;
+    url::apply_to_controls(&page, &TRAIN_CONTROLS)?;
+    let controls = TrainControls(TRAIN_CONTROLS.map(|(id, _)| page.value(id).unwrap_or_default()));
+    let device_state = DeviceState { label: chosen.label.clone(), is_gpu: chosen.is_gpu };
+    let app = App::new(device_state, controls, SheetSettings::default());
+    let rt = runtime::new(app, page, chosen, effects::run);
+    wire::all(&rt);
+    runtime::dispatch(&rt, Msg::Start);
+    // The sheet's controls as the page holds them (the browser may restore a form).
+    runtime::dispatch(&rt, wire::sheet::controls(&rt));
+    Ok(())
 }

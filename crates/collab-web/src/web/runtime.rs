@@ -1,19 +1,19 @@
 //! The loop that runs the page: every message goes through `update`, the page is
 //! redrawn from the state, then the effects run; their results come back as messages.
+//! (The effects' runner is handed in at start, so that this module needs none of the
+//! modules that dispatch into it.)
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use collab_core::sheet::SheetSettings;
+use gloo::events::EventListener;
 
-use super::device::{self, Chosen};
+use super::device::Chosen;
 use super::dom::Page;
-use super::link::WorkerLink;
-use super::{effects, url, wire};
-use crate::fields::{TRAIN_CONTROLS, TrainControls};
+use crate::effect::Effect;
 use crate::msg::Msg;
 use crate::sections;
-use crate::state::{App, DeviceState};
+use crate::state::App;
 use crate::update::update;
 
 /// The page while it runs: the state, the elements, the page's device, the worker.
@@ -24,7 +24,22 @@ pub struct Runtime {
     pub device: RefCell<Chosen>,
     pub worker: RefCell<Option<WorkerLink>>,
     /// Listeners that live as long as the page (gloo removes a listener when dropped).
-    pub listeners: RefCell<Vec<gloo::events::EventListener>>,
+    pub listeners: RefCell<Vec<EventListener>>,
+    /// Carries out one effect.
+    pub run_effect: fn(&Rt, Effect),
+}
+
+/// A running training worker and its listeners (dropping a listener would silence it);
+/// dropping it ends the worker.
+pub struct WorkerLink {
+    pub worker: web_sys::Worker,
+    pub listeners: [EventListener; 2],
+}
+
+impl Drop for WorkerLink {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
 }
 
 /// The shared handle every event handler holds.
@@ -40,30 +55,18 @@ pub fn for_hooks() -> Option<Rt> {
     HOOKS.with(|h| h.borrow().upgrade())
 }
 
-/// Chooses the device, looks up every element (a missing one stops the page with its
-/// name), wires the sections and sends the first message.
-pub async fn start() -> Result<(), String> {
-    let chosen = device::choose(false).await;
-    // Section 2's inputs are drawn once, before the elements are looked up.
-    super::dom::set_html_by_id("factors-table", &sections::factors::table_html())?;
-    let page = Page::new(&sections::ids())?;
-    url::apply_to_controls(&page, &TRAIN_CONTROLS)?;
-    let controls = TrainControls(TRAIN_CONTROLS.map(|(id, _)| page.value(id).unwrap_or_default()));
-    let device_state = DeviceState { label: chosen.label.clone(), is_gpu: chosen.is_gpu };
-    let app = App::new(device_state, controls, SheetSettings::default());
+/// Makes the runtime; the test hooks can find it from then on.
+pub fn new(app: App, page: Page, device: Chosen, run_effect: fn(&Rt, Effect)) -> Rt {
     let rt = Rc::new(Runtime {
         app: RefCell::new(app),
         page,
-        device: RefCell::new(chosen),
+        device: RefCell::new(device),
         worker: RefCell::new(None),
         listeners: RefCell::new(Vec::new()),
+        run_effect,
     });
     HOOKS.with(|h| *h.borrow_mut() = Rc::downgrade(&rt));
-    wire::all(&rt)?;
-    dispatch(&rt, Msg::Start);
-    // The sheet's controls as the page holds them (the browser may restore a form).
-    dispatch(&rt, wire::sheet::controls(&rt));
-    Ok(())
+    rt
 }
 
 /// Handles one message: update, redraw, then the effects.
@@ -71,7 +74,7 @@ pub fn dispatch(rt: &Rt, msg: Msg) {
     let effects = update(&mut rt.app.borrow_mut(), msg);
     render(rt);
     for effect in effects {
-        effects::run(rt, effect);
+        (rt.run_effect)(rt, effect);
     }
 }
 

@@ -16,7 +16,7 @@ use super::runtime::{Rt, dispatch};
 use crate::msg::{BiasMsg, Msg, OverfitMsg};
 
 /// Wires every section.
-pub fn all(rt: &Rt) -> Result<(), String> {
+pub fn all(rt: &Rt) {
     data::wire(rt);
     factors::wire(rt);
     sheet::wire(rt);
@@ -25,7 +25,6 @@ pub fn all(rt: &Rt) -> Result<(), String> {
     train::wire(rt);
     on_click(rt, "overfit-run", || Msg::Overfit(OverfitMsg::Compare));
     learned::wire(rt);
-    Ok(())
 }
 
 /// Calls `handler` on each `event` at `#id` for the life of the page; the message it
