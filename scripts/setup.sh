@@ -35,6 +35,9 @@ if [ "$COLLAB_TOOLCHAIN" = debian ]; then
     source scripts/env.sh
   fi
 fi
+if command -v rustup >/dev/null 2>&1 && ! cargo fmt --version >/dev/null 2>&1; then
+  rustup component add rustfmt >/dev/null 2>&1 || log "no rustfmt: formatting will not be checked"
+fi
 log "rust: $(rustc --version) ($COLLAB_TOOLCHAIN)"
 
 # 2. Chromium for the browser tests; Node.js for them and the static server.

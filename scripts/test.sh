@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README command 2: install what is missing, then run every test: native unit and
-# integration tests, the parsers' fuzz targets (20 s each), clippy with warnings denied
+# README command 2: install what is missing, then run every test: formatting, native
+# unit and integration tests (the page crate's pure modules included), the parsers'
+# fuzz targets (20 s each), clippy with warnings denied
 # (native and wasm32), a release build of
 # the page, the browser tests (WebGPU on SwiftShader, and the CPU fallback), then the
 # benchmark, which prints figures and asserts nothing.
@@ -10,8 +11,15 @@ bash scripts/setup.sh
 source scripts/env.sh
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 
-# The page's crate is wasm-only; natively it would only pull in wgpu for nothing.
-NATIVE=(--workspace --exclude collab-web)
+# Natively the page's crate builds its pure modules only (no wgpu, no web-sys).
+NATIVE=(--workspace)
+
+step "formatting"
+if cargo fmt --version >/dev/null 2>&1; then
+  cargo fmt --all --check
+else
+  echo "formatting not checked: this toolchain has no rustfmt (Debian's rustc-web path)"
+fi
 
 step "clippy, native"
 cargo clippy "${NATIVE[@]}" --all-targets --release -- -D warnings

@@ -3,7 +3,6 @@
 //! matrix product and by an embedding lookup.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use serde::Serialize;
 
 use crate::model::dot::lookup;
 use crate::model::{CollabModel, apply_y_range};
@@ -28,7 +27,7 @@ pub fn one_hot(index: usize, n: usize, device: &Device) -> Tensor<2> {
 }
 
 /// One rating's factors fetched two ways, with the prediction and loss from each.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Lookup {
     /// The user's one-hot vector, `[n_users]`.
     pub user_one_hot: Vec<f32>,

@@ -1,12 +1,8 @@
 //! Reading tensors back to the host without blocking.
 //!
 //! On WebGPU in the browser a synchronous read panics, so everything the crate reads
-//! goes through these async functions; natively, [`block_on`] runs them to the end
-//! (burn-flex answers at once, so the loop never spins more than a few times).
-
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+//! goes through these async functions; natively, [`block_on`] (pollster's) runs them
+//! to the end.
 
 use burn::tensor::Tensor;
 
@@ -22,13 +18,5 @@ pub async fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadE
 }
 
 /// Runs a future to completion on this thread (native use only: CLI, tests).
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::yield_now();
-    }
-}
+#[cfg(not(target_family = "wasm"))]
+pub use pollster::block_on;

@@ -10,7 +10,6 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 
 use crate::data::CrossTable;
 use crate::model::{CollabModel, ModelKind, ModelSpec};
@@ -31,7 +30,7 @@ pub const ITEM_BIAS: &str = "item_bias.weight";
 pub const MAX_CELL: f32 = 1000.0;
 
 /// The visitor's switches.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SheetSettings {
     /// Latent factors per user and movie.
     pub k: usize,
@@ -65,7 +64,7 @@ pub struct Sheet {
 }
 
 /// Predictions and loss of the sheet as it stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SheetEval {
     /// `preds[u][i]` for every cell, rated or not.
     pub preds: Vec<Vec<f32>>,
@@ -84,8 +83,6 @@ pub struct SheetStep {
     pub grads: Weights,
     /// New value minus old value, per table.
     pub deltas: Weights,
-    /// The loss that was minimised, before the step.
-    pub loss_before: f32,
 }
 
 impl Sheet {
@@ -233,7 +230,7 @@ impl Sheet {
             WdKind::L2 => OptimSettings { wd: 0.0, ..settings },
             WdKind::Decoupled => settings,
         };
-        let (model, _) = Optimizer::new(settings).step(model, grads, self.settings.lr, 0.9, false);
+        let model = Optimizer::new(settings).step(model, grads, self.settings.lr, 0.9);
         let after = weights::read(&model).await?;
         let loss_before = read::floats(minimised_value).await?[0];
         let values = std::iter::once(&loss_before).chain(after.tensors.iter().flat_map(|t| &t.values));
@@ -250,7 +247,7 @@ impl Sheet {
             let path = t.path.clone();
             *self.weights.get_mut(&path).expect("same tables") = t;
         }
-        Ok(SheetStep { grads: shown, deltas, loss_before })
+        Ok(SheetStep { grads: shown, deltas })
     }
 
     /// A mini-batch of `size` rated cells drawn with `seed` (all of them if `size` is 0

@@ -253,7 +253,7 @@ fn model() {
         if let Ok(snapshot) = Snapshot::from_bytes(b)
             && let Ok(mut learner) = Learner::restore(data.clone(), &snapshot, &device)
         {
-            learner.train_batch(false);
+            learner.train_batch();
         }
     });
 }
@@ -290,7 +290,7 @@ fn write_seeds() {
         );
         let mut learner =
             Learner::new(data.clone(), spec, FitSettings { epochs: 1, ..FitSettings::default() }, &device);
-        learner.train_batch(false);
+        learner.train_batch();
         write("model", &format!("{name}.snapshot"), &block_on(learner.snapshot()).unwrap().to_bytes());
     }
 }

@@ -1,5 +1,5 @@
 //! What the page and its training worker say to each other. Training runs in a Web
-//! Worker (see `worker.rs`) so that no batch, shader compilation or device read ever
+//! Worker (see `web/worker.rs`) so that no batch, shader compilation or device read ever
 //! holds up the page; the page sends commands and draws what comes back.
 //!
 //! Messages cross as plain JavaScript values (serde-wasm-bindgen); byte payloads

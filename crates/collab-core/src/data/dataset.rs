@@ -129,8 +129,6 @@ pub struct CollabData {
     pub train: Encoded,
     /// Validation ratings.
     pub valid: Encoded,
-    /// For each item index, one movie id behind it (for looking titles up again).
-    pub item_ids: Vec<Option<u32>>,
 }
 
 impl CollabData {
@@ -163,12 +161,7 @@ impl CollabData {
             ratings: rows.iter().map(|&r| table.ratings[r].rating).collect(),
         };
         let (train, valid) = (encode(train_rows), encode(valid_rows));
-        let mut item_ids = vec![None; items.len()];
-        for &r in train_rows {
-            let index = items.encode(&item_labels[r]) as usize;
-            item_ids[index].get_or_insert(table.ratings[r].item);
-        }
-        Self { settings, users, items, train, valid, item_ids }
+        Self { settings, users, items, train, valid }
     }
 
     /// Training batches of one epoch: shuffled with the epoch's own seed, the last

@@ -201,3 +201,16 @@ impl CollabModel {
         }
     }
 }
+
+#[cfg(test)]
+mod kind_tests {
+    use super::ModelKind;
+
+    #[test]
+    fn every_kind_reads_back_from_its_key_and_a_bad_key_is_named() {
+        for kind in ModelKind::ALL {
+            assert_eq!(kind.key().parse::<ModelKind>(), Ok(kind));
+        }
+        assert_eq!("svd".parse::<ModelKind>().unwrap_err(), "unknown model 'svd' (dot, dotbias, scratch, nn, embnn)");
+    }
+}

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
-use super::optimizer::{OptimSettings, Optimizer, ParamUpdate};
+use super::optimizer::{OptimSettings, Optimizer};
 use super::schedule::Schedule;
 use crate::data::{CollabData, Encoded};
 use crate::model::{CollabModel, ModelSpec};
@@ -62,8 +62,6 @@ pub struct BatchStep {
     pub lr: f64,
     /// Adam's beta1 used.
     pub beta1: f64,
-    /// Per-parameter gradient and update norms (when asked for).
-    pub updates: Vec<ParamUpdate>,
 }
 
 /// One batch with the rows it touched and how far each moved: what the page shows when
@@ -251,7 +249,7 @@ impl Learner {
 
     /// Takes one training batch. `None` when the fit is over or the epoch needs
     /// [`Learner::end_epoch`] first.
-    pub fn train_batch(&mut self, report: bool) -> Option<BatchStep> {
+    pub fn train_batch(&mut self) -> Option<BatchStep> {
         if self.is_done() || self.epoch_complete() || self.diverged.is_some() {
             return None;
         }
@@ -263,8 +261,7 @@ impl Learner {
         let loss = (preds.clone() - ratings).powi_scalar(2).mean(); // [1]
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         // Cloning a module clones handles to its tensors, not the tensors.
-        let (model, updates) = self.optim.step(self.model.clone(), grads, lr, beta1, report);
-        self.model = model;
+        self.model = self.optim.step(self.model.clone(), grads, lr, beta1);
         let loss = loss.inner();
         self.pending.push(loss.clone());
         self.step += 1;
@@ -273,11 +270,11 @@ impl Learner {
             self.batch_in_epoch = 0;
             self.epoch_batches = self.data.train_batches(self.epoch());
         }
-        Some(BatchStep { step: self.step - 1, epoch, batch, preds: preds.inner(), loss, lr, beta1, updates })
+        Some(BatchStep { step: self.step - 1, epoch, batch, preds: preds.inner(), loss, lr, beta1 })
     }
 
-    /// Like [`Learner::train_batch`] with per-parameter reports, also measuring how far
-    /// each embedding row the batch touched moved.
+    /// Like [`Learner::train_batch`], also measuring how far each embedding row the
+    /// batch touched moved.
     pub fn train_batch_traced(&mut self) -> Option<BatchTrace> {
         if self.is_done() || self.epoch_complete() || self.diverged.is_some() {
             return None;
@@ -297,34 +294,12 @@ impl Learner {
         };
         let users_before = rows(self.model.user_factors(), &user_rows);
         let items_before = rows(self.model.item_factors(), &item_rows);
-        let step = self.train_batch(true)?;
+        let step = self.train_batch()?;
         let moved =
             |after: Tensor<2>, before: Tensor<2>| (after - before).powi_scalar(2).sum_dim(1).sqrt().squeeze_dim::<1>(1);
         let user_moves = moved(rows(self.model.user_factors(), &user_rows), users_before);
         let item_moves = moved(rows(self.model.item_factors(), &item_rows), items_before);
         Some(BatchTrace { step, user_rows, item_rows, user_moves, item_moves })
-    }
-
-    /// Sum of squared errors on validation rows `start..start + len` (eval mode), `[1]`:
-    /// lets a page validate in slices and read once.
-    pub fn valid_sse(&self, start: usize, len: usize) -> Tensor<1> {
-        let end = (start + len).min(self.data.valid.len());
-        let rows: Vec<usize> = (start..end).collect();
-        let (users, items, ratings) = to_device(&self.data.valid.select(&rows), &self.device.clone().inner());
-        (self.model.valid().forward(users, items) - ratings).powi_scalar(2).sum()
-    }
-
-    /// Closes an epoch from validation sums computed with [`Learner::valid_sse`].
-    pub async fn close_epoch(&mut self, valid_sse: Vec<Tensor<1>>, seconds: f64) -> Result<EpochMetrics, TrainError> {
-        let train_loss = self.read_losses().await?;
-        // With no validation split there is nothing to read, and no valid loss (NaN).
-        let valid_loss = if valid_sse.is_empty() || self.data.valid.is_empty() {
-            f64::NAN
-        } else {
-            let sse: f64 = read::floats(Tensor::cat(valid_sse, 0)).await?.iter().map(|&s| s as f64).sum();
-            sse / self.data.valid.len() as f64
-        };
-        Ok(self.record(train_loss, valid_loss, seconds))
     }
 
     /// Appends an epoch's row to the history.
@@ -366,7 +341,7 @@ impl Learner {
         self.go_back(self.checkpoint.clone());
         while self.step < until {
             let before = self.here();
-            let Some(step) = self.train_batch(false) else { break };
+            let Some(step) = self.train_batch() else { break };
             let values = self.read_pending_and_sums().await?;
             if let Some(bad) = first_non_finite(&values) {
                 self.go_back(before);
@@ -397,7 +372,7 @@ impl Learner {
     /// up to the last device read.
     pub async fn run_epoch(&mut self, clock: &dyn Fn() -> f64) -> Result<EpochMetrics, TrainError> {
         let start = clock();
-        while self.train_batch(false).is_some() {}
+        while self.train_batch().is_some() {}
         // On WebGPU the batches only queue work: the epoch ends when the reads return.
         let mut row = self.end_epoch(0.0).await?;
         row.seconds = clock() - start;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use burn::module::{Module, ModuleMapper, Param, ParamId};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -64,19 +64,6 @@ struct AdamState {
     step: i32,
 }
 
-/// What one step did to one parameter (norms stay on the device until read).
-#[derive(Clone, Debug)]
-pub struct ParamUpdate {
-    /// Path in the model, e.g. `user_factors.weight`.
-    pub path: String,
-    /// Whether weight decay applied to it.
-    pub decayed: bool,
-    /// `sqrt(sum(grad^2))`, `[1]`.
-    pub grad_norm: Tensor<1>,
-    /// `sqrt(sum((new - old)^2))`, `[1]`.
-    pub update_norm: Tensor<1>,
-}
-
 /// The optimizer and its state across steps.
 #[derive(Clone, Default)]
 pub struct Optimizer {
@@ -92,18 +79,8 @@ impl Optimizer {
     }
 
     /// Applies one step to `model` with `grads`, learning rate `lr` and Adam's `beta1`.
-    /// With `report`, also returns what happened to each parameter.
-    pub fn step<M: Module>(
-        &mut self,
-        model: M,
-        grads: GradientsParams,
-        lr: f64,
-        beta1: f64,
-        report: bool,
-    ) -> (M, Vec<ParamUpdate>) {
-        let mut mapper = StepMapper { optim: self, grads, lr, beta1, path: Vec::new(), report, updates: Vec::new() };
-        let model = model.map(&mut mapper);
-        (model, mapper.updates)
+    pub fn step<M: Module>(&mut self, model: M, grads: GradientsParams, lr: f64, beta1: f64) -> M {
+        model.map(&mut StepMapper { optim: self, grads, lr, beta1, path: Vec::new() })
     }
 
     /// Adam's running averages of the parameters in `ids` (path and id, as
@@ -185,6 +162,30 @@ fn is_exempt(path: &[(String, String)]) -> bool {
     last_is_bias || in_norm
 }
 
+/// Every float parameter of `model` by path, and whether weight decay applies to it
+/// (fastai's rule: not to linear biases nor batch norm; bias embeddings do decay).
+pub fn decayed_params<M: Module>(model: &M) -> Vec<(String, bool)> {
+    struct Decays {
+        path: Vec<(String, String)>,
+        found: Vec<(String, bool)>,
+    }
+    impl ModuleVisitor for Decays {
+        fn enter_module(&mut self, name: &str, container_type: &str) {
+            self.path.push((crate::weights::path_part(name, container_type), container_type.to_string()));
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, _param: &Param<Tensor<D>>) {
+            let names: Vec<String> = self.path.iter().map(|(n, _)| n.clone()).collect();
+            self.found.push((crate::weights::join_path(&names), !is_exempt(&self.path)));
+        }
+    }
+    let mut visitor = Decays { path: Vec::new(), found: Vec::new() };
+    model.visit(&mut visitor);
+    visitor.found
+}
+
 struct StepMapper<'a> {
     optim: &'a mut Optimizer,
     grads: GradientsParams,
@@ -192,8 +193,6 @@ struct StepMapper<'a> {
     beta1: f64,
     /// (name, container type) of each module entered.
     path: Vec<(String, String)>,
-    report: bool,
-    updates: Vec<ParamUpdate>,
 }
 
 impl ModuleMapper for StepMapper<'_> {
@@ -216,15 +215,7 @@ impl ModuleMapper for StepMapper<'_> {
         let decays = !is_exempt(&self.path);
         let flat_old: Tensor<1> = old.reshape([-1]);
         let flat_grad: Tensor<1> = grad.reshape([-1]);
-        let flat_new = self.optim.update(id, flat_old.clone(), flat_grad.clone(), self.lr, self.beta1, decays);
-        if self.report {
-            self.updates.push(ParamUpdate {
-                path: crate::weights::join_path(&self.path.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()),
-                decayed: decays && self.optim.settings.wd != 0.0,
-                grad_norm: flat_grad.powi_scalar(2).sum().sqrt(),
-                update_norm: (flat_new.clone() - flat_old).powi_scalar(2).sum().sqrt(),
-            });
-        }
+        let flat_new = self.optim.update(id, flat_old, flat_grad, self.lr, self.beta1, decays);
         let mut new = Tensor::from_inner(flat_new.reshape(shape));
         if require_grad {
             new = new.require_grad();

@@ -52,7 +52,7 @@ pub fn start(rt: &Rt, force_cpu: bool, table: Vec<u8>) -> Result<(), String> {
     js_sys::Reflect::set(&boot, &"glue".into(), &glue_url()?.into()).map_err(js_error)?;
     js_sys::Reflect::set(&boot, &"module".into(), &wasm_bindgen::module()).map_err(js_error)?;
     worker.post_message(&boot).map_err(js_error)?;
-    *rt.worker.borrow_mut() = Some(WorkerLink { worker, listeners: [on_message, on_error] });
+    *rt.worker.borrow_mut() = Some(WorkerLink { worker, _listeners: [on_message, on_error] });
     post(rt, &ToWorker::Init { force_cpu })?;
     post(rt, &ToWorker::Data { table })
 }

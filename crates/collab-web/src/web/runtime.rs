@@ -33,7 +33,7 @@ pub struct Runtime {
 /// dropping it ends the worker.
 pub struct WorkerLink {
     pub worker: web_sys::Worker,
-    pub listeners: [EventListener; 2],
+    pub _listeners: [EventListener; 2],
 }
 
 impl Drop for WorkerLink {

@@ -284,7 +284,7 @@ impl Trainer {
         let SlotState::Running(mut fit) = self.take(slot) else { return };
         let start = now_ms();
         let mut batches = 0;
-        while batches < SLICE_BATCHES && now_ms() - start < SLICE_MS && fit.learner.train_batch(false).is_some() {
+        while batches < SLICE_BATCHES && now_ms() - start < SLICE_MS && fit.learner.train_batch().is_some() {
             batches += 1;
         }
         let result = async {
