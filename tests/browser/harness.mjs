@@ -45,3 +45,21 @@ export async function screenshot(target, name) {
   await target.screenshot({ path, fullPage: target.url ? true : undefined });
   return path;
 }
+
+/** Waits for the sheet, then loads a generated `ml-100k.zip` of `users` x `items` through the file input. */
+export async function loadZip(page, users, items, seed) {
+  await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  const zip = await page.evaluate(([u, i, s]) => Array.from(window.wasmBindings.synth_ml100k_zip(u, i, s)), [users, items, seed]);
+  await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+  await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent));
+}
+
+/** Sets a control as a visitor would: picks an option, or types and leaves the field. */
+export async function setControl(page, id, value) {
+  const tag = await page.$eval(`#${id}`, (e) => e.tagName);
+  if (tag === 'SELECT') await page.selectOption(`#${id}`, value);
+  else {
+    await page.fill(`#${id}`, value);
+    await page.dispatchEvent(`#${id}`, 'change');
+  }
+}

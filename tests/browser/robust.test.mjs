@@ -4,18 +4,12 @@
 // stuck state. Any console error (a wasm panic logs one) fails the test.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, openPage, startServer } from './harness.mjs';
+import { MODES, loadZip, openPage, startServer } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
 const CPU = MODES.find((m) => m.name === 'cpu');
 
-async function loadZip(page, users, items, seed) {
-  await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
-  const zip = await page.evaluate(([u, i, s]) => Array.from(window.wasmBindings.synth_ml100k_zip(u, i, s)), [users, items, seed]);
-  await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
-  await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent));
-}
 
 /** What must survive a refused file. */
 async function state(page) {

@@ -4,26 +4,14 @@
 // asserts a duration: the main thread's long tasks are figures of the benchmark.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, openPage, screenshot, startServer } from './harness.mjs';
+import { MODES, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
 
-async function loadGenerated(page) {
-  await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
-  const zip = await page.evaluate(() => Array.from(window.wasmBindings.synth_ml100k_zip(200, 150, 11)));
-  await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
-  await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent));
-}
+/** The generated data every test here trains on. */
+const loadGenerated = (page) => loadZip(page, 200, 150, 11);
 
-async function setControl(page, id, value) {
-  const tag = await page.$eval(`#${id}`, (e) => e.tagName);
-  if (tag === 'SELECT') await page.selectOption(`#${id}`, value);
-  else {
-    await page.fill(`#${id}`, value);
-    await page.dispatchEvent(`#${id}`, 'change');
-  }
-}
 
 /** Types `text` into a user-factor cell of the spreadsheet and waits for it to be taken. */
 async function editCell(page, row, col, text) {

@@ -81,6 +81,21 @@ pub struct SheetControls {
     pub batch: String,
 }
 
+impl SheetControls {
+    /// The controls showing `s` (and a batch of every rating).
+    pub fn showing(s: &SheetSettings) -> Self {
+        SheetControls {
+            lr: s.lr.to_string(),
+            k: s.k.to_string(),
+            bias: s.bias,
+            y_range: s.y_range,
+            wd: s.wd.to_string(),
+            decoupled: s.wd_kind == WdKind::Decoupled,
+            batch: "0".into(),
+        }
+    }
+}
+
 /// The sheet's settings from its controls: every good value is taken, a bad one keeps
 /// the old value and is named in the message.
 pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, usize, Result<(), String>) {

@@ -15,8 +15,9 @@ use crate::state::{ProofDone, Trained};
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum Msg {
-    /// The page is wired: start every first computation.
-    Start,
+    /// The page is wired: start every first computation, with the sheet's controls as
+    /// the page holds them (a browser may restore a form's values).
+    Start(SheetControls),
     Proof(Result<ProofDone, String>),
     Data(DataMsg),
     Factors(FactorsMsg),

@@ -20,7 +20,7 @@ use crate::state::App;
 /// Applies `msg` to `app` and says what to do outside.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Start => start(app),
+        Msg::Start(controls) => start(app, controls),
         Msg::Proof(result) => {
             app.proof = Some(result);
             Vec::new()
@@ -42,11 +42,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
-/// The first computations: the proof cell, the worker, the sheet, the lookup, the
-/// hand-set factors.
-fn start(app: &mut App) -> Vec<Effect> {
+/// The first computations: the proof cell, the worker, the sheet and the lookup (once
+/// each, for the controls' settings), the hand-set factors.
+fn start(app: &mut App, controls: fields::SheetControls) -> Vec<Effect> {
     let mut effects = vec![Effect::Proof, Effect::StartWorker { force_cpu: false, table: pack_table(&app.data.table) }];
-    effects.extend(sheet::changed(app));
+    effects.extend(sheet::update(app, crate::msg::SheetMsg::Controls(controls)));
     let texts = crate::state::FACTOR_USER
         .iter()
         .chain(crate::state::FACTOR_MOVIES.iter().flat_map(|m| m.1.iter()))

@@ -22,8 +22,12 @@ fn controls() -> TrainControls {
 
 fn app() -> App {
     let mut app = App::new(DeviceState { label: "CPU".into(), is_gpu: false }, controls(), SheetSettings::default());
-    let _ = update(&mut app, Msg::Start);
+    let _ = update(&mut app, start());
     app
+}
+
+fn start() -> Msg {
+    Msg::Start(SheetControls::showing(&SheetSettings::default()))
 }
 
 fn count(effects: &[Effect], what: fn(&Effect) -> bool) -> usize {
@@ -85,7 +89,7 @@ fn edit(app: &mut App, text: &str) -> Vec<Effect> {
 #[test]
 fn start_asks_for_each_first_computation_once() {
     let mut app = App::new(DeviceState::default(), controls(), SheetSettings::default());
-    let effects = update(&mut app, Msg::Start);
+    let effects = update(&mut app, start());
     assert_eq!(count(&effects, |e| matches!(e, Effect::Proof)), 1);
     assert_eq!(count(&effects, |e| matches!(e, Effect::StartWorker { force_cpu: false, .. })), 1);
     assert_eq!(count(&effects, is_eval), 1);

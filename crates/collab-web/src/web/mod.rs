@@ -54,8 +54,6 @@ async fn run() -> Result<(), String> {
     let app = App::new(device_state, controls, SheetSettings::default());
     let rt = runtime::new(app, page, chosen, effects::run);
     wire::all(&rt);
-    runtime::dispatch(&rt, Msg::Start);
-    // The sheet's controls as the page holds them (the browser may restore a form).
-    runtime::dispatch(&rt, wire::sheet::controls(&rt));
+    runtime::dispatch(&rt, Msg::Start(wire::sheet::controls(&rt)));
     Ok(())
 }

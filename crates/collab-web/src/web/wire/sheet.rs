@@ -32,15 +32,15 @@ pub fn wire(rt: &Rt) {
     on_click(rt, "sheet-run", || Msg::Sheet(SheetMsg::ToggleRun));
     on_click(rt, "sheet-randomise", || Msg::Sheet(SheetMsg::Randomise));
     for id in crate::sections::sheet::CONTROLS {
-        on(rt, id, "change", false, |rt, _| Some(controls(rt)));
+        on(rt, id, "change", false, |rt, _| Some(Msg::Sheet(SheetMsg::Controls(controls(rt)))));
     }
 }
 
 /// The sheet's controls as they stand.
-pub fn controls(rt: &Rt) -> Msg {
+pub fn controls(rt: &Rt) -> SheetControls {
     let p = &rt.page;
     let text = |id| p.value(id).unwrap_or_default();
-    Msg::Sheet(SheetMsg::Controls(SheetControls {
+    SheetControls {
         lr: text("sheet-lr"),
         k: text("sheet-k"),
         bias: p.checked("sheet-bias"),
@@ -48,7 +48,7 @@ pub fn controls(rt: &Rt) -> Msg {
         wd: text("sheet-wd"),
         decoupled: text("sheet-wdkind") == "decoupled",
         batch: text("sheet-batch"),
-    }))
+    }
 }
 
 /// What a key means in the grid: in the editor, Enter/Tab commit and Escape cancels;
