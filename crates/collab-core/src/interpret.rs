@@ -101,14 +101,17 @@ pub fn recommend(t: &Tables, user: &[f32], user_bias: f32, rated: &[usize], n: u
     scored
 }
 
-/// The first `components` principal axes of the item factors (rows 1.., `#na#` left
-/// out) and each item's coordinates on them: `coords[i]` for item index `i + 1`.
-pub fn pca_items(t: &Tables, components: usize) -> Vec<Vec<f32>> {
-    let (k, n) = (t.k, t.n_items().saturating_sub(1));
+/// The book's map: the first `components` principal axes of the factors of the items
+/// `rows` (fastbook fits them on the 1,000 most rated titles, so that rare titles with
+/// tiny, decayed factors move neither the centre nor the axes), and each of those items'
+/// coordinates on them, in the order of `rows`.
+pub fn pca_items(t: &Tables, rows: &[usize], components: usize) -> Vec<Vec<f32>> {
+    let k = t.k;
+    let n = rows.len();
     if n == 0 {
         return Vec::new();
     }
-    let rows: Vec<&[f32]> = (1..=n).map(|i| t.item(i)).collect();
+    let rows: Vec<&[f32]> = rows.iter().map(|&i| t.item(i)).collect();
     let mean: Vec<f64> = (0..k).map(|j| rows.iter().map(|r| r[j] as f64).sum::<f64>() / n as f64).collect();
     let mut cov = vec![0.0f64; k * k];
     for r in &rows {
@@ -224,10 +227,30 @@ mod tests {
             item_factors.extend([s + 0.01 * (i % 3) as f32, s - 0.01 * (i % 2) as f32]);
         }
         let t = Tables { item_factors, k: 2, ..tables() };
-        let coords = pca_items(&t, 2);
+        let coords = pca_items(&t, &(1..=20).collect::<Vec<_>>(), 2);
         assert_eq!(coords.len(), 20);
         let spread = |c: usize| coords.iter().map(|p| p[c] * p[c]).sum::<f32>();
         assert!(spread(0) > 1000.0 * spread(1));
+    }
+
+    #[test]
+    fn pca_of_a_subset_matches_a_hand_computation() {
+        // Items 1-4 at (3, 1), (-1, 1), (1, 2), (1, 0): centre (1, 1); deviations
+        // (2, 0), (-2, 0), (0, 1), (0, -1); covariance diag(2, 0.5), so the first axis is x
+        // and the second y, and the coordinates are the deviations (up to each axis' sign).
+        // Item 5, far away, is not among the rows and must change nothing.
+        let item_factors = vec![0.0, 0.0, 3.0, 1.0, -1.0, 1.0, 1.0, 2.0, 1.0, 0.0, 100.0, -50.0];
+        let t = Tables { item_factors, k: 2, ..tables() };
+        let coords = pca_items(&t, &[1, 2, 3, 4], 2);
+        let want = [[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]];
+        let sign = |c: usize| if coords[0][c] * want[0][c] + coords[2][c] * want[2][c] < 0.0 { -1.0 } else { 1.0 };
+        for (got, want) in coords.iter().zip(want) {
+            for c in 0..2 {
+                assert!((got[c] * sign(c) - want[c]).abs() < 1e-4, "{coords:?}");
+            }
+        }
+        let reversed: Vec<Vec<f32>> = coords.iter().rev().cloned().collect();
+        assert_eq!(pca_items(&t, &[4, 3, 2, 1], 2), reversed, "in the order of rows");
     }
 
     #[test]

@@ -61,12 +61,14 @@ pub enum Effect {
     BiasCompare {
         sheet: Sheet,
     },
-    /// Build a model from saved bytes (on the interpretation device).
+    /// Build a model from saved bytes (on the interpretation device), with who rated what
+    /// in training and the movies of the validation ratings (both empty for a file).
     LoadModel {
         id: u64,
         source: Option<String>,
         bytes: Vec<u8>,
         rated: Vec<(i32, i32)>,
+        valid_items: Vec<i32>,
     },
     /// Read a model's tables and check predictions.
     ReadModel {
@@ -82,6 +84,11 @@ pub enum Effect {
     },
     /// Fetch the served copy of MovieLens-100k.
     FetchServed,
+    /// Set a control's value (a default that follows from another choice).
+    SetControl {
+        id: &'static str,
+        value: String,
+    },
     /// Write section 8's settings into the address bar.
     StoreUrl(Vec<(&'static str, String)>),
     Focus(Focus),

@@ -50,7 +50,11 @@ impl TrainControls {
     /// Reads and checks the settings; the message names the first bad one.
     pub fn settings(&self) -> Result<TrainSettings, String> {
         let [model, factors, epochs, lr, wd, wd_kind, bs, seed] = &self.0;
-        let kind: ModelKind = model.parse()?;
+        // "dotraw": the book's very first model, DotProduct without sigmoid_range.
+        let (kind, y_range) = match model.as_str() {
+            RAW_DOT => (ModelKind::DotProduct, false),
+            key => (key.parse()?, true),
+        };
         let factors = match kind {
             // The neural models size their embeddings by fastai's rule; the field is unused.
             ModelKind::CollabNn | ModelKind::EmbeddingNn => 50,
@@ -65,8 +69,18 @@ impl TrainControls {
             wd_kind: if wd_kind == "l2" { WdKind::L2 } else { WdKind::Decoupled },
             batch_size: number(bs, "batch size", limits::batch_size)?,
             seed: number(seed, "seed", |v: u64| Ok(v))?,
+            y_range,
         })
     }
+}
+
+/// The model select's value for DotProduct without sigmoid_range.
+pub const RAW_DOT: &str = "dotraw";
+
+/// The weight decay the book trains a model with (the select's value): 0.01 for
+/// CollabNN, 0.1 for the others.
+pub fn book_wd(model: &str) -> &'static str {
+    if model == "nn" { "0.01" } else { "0.1" }
 }
 
 /// The spreadsheet's controls as text and ticks.
@@ -142,6 +156,18 @@ mod tests {
         assert_eq!(s.wd_kind, WdKind::Decoupled);
         let l2 = controls(["embnn", "x", "1", "0.01", "0", "l2", "8", "1"]).settings().unwrap();
         assert_eq!((l2.factors, l2.wd_kind), (50, WdKind::L2), "the neural models ignore the factors field");
+    }
+
+    #[test]
+    fn the_raw_dot_product_has_no_y_range_and_each_model_its_books_decay() {
+        let raw = controls(["dotraw", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
+        assert_eq!((raw.kind, raw.y_range), (ModelKind::DotProduct, false));
+        let dot = controls(["dot", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
+        assert!(dot.y_range);
+        assert_eq!(
+            (book_wd("nn"), book_wd("dotbias"), book_wd("embnn"), book_wd(RAW_DOT)),
+            ("0.01", "0.1", "0.1", "0.1")
+        );
     }
 
     #[test]

@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 pub enum Slot {
     /// Section 8's training.
     Train,
-    /// The overfitting comparison, without weight decay.
-    Without,
-    /// The overfitting comparison, with weight decay.
-    With,
+    /// The overfitting comparison at fastai's default weight decay.
+    Baseline,
+    /// The overfitting comparison with more weight decay.
+    Decayed,
 }
 
 /// The settings section 8's controls hold.
@@ -37,6 +37,8 @@ pub struct TrainSettings {
     pub wd_kind: WdKind,
     pub batch_size: usize,
     pub seed: u64,
+    /// sigmoid_range on the output (off only for the book's first DotProduct).
+    pub y_range: bool,
 }
 
 impl TrainSettings {
@@ -49,8 +51,11 @@ impl TrainSettings {
 
     /// A fresh learner over `data` on `device`: fastai's one-cycle Adam.
     pub fn learner(&self, data: Arc<CollabData>, device: &Device) -> Learner {
-        let spec =
+        let mut spec =
             ModelSpec { n_factors: self.factors, ..ModelSpec::new(self.kind, data.users.len(), data.items.len()) };
+        if !self.y_range {
+            spec.y_range = None;
+        }
         Learner::new(data, spec, self.fit(), device)
     }
 
@@ -174,13 +179,15 @@ pub enum FromWorker {
         bytes: Vec<u8>,
         points: Vec<(usize, f64)>,
     },
-    /// Section 8's fit ended: the saved model, and who rated what in training.
+    /// Section 8's fit ended: the saved model, who rated what in training, and the movies
+    /// of the validation ratings (popularity counts every rating, as the book's map does).
     Trained {
         run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
         train_users: Vec<i32>,
         train_items: Vec<i32>,
+        valid_items: Vec<i32>,
     },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
@@ -268,12 +275,13 @@ mod tests {
             wd_kind: WdKind::Decoupled,
             batch_size: 16,
             seed: 3,
+            y_range: false,
         };
         let data = s.data(&table);
         let total = data.train.len() + data.valid.len();
         assert_eq!(total, table.ratings.len());
         assert_eq!(data.valid.len(), (total as f64 * 0.2) as usize, "fastai holds out 20%");
         let learner = s.learner(Arc::new(data), &Device::flex());
-        assert_eq!((learner.spec.n_factors, learner.settings.epochs), (4, 2));
+        assert_eq!((learner.spec.n_factors, learner.settings.epochs, learner.spec.y_range), (4, 2, None));
     }
 }

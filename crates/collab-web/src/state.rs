@@ -227,6 +227,8 @@ pub struct Trained {
     pub model: CollabModel,
     /// Item indices each user index rated in training (empty for a loaded model).
     pub rated: HashMap<i32, Vec<usize>>,
+    /// Ratings of each item index, training and validation (empty for a loaded model).
+    pub counts: Vec<usize>,
 }
 
 /// Sections 9 and 10.
@@ -260,7 +262,7 @@ pub struct ModelRead {
     pub popular: Vec<usize>,
     /// Movies by bias, lowest first (empty without biases).
     pub by_bias: Vec<(usize, f32)>,
-    /// The first two principal components of the most rated movies: (item, x, y).
+    /// The most rated movies on the book's PCA map: (item, component 0, component 2).
     pub map: Vec<(usize, f32, f32)>,
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,
@@ -344,8 +346,8 @@ impl App {
     pub fn fit(&self, slot: Slot) -> Option<&Fit> {
         match slot {
             Slot::Train => self.train.fit.as_ref(),
-            Slot::Without => self.overfit.pair.as_ref().map(|p| &p[0]),
-            Slot::With => self.overfit.pair.as_ref().map(|p| &p[1]),
+            Slot::Baseline => self.overfit.pair.as_ref().map(|p| &p[0]),
+            Slot::Decayed => self.overfit.pair.as_ref().map(|p| &p[1]),
         }
     }
 
@@ -353,8 +355,8 @@ impl App {
     pub fn fit_mut(&mut self, slot: Slot, run: u64) -> Option<&mut Fit> {
         let fit = match slot {
             Slot::Train => self.train.fit.as_mut(),
-            Slot::Without => self.overfit.pair.as_mut().map(|p| &mut p[0]),
-            Slot::With => self.overfit.pair.as_mut().map(|p| &mut p[1]),
+            Slot::Baseline => self.overfit.pair.as_mut().map(|p| &mut p[0]),
+            Slot::Decayed => self.overfit.pair.as_mut().map(|p| &mut p[1]),
         };
         fit.filter(|f| f.run == run)
     }

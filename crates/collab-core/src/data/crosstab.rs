@@ -19,7 +19,8 @@ pub struct CrossTable {
 }
 
 impl CrossTable {
-    /// The `k` most active users and `k` most rated items (ties broken by smaller id).
+    /// The `k` most active users and `k` most rated items (ties broken by smaller id),
+    /// each set shown in id order, as `pd.crosstab` orders its rows and columns.
     pub fn top(table: &RatingsTable, k: usize) -> Self {
         let most = |key: fn(&crate::data::Rating) -> u32| {
             let mut counts: HashMap<u32, usize> = HashMap::new();
@@ -28,7 +29,9 @@ impl CrossTable {
             }
             let mut ids: Vec<(u32, usize)> = counts.into_iter().collect();
             ids.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            ids.into_iter().take(k).map(|(id, _)| id).collect::<Vec<u32>>()
+            let mut top: Vec<u32> = ids.into_iter().take(k).map(|(id, _)| id).collect();
+            top.sort_unstable();
+            top
         };
         let users = most(|r| r.user);
         let items = most(|r| r.item);
@@ -79,5 +82,7 @@ mod tests {
             );
         }
         assert!(rated.len() < 15 * 15, "blanks remain");
+        assert!(cross.users.windows(2).all(|w| w[0] < w[1]), "users in id order: {:?}", cross.users);
+        assert!(cross.items.windows(2).all(|w| w[0] < w[1]), "movies in id order: {:?}", cross.items);
     }
 }

@@ -1,5 +1,6 @@
 //! fastai's `CollabDataLoaders.from_df`, reproduced: a seeded random 80/20 split,
-//! vocabularies built from the training split with `#na#` at index 0, shuffled batches.
+//! vocabularies with `#na#` at index 0 (a text column's from the whole file, an integer
+//! column's from the training split), shuffled batches.
 
 use std::collections::BTreeMap;
 
@@ -151,10 +152,16 @@ impl CollabData {
             }
             ItemKey::Id => table.ratings.iter().map(|r| r.item.to_string()).collect(),
         };
-        // Vocabularies from the training split only: validation-only users map to #na#.
+        // fastai shrinks the frame before the split, which makes every text column a
+        // categorical over the whole file, and Categorify keeps all of a categorical's
+        // values: titles get a vocabulary of every title in the file. Integer columns
+        // (user ids, movie ids) get the training rows' values only, so a user seen only in
+        // validation maps to #na#.
         let users = Vocab::new(train_rows.iter().map(|&r| user_labels[r].clone()).collect(), true);
-        let items =
-            Vocab::new(train_rows.iter().map(|&r| item_labels[r].clone()).collect(), settings.item_key == ItemKey::Id);
+        let items = match settings.item_key {
+            ItemKey::Title => Vocab::new(item_labels.clone(), false),
+            ItemKey::Id => Vocab::new(train_rows.iter().map(|&r| item_labels[r].clone()).collect(), true),
+        };
         let encode = |rows: &[usize]| Encoded {
             users: rows.iter().map(|&r| users.encode(&user_labels[r])).collect(),
             items: rows.iter().map(|&r| items.encode(&item_labels[r])).collect(),
@@ -190,7 +197,8 @@ impl CollabData {
     /// Validation ratings whose user or item is `#na#` (seen only in validation).
     pub fn valid_only_counts(&self) -> (usize, usize) {
         let users = self.valid.users.iter().filter(|&&u| u == 0).count();
-        let items = self.valid.items.iter().filter(|&&i| i == 0).count();
+        let trained: std::collections::HashSet<i32> = self.train.items.iter().copied().collect();
+        let items = self.valid.items.iter().filter(|i| !trained.contains(i)).count();
         (users, items)
     }
 }
@@ -231,6 +239,36 @@ mod tests {
             seen_as_na += usize::from(in_valid_as_na);
         }
         assert!(seen_as_na > 0, "some seed must put user 99 in validation only");
+    }
+
+    #[test]
+    fn a_title_only_in_validation_is_in_the_vocabulary_but_a_user_only_there_is_not() {
+        // Movie 3 ("C movie") and user 99 have one rating each, which some seed puts in
+        // validation only: the title keeps its own row, the user id maps to #na#.
+        let mut t = table(&(0..40).map(|i| (1 + i % 4, 1 + i % 2, 3.0)).collect::<Vec<_>>());
+        t.titles.insert(3, "C movie".into());
+        t.ratings.push(Rating { user: 99, item: 3, rating: 5.0, timestamp: 0 });
+        let mut seen = 0;
+        for seed in 0..30 {
+            let d = CollabData::new(&t, DataSettings { seed, ..Default::default() });
+            assert!(d.items.labels.iter().any(|l| l == "C movie"), "seed {seed}: every title is in the vocabulary");
+            let last = d.valid.ratings.iter().position(|&r| r == 5.0);
+            if let Some(at) = last {
+                seen += 1;
+                assert_eq!(d.valid.users[at], 0, "seed {seed}: user 99 is #na#");
+                assert_eq!(d.valid.items[at], d.items.encode("C movie"));
+                assert!(d.valid.items[at] > 0);
+                assert_eq!(d.valid_only_counts(), (1, 1), "seed {seed}");
+            }
+        }
+        assert!(seen > 0, "some seed must put the rating in validation");
+        // Integer movie ids follow the training rows, as user ids do.
+        for seed in 0..30 {
+            let d = CollabData::new(&t, DataSettings { seed, item_key: ItemKey::Id, ..Default::default() });
+            if d.valid.ratings.contains(&5.0) {
+                assert!(!d.items.labels.iter().any(|l| l == "3"), "seed {seed}");
+            }
+        }
     }
 
     #[test]

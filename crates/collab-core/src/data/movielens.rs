@@ -53,9 +53,9 @@ pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
 /// Parses `u.item`: `id | title | release date | video date | url | 19 genre flags`,
 /// latin-1 encoded. Only the id and title are kept.
 pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<(u32, String)>> {
-    // ISO-8859-1 is a subset of windows-1252 for every byte u.item uses; encoding_rs
-    // names it that way, as browsers do.
-    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(skip_bom(bytes));
+    // ISO-8859-1: each byte is the character of the same number (windows-1252, which
+    // browsers substitute for it, differs in 0x80-0x9F).
+    let text: String = skip_bom(bytes).iter().map(|&b| char::from(b)).collect();
     let mut items = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -318,6 +318,9 @@ mod tests {
         let items = parse_u_item(b"242|Kolya (1996)|24-Jan-1997||url|0\n1|Caf\xe9 (1995)|||\n", "u.item").unwrap();
         assert_eq!(items[0], (242, "Kolya (1996)".to_string()));
         assert_eq!(items[1].1, "Café (1995)");
+        // Bytes 0x80-0x9F are latin-1's control characters, not windows-1252's € or ‚.
+        let items = parse_u_item(b"5|A\x80\x82\x9f (1995)|\n", "u.item").unwrap();
+        assert_eq!(items[0].1, "A\u{80}\u{82}\u{9f} (1995)");
     }
 
     #[test]

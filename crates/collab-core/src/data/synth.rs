@@ -118,8 +118,8 @@ pub fn to_u_item(table: &RatingsTable) -> Vec<u8> {
     for (id, title) in &table.titles {
         out.push_str(&format!("{id}|{title}|01-Jan-1995||http://example.invalid/{id}{}\n", "|0".repeat(19)));
     }
-    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&out);
-    bytes.into_owned()
+    // Latin-1: one byte per character; a character beyond it becomes '?'.
+    out.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()
 }
 
 /// The table as an `ml-100k.zip` laid out as GroupLens lays it out (`ml-100k/u.data`, ...).

@@ -2,7 +2,7 @@
 //! EmbeddingNN (the tabular model with hidden layers [100, 50]).
 
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{BatchNorm, BatchNormConfig, Embedding, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor};
@@ -47,7 +47,10 @@ impl NnConfig {
         for &d_out in &self.layers {
             hidden.push(init.linear(d_in, d_out, !batch_norm, device));
             if batch_norm {
-                norms.push(BatchNormConfig::new(d_out).init(device));
+                // fastai's `_get_norm` starts batch norm's bias at 1e-3 (burn: 0).
+                let mut norm = BatchNormConfig::new(d_out).init(device);
+                norm.beta = Param::from_tensor(Tensor::full([d_out], 1e-3, device));
+                norms.push(norm);
             }
             d_in = d_out;
         }
@@ -104,5 +107,25 @@ mod tests {
         assert_eq!(emb_size(944), 74);
         assert_eq!(emb_size(1665), 102);
         assert_eq!(emb_size(10_000_000), 600);
+    }
+
+    #[test]
+    fn batch_norm_bias_starts_at_fastais_1e_3() {
+        use crate::model::{ModelKind, ModelSpec};
+        let device = Device::flex();
+        let model = ModelSpec::new(ModelKind::EmbeddingNn, 944, 1665).init(1, &device);
+        let w = crate::read::block_on(crate::weights::read(&model)).unwrap();
+        let betas: Vec<_> =
+            w.tensors.iter().filter(|t| t.path.starts_with("norms") && t.path.ends_with("beta")).collect();
+        assert_eq!(
+            betas.len(),
+            2,
+            "one batch norm per hidden layer: {:?}",
+            w.tensors.iter().map(|t| &t.path).collect::<Vec<_>>()
+        );
+        assert!(betas.iter().all(|t| t.values.iter().all(|&v| v == 1e-3)));
+        let shapes: Vec<_> =
+            w.tensors.iter().filter(|t| t.path.ends_with("factors.weight")).map(|t| t.shape.clone()).collect();
+        assert_eq!(shapes, [vec![944, 74], vec![1665, 102]], "the lesson's embedding shapes");
     }
 }

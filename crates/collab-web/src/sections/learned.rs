@@ -83,7 +83,7 @@ fn biases(r: &ModelRead) -> (String, String) {
     (ranked_list(low, &r.labels), ranked_list(&high, &r.labels))
 }
 
-/// The first two principal components of the most rated movies' factors.
+/// The book's map: components 0 and 2 of a PCA of the most rated titles' factors.
 pub fn map(r: &ModelRead, zoom: f32) -> String {
     let k = r.tables.as_ref().map_or(0, |t| t.k);
     if k < 2 {

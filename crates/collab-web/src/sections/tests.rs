@@ -107,11 +107,7 @@ fn the_overfit_section_says_what_the_pair_does() {
     app.overfit.pair = Some([with(0.0), with(0.1)]);
     let patches = render(&app);
     assert_eq!(drawn(&patches, "overfit", Some("data-state")), Some("running"));
-    assert!(
-        drawn(&patches, "overfit-status", None)
-            .unwrap()
-            .starts_with("Training both… without weight decay: step 3 of 9")
-    );
+    assert!(drawn(&patches, "overfit-status", None).unwrap().starts_with("Training both… weight decay 0: step 3 of 9"));
     for f in app.overfit.pair.as_mut().unwrap() {
         f.phase = Phase::Done;
     }

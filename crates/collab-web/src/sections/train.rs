@@ -131,10 +131,14 @@ pub fn chart(p: &Progress) -> String {
 pub fn split(d: &SplitCounts) -> String {
     format!(
         "<li>{} training ratings, {} validation ratings (a seeded random 20%).</li>\
-         <li>Vocabularies built from the training ratings only: {} users and {} movies, each counting <code>#na#</code> at index 0.</li>\
-         <li>Index 0, <code>#na#</code> (“not available”), stands for anyone or anything the training split never saw. \
-         {} validation ratings come from users who appear only in validation, and {} are of movies that do: \
-         the model meets them as index 0 and can only guess from row 0, which training never moved.</li>",
+         <li>Vocabularies, each counting <code>#na#</code> at index 0: {} users, from the training ratings only \
+         (user ids are numbers); {} movie titles, from the whole file (fastai turns a text column into a \
+         category over every row before it splits).</li>\
+         <li>Index 0, <code>#na#</code> (“not available”), stands for anyone the training split never saw. \
+         {} validation ratings come from users who appear only in validation: the model meets them as \
+         index 0 and can only guess from row 0, which training never moved. {} are of movies rated only in \
+         validation: they have rows of their own, which training never moved either (weight decay only \
+         shrinks them).</li>",
         d.train, d.valid, d.users, d.items, d.valid_only_users, d.valid_only_items
     )
 }

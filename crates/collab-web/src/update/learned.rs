@@ -7,8 +7,10 @@ use crate::effect::Effect;
 use crate::msg::LearnedMsg;
 use crate::state::{App, LearnedState, ModelRead, Trained, YouFit};
 
-/// Movies drawn on the map, and how many of them get a label.
-pub const MAP_MOVIES: usize = 60;
+/// The book's map: PCA fitted on the 1,000 most rated titles, the first 50 drawn, on
+/// components 0 and 2 of 3.
+pub const MAP_FIT: usize = 1000;
+pub const MAP_MOVIES: usize = 50;
 
 pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
     let l = &mut app.learned;
@@ -104,7 +106,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             Ok(bytes) => {
                 let id = app.new_id();
                 app.learned.loading = id;
-                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new() }]
+                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new(), valid_items: Vec::new() }]
             }
             Err(e) => {
                 l.model_message = format!("{e}. The model you had is still here.");
@@ -172,9 +174,13 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
 
 /// Everything the views draw, computed once per model: popularity, biases, the map.
 pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> ModelRead {
+    // Ratings per item: over all ratings when the fit said (training and validation), else
+    // the training ratings a user rated; none for a loaded model (then by index).
     let mut counts = vec![0usize; model.items.len()];
-    for items in model.rated.values() {
-        for &i in items {
+    if model.counts.len() == counts.len() {
+        counts.clone_from(&model.counts);
+    } else {
+        for &i in model.rated.values().flatten() {
             if let Some(c) = counts.get_mut(i) {
                 *c += 1;
             }
@@ -183,15 +189,15 @@ pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> Mod
     let mut popular: Vec<usize> = (1..model.items.len()).collect();
     popular.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
     let (by_bias, map) = match &tables {
-        Some(t) => {
-            let map = if t.k >= 2 {
-                let coords = interpret::pca_items(t, 2);
-                popular.iter().take(MAP_MOVIES).filter_map(|&i| coords.get(i - 1).map(|c| (i, c[0], c[1]))).collect()
-            } else {
-                Vec::new()
-            };
+        Some(t) if t.k >= 2 => {
+            let fit: Vec<usize> = popular.iter().copied().take(MAP_FIT).collect();
+            let coords = interpret::pca_items(t, &fit, 3);
+            // fastbook plots components 0 and 2 (of 3); with two factors there is no third.
+            let y = if t.k >= 3 { 2 } else { 1 };
+            let map = fit.iter().zip(&coords).take(MAP_MOVIES).map(|(&i, c)| (i, c[0], c[y])).collect();
             (interpret::items_by_bias(t), map)
         }
+        Some(t) => (interpret::items_by_bias(t), Vec::new()),
         None => (Vec::new(), Vec::new()),
     };
     ModelRead { tables, labels: model.items.labels.clone(), popular, by_bias, map, check }

@@ -402,6 +402,24 @@ fn a_settings_change_keeps_a_paused_fit_and_says_so() {
 }
 
 #[test]
+fn choosing_a_model_sets_the_books_weight_decay() {
+    let mut app = app();
+    let mut c = controls();
+    c.0[0] = "nn".into();
+    let effects = update(&mut app, Msg::Train(TrainMsg::Controls(c.clone())));
+    assert!(matches!(&effects[0], Effect::SetControl { id: "train-wd", value } if value == "0.01"));
+    assert_eq!(app.train.controls.settings().unwrap().wd, 0.01);
+    // A weight decay typed after that stays.
+    c.0[4] = "0.3".into();
+    let effects = update(&mut app, Msg::Train(TrainMsg::Controls(c.clone())));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::SetControl { .. })));
+    assert_eq!(app.train.controls.settings().unwrap().wd, 0.3);
+    c.0[0] = "embnn".into();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    assert_eq!(app.train.controls.settings().unwrap().wd, 0.1);
+}
+
+#[test]
 fn bad_training_settings_are_named_and_start_nothing() {
     let mut app = app();
     let mut c = controls();
@@ -445,7 +463,7 @@ fn a_failed_fit_stops_but_a_refused_step_after_the_end_stays_done() {
 }
 
 #[test]
-fn the_overfitting_pair_trains_with_and_without_decay_and_stops_when_the_worker_dies() {
+fn the_overfitting_pair_trains_at_the_default_and_more_decay_and_stops_when_the_worker_dies() {
     let mut app = app();
     let _ = update(&mut app, Msg::Worker(FromWorker::Ready { label: "CPU".into(), is_gpu: false }));
     let effects = update(&mut app, Msg::Overfit(OverfitMsg::Compare));
@@ -453,7 +471,7 @@ fn the_overfitting_pair_trains_with_and_without_decay_and_stops_when_the_worker_
         .iter()
         .filter_map(|m| if let ToWorker::Run { settings, .. } = m { Some(settings.wd) } else { None })
         .collect();
-    assert_eq!(wds, [0.0, 0.1]);
+    assert_eq!(wds, [0.01, 0.1], "the book's pair: fastai's default, then more");
     let effects = update(&mut app, Msg::WorkerDied("out of memory".into()));
     assert!(effects.iter().any(|e| matches!(e, Effect::StartWorker { force_cpu: true, .. })));
     let pair = app.overfit.pair.as_ref().unwrap();
@@ -528,7 +546,7 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
     let rated = [(1, vec![1, 2]), (2, vec![2, 3])].into_iter().collect();
-    crate::state::Trained { spec, users, items, model, rated }
+    crate::state::Trained { spec, users, items, model, rated, counts: Vec::new() }
 }
 
 /// Loads `model` as the page does: asked for, built, read.
@@ -611,9 +629,21 @@ fn the_trained_model_of_an_older_run_is_ignored() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
-    let old = FromWorker::Trained { run: run + 100, model: vec![], train_users: vec![], train_items: vec![] };
+    let old = FromWorker::Trained {
+        run: run + 100,
+        model: vec![],
+        train_users: vec![],
+        train_items: vec![],
+        valid_items: vec![],
+    };
     assert!(update(&mut app, Msg::Worker(old)).is_empty());
-    let new = FromWorker::Trained { run, model: vec![9], train_users: vec![1, 1], train_items: vec![2, 3] };
+    let new = FromWorker::Trained {
+        run,
+        model: vec![9],
+        train_users: vec![1, 1],
+        train_items: vec![2, 3],
+        valid_items: vec![3],
+    };
     let effects = update(&mut app, Msg::Worker(new));
     assert!(matches!(&effects[..], [Effect::LoadModel { source: None, rated, .. }] if rated == &[(1, 2), (1, 3)]));
 }
@@ -642,7 +672,7 @@ fn the_bias_comparison_runs_once_at_a_time() {
     assert!(update(&mut app, Msg::Bias(BiasMsg::Compare)).is_empty());
     let _ = update(&mut app, Msg::Bias(BiasMsg::Done(Ok((1.2, 0.9)))));
     assert_eq!((app.bias.busy, app.bias.result), (false, Some((1.2, 0.9))));
-    assert!(app.bias.message.starts_with("After 60 full-batch steps"));
+    assert!(app.bias.message.starts_with("After 60 full-batch steps on four fifths"));
 }
 
 #[test]
@@ -651,7 +681,7 @@ fn overfit_progress_finishes_the_pair() {
     let _ = update(&mut app, Msg::Overfit(OverfitMsg::Compare));
     let runs: Vec<u64> = app.overfit.pair.as_ref().unwrap().iter().map(|f| f.run).collect();
     let row = EpochMetrics { epoch: 0, train_loss: 1.0, valid_loss: 1.1, rmse: 1.05, seconds: 0.1 };
-    for (slot, run) in [Slot::Without, Slot::With].into_iter().zip(runs) {
+    for (slot, run) in [Slot::Baseline, Slot::Decayed].into_iter().zip(runs) {
         let p = Progress { history: vec![row], ..progress(true, 10) };
         let _ = update(&mut app, Msg::Worker(FromWorker::Progress { slot, run, progress: p }));
     }

@@ -8,9 +8,16 @@ use crate::state::{App, Fit, Phase};
 
 pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
     match msg {
-        TrainMsg::Controls(controls) => {
+        TrainMsg::Controls(mut controls) => {
+            let mut effects = Vec::new();
+            // Choosing a model sets the weight decay the book trains it with.
+            if controls.0[0] != app.train.controls.0[0] {
+                let wd = crate::fields::book_wd(&controls.0[0]);
+                controls.0[4] = wd.to_string();
+                effects.push(Effect::SetControl { id: "train-wd", value: wd.to_string() });
+            }
             app.train.controls = controls;
-            let mut effects = vec![Effect::StoreUrl(app.train.controls.query())];
+            effects.push(Effect::StoreUrl(app.train.controls.query()));
             match (app.train.controls.settings(), &app.train.fit) {
                 (Err(e), _) => app.train.message = format!("{e}; training keeps its last good settings."),
                 // A fit under way is never thrown away by a setting: it goes on with its own
@@ -95,8 +102,11 @@ fn reset(app: &mut App) -> Vec<Effect> {
     vec![Effect::Post(ToWorker::Reset { slot: Slot::Train })]
 }
 
-/// The overfitting pair: section 8's settings without and with weight decay (0.1 when
-/// the controls say 0), trained side by side; any earlier pair is dropped.
+/// fastai's weight decay when `fit_one_cycle` is given none (Adam's default).
+pub const DEFAULT_WD: f64 = 0.01;
+
+/// The overfitting pair, the book's: section 8's settings at fastai's default weight
+/// decay, and with more (0.1, or the controls' if larger); any earlier pair is dropped.
 pub fn compare(app: &mut App) -> Vec<Effect> {
     let settings = match app.train.controls.settings() {
         Ok(s) => s,
@@ -106,7 +116,7 @@ pub fn compare(app: &mut App) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    let decay = if settings.wd > 0.0 { settings.wd } else { 0.1 };
+    let more = if settings.wd > DEFAULT_WD { settings.wd } else { 0.1 };
     let fit = |run, wd| Fit {
         run,
         settings: TrainSettings { wd, ..settings },
@@ -114,8 +124,8 @@ pub fn compare(app: &mut App) -> Vec<Effect> {
         progress: None,
         snapshot: None,
     };
-    let pair = [fit(app.new_id(), 0.0), fit(app.new_id(), decay)];
-    let effects = [Slot::Without, Slot::With]
+    let pair = [fit(app.new_id(), DEFAULT_WD), fit(app.new_id(), more)];
+    let effects = [Slot::Baseline, Slot::Decayed]
         .into_iter()
         .zip(&pair)
         .map(|(slot, f)| Effect::Post(ToWorker::Run { slot, run: f.run, settings: f.settings }))

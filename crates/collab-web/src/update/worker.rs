@@ -36,12 +36,12 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, model, train_users, train_items } => {
+        FromWorker::Trained { run, model, train_users, train_items, valid_items } => {
             if app.fit_mut(Slot::Train, run).is_some() {
                 let id = app.new_id();
                 app.learned.loading = id;
                 let rated = train_users.into_iter().zip(train_items).collect();
-                return vec![Effect::LoadModel { id, source: None, bytes: model, rated }];
+                return vec![Effect::LoadModel { id, source: None, bytes: model, rated, valid_items }];
             }
         }
         FromWorker::Note { slot, run, message } => {
@@ -83,7 +83,7 @@ fn stop_train(app: &mut App) {
 fn pair_failed(app: &mut App, message: String) -> Vec<Effect> {
     let mut effects = Vec::new();
     if let Some(pair) = app.overfit.pair.as_mut() {
-        for (fit, slot) in pair.iter_mut().zip([Slot::Without, Slot::With]) {
+        for (fit, slot) in pair.iter_mut().zip([Slot::Baseline, Slot::Decayed]) {
             if fit.phase == Phase::Running {
                 effects.push(Effect::Post(ToWorker::Pause { slot, run: fit.run }));
             }
@@ -130,7 +130,7 @@ fn to_cpu(app: &mut App, why: &str) -> Vec<Effect> {
     app.worker.ready = false;
     let mut effects = vec![Effect::UseCpu, Effect::StartWorker { force_cpu: true, table: pack_table(&app.data.table) }];
     let mut resumed_at = None;
-    for slot in [Slot::Train, Slot::Without, Slot::With] {
+    for slot in [Slot::Train, Slot::Baseline, Slot::Decayed] {
         let Some(fit) = app.fit(slot) else { continue };
         let go_on = fit.phase == Phase::Running;
         match &fit.snapshot {

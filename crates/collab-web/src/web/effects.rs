@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use collab_core::data::synth::{SynthSettings, generate};
 use collab_core::data::{CollabData, DataSettings, Encoded, ItemKey};
 use collab_core::interpret::Tables;
-use collab_core::lesson::{dot_products, lookup_both};
+use collab_core::lesson::{bias_comparison, dot_products, lookup_both};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::save::{load, save};
-use collab_core::sheet::Sheet;
 use collab_core::train::{FitSettings, Learner, Schedule};
 use collab_core::{read, weights};
 use wasm_bindgen::JsCast;
@@ -85,23 +84,24 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, Msg::Factors(FactorsMsg::Computed { id, result }));
         }),
         Effect::BiasCompare { sheet } => spawn_local(async move {
-            let result = async {
-                let without = bias_rmse(sheet.clone(), false, &device).await?;
-                let with = bias_rmse(sheet, true, &device).await?;
-                Ok((without, with))
-            }
-            .await;
+            let result = bias_comparison(&sheet, BIAS_STEPS, &device).await.map_err(|e| e.to_string());
             dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));
         }),
-        Effect::LoadModel { id, source, bytes, rated } => spawn_local(async move {
+        Effect::LoadModel { id, source, bytes, rated, valid_items } => spawn_local(async move {
             // `load` checks the whole file (sizes against the bytes, vocabularies against
             // the tables, finite weights) before building anything.
             let result = load(&bytes, &interpretation_device()).map_err(|e| e.to_string()).map(|m| {
                 let mut by_user = HashMap::<i32, Vec<usize>>::new();
-                for (u, i) in rated {
+                let mut counts = vec![0; if valid_items.is_empty() { 0 } else { m.items.len() }];
+                for &(u, i) in &rated {
                     by_user.entry(u).or_default().push(i as usize);
                 }
-                Trained { spec: m.spec, users: m.users, items: m.items, model: m.model, rated: by_user }
+                for i in rated.iter().map(|r| r.1).chain(valid_items) {
+                    if let Some(c) = counts.get_mut(i as usize) {
+                        *c += 1;
+                    }
+                }
+                Trained { spec: m.spec, users: m.users, items: m.items, model: m.model, rated: by_user, counts }
             });
             dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
         }),
@@ -122,6 +122,7 @@ pub fn run(rt: &Rt, effect: Effect) {
             let result = fetch("data/ml-100k.zip").await;
             dispatch(&rt, Msg::Data(DataMsg::Fetched(result)));
         }),
+        Effect::SetControl { id, value } => rt.page.set_value(id, &value),
         Effect::StoreUrl(pairs) => url::store(&pairs),
         Effect::Focus(Focus::Cursor) => {
             let _ = rt.page.focus_in("sheet-grid", "[tabindex=\"0\"]");
@@ -166,15 +167,6 @@ async fn proof(device: &burn::tensor::Device) -> Result<ProofDone, String> {
     learner.train_batch().ok_or("no batch to train on")?;
     let after = collab_core::train::mse(&learner.model, &data.train).await.map_err(|e| e.to_string())?;
     Ok(ProofDone { before, after, ratings: data.train.len(), ms: now_ms() - start })
-}
-
-/// Section 6: RMSE after full-batch steps from the sheet's numbers, biases on or off.
-async fn bias_rmse(mut sheet: Sheet, bias: bool, device: &burn::tensor::Device) -> Result<f32, String> {
-    sheet.settings.bias = bias;
-    for _ in 0..BIAS_STEPS {
-        sheet.step(device, &[]).await.map_err(|e| e.to_string())?;
-    }
-    Ok(sheet.evaluate(device).await.map_err(|e| e.to_string())?.rmse)
 }
 
 /// A model's tables (none for a neural model) and its predictions of three fixed pairs.

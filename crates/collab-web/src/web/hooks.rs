@@ -77,6 +77,16 @@ pub fn lookup_computations() -> usize {
     super::effects::LOOKUPS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Made-up ratings on which 50 factors overfit within fastai's 5 epochs (500 users x
+/// 500 movies, 10% rated, 8 planted factors, noise 0.8): the browser test of the
+/// overfitting comparison's effect. Measured natively with seed 42: at weight decay 0.01
+/// the valid loss goes 0.885 → 0.948 over epochs 1-4 while the train loss falls; at 0.1
+/// it ends at 0.912.
+#[wasm_bindgen]
+pub fn overfit_ml100k_zip() -> Vec<u8> {
+    to_ml100k_zip(&generate(SynthSettings { users: 500, items: 500, factors: 8, density: 0.1, noise: 0.8, seed: 11 }))
+}
+
 /// Destroys the training worker's WebGPU device mid-training, as a lost GPU would be:
 /// the browser test of switching to the CPU.
 #[wasm_bindgen]

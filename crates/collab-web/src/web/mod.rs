@@ -49,6 +49,10 @@ async fn run() -> Result<(), String> {
     dom::set_html_by_id("factors-table", &sections::factors::table_html())?;
     let page = dom::Page::new(&sections::ids())?;
     url::apply_to_controls(&page, &TRAIN_CONTROLS)?;
+    // A model named in the URL trains with the book's weight decay unless the URL says.
+    if !url::has("wd") {
+        page.set_value("train-wd", crate::fields::book_wd(&page.value("train-model")?));
+    }
     let controls = TrainControls(TRAIN_CONTROLS.map(|(id, _)| page.value(id).unwrap_or_default()));
     let device_state = DeviceState { label: chosen.label.clone(), is_gpu: chosen.is_gpu };
     let app = App::new(device_state, controls, SheetSettings::default());

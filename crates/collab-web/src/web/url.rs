@@ -20,6 +20,11 @@ pub fn apply_to_controls(page: &Page, controls: &[(&'static str, &str)]) -> Resu
     Ok(())
 }
 
+/// Whether the URL names `key`.
+pub fn has(key: &str) -> bool {
+    params().is_some_and(|p| p.has(key))
+}
+
 /// Writes `(key, value)` pairs into the URL (without reloading or adding history).
 pub fn store(pairs: &[(&str, String)]) {
     let Some(params) = params() else { return };

@@ -189,7 +189,7 @@ impl Trainer {
 
     /// The next running slot, in turns.
     fn next_running(&mut self) -> Option<Slot> {
-        const ORDER: [Slot; 3] = [Slot::Train, Slot::Without, Slot::With];
+        const ORDER: [Slot; 3] = [Slot::Train, Slot::Baseline, Slot::Decayed];
         for n in 1..=ORDER.len() {
             let slot = ORDER[(self.turn + n) % ORDER.len()];
             if matches!(self.slots.get(&slot), Some(SlotState::Running(_))) {
@@ -336,6 +336,7 @@ impl Trainer {
                 model,
                 train_users: l.data.train.users.clone(),
                 train_items: l.data.train.items.clone(),
+                valid_items: l.data.valid.items.clone(),
             }),
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }
