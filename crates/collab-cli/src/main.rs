@@ -7,6 +7,7 @@
 //! ```
 
 mod args;
+mod bench;
 mod load;
 
 use std::sync::Arc;
@@ -48,36 +49,25 @@ fn run(args: args::Args) -> Result<(), String> {
         data.train.len(),
         data.valid.len()
     );
+    if args.command == args::Command::Bench {
+        bench::run(&data, &spec, args.fit)?;
+        println!("machine load (1-minute average) at the end: {}", load::machine_load());
+        return Ok(());
+    }
     let mut learner = Learner::new(data, spec, args.fit, &Device::flex());
     let start = Instant::now();
     let clock = || start.elapsed().as_secs_f64();
-    let train = args.command == args::Command::Train;
-    if train {
-        print!("{}", format_table(&[]));
-    }
-    let rows = block_on(learner.fit(&clock, |row| {
-        if train {
-            print!(
-                "{}",
-                format_table(std::slice::from_ref(row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default()
-            );
-        }
+    print!("{}", format_table(&[]));
+    block_on(learner.fit(&clock, |row| {
+        print!(
+            "{}",
+            format_table(std::slice::from_ref(row)).lines().last().map(|l| format!("{l}\n")).unwrap_or_default()
+        );
         std::ops::ControlFlow::Continue(())
     }))
     .map_err(|e| e.to_string())?;
-    let total = clock();
     if let Some(warning) = learner.learned_nothing() {
         eprintln!("warning: {warning}");
-    }
-    if args.command == args::Command::Bench {
-        print!("{}", format_table(&rows));
-        let last = rows.last().map_or(f64::NAN, |r| r.valid_loss);
-        println!(
-            "fit: {total:.2} s for {} epochs ({:.2} s an epoch), final valid MSE {last:.4}",
-            rows.len(),
-            total / rows.len() as f64
-        );
-        println!("machine load (1-minute average) at the end: {}", load::machine_load());
     }
     Ok(())
 }

@@ -81,3 +81,42 @@ fn decay_skips_linear_biases_and_batch_norm_but_not_bias_embeddings() {
         }
     }
 }
+
+#[test]
+fn the_fused_cpu_pass_matches_the_tensor_update_over_100_steps() {
+    use collab_core::data::synth::{SynthSettings, generate};
+    use collab_core::data::{CollabData, DataSettings, ItemKey};
+    use collab_core::train::{FitSettings, Learner};
+    use std::sync::Arc;
+    let table = generate(SynthSettings { users: 120, items: 90, factors: 3, density: 0.5, noise: 0.3, seed: 3 });
+    let data =
+        Arc::new(CollabData::new(&table, DataSettings { item_key: ItemKey::Id, batch_size: 32, ..Default::default() }));
+    let settings = [
+        OptimSettings { kind: OptimizerKind::Adam, wd: 0.1, wd_kind: WdKind::Decoupled },
+        OptimSettings { kind: OptimizerKind::Adam, wd: 0.05, wd_kind: WdKind::L2 },
+        OptimSettings { kind: OptimizerKind::Adam, wd: 0.0, wd_kind: WdKind::Decoupled },
+        OptimSettings { kind: OptimizerKind::Sgd, wd: 0.1, wd_kind: WdKind::Decoupled },
+    ];
+    for kind in ModelKind::ALL {
+        for optim in settings {
+            let spec = ModelSpec { n_factors: 6, ..ModelSpec::new(kind, data.users.len(), data.items.len()) };
+            let fit = FitSettings { epochs: 10, optim, ..FitSettings::default() };
+            let run = |fused: bool| {
+                let mut l = Learner::new(data.clone(), spec.clone(), fit, &device());
+                l.set_fused_optimizer(fused);
+                for _ in 0..100 {
+                    if l.train_batch().is_none() {
+                        collab_core::read::block_on(l.end_epoch(0.0)).unwrap();
+                        l.train_batch().unwrap();
+                    }
+                }
+                crate::host(&l.model)
+            };
+            let (fast, reference) = (run(true), run(false));
+            for (a, b) in fast.tensors.iter().zip(&reference.tensors) {
+                let worst = a.values.iter().zip(&b.values).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+                assert!(worst <= 1e-6, "{kind:?} {optim:?} {}: fused and tensor differ by {worst}", a.path);
+            }
+        }
+    }
+}

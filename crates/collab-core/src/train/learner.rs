@@ -104,8 +104,22 @@ pub struct Learner {
     diverged: Option<Divergence>,
 }
 
-/// What the divergence guard goes back to. Cloning a module or the optimizer clones
-/// handles to immutable tensors, so a checkpoint costs no copy of the weights.
+/// The parts of a training step, as [`Learner::train_batch_marked`] reports their ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The batch to the device, predictions and loss.
+    Forward,
+    /// Gradients.
+    Backward,
+    /// The optimizer's update.
+    Optimizer,
+    /// Losses kept for the next read, counters, the next epoch's batches.
+    Bookkeeping,
+}
+
+/// What the divergence guard goes back to. Cloning a module clones handles to immutable
+/// tensors, so a checkpoint costs no copy of the weights; on the CPU it copies Adam's
+/// running averages (two floats a parameter, once per loss read).
 #[derive(Clone)]
 struct Checkpoint {
     model: CollabModel,
@@ -242,6 +256,13 @@ impl Learner {
         self.step > 0 && self.batch_in_epoch == 0 && self.history.len() < self.epoch()
     }
 
+    /// Whether the optimizer takes its fused pass on the CPU (the default) or runs as
+    /// tensor operations: for timing one against the other, and for testing.
+    pub fn set_fused_optimizer(&mut self, fused: bool) {
+        self.optim.fused = fused;
+        self.checkpoint.optim.fused = fused;
+    }
+
     /// The device the model lives on.
     pub fn device(&self) -> &Device {
         &self.device
@@ -250,6 +271,12 @@ impl Learner {
     /// Takes one training batch. `None` when the fit is over or the epoch needs
     /// [`Learner::end_epoch`] first.
     pub fn train_batch(&mut self) -> Option<BatchStep> {
+        self.train_batch_marked(&mut |_| {})
+    }
+
+    /// [`Learner::train_batch`], calling `mark` as each phase of the step ends: what the
+    /// benchmark's profile times (on the CPU each operation runs when it is called).
+    pub fn train_batch_marked(&mut self, mark: &mut dyn FnMut(Phase)) -> Option<BatchStep> {
         if self.is_done() || self.epoch_complete() || self.diverged.is_some() {
             return None;
         }
@@ -259,9 +286,12 @@ impl Learner {
         let (users, items, ratings) = to_device(&batch, &self.device);
         let preds = self.model.forward(users, items); // [batch]
         let loss = (preds.clone() - ratings).powi_scalar(2).mean(); // [1]
+        mark(Phase::Forward);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        mark(Phase::Backward);
         // Cloning a module clones handles to its tensors, not the tensors.
         self.model = self.optim.step(self.model.clone(), grads, lr, beta1);
+        mark(Phase::Optimizer);
         let loss = loss.inner();
         self.pending.push(loss.clone());
         self.step += 1;
@@ -270,6 +300,7 @@ impl Learner {
             self.batch_in_epoch = 0;
             self.epoch_batches = self.data.train_batches(self.epoch());
         }
+        mark(Phase::Bookkeeping);
         Some(BatchStep { step: self.step - 1, epoch, batch, preds: preds.inner(), loss, lr, beta1 })
     }
 

@@ -5,6 +5,13 @@
 //!
 //! burn's AdamW has no momentum schedule and cannot skip `.bias` parameters by name, so
 //! the update is done here with a [`ModuleMapper`] that knows each parameter's path.
+//!
+//! On the CPU (burn-flex) the update is one pass over each parameter's numbers on the
+//! host ([`fused`]): decay, both running averages, the debiased step, element by
+//! element, with the running averages kept as plain vectors. Written as tensor operations
+//! the same update is about a dozen passes, each allocating a new tensor, and that was
+//! most of a step's time. On a GPU the tensor version runs (reading back to the host
+//! there would stall it), and it stays the reference the fused pass is tested against.
 
 use std::collections::HashMap;
 
@@ -56,26 +63,42 @@ pub const BETA2: f64 = 0.99;
 /// fastai's Adam epsilon.
 pub const EPS: f64 = 1e-5;
 
-/// Per-parameter Adam state, flattened so one map holds every rank.
+/// Adam's running averages of one parameter, flattened so one map holds every rank:
+/// tensors where the update runs as tensor operations, host vectors for the fused pass.
+#[derive(Clone)]
+enum Moments {
+    Tensors { grad_avg: Tensor<1>, sqr_avg: Tensor<1> },
+    Host { grad_avg: Vec<f32>, sqr_avg: Vec<f32> },
+}
+
+/// Per-parameter Adam state.
 #[derive(Clone)]
 struct AdamState {
-    grad_avg: Tensor<1>,
-    sqr_avg: Tensor<1>,
+    moments: Moments,
     step: i32,
 }
 
 /// The optimizer and its state across steps.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Optimizer {
     /// Its settings.
     pub settings: OptimSettings,
+    /// Whether parameters on the CPU take the fused pass (on by default; off only to
+    /// time or test the tensor version against it).
+    pub fused: bool,
     state: HashMap<ParamId, AdamState>,
+}
+
+impl Default for Optimizer {
+    fn default() -> Self {
+        Self::new(OptimSettings::default())
+    }
 }
 
 impl Optimizer {
     /// A fresh optimizer.
     pub fn new(settings: OptimSettings) -> Self {
-        Self { settings, state: HashMap::new() }
+        Self { settings, fused: true, state: HashMap::new() }
     }
 
     /// Applies one step to `model` with `grads`, learning rate `lr` and Adam's `beta1`.
@@ -89,15 +112,31 @@ impl Optimizer {
     pub async fn read_state(&self, ids: &[(String, ParamId)]) -> Result<(Weights, Vec<(String, i32)>), ReadError> {
         let mut found = Vec::new();
         let mut steps = Vec::new();
+        let mut host = Vec::new();
         for (path, id) in ids {
-            if let Some(state) = self.state.get(id) {
-                let n = state.grad_avg.dims()[0];
-                found.push(((format!("{path}.grad_avg"), vec![n]), state.grad_avg.clone()));
-                found.push(((format!("{path}.sqr_avg"), vec![n]), state.sqr_avg.clone()));
-                steps.push((path.clone(), state.step));
+            let Some(state) = self.state.get(id) else { continue };
+            let (avg, sqr) = (format!("{path}.grad_avg"), format!("{path}.sqr_avg"));
+            match &state.moments {
+                Moments::Tensors { grad_avg, sqr_avg } => {
+                    let n = grad_avg.dims()[0];
+                    found.push(((avg, vec![n]), grad_avg.clone()));
+                    found.push(((sqr, vec![n]), sqr_avg.clone()));
+                }
+                Moments::Host { grad_avg, sqr_avg } => {
+                    let named = |path: String, values: &Vec<f32>| crate::weights::NamedTensor {
+                        path,
+                        shape: vec![values.len()],
+                        values: values.clone(),
+                    };
+                    host.push(named(avg, grad_avg));
+                    host.push(named(sqr, sqr_avg));
+                }
             }
+            steps.push((path.clone(), state.step));
         }
-        Ok((crate::weights::split(found).await?, steps))
+        let mut weights = crate::weights::split(found).await?;
+        weights.tensors.extend(host);
+        Ok((weights, steps))
     }
 
     /// Puts back what [`Optimizer::read_state`] read, for the parameters `ids` of a
@@ -109,47 +148,138 @@ impl Optimizer {
         steps: &[(String, i32)],
         device: &Device,
     ) -> Result<(), String> {
-        let tensor = |name: String| -> Result<Tensor<1>, String> {
-            let t = state.get(&name).ok_or(format!("the optimizer state has no {name}"))?;
-            Ok(Tensor::from_data(TensorData::new(t.values.clone(), [t.values.len()]), device))
+        let values = |name: String| -> Result<Vec<f32>, String> {
+            Ok(state.get(&name).ok_or(format!("the optimizer state has no {name}"))?.values.clone())
         };
+        let on_host = self.fused && is_cpu(device);
         for (path, step) in steps {
             let id = ids.iter().find(|(p, _)| p == path).ok_or(format!("the model has no parameter {path}"))?.1;
-            let grad_avg = tensor(format!("{path}.grad_avg"))?;
-            let sqr_avg = tensor(format!("{path}.sqr_avg"))?;
-            self.state.insert(id, AdamState { grad_avg, sqr_avg, step: *step });
+            let (grad_avg, sqr_avg) = (values(format!("{path}.grad_avg"))?, values(format!("{path}.sqr_avg"))?);
+            let moments = if on_host {
+                Moments::Host { grad_avg, sqr_avg }
+            } else {
+                let tensor = |v: Vec<f32>| {
+                    let n = v.len();
+                    Tensor::from_data(TensorData::new(v, [n]), device)
+                };
+                Moments::Tensors { grad_avg: tensor(grad_avg), sqr_avg: tensor(sqr_avg) }
+            };
+            self.state.insert(id, AdamState { moments, step: *step });
         }
         Ok(())
     }
 
     /// The new value of one parameter (on the inner, non-autodiff device).
     fn update(&mut self, id: ParamId, p: Tensor<1>, grad: Tensor<1>, lr: f64, beta1: f64, decays: bool) -> Tensor<1> {
-        let OptimSettings { kind, wd, wd_kind } = self.settings;
-        let wd = if decays { wd } else { 0.0 };
-        let (p, grad) = match wd_kind {
-            WdKind::Decoupled if wd != 0.0 => (p.mul_scalar(1.0 - lr * wd), grad),
-            WdKind::L2 if wd != 0.0 => (p.clone(), grad + p.mul_scalar(2.0 * wd)),
-            _ => (p, grad),
+        let wd = if decays { self.settings.wd } else { 0.0 };
+        let state = self.state.remove(&id);
+        let device = p.device();
+        let host = matches!(&state, Some(AdamState { moments: Moments::Host { .. }, .. }))
+            || (state.is_none() && self.fused && is_cpu(&device));
+        let (p, state) = if host {
+            // Converted to f32 first, so reading the values cannot fail.
+            let host = |t: Tensor<1>| t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+            let (values, g) = (host(p), host(grad));
+            let (values, state) = fused(&self.settings, wd, values, &g, state, lr, beta1);
+            let n = values.len();
+            (Tensor::from_data(TensorData::new(values, [n]), &device), state)
+        } else {
+            tensors(&self.settings, wd, p, grad, state, lr, beta1)
         };
-        match kind {
-            OptimizerKind::Sgd => p - grad.mul_scalar(lr),
-            OptimizerKind::Adam => {
-                let state = self.state.remove(&id).unwrap_or_else(|| AdamState {
-                    grad_avg: grad.zeros_like(),
-                    sqr_avg: grad.zeros_like(),
-                    step: 0,
-                });
-                // fastai's average_grad and average_sqr_grad, both with dampening.
-                let grad_avg = state.grad_avg.mul_scalar(beta1) + grad.clone().mul_scalar(1.0 - beta1);
-                let sqr_avg = state.sqr_avg.mul_scalar(BETA2) + grad.powi_scalar(2).mul_scalar(1.0 - BETA2);
-                let step = state.step + 1;
-                let debias1 = 1.0 - beta1.powi(step);
-                let debias2 = 1.0 - BETA2.powi(step);
-                let denom = sqr_avg.clone().div_scalar(debias2).sqrt().add_scalar(EPS);
-                let p = p - grad_avg.clone().div(denom).mul_scalar(lr / debias1);
-                self.state.insert(id, AdamState { grad_avg, sqr_avg, step });
-                p
+        if let Some(state) = state {
+            self.state.insert(id, state);
+        }
+        p
+    }
+}
+
+/// Whether `device` is the CPU backend, where the fused pass runs.
+fn is_cpu(device: &Device) -> bool {
+    *device == Device::flex()
+}
+
+/// The update as tensor operations (the GPU's path, and the fused pass's reference).
+fn tensors(
+    settings: &OptimSettings,
+    wd: f64,
+    p: Tensor<1>,
+    grad: Tensor<1>,
+    state: Option<AdamState>,
+    lr: f64,
+    beta1: f64,
+) -> (Tensor<1>, Option<AdamState>) {
+    let (p, grad) = match settings.wd_kind {
+        WdKind::Decoupled if wd != 0.0 => (p.mul_scalar(1.0 - lr * wd), grad),
+        WdKind::L2 if wd != 0.0 => (p.clone(), grad + p.mul_scalar(2.0 * wd)),
+        _ => (p, grad),
+    };
+    match settings.kind {
+        OptimizerKind::Sgd => (p - grad.mul_scalar(lr), None),
+        OptimizerKind::Adam => {
+            let (grad_avg, sqr_avg, step) = match state {
+                Some(AdamState { moments: Moments::Tensors { grad_avg, sqr_avg }, step }) => (grad_avg, sqr_avg, step),
+                _ => (grad.zeros_like(), grad.zeros_like(), 0),
+            };
+            // fastai's average_grad and average_sqr_grad, both with dampening.
+            let grad_avg = grad_avg.mul_scalar(beta1) + grad.clone().mul_scalar(1.0 - beta1);
+            let sqr_avg = sqr_avg.mul_scalar(BETA2) + grad.powi_scalar(2).mul_scalar(1.0 - BETA2);
+            let step = step + 1;
+            let debias1 = 1.0 - beta1.powi(step);
+            let debias2 = 1.0 - BETA2.powi(step);
+            let denom = sqr_avg.clone().div_scalar(debias2).sqrt().add_scalar(EPS);
+            let p = p - grad_avg.clone().div(denom).mul_scalar(lr / debias1);
+            (p, Some(AdamState { moments: Moments::Tensors { grad_avg, sqr_avg }, step }))
+        }
+    }
+}
+
+/// The same update in one pass over the parameter's numbers, in the tensor version's
+/// order of operations (each scalar rounded to f32 as the tensor operations round it).
+fn fused(
+    settings: &OptimSettings,
+    wd: f64,
+    mut p: Vec<f32>,
+    grad: &[f32],
+    state: Option<AdamState>,
+    lr: f64,
+    beta1: f64,
+) -> (Vec<f32>, Option<AdamState>) {
+    let decay = (settings.wd_kind == WdKind::Decoupled && wd != 0.0).then_some((1.0 - lr * wd) as f32);
+    let l2 = (settings.wd_kind == WdKind::L2 && wd != 0.0).then_some((2.0 * wd) as f32);
+    let gradient = |p: f32, g: f32| match l2 {
+        Some(l2) => g + p * l2,
+        None => g,
+    };
+    match settings.kind {
+        OptimizerKind::Sgd => {
+            let lr = lr as f32;
+            for (p, &g) in p.iter_mut().zip(grad) {
+                let g = gradient(*p, g);
+                let kept = decay.map_or(*p, |d| *p * d);
+                *p = kept - g * lr;
             }
+            (p, None)
+        }
+        OptimizerKind::Adam => {
+            let (mut grad_avg, mut sqr_avg, step) = match state {
+                Some(AdamState { moments: Moments::Host { grad_avg, sqr_avg }, step }) => (grad_avg, sqr_avg, step),
+                _ => (vec![0.0; p.len()], vec![0.0; p.len()], 0),
+            };
+            let step = step + 1;
+            let debias1 = 1.0 - beta1.powi(step);
+            let debias2 = 1.0 - BETA2.powi(step);
+            let (b1, one_b1) = (beta1 as f32, (1.0 - beta1) as f32);
+            let (b2, one_b2) = (BETA2 as f32, (1.0 - BETA2) as f32);
+            let (debias2, eps, step_size) = (debias2 as f32, EPS as f32, (lr / debias1) as f32);
+            for (((p, &g), avg), sqr) in p.iter_mut().zip(grad).zip(&mut grad_avg).zip(&mut sqr_avg) {
+                let g = gradient(*p, g);
+                let kept = decay.map_or(*p, |d| *p * d);
+                *avg = *avg * b1 + g * one_b1;
+                *sqr = *sqr * b2 + g * g * one_b2;
+                let denom = (*sqr / debias2).sqrt() + eps;
+                *p = kept - *avg / denom * step_size;
+            }
+            (p, Some(AdamState { moments: Moments::Host { grad_avg, sqr_avg }, step }))
         }
     }
 }

@@ -55,7 +55,8 @@ pub fn chart(title: &str, rows: &[EpochMetrics], max: f64) -> String {
         let data: Vec<(f64, f64)> = rows.iter().enumerate().map(|(i, r)| (i as f64, f(r))).collect();
         frame.points(&data, n, max)
     };
-    let losses = |f: fn(&EpochMetrics) -> f64| rows.iter().map(|r| format!("{:.6}", f(r))).collect::<Vec<_>>().join(" ");
+    let losses =
+        |f: fn(&EpochMetrics) -> f64| rows.iter().map(|r| format!("{:.6}", f(r))).collect::<Vec<_>>().join(" ");
     format!(
         "<svg viewBox=\"0 0 300 170\" class=\"overfit\" role=\"img\" aria-label=\"{title}\" data-train=\"{}\" data-valid=\"{}\"><text x=\"30\" y=\"14\" class=\"hint\">{title}</text>\
          <line x1=\"30\" y1=\"150\" x2=\"280\" y2=\"150\" class=\"axis\"/>\
