@@ -1,7 +1,8 @@
 // Benchmark (prints figures; asserts nothing): the reference run
 // fit_one_cycle(5, 5e-3, wd=0.1), DotProductBias, 50 factors, bs 64, on MovieLens-100k
 // (data/ml-100k.zip, else generated data of its size):
-// - as wasm on the CPU in headless Chromium (burn-flex),
+// - as wasm on the CPU in headless Chromium (burn-flex), with the optimizer's fused pass
+//   and as tensor operations,
 // - as wasm on WebGPU in headless Chromium (SwiftShader: a CPU emulation, so a check of
 //   correctness, not of speed),
 // - through the page itself on the CPU: the same settings trained by clicking Train, in
@@ -21,13 +22,13 @@ const hasData = existsSync(zipPath);
 const bytes = hasData ? Array.from(readFileSync(zipPath)) : null;
 const { server, url } = await startServer(join(ROOT, 'data'));
 
-async function inBrowser(mode) {
+async function inBrowser(mode, tensorOptimizer = false) {
   const { browser, page, problems } = await openPage(mode, url);
   try {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
     const json = await page.evaluate(
-      ([b, gpu]) => window.wasmBindings.bench_reference(b ? new Uint8Array(b) : undefined, gpu),
-      [bytes, mode.name === 'webgpu'],
+      ([b, gpu, tensor]) => window.wasmBindings.bench_reference(b ? new Uint8Array(b) : undefined, gpu, tensor),
+      [bytes, mode.name === 'webgpu', tensorOptimizer],
     );
     return { ...JSON.parse(json), problems };
   } finally {
@@ -69,6 +70,7 @@ function print(label, run) {
 }
 
 const cpu = await inBrowser(MODES.find((m) => m.name === 'cpu'));
+const cpuTensor = await inBrowser(MODES.find((m) => m.name === 'cpu'), true);
 const gpu = await inBrowser(MODES.find((m) => m.name === 'webgpu'));
 const pageRun = await inPage(MODES.find((m) => m.name === 'cpu'));
 server.close();
@@ -79,6 +81,7 @@ const native = existsSync(cli) ? execFileSync(cli, ['bench', ...(hasData ? [zipP
 
 console.log(`data: ${cpu.source}`);
 print('wasm, CPU, headless Chromium', cpu);
+console.log(`  the same with the optimizer as tensor operations: ${cpuTensor.seconds.toFixed(2)} s, final valid MSE ${cpuTensor.epochs.at(-1).valid_loss.toFixed(4)}; fused pass ${(cpuTensor.seconds / cpu.seconds).toFixed(2)}x faster`);
 print('wasm, WebGPU on SwiftShader, headless Chromium', gpu);
 console.log(`the page, Train clicked (worker, ${pageRun.device}):`);
 for (const [epoch, train, valid, , seconds] of pageRun.rows) {

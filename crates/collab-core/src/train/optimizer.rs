@@ -66,6 +66,7 @@ pub const EPS: f64 = 1e-5;
 /// Adam's running averages of one parameter, flattened so one map holds every rank:
 /// tensors where the update runs as tensor operations, host vectors for the fused pass.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // one per parameter: a box would buy nothing
 enum Moments {
     Tensors { grad_avg: Tensor<1>, sqr_avg: Tensor<1> },
     Host { grad_avg: Vec<f32>, sqr_avg: Vec<f32> },
@@ -177,12 +178,19 @@ impl Optimizer {
         let host = matches!(&state, Some(AdamState { moments: Moments::Host { .. }, .. }))
             || (state.is_none() && self.fused && is_cpu(&device));
         let (p, state) = if host {
-            // Converted to f32 first, so reading the values cannot fail.
-            let host = |t: Tensor<1>| t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
-            let (values, g) = (host(p), host(grad));
-            let (values, state) = fused(&self.settings, wd, values, &g, state, lr, beta1);
-            let n = values.len();
-            (Tensor::from_data(TensorData::new(values, [n]), &device), state)
+            // Converted to f32, so both slices are there; the update runs in place.
+            let mut values = p.into_data().convert::<f32>();
+            let grad = grad.into_data().convert::<f32>();
+            match (values.as_mut_slice::<f32>(), grad.as_slice::<f32>()) {
+                (Ok(p), Ok(g)) => {
+                    let state = fused(&self.settings, wd, p, g, state, lr, beta1);
+                    (Tensor::from_data(values, &device), state)
+                }
+                _ => {
+                    let (p, grad) = (Tensor::from_data(values, &device), Tensor::from_data(grad, &device));
+                    tensors(&self.settings, wd, p, grad, state, lr, beta1)
+                }
+            }
         } else {
             tensors(&self.settings, wd, p, grad, state, lr, beta1)
         };
@@ -233,32 +241,29 @@ fn tensors(
     }
 }
 
-/// The same update in one pass over the parameter's numbers, in the tensor version's
-/// order of operations (each scalar rounded to f32 as the tensor operations round it).
+/// The same update in one pass over the parameter's numbers, in place, in the tensor
+/// version's order of operations (each scalar rounded to f32 as the tensor operations
+/// round it). The loop has no branches, so the compiler vectorises it: an absent decay
+/// multiplies by 1 and an absent L2 term adds 0, which change no number.
 fn fused(
     settings: &OptimSettings,
     wd: f64,
-    mut p: Vec<f32>,
+    p: &mut [f32],
     grad: &[f32],
     state: Option<AdamState>,
     lr: f64,
     beta1: f64,
-) -> (Vec<f32>, Option<AdamState>) {
-    let decay = (settings.wd_kind == WdKind::Decoupled && wd != 0.0).then_some((1.0 - lr * wd) as f32);
-    let l2 = (settings.wd_kind == WdKind::L2 && wd != 0.0).then_some((2.0 * wd) as f32);
-    let gradient = |p: f32, g: f32| match l2 {
-        Some(l2) => g + p * l2,
-        None => g,
-    };
+) -> Option<AdamState> {
+    let decay = if settings.wd_kind == WdKind::Decoupled && wd != 0.0 { (1.0 - lr * wd) as f32 } else { 1.0 };
+    let l2 = if settings.wd_kind == WdKind::L2 && wd != 0.0 { (2.0 * wd) as f32 } else { 0.0 };
     match settings.kind {
         OptimizerKind::Sgd => {
             let lr = lr as f32;
             for (p, &g) in p.iter_mut().zip(grad) {
-                let g = gradient(*p, g);
-                let kept = decay.map_or(*p, |d| *p * d);
-                *p = kept - g * lr;
+                let g = g + *p * l2;
+                *p = *p * decay - g * lr;
             }
-            (p, None)
+            None
         }
         OptimizerKind::Adam => {
             let (mut grad_avg, mut sqr_avg, step) = match state {
@@ -272,14 +277,13 @@ fn fused(
             let (b2, one_b2) = (BETA2 as f32, (1.0 - BETA2) as f32);
             let (debias2, eps, step_size) = (debias2 as f32, EPS as f32, (lr / debias1) as f32);
             for (((p, &g), avg), sqr) in p.iter_mut().zip(grad).zip(&mut grad_avg).zip(&mut sqr_avg) {
-                let g = gradient(*p, g);
-                let kept = decay.map_or(*p, |d| *p * d);
+                let g = g + *p * l2;
+                let kept = *p * decay;
                 *avg = *avg * b1 + g * one_b1;
                 *sqr = *sqr * b2 + g * g * one_b2;
-                let denom = (*sqr / debias2).sqrt() + eps;
-                *p = kept - *avg / denom * step_size;
+                *p = kept - *avg / ((*sqr / debias2).sqrt() + eps) * step_size;
             }
-            (p, Some(AdamState { moments: Moments::Host { grad_avg, sqr_avg }, step }))
+            Some(AdamState { moments: Moments::Host { grad_avg, sqr_avg }, step })
         }
     }
 }

@@ -13,10 +13,15 @@ use super::dom;
 
 /// The reference run: fit_one_cycle(5, 5e-3, wd=0.1) of DotProductBias with 50 factors
 /// on the CPU (burn-flex in wasm) or, with `webgpu`, on the page's WebGPU device, timed
-/// with the page's clock. Runs on `zip` (an ml-100k.zip) or, without one, on generated data
+/// with the page's clock; with `tensor_optimizer`, the optimizer runs as tensor
+/// operations instead of its fused CPU pass (to time one against the other). Runs on `zip` (an ml-100k.zip) or, without one, on generated data
 /// of ML-100k's size. Returns a JSON summary: source, seconds, per-epoch rows.
 #[wasm_bindgen]
-pub async fn bench_reference(zip: Option<Vec<u8>>, webgpu: bool) -> Result<String, JsValue> {
+pub async fn bench_reference(
+    zip: Option<Vec<u8>>,
+    webgpu: bool,
+    tensor_optimizer: Option<bool>,
+) -> Result<String, JsValue> {
     let (table, source) = match zip {
         Some(bytes) => (movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())?, "ml-100k.zip"),
         None => (reference_table(), "generated ML-100k-sized data"),
@@ -28,6 +33,7 @@ pub async fn bench_reference(zip: Option<Vec<u8>>, webgpu: bool) -> Result<Strin
         return Err(JsValue::from_str(&chosen.label));
     }
     let mut learner = Learner::new(data, spec, FitSettings::default(), &chosen.device);
+    learner.set_fused_optimizer(!tensor_optimizer.unwrap_or(false));
     let start = dom::now_ms();
     let clock = || dom::now_ms() / 1000.0;
     let mut rows = Vec::new();
