@@ -11,7 +11,8 @@
 // - natively (the CLI, if built), with the wasm/native ratio from the same run.
 //   npm run bench            (from tests/; needs a built dist/)
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MODES, openPage, startServer } from '../browser/harness.mjs';
@@ -69,6 +70,23 @@ function print(label, run) {
   if (run.problems.length) console.log(`  page problems: ${run.problems.join('; ')}`);
 }
 
+/** Bytes on the wire for `path` from the bundled server, asking for `encoding`. */
+function wireBytes(path, encoding) {
+  return new Promise((ok, fail) => {
+    const req = request(new URL(path, url), { headers: { 'accept-encoding': encoding } }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk) => { bytes += chunk.length; });
+      res.on('end', () => ok({ bytes, sent: res.headers['content-encoding'] ?? 'identity' }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+const wasmFile = readdirSync(join(ROOT, 'dist')).find((f) => f.endsWith('_bg.wasm'));
+const wire = [];
+for (const encoding of ['br', 'gzip', 'identity']) wire.push(await wireBytes(wasmFile, encoding));
+
 const cpu = await inBrowser(MODES.find((m) => m.name === 'cpu'));
 const cpuTensor = await inBrowser(MODES.find((m) => m.name === 'cpu'), true);
 const gpu = await inBrowser(MODES.find((m) => m.name === 'webgpu'));
@@ -79,6 +97,7 @@ const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/co
 const cli = join(target, 'release/collab');
 const native = existsSync(cli) ? execFileSync(cli, ['bench', ...(hasData ? [zipPath] : [])], { cwd: ROOT, encoding: 'utf8' }) : null;
 
+console.log(`the page's module on the wire (scripts/serve.mjs): ${wire.map((w) => `${(w.bytes / 1048576).toFixed(1)} MB ${w.sent}`).join(', ')}`);
 console.log(`data: ${cpu.source}`);
 print('wasm, CPU, headless Chromium', cpu);
 console.log(`  the same with the optimizer as tensor operations: ${cpuTensor.seconds.toFixed(2)} s, final valid MSE ${cpuTensor.epochs.at(-1).valid_loss.toFixed(4)}; fused pass ${(cpuTensor.seconds / cpu.seconds).toFixed(2)}x faster`);

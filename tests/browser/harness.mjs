@@ -15,14 +15,14 @@ export const MODES = [
   { name: 'cpu', flags: ['--disable-gpu'] },
 ];
 
-/** Serves the built page on a free port; `data` may point at a folder of test data. */
-export async function startServer(data = join(ROOT, 'tests/output/no-data')) {
-  const server = await serve({ root: join(ROOT, 'dist'), data, port: 0 });
-  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+/** Serves the built page on a free port, under `base`; `data` may point at a folder of test data. */
+export async function startServer(data = join(ROOT, 'tests/output/no-data'), base = '/') {
+  const server = await serve({ root: join(ROOT, 'dist'), data, port: 0, base });
+  return { server, url: `http://127.0.0.1:${server.address().port}${base}` };
 }
 
-/** Opens the page in a fresh Chromium (Playwright gives it a new empty profile); `problems` collects console errors and page errors. */
-export async function openPage(mode, url, { width = 1280, height = 900 } = {}) {
+/** Opens the page in a fresh Chromium (Playwright gives it a new empty profile); `problems` collects console errors and page errors; with `watch`, `page.responses` lists each response's URL and content encoding. */
+export async function openPage(mode, url, { width = 1280, height = 900, watch = false } = {}) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: [
@@ -34,6 +34,10 @@ export async function openPage(mode, url, { width = 1280, height = 900 } = {}) {
   const problems = [];
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  if (watch) {
+    page.responses = [];
+    page.on('response', async (r) => page.responses.push({ url: r.url(), encoding: (await r.allHeaders())['content-encoding'] }));
+  }
   await page.goto(url);
   return { browser, page, problems };
 }

@@ -84,6 +84,12 @@ pub enum Effect {
     },
     /// Fetch the served copy of MovieLens-100k.
     FetchServed,
+    /// Keep these files in the browser (replacing any kept before), for a visit offline.
+    KeepFiles(Vec<(String, Vec<u8>)>),
+    /// Say which files are kept: answers [`crate::msg::DataMsg::Kept`].
+    CheckKept,
+    /// Read the kept files: answers [`crate::msg::DataMsg::Files`].
+    LoadKept,
     /// Set a control's value (a default that follows from another choice).
     SetControl {
         id: &'static str,

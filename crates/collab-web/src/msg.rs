@@ -46,6 +46,10 @@ pub enum DataMsg {
     Fetched(Result<Vec<u8>, String>),
     /// Files picked or dropped, read to bytes.
     Files(Result<Vec<(String, Vec<u8>)>, String>),
+    /// The names of the files kept in this browser from an earlier visit, if any.
+    Kept(Option<Vec<String>>),
+    /// "Load again" was pressed.
+    LoadKept,
 }
 
 /// Section 2.

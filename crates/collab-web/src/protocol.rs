@@ -237,6 +237,40 @@ pub fn unpack_table(bytes: &[u8]) -> Result<RatingsTable, String> {
     Ok(RatingsTable { ratings, titles })
 }
 
+/// Named files as bytes, to keep in the browser: per file, its name's length (u32), the
+/// name, the bytes' length (u32) and the bytes.
+pub fn pack_files(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+/// Reads [`pack_files`] back; lengths the bytes do not hold are refused before any copy.
+pub fn unpack_files(mut rest: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
+        let (head, tail) = rest.split_at_checked(n).ok_or("the kept files are cut short")?;
+        *rest = tail;
+        Ok(head)
+    }
+    fn length(rest: &mut &[u8]) -> Result<usize, String> {
+        let b = take(rest, 4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+    let mut files = Vec::new();
+    while !rest.is_empty() {
+        let n = length(&mut rest)?;
+        let name = String::from_utf8(take(&mut rest, n)?.to_vec()).map_err(|_| "a kept file's name is not text")?;
+        let size = length(&mut rest)?;
+        files.push((name, take(&mut rest, size)?.to_vec()));
+    }
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +284,17 @@ mod tests {
         let back = unpack_table(&pack_table(&table)).unwrap();
         assert_eq!(back.ratings, table.ratings);
         assert_eq!(back.titles, table.titles);
+    }
+
+    #[test]
+    fn kept_files_survive_packing_and_a_lying_length_is_refused() {
+        let files = vec![("u.data".to_string(), b"1\t2\t3\t4\n".to_vec()), ("u.item".to_string(), vec![0xE9, 0])];
+        let packed = pack_files(&files);
+        assert_eq!(unpack_files(&packed).unwrap(), files);
+        assert_eq!(unpack_files(&[]).unwrap(), vec![]);
+        let mut lying = packed.clone();
+        lying[0] = 200;
+        assert_eq!(unpack_files(&lying).unwrap_err(), "the kept files are cut short");
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct DataState {
     /// The last load's progress or outcome, and its state (`loading`, `loaded`, `error`).
     pub progress: String,
     pub progress_state: &'static str,
+    /// The files kept in this browser from an earlier load, in words (offered again).
+    pub kept: Option<String>,
 }
 
 /// Section 2's three movies and one visitor.
@@ -299,6 +301,7 @@ impl App {
                 source: "the made-up demo table (generated from planted tastes, not real ratings)".into(),
                 progress: String::new(),
                 progress_state: "",
+                kept: None,
             },
             factors: FactorsState::default(),
             sheet: SheetState {

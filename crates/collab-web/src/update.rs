@@ -45,7 +45,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 /// The first computations: the proof cell, the worker, the sheet and the lookup (once
 /// each, for the controls' settings), the hand-set factors.
 fn start(app: &mut App, controls: fields::SheetControls) -> Vec<Effect> {
-    let mut effects = vec![Effect::Proof, Effect::StartWorker { force_cpu: false, table: pack_table(&app.data.table) }];
+    let mut effects = vec![
+        Effect::Proof,
+        Effect::StartWorker { force_cpu: false, table: pack_table(&app.data.table) },
+        Effect::CheckKept,
+    ];
     effects.extend(sheet::update(app, crate::msg::SheetMsg::Controls(controls)));
     let texts = crate::state::FACTOR_USER
         .iter()

@@ -7,8 +7,17 @@ use super::{Patch, attr, html, text};
 use crate::html::{escape, group};
 use crate::state::{App, SHEET_SIZE};
 
-pub const IDS: &[&str] =
-    &["data-label", "data-counts", "data-rows", "data-cross", "data-drop", "data-served", "data-file", "data-progress"];
+pub const IDS: &[&str] = &[
+    "data-label",
+    "data-counts",
+    "data-rows",
+    "data-cross",
+    "data-drop",
+    "data-served",
+    "data-file",
+    "data-progress",
+    "data-kept",
+];
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     let d = &app.data;
@@ -35,6 +44,13 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(html("data-rows", rows));
     out.push(html("data-cross", cross_html(&CrossTable::top(&d.table, SHEET_SIZE))));
     out.push(text("data-progress", d.progress.clone()));
+    match &d.kept {
+        Some(names) => {
+            out.push(text("data-kept", format!("Load again: {names} (kept in this browser)")));
+            out.push(attr("data-kept", "style", ""));
+        }
+        None => out.push(attr("data-kept", "style", "display: none")),
+    }
     out.push(attr("data-progress", "data-state", d.progress_state));
 }
 

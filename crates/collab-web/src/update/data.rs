@@ -32,8 +32,19 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
             }
         }
         DataMsg::Files(Ok(files)) if files.is_empty() => failed(app, "no file was given"),
+        DataMsg::Kept(names) => {
+            d.kept = names.filter(|n| !n.is_empty()).map(|n| n.join(" + "));
+            Vec::new()
+        }
+        DataMsg::LoadKept => {
+            d.progress = "Reading the files kept in this browser …".into();
+            d.progress_state = "loading";
+            vec![Effect::LoadKept]
+        }
         DataMsg::Files(Ok(files)) => match movielens::parse_named(&files) {
             Ok((table, used)) => {
+                let kept: Vec<(String, Vec<u8>)> =
+                    files.iter().filter(|f| used.iter().any(|u| u.eq_ignore_ascii_case(&f.0))).cloned().collect();
                 let ignored: Vec<&str> = files
                     .iter()
                     .map(|f| f.0.as_str())
@@ -44,7 +55,10 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
                 } else {
                     format!(" Not used: {} (one data set at a time).", clip(&ignored.join(", "), 80))
                 };
-                load(app, table, format!("your file {}", used.join(" + ")), &note)
+                app.data.kept = Some(used.join(" + "));
+                let mut effects = load(app, table, format!("your file {}", used.join(" + ")), &note);
+                effects.push(Effect::KeepFiles(kept));
+                effects
             }
             Err(e) => failed(app, &e.to_string()),
         },

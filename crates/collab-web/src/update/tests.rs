@@ -687,3 +687,23 @@ fn overfit_progress_finishes_the_pair() {
     }
     assert!(app.overfit.pair.as_ref().unwrap().iter().all(|f| f.phase == Phase::Done));
 }
+
+#[test]
+fn the_files_a_visitor_loaded_are_kept_and_offered_again() {
+    let mut app = app();
+    assert!(app.data.kept.is_none());
+    let _ = update(&mut app, Msg::Data(DataMsg::Kept(Some(vec!["u.data".into(), "u.item".into()]))));
+    assert_eq!(app.data.kept.as_deref(), Some("u.data + u.item"));
+    let u_data = b"1\t2\t3\t4\n2\t2\t5\t4\n".to_vec();
+    let files = vec![("u.data".to_string(), u_data.clone()), ("notes.txt".to_string(), b"x".to_vec())];
+    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
+    let kept: Vec<_> =
+        effects.iter().filter_map(|e| if let Effect::KeepFiles(f) = e { Some(f) } else { None }).collect();
+    assert_eq!(kept, [&vec![("u.data".to_string(), u_data)]], "only the files used are kept");
+    assert_eq!(app.data.kept.as_deref(), Some("u.data"));
+    // A refused file keeps nothing new.
+    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(vec![("u.data".into(), b"bad".to_vec())]))));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::KeepFiles(_))));
+    assert!(matches!(update(&mut app, Msg::Data(DataMsg::LoadKept))[..], [Effect::LoadKept]));
+    assert_eq!(app.data.progress_state, "loading");
+}

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 
 use super::dom::{js_error, now_ms};
 use super::runtime::{Rt, dispatch};
-use super::{device, link, url};
+use super::{device, kept, link, url};
 use crate::effect::{Effect, Focus};
 use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, SheetMsg};
 use crate::protocol::FromWorker;
@@ -123,6 +123,20 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, Msg::Data(DataMsg::Fetched(result)));
         }),
         Effect::SetControl { id, value } => rt.page.set_value(id, &value),
+        Effect::KeepFiles(files) => spawn_local(async move {
+            // Keeping is a convenience: a browser that refuses (private mode, no space) loses nothing.
+            if let Err(e) = kept::keep(&files).await {
+                web_sys::console::warn_1(&format!("the data could not be kept in this browser: {e}").into());
+            }
+        }),
+        Effect::CheckKept => spawn_local(async move {
+            let names = kept::kept().await.ok().flatten().map(|files| files.into_iter().map(|f| f.0).collect());
+            dispatch(&rt, Msg::Data(DataMsg::Kept(names)));
+        }),
+        Effect::LoadKept => spawn_local(async move {
+            let files = kept::kept().await.and_then(|f| f.ok_or_else(|| "nothing is kept in this browser".into()));
+            dispatch(&rt, Msg::Data(DataMsg::Files(files)));
+        }),
         Effect::StoreUrl(pairs) => url::store(&pairs),
         Effect::Focus(Focus::Cursor) => {
             let _ = rt.page.focus_in("sheet-grid", "[tabindex=\"0\"]");

@@ -5,6 +5,7 @@ mod device;
 mod dom;
 mod effects;
 mod hooks;
+mod kept;
 mod link;
 mod runtime;
 mod url;

@@ -10,6 +10,7 @@ use crate::web::runtime::{Rt, dispatch};
 
 pub fn wire(rt: &Rt) {
     on_click(rt, "data-served", || Msg::Data(DataMsg::FetchServed));
+    on_click(rt, "data-kept", || Msg::Data(DataMsg::LoadKept));
     on(rt, "data-file", "change", false, |rt, e| {
         let input: Option<HtmlInputElement> = e.target().and_then(|t| t.dyn_into().ok());
         load(rt, files_of(input.and_then(|i| i.files())));
