@@ -1,9 +1,10 @@
 // The page's service worker: a class on weak Wi-Fi downloads the page once, and a second
 // visit opens without the network. On install it caches the page and everything the
 // page names (its script, its module, the stylesheet, the icon, the worker's loader);
-// afterwards the page itself is fetched network-first (a new build is seen at once) and
-// everything else cache-first (Trunk's hashed names never change content). The data a
-// visitor loaded is kept by the page itself (Cache Storage, "collab-kept").
+// afterwards files with Trunk's hashed names come cache-first (their content never
+// changes) and everything else network-first, from the cache when offline (a new build
+// is seen at once). The data a visitor loaded is kept by the page itself (Cache Storage,
+// "collab-kept").
 const CACHE = 'collab-notebook';
 
 self.addEventListener('install', (event) => {
@@ -22,28 +23,39 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
+/** Trunk's hashed names (`name-<16 hex>.ext`) never change content: cache-first. */
+const HASHED = /-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/;
+
+/** The network's answer, kept for later; the kept one when the network fails. */
+async function networkFirst(request, key) {
+  try {
+    const fresh = await fetch(request);
+    if (fresh.ok) await (await caches.open(CACHE)).put(key, fresh.clone());
+    return fresh;
+  } catch {
+    return (await caches.match(key, { ignoreSearch: true })) ?? Response.error();
+  }
+}
+
+/** The kept answer; else the network's, kept. */
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { ignoreSearch: true });
+  if (cached) return cached;
+  const fresh = await fetch(request);
+  if (fresh.ok) await (await caches.open(CACHE)).put(request, fresh.clone());
+  return fresh;
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
-    event.respondWith((async () => {
-      try {
-        const fresh = await fetch(request);
-        if (fresh.ok) (await caches.open(CACHE)).put('./', fresh.clone());
-        return fresh;
-      } catch {
-        return (await caches.match('./')) ?? Response.error();
-      }
-    })());
-    return;
+    event.respondWith(networkFirst(request, './'));
+  } else if (HASHED.test(url.pathname)) {
+    event.respondWith(cacheFirst(request));
+  } else {
+    // The worker's loader, the icon, the served MovieLens copy: fresh when online.
+    event.respondWith(networkFirst(request, request));
   }
-  event.respondWith((async () => {
-    const cached = await caches.match(request, { ignoreSearch: true });
-    if (cached) return cached;
-    const fresh = await fetch(request);
-    // The served MovieLens copy is the visitor's to keep too; anything else that loaded.
-    if (fresh.ok) (await caches.open(CACHE)).put(request, fresh.clone());
-    return fresh;
-  })());
 });
