@@ -4,7 +4,7 @@
 // book's 50 titles.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadZip, openPage, setControl, startServer } from './harness.mjs';
+import { MODES, loadZip, loadZipBytes, openPage, setControl, startServer } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
@@ -14,9 +14,7 @@ test("the overfitting comparison shows the book's effect: the default decay over
   const { browser, page, problems } = await openPage(CPU, url);
   try {
     await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
-    const zip = await page.evaluate(() => Array.from(window.wasmBindings.overfit_ml100k_zip()));
-    await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
-    await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent));
+    await loadZipBytes(page, await page.evaluate(() => Array.from(window.wasmBindings.overfit_ml100k_zip())));
     await page.click('#overfit-run');
     await page.waitForSelector('#overfit[data-state="done"]', { timeout: 400_000 });
     const charts = await page.$$eval('#overfit-charts svg', (svgs) => svgs.map((s) => ({

@@ -54,6 +54,11 @@ export async function screenshot(target, name) {
 export async function loadZip(page, users, items, seed) {
   await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
   const zip = await page.evaluate(([u, i, s]) => Array.from(window.wasmBindings.synth_ml100k_zip(u, i, s)), [users, items, seed]);
+  await loadZipBytes(page, zip);
+}
+
+/** Loads `zip` (an array of bytes) as `ml-100k.zip` through the file input. */
+export async function loadZipBytes(page, zip) {
   await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
   await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#data-progress').textContent));
 }

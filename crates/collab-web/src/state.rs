@@ -229,8 +229,27 @@ pub struct Trained {
     pub model: CollabModel,
     /// Item indices each user index rated in training (empty for a loaded model).
     pub rated: HashMap<i32, Vec<usize>>,
-    /// Ratings of each item index, training and validation (empty for a loaded model).
+    /// Ratings of each item index, training and validation (zeros for a loaded model).
     pub counts: Vec<usize>,
+}
+
+impl Trained {
+    /// A model with who rated what in training (`(user, item)` index pairs) and the
+    /// movies of the validation ratings; both empty for a model loaded from a file.
+    pub fn new(model: collab_core::save::LoadedModel, rated: &[(i32, i32)], valid_items: &[i32]) -> Self {
+        let mut by_user = HashMap::<i32, Vec<usize>>::new();
+        let mut counts = vec![0; model.items.len()];
+        for &(u, i) in rated {
+            by_user.entry(u).or_default().push(i as usize);
+        }
+        for i in rated.iter().map(|r| r.1).chain(valid_items.iter().copied()) {
+            if let Some(c) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
+                *c += 1;
+            }
+        }
+        let collab_core::save::LoadedModel { spec, users, items, model } = model;
+        Trained { spec, users, items, model, rated: by_user, counts }
+    }
 }
 
 /// Sections 9 and 10.

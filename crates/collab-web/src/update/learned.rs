@@ -174,20 +174,11 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
 
 /// Everything the views draw, computed once per model: popularity, biases, the map.
 pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> ModelRead {
-    // Ratings per item: over all ratings when the fit said (training and validation), else
-    // the training ratings a user rated; none for a loaded model (then by index).
-    let mut counts = vec![0usize; model.items.len()];
-    if model.counts.len() == counts.len() {
-        counts.clone_from(&model.counts);
-    } else {
-        for &i in model.rated.values().flatten() {
-            if let Some(c) = counts.get_mut(i) {
-                *c += 1;
-            }
-        }
-    }
+    // Most rated first, over training and validation ratings (a loaded model has no
+    // counts: its items stay in index order).
+    let count = |i: usize| model.counts.get(i).copied().unwrap_or(0);
     let mut popular: Vec<usize> = (1..model.items.len()).collect();
-    popular.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
+    popular.sort_by_key(|&i| std::cmp::Reverse(count(i)));
     let (by_bias, map) = match &tables {
         Some(t) if t.k >= 2 => {
             let fit: Vec<usize> = popular.iter().copied().take(MAP_FIT).collect();

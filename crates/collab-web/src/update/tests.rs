@@ -545,8 +545,8 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
-    let rated = [(1, vec![1, 2]), (2, vec![2, 3])].into_iter().collect();
-    crate::state::Trained { spec, users, items, model, rated, counts: Vec::new() }
+    let loaded = collab_core::save::LoadedModel { spec, users, items, model };
+    crate::state::Trained::new(loaded, &[(1, 1), (1, 2), (2, 2), (2, 3)], &[])
 }
 
 /// Loads `model` as the page does: asked for, built, read.

@@ -1,7 +1,6 @@
 //! Carries out what `update` asked for. Computations run on the page's device in their
 //! own task; each result comes back as a message, and `update` drops it if it is stale.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -90,19 +89,9 @@ pub fn run(rt: &Rt, effect: Effect) {
         Effect::LoadModel { id, source, bytes, rated, valid_items } => spawn_local(async move {
             // `load` checks the whole file (sizes against the bytes, vocabularies against
             // the tables, finite weights) before building anything.
-            let result = load(&bytes, &interpretation_device()).map_err(|e| e.to_string()).map(|m| {
-                let mut by_user = HashMap::<i32, Vec<usize>>::new();
-                let mut counts = vec![0; if valid_items.is_empty() { 0 } else { m.items.len() }];
-                for &(u, i) in &rated {
-                    by_user.entry(u).or_default().push(i as usize);
-                }
-                for i in rated.iter().map(|r| r.1).chain(valid_items) {
-                    if let Some(c) = counts.get_mut(i as usize) {
-                        *c += 1;
-                    }
-                }
-                Trained { spec: m.spec, users: m.users, items: m.items, model: m.model, rated: by_user, counts }
-            });
+            let result = load(&bytes, &interpretation_device())
+                .map_err(|e| e.to_string())
+                .map(|m| Trained::new(m, &rated, &valid_items));
             dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
         }),
         Effect::ReadModel { id, model } => spawn_local(async move {
