@@ -1,7 +1,7 @@
 // Writes .br and .gz beside each compressible file of a built page, so that a server
-// can send them as they are (scripts/serve.mjs does, with Content-Encoding). Run by
-// Trunk after each build (Trunk.toml's post_build hook, on its staging folder), or by
-// hand:  node scripts/compress.mjs dist
+// can send them as they are (scripts/serve.mjs does, with Content-Encoding). Run after
+// each build by scripts/post-build.mjs (Trunk.toml's post_build hook), or by hand:
+//   node scripts/compress.mjs dist
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -9,8 +9,6 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 const COMPRESSIBLE = new Set(['.wasm', '.js', '.mjs', '.css', '.html', '.svg', '.json']);
 /** Smaller files are not worth a second request header. */
 const MIN_BYTES = 1024;
-
-const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR ?? 'dist';
 
 async function* files(folder) {
   for (const entry of await readdir(folder, { withFileTypes: true })) {
@@ -20,8 +18,13 @@ async function* files(folder) {
   }
 }
 
-for await (const path of files(dir)) {
-  if (!COMPRESSIBLE.has(extname(path)) || (await stat(path)).size < MIN_BYTES) continue;
+/** Writes the .br and .gz of every compressible file under `dir`. */
+export async function compress(dir) {
+  for await (const path of files(dir)) await compressFile(path);
+}
+
+async function compressFile(path) {
+  if (!COMPRESSIBLE.has(extname(path)) || (await stat(path)).size < MIN_BYTES) return;
   const body = await readFile(path);
   // Brotli quality 9: within a few percent of 11 on the module, in seconds, not minutes.
   const br = brotliCompressSync(body, {
@@ -31,3 +34,5 @@ for await (const path of files(dir)) {
   await writeFile(`${path}.gz`, gzipSync(body, { level: 9 }));
   console.log(`compress: ${path}: ${body.length} bytes, br ${br.length}, gz done`);
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await compress(process.argv[2] ?? 'dist');

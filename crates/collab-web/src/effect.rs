@@ -7,7 +7,7 @@ use collab_core::model::{CollabModel, ModelSpec};
 use collab_core::sheet::Sheet;
 
 use crate::msg::Msg;
-use crate::protocol::ToWorker;
+use crate::protocol::{Engine, ToWorker, TrainSettings};
 
 /// Where keyboard focus goes after a redraw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +24,19 @@ pub enum Focus {
 pub enum Effect {
     /// A command for the training worker.
     Post(ToWorker),
-    /// Start a new worker (on the CPU when `force_cpu`) and send it these packed ratings.
+    /// Start a new training worker on `engine` (ending the old one) and send it these
+    /// packed ratings.
     StartWorker {
-        force_cpu: bool,
+        engine: Engine,
         table: Vec<u8>,
     },
-    /// From now on the page's cells compute on the CPU (the GPU was lost).
-    UseCpu,
+    /// Time a few batches of `settings` on the CPU and on WebGPU, each in a worker of its
+    /// own: answers [`crate::msg::TrainMsg::Raced`].
+    Race {
+        id: u64,
+        settings: TrainSettings,
+        table: Vec<u8>,
+    },
     /// The proof cell's step.
     Proof,
     /// Evaluate the sheet: answers [`crate::msg::SheetMsg::Evaluated`].

@@ -10,7 +10,7 @@ use collab_core::train::{WdKind, limits};
 use crate::protocol::TrainSettings;
 
 /// Section 8's controls: element id and URL key, in the page's order.
-pub const TRAIN_CONTROLS: [(&str, &str); 8] = [
+pub const TRAIN_CONTROLS: [(&str, &str); 9] = [
     ("train-model", "model"),
     ("train-factors", "factors"),
     ("train-epochs", "epochs"),
@@ -19,11 +19,21 @@ pub const TRAIN_CONTROLS: [(&str, &str); 8] = [
     ("train-wdkind", "wdkind"),
     ("train-bs", "bs"),
     ("train-seed", "seed"),
+    ("train-on", "device"),
 ];
 
 /// The text of section 8's controls, in [`TRAIN_CONTROLS`]' order.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct TrainControls(pub [String; 8]);
+pub struct TrainControls(pub [String; 9]);
+
+/// Where section 8 trains: the visitor's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// The faster of the CPU and WebGPU, timed on this model and batch size first.
+    Auto,
+    Cpu,
+    WebGpu,
+}
 
 /// Parses `text` as a `T` and checks it with `check`; the message quotes what was typed.
 pub fn number<T: std::str::FromStr, U>(
@@ -47,9 +57,18 @@ impl TrainControls {
         TRAIN_CONTROLS.iter().zip(&self.0).map(|((_, key), v)| (*key, v.clone())).collect()
     }
 
+    /// Where to train (anything but "cpu" or "webgpu" is the timed choice).
+    pub fn device(&self) -> DeviceChoice {
+        match self.0[8].as_str() {
+            "cpu" => DeviceChoice::Cpu,
+            "webgpu" => DeviceChoice::WebGpu,
+            _ => DeviceChoice::Auto,
+        }
+    }
+
     /// Reads and checks the settings; the message names the first bad one.
     pub fn settings(&self) -> Result<TrainSettings, String> {
-        let [model, factors, epochs, lr, wd, wd_kind, bs, seed] = &self.0;
+        let [model, factors, epochs, lr, wd, wd_kind, bs, seed, _device] = &self.0;
         // "dotraw": the book's very first model, DotProduct without sigmoid_range.
         let (kind, y_range) = match model.as_str() {
             RAW_DOT => (ModelKind::DotProduct, false),
@@ -143,7 +162,9 @@ mod tests {
     use super::*;
 
     fn controls(values: [&str; 8]) -> TrainControls {
-        TrainControls(values.map(String::from))
+        let mut all = [""; 9];
+        all[..8].copy_from_slice(&values);
+        TrainControls(all.map(String::from))
     }
 
     #[test]

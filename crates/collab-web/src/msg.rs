@@ -19,6 +19,8 @@ pub enum Msg {
     /// the page holds them (a browser may restore a form's values).
     Start(SheetControls),
     Proof(Result<ProofDone, String>),
+    /// The browser's WebGPU adapter, or why there is none.
+    Adapter(Result<String, String>),
     Data(DataMsg),
     Factors(FactorsMsg),
     Sheet(SheetMsg),
@@ -137,6 +139,9 @@ pub enum TrainMsg {
     /// One batch.
     Step,
     Reset,
+    /// A device race `id` ended: milliseconds per batch on the CPU, and on WebGPU with the
+    /// device the GPU module's worker found (or why an engine could not run).
+    Raced { id: u64, cpu: Result<f64, String>, gpu: Result<(f64, String), String> },
 }
 
 /// The overfitting comparison.

@@ -69,11 +69,37 @@ impl TrainSettings {
     }
 }
 
+/// Which build of the module a training worker runs, and so its device: the page's own
+/// CPU module, or the GPU module (fetched only when wanted), which trains on WebGPU when
+/// the browser gives it an adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Engine {
+    #[default]
+    Cpu,
+    WebGpu,
+}
+
+impl Engine {
+    /// As the visitor reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Cpu => "CPU",
+            Engine::WebGpu => "WebGPU",
+        }
+    }
+}
+
+/// Batches a device race times, after a few untimed ones (shader compilation, first
+/// allocations).
+pub const RACE_STEPS: usize = 30;
+/// The untimed batches before a race's timed ones.
+pub const RACE_WARMUP: usize = 5;
+
 /// From the page to the worker.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ToWorker {
-    /// Pick the device (the CPU when `force_cpu`) and answer [`FromWorker::Ready`].
-    Init { force_cpu: bool },
+    /// Pick the module's device and answer [`FromWorker::Ready`].
+    Init,
     /// New ratings ([`pack_table`]); every learner is forgotten.
     Data {
         #[serde(with = "serde_bytes")]
@@ -99,6 +125,9 @@ pub enum ToWorker {
         points: Vec<(usize, f64)>,
         go_on: bool,
     },
+    /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` (after
+    /// [`RACE_WARMUP`] untimed ones) and answer [`FromWorker::Raced`].
+    Race { settings: TrainSettings },
     /// Test hook: destroy the worker's GPU device, as a lost GPU would be.
     LoseDevice,
     /// Test hook: end the worker with an uncaught error, as a crash would.
@@ -191,6 +220,8 @@ pub enum FromWorker {
     },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
+    /// A race's answer: milliseconds per batch on this worker's device.
+    Raced { ms_per_step: f64 },
     /// A command failed (`slot`/`run`: the fit it was about, if any); `device_lost` when
     /// the GPU failed under it.
     Failed { slot: Option<(Slot, u64)>, message: String, device_lost: bool },

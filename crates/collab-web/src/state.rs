@@ -7,12 +7,12 @@ use collab_core::data::synth::{SynthSettings, generate};
 use collab_core::data::{CrossTable, RatingsTable, Vocab};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
-use collab_core::model::{CollabModel, ModelSpec};
+use collab_core::model::{CollabModel, ModelKind, ModelSpec};
 use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::weights::NamedTensor;
 
 use crate::fields::TrainControls;
-use crate::protocol::{BatchView, Progress, Slot, SplitCounts, TrainSettings};
+use crate::protocol::{BatchView, Engine, Progress, RACE_STEPS, Slot, SplitCounts, ToWorker, TrainSettings};
 
 /// Section 2's movies and their starting factors (sci-fi, action, old).
 pub const FACTOR_MOVIES: [(&str, [f32; 3]); 3] = [
@@ -67,11 +67,75 @@ pub struct App {
     pub next_id: u64,
 }
 
-/// The page's device, as the visitor is told.
+/// Where the maths runs, as the visitor is told: the page's cells on the CPU, and
+/// whether the browser offers WebGPU for training.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceState {
+    /// The page's own device (the CPU module's burn-flex).
     pub label: String,
-    pub is_gpu: bool,
+    /// The browser's WebGPU adapter, or why there is none; `None` while asking.
+    pub gpu: Option<Result<String, String>>,
+}
+
+impl DeviceState {
+    /// True when training could run on WebGPU.
+    pub fn has_gpu(&self) -> bool {
+        matches!(self.gpu, Some(Ok(_)))
+    }
+}
+
+/// A device race: milliseconds per batch of one model and batch size on each engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Race {
+    pub kind: ModelKind,
+    pub factors: usize,
+    pub batch_size: usize,
+    pub cpu: Result<f64, String>,
+    /// With the device the GPU module's worker found.
+    pub gpu: Result<(f64, String), String>,
+}
+
+impl Race {
+    /// True when this race timed `s`'s model and batch size.
+    pub fn times(&self, s: &TrainSettings) -> bool {
+        (self.kind, self.factors, self.batch_size) == (s.kind, s.factors, s.batch_size)
+    }
+
+    /// The faster engine that ran; the CPU when neither did. A GPU module that found no
+    /// adapter ran on the CPU too, and does not count as WebGPU.
+    pub fn winner(&self) -> Engine {
+        match (&self.cpu, &self.gpu) {
+            (Ok(cpu), Ok((gpu, label))) if gpu < cpu && label.starts_with("WebGPU") => Engine::WebGpu,
+            (Err(_), Ok((_, label))) if label.starts_with("WebGPU") => Engine::WebGpu,
+            _ => Engine::Cpu,
+        }
+    }
+
+    /// "CPU 0.31 ms/batch, WebGPU 2.70 ms/batch: training on the CPU."
+    pub fn describe(&self) -> String {
+        let ms = |r: &Result<f64, String>| match r {
+            Ok(ms) => format!("{ms:.2} ms/batch"),
+            Err(e) => format!("could not run ({e})"),
+        };
+        let gpu = self.gpu.as_ref().map(|g| g.0).map_err(Clone::clone);
+        let why = match (self.winner(), &self.cpu, &gpu) {
+            (Engine::WebGpu, Ok(_), Ok(_)) => "WebGPU is faster here",
+            (Engine::Cpu, Ok(_), Ok(_)) => "the CPU is faster here",
+            _ => "the only one that ran",
+        };
+        format!(
+            "Timed {} batches of {} (batch {}): CPU {}, WebGPU {}: training on {} ({why}).",
+            RACE_STEPS,
+            self.kind.key(),
+            self.batch_size,
+            ms(&self.cpu),
+            ms(&gpu),
+            match self.winner() {
+                Engine::Cpu => "the CPU",
+                Engine::WebGpu => "WebGPU",
+            }
+        )
+    }
 }
 
 /// The proof cell's figures.
@@ -209,6 +273,12 @@ pub struct TrainState {
     pub split: Option<SplitCounts>,
     pub batch: Option<BatchView>,
     pub message: String,
+    /// Device races run so far (one per model and batch size).
+    pub races: Vec<Race>,
+    /// A race under way: its id, and the command that waits for its answer.
+    pub racing: Option<(u64, ToWorker)>,
+    /// Where the fit trains and why, when that is not simply the current worker.
+    pub placed: String,
 }
 
 /// The overfitting comparison: the same settings without and with weight decay.
@@ -300,6 +370,8 @@ pub struct YouFit {
 /// The training worker.
 #[derive(Debug, Clone, Default)]
 pub struct WorkerState {
+    /// The module it was started on.
+    pub engine: Engine,
     /// True once the current worker said it is ready.
     pub ready: bool,
     pub is_gpu: bool,
@@ -340,7 +412,16 @@ impl App {
             },
             lookup: LookupState::default(),
             bias: BiasState::default(),
-            train: TrainState { controls, fit: None, split: None, batch: None, message: String::new() },
+            train: TrainState {
+                controls,
+                fit: None,
+                split: None,
+                batch: None,
+                message: String::new(),
+                races: Vec::new(),
+                racing: None,
+                placed: String::new(),
+            },
             overfit: OverfitState::default(),
             learned: LearnedState { zoom: 1.0, ..LearnedState::default() },
             worker: WorkerState::default(),

@@ -14,7 +14,6 @@ mod tests;
 use crate::effect::Effect;
 use crate::fields;
 use crate::msg::{BiasMsg, FactorsMsg, Msg};
-use crate::protocol::pack_table;
 use crate::state::App;
 
 /// Applies `msg` to `app` and says what to do outside.
@@ -30,6 +29,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Sheet(m) => sheet::update(app, m),
         Msg::Lookup(m) => lookup::update(app, m),
         Msg::Bias(m) => bias(app, m),
+        Msg::Adapter(gpu) => {
+            // A GPU already lost on this visit stays so.
+            if app.device.gpu.is_none() {
+                app.device.gpu = Some(gpu);
+            }
+            Vec::new()
+        }
         Msg::Train(m) => train::update(app, m),
         Msg::Overfit(_) => train::compare(app),
         Msg::Learned(m) => learned::update(app, m),
@@ -47,7 +53,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 fn start(app: &mut App, controls: fields::SheetControls) -> Vec<Effect> {
     let mut effects = vec![
         Effect::Proof,
-        Effect::StartWorker { force_cpu: false, table: pack_table(&app.data.table) },
+        worker::start(app, crate::protocol::Engine::Cpu),
         Effect::CheckKept,
     ];
     effects.extend(sheet::update(app, crate::msg::SheetMsg::Controls(controls)));

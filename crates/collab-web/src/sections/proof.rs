@@ -1,13 +1,28 @@
-//! The page's header and first cell: which device computes, and one Adam step on it.
+//! The page's header and first cell: where the maths runs (the page's cells on the CPU,
+//! training also on WebGPU when the browser has it), and one Adam step on the CPU.
 
 use super::{Patch, attr, text};
-use crate::state::App;
+use crate::state::{App, DeviceState};
 
 pub const IDS: &[&str] = &["device", "proof", "proof-loss", "proof-loss-after", "proof-detail", "fatal"];
 
+/// "CPU (wasm) for the page's cells; WebGPU (adapter) offered for training" or why not.
+pub fn device(d: &DeviceState) -> String {
+    match &d.gpu {
+        None => format!("{}; asking the browser for WebGPU…", d.label),
+        Some(Ok(adapter)) => format!("{} for the page's cells; WebGPU: {adapter}, for training when it is faster", d.label),
+        Some(Err(why)) => format!("{}; no WebGPU for training: {why}", d.label),
+    }
+}
+
 pub fn render(app: &App, out: &mut Vec<Patch>) {
-    out.push(text("device", app.device.label.clone()));
-    out.push(attr("device", "data-kind", if app.device.is_gpu { "webgpu" } else { "cpu" }));
+    out.push(text("device", device(&app.device)));
+    let gpu = match &app.device.gpu {
+        None => "asking",
+        Some(Ok(_)) => "yes",
+        Some(Err(_)) => "no",
+    };
+    out.push(attr("device", "data-gpu", gpu));
     match &app.proof {
         None => {}
         Some(Ok(p)) => {

@@ -3,12 +3,14 @@
 
 use super::{Patch, attr, html, text};
 use crate::html::{Frame, escape, finite_max};
-use crate::protocol::{BatchView, Progress, SplitCounts};
+use crate::protocol::{BatchView, Engine, Progress, SplitCounts};
 use crate::state::{App, Fit, Phase};
 
 pub const IDS: &[&str] = &[
     "train",
     "train-device",
+    "train-race",
+    "train-on",
     "train-model",
     "train-factors",
     "train-epochs",
@@ -31,7 +33,8 @@ pub const IDS: &[&str] = &[
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     let t = &app.train;
-    out.push(text("train-device", app.worker.label.clone()));
+    out.push(text("train-device", device(app)));
+    out.push(text("train-race", t.placed.clone()));
     out.push(text("train-message", t.message.clone()));
     out.push(text("train-status", status(t.fit.as_ref())));
     out.push(text("train-start", button(t.fit.as_ref())));
@@ -43,6 +46,15 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(html("train-chart", progress.map(chart).unwrap_or_default()));
     out.push(html("train-split", t.split.as_ref().map(split).unwrap_or_default()));
     out.push(html("train-batch", t.batch.as_ref().map(batch).unwrap_or_default()));
+}
+
+/// The training worker's device as the visitor reads it (what it reported once ready).
+pub fn device(app: &App) -> String {
+    match (app.worker.ready, app.worker.engine) {
+        (true, _) => app.worker.label.clone(),
+        (false, Engine::Cpu) => "the CPU (starting…)".into(),
+        (false, Engine::WebGpu) => "WebGPU (loading its module…)".into(),
+    }
 }
 
 /// The section's state for styling and tests: idle, running, paused, done or stopped.

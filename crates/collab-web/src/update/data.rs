@@ -92,6 +92,9 @@ fn load(app: &mut App, table: RatingsTable, source: String, note: &str) -> Vec<E
     app.train.split = None;
     app.train.batch = None;
     app.train.message.clear();
+    // A race timed the old data's sizes; a race under way goes on, its answer is dropped.
+    app.train.races.clear();
+    app.train.racing = None;
     app.overfit = Default::default();
     effects.extend(super::sheet::changed(app));
     effects

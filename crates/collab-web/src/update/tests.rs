@@ -13,15 +13,15 @@ use super::update;
 use crate::effect::{Effect, Focus};
 use crate::fields::{SheetControls, TrainControls};
 use crate::msg::*;
-use crate::protocol::{FromWorker, Progress, Slot, ToWorker};
+use crate::protocol::{Engine, FromWorker, Progress, Slot, ToWorker};
 use crate::state::{App, DeviceState, Phase};
 
 fn controls() -> TrainControls {
-    TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1"].map(String::from))
+    TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto"].map(String::from))
 }
 
 fn app() -> App {
-    let mut app = App::new(DeviceState { label: "CPU".into(), is_gpu: false }, controls(), SheetSettings::default());
+    let mut app = App::new(DeviceState { label: "CPU".into(), gpu: None }, controls(), SheetSettings::default());
     let _ = update(&mut app, start());
     app
 }
@@ -91,7 +91,7 @@ fn start_asks_for_each_first_computation_once() {
     let mut app = App::new(DeviceState::default(), controls(), SheetSettings::default());
     let effects = update(&mut app, start());
     assert_eq!(count(&effects, |e| matches!(e, Effect::Proof)), 1);
-    assert_eq!(count(&effects, |e| matches!(e, Effect::StartWorker { force_cpu: false, .. })), 1);
+    assert_eq!(count(&effects, |e| matches!(e, Effect::StartWorker { engine: Engine::Cpu, .. })), 1);
     assert_eq!(count(&effects, is_eval), 1);
     assert_eq!(count(&effects, is_lookup), 1);
     assert_eq!(count(&effects, |e| matches!(e, Effect::Dots { movies, .. } if movies.len() == 3)), 1);
@@ -473,7 +473,7 @@ fn the_overfitting_pair_trains_at_the_default_and_more_decay_and_stops_when_the_
         .collect();
     assert_eq!(wds, [0.01, 0.1], "the book's pair: fastai's default, then more");
     let effects = update(&mut app, Msg::WorkerDied("out of memory".into()));
-    assert!(effects.iter().any(|e| matches!(e, Effect::StartWorker { force_cpu: true, .. })));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StartWorker { engine: Engine::Cpu, .. })));
     let pair = app.overfit.pair.as_ref().unwrap();
     assert!(pair.iter().all(|f| f.phase == Phase::Stopped));
     assert!(app.overfit.failed.as_deref().unwrap().starts_with("The training worker stopped (out of memory)"));
@@ -492,9 +492,10 @@ fn a_worker_that_never_started_says_training_cannot_run() {
 
 #[test]
 fn a_lost_gpu_moves_every_fit_to_the_cpu_from_its_snapshot() {
-    let mut app = app();
+    let mut app = with_gpu("webgpu");
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert!(matches!(effects[0], Effect::StartWorker { engine: Engine::WebGpu, .. }), "chosen: no race");
     let _ = update(&mut app, Msg::Worker(FromWorker::Ready { label: "WebGPU".into(), is_gpu: true }));
-    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
     let snapshot =
         FromWorker::Snapshot { slot: Slot::Train, run, bytes: vec![1, 2, 3], points: vec![(20, 1.5), (37, 1.2)] };
@@ -502,8 +503,7 @@ fn a_lost_gpu_moves_every_fit_to_the_cpu_from_its_snapshot() {
     let lost =
         FromWorker::Failed { slot: Some((Slot::Train, run)), message: "device lost\nmore".into(), device_lost: true };
     let effects = update(&mut app, Msg::Worker(lost));
-    assert!(matches!(effects[0], Effect::UseCpu));
-    assert!(matches!(effects[1], Effect::StartWorker { force_cpu: true, .. }));
+    assert!(matches!(effects[0], Effect::StartWorker { engine: Engine::Cpu, .. }));
     assert!(
         matches!(posted(&effects)[..], [ToWorker::Restore { run: r, go_on: true, snapshot, .. }] if *r == run && snapshot == &[1, 2, 3])
     );
@@ -511,8 +511,13 @@ fn a_lost_gpu_moves_every_fit_to_the_cpu_from_its_snapshot() {
         app.train.message,
         "The GPU was lost (device lost). Training moved to the CPU and goes on from step 37, the last completed step; the weights are kept."
     );
-    assert_eq!(app.device.label, "CPU (wasm): the WebGPU device was lost (device lost)");
-    assert!(!app.device.is_gpu && !app.worker.is_gpu);
+    assert_eq!(app.device.gpu, Some(Err("the WebGPU device was lost (device lost)".into())));
+    assert!(!app.worker.is_gpu && app.worker.engine == Engine::Cpu);
+    // WebGPU is not offered again on this visit, even when chosen.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Reset));
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::StartWorker { .. } | Effect::Race { .. })));
+    assert!(app.train.placed.starts_with("WebGPU was chosen, but the WebGPU device was lost"), "{}", app.train.placed);
 }
 
 #[test]
@@ -706,4 +711,92 @@ fn the_files_a_visitor_loaded_are_kept_and_offered_again() {
     assert!(!effects.iter().any(|e| matches!(e, Effect::KeepFiles(_))));
     assert!(matches!(update(&mut app, Msg::Data(DataMsg::LoadKept))[..], [Effect::LoadKept]));
     assert_eq!(app.data.progress_state, "loading");
+}
+
+/// The test app with a WebGPU adapter offered, and section 8's device choice set.
+fn with_gpu(choice: &str) -> App {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Adapter(Ok("SwiftShader".into())));
+    let mut c = controls();
+    c.0[8] = choice.into();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    app
+}
+
+fn race_id(effects: &[Effect]) -> u64 {
+    match effects {
+        [Effect::Race { id, .. }] => *id,
+        other => panic!("expected one race, got {other:?}"),
+    }
+}
+
+#[test]
+fn auto_races_once_per_model_and_batch_then_trains_on_the_faster() {
+    let mut app = with_gpu("auto");
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let id = race_id(&effects);
+    assert!(app.train.placed.starts_with("Timing a few batches of dotbias"), "{}", app.train.placed);
+    // The CPU wins (as on SwiftShader): the CPU worker already runs, the fit goes there.
+    let raced = TrainMsg::Raced { id, cpu: Ok(0.31), gpu: Ok((2.7, "WebGPU: SwiftShader (Cpu)".into())) };
+    let effects = update(&mut app, Msg::Train(raced));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Run { .. }]));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::StartWorker { .. })));
+    assert_eq!(
+        app.train.placed,
+        "Timed 30 batches of dotbias (batch 16): CPU 0.31 ms/batch, WebGPU 2.70 ms/batch: training on the CPU (the CPU is faster here)."
+    );
+    // The next fit of the same model and batch size does not race again.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Reset));
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Run { .. }]));
+    // Another batch size races again; this time WebGPU wins and the worker is replaced.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Reset));
+    let mut c = app.train.controls.clone();
+    c.0[6] = "512".into();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    let id = race_id(&update(&mut app, Msg::Train(TrainMsg::Toggle)));
+    let raced = TrainMsg::Raced { id, cpu: Ok(9.0), gpu: Ok((3.0, "WebGPU: a real GPU (DiscreteGpu)".into())) };
+    let effects = update(&mut app, Msg::Train(raced));
+    assert!(matches!(effects[0], Effect::StartWorker { engine: Engine::WebGpu, .. }));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Run { settings, .. }] if settings.batch_size == 512));
+    assert!(app.train.placed.ends_with("training on WebGPU (WebGPU is faster here)."), "{}", app.train.placed);
+}
+
+#[test]
+fn a_gpu_module_without_an_adapter_or_a_failed_lap_never_wins() {
+    let race = |cpu, gpu| crate::state::Race { kind: collab_core::model::ModelKind::DotProductBias, factors: 8, batch_size: 16, cpu, gpu };
+    assert_eq!(race(Ok(5.0), Ok((1.0, "CPU (wasm): no adapter".into()))).winner(), Engine::Cpu);
+    assert_eq!(race(Ok(5.0), Err("no module".into())).winner(), Engine::Cpu);
+    assert_eq!(race(Err("crashed".into()), Ok((9.0, "WebGPU: x".into()))).winner(), Engine::WebGpu);
+    assert!(race(Ok(5.0), Err("no module".into())).describe().contains("WebGPU could not run (no module)"));
+}
+
+#[test]
+fn a_race_answer_for_a_reset_fit_starts_nothing_and_no_gpu_means_no_race() {
+    let mut app = with_gpu("auto");
+    let id = race_id(&update(&mut app, Msg::Train(TrainMsg::Toggle)));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Reset));
+    let raced = TrainMsg::Raced { id, cpu: Ok(1.0), gpu: Ok((0.5, "WebGPU: x".into())) };
+    assert!(update(&mut app, Msg::Train(raced)).is_empty());
+    assert_eq!(app.train.races.len(), 1, "the race still counts for the next fit");
+    // Chosen CPU: no race, no new worker.
+    let mut chosen = with_gpu("cpu");
+    let effects = update(&mut chosen, Msg::Train(TrainMsg::Toggle));
+    assert!(matches!(posted(&effects)[..], [ToWorker::Run { .. }]) && effects.len() == 1);
+    assert_eq!(chosen.train.placed, "Training on the CPU, as chosen.");
+    // A browser without WebGPU: no race either, and the reason is given.
+    let mut bare = super::tests::app();
+    let _ = update(&mut bare, Msg::Adapter(Err("this browser has no WebGPU (navigator.gpu is missing)".into())));
+    let effects = update(&mut bare, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(effects.len(), 1);
+    assert_eq!(bare.train.placed, "Training on the CPU: this browser has no WebGPU (navigator.gpu is missing).");
+}
+
+#[test]
+fn a_fit_joins_the_overfitting_pair_rather_than_ending_its_worker() {
+    let mut app = with_gpu("webgpu");
+    let _ = update(&mut app, Msg::Overfit(OverfitMsg::Compare));
+    let effects = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::StartWorker { .. })));
+    assert!(app.train.placed.contains("the overfitting pair is training on the CPU worker"), "{}", app.train.placed);
 }

@@ -2,9 +2,10 @@
 //! knows of, and what is posted to the worker.
 
 use crate::effect::Effect;
+use crate::fields::DeviceChoice;
 use crate::msg::TrainMsg;
-use crate::protocol::{Slot, ToWorker, TrainSettings};
-use crate::state::{App, Fit, Phase};
+use crate::protocol::{Engine, Slot, ToWorker, TrainSettings, pack_table};
+use crate::state::{App, Fit, Phase, Race};
 
 pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
     match msg {
@@ -47,7 +48,7 @@ pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
             }
             // None, done or stopped: a new fit with the controls' settings.
             _ => match new_fit(app, Phase::Running) {
-                Some(fit) => vec![Effect::Post(ToWorker::Run { slot: Slot::Train, run: fit.0, settings: fit.1 })],
+                Some((run, settings)) => place(app, ToWorker::Run { slot: Slot::Train, run, settings }, settings),
                 None => Vec::new(),
             },
         },
@@ -61,12 +62,84 @@ pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
                 vec![Effect::Post(ToWorker::Step { slot: Slot::Train, run: fit.run, settings: fit.settings })]
             }
             _ => match new_fit(app, Phase::Paused) {
-                Some(fit) => vec![Effect::Post(ToWorker::Step { slot: Slot::Train, run: fit.0, settings: fit.1 })],
+                Some((run, settings)) => place(app, ToWorker::Step { slot: Slot::Train, run, settings }, settings),
                 None => Vec::new(),
             },
         },
         TrainMsg::Reset => reset(app),
+        TrainMsg::Raced { id, cpu, gpu } => match app.train.racing.take() {
+            Some((racing, command)) if racing == id => {
+                let settings = command_settings(&command);
+                let race = Race { kind: settings.kind, factors: settings.factors, batch_size: settings.batch_size, cpu, gpu };
+                app.train.races.retain(|r| !r.times(&settings));
+                app.train.races.push(race);
+                // The fit may have been paused or reset while the race ran: a Run it no
+                // longer wants is not sent (Resume sends its own).
+                let wanted = match &command {
+                    ToWorker::Run { run, .. } => app.fit(Slot::Train).is_some_and(|f| f.run == *run && f.phase == Phase::Running),
+                    ToWorker::Step { run, .. } => app.fit(Slot::Train).is_some_and(|f| f.run == *run),
+                    _ => false,
+                };
+                if wanted { place(app, command, settings) } else { Vec::new() }
+            }
+            other => {
+                app.train.racing = other;
+                Vec::new()
+            }
+        },
     }
+}
+
+/// The settings a fit's first command carries.
+fn command_settings(command: &ToWorker) -> TrainSettings {
+    match command {
+        ToWorker::Run { settings, .. } | ToWorker::Step { settings, .. } => *settings,
+        _ => unreachable!("only a fit's first command waits for a race"),
+    }
+}
+
+/// Sends a new fit's first command to a worker on the right engine: the visitor's
+/// choice, or in "auto" the winner of a race of this model and batch size, which runs
+/// first if there was none. The worker is replaced only if no overfitting pair is
+/// training in it.
+fn place(app: &mut App, command: ToWorker, settings: TrainSettings) -> Vec<Effect> {
+    let gpu = app.device.gpu.clone();
+    let (engine, why) = match (app.train.controls.device(), &gpu) {
+        (DeviceChoice::Cpu, _) => (Engine::Cpu, "Training on the CPU, as chosen.".to_string()),
+        (DeviceChoice::WebGpu, Some(Ok(_))) => (Engine::WebGpu, "Training on WebGPU, as chosen.".to_string()),
+        (DeviceChoice::WebGpu, Some(Err(why))) => (Engine::Cpu, format!("WebGPU was chosen, but {why}: training on the CPU.")),
+        (DeviceChoice::WebGpu, None) => (Engine::Cpu, "WebGPU was chosen, but the browser has not said yet whether it has it: training on the CPU.".into()),
+        (DeviceChoice::Auto, Some(Ok(_))) => match app.train.races.iter().find(|r| r.times(&settings)) {
+            Some(race) => (race.winner(), race.describe()),
+            None => {
+                let id = app.new_id();
+                app.train.racing = Some((id, command));
+                app.train.placed = format!(
+                    "Timing a few batches of {} on the CPU and on WebGPU to train on the faster (the WebGPU module \
+                     is downloaded once, for this)…",
+                    settings.kind.key()
+                );
+                return vec![Effect::Race { id, settings, table: pack_table(&app.data.table) }];
+            }
+        },
+        (DeviceChoice::Auto, Some(Err(why))) => (Engine::Cpu, format!("Training on the CPU: {why}.")),
+        (DeviceChoice::Auto, None) => (Engine::Cpu, "Training on the CPU: the browser has not said yet whether it has WebGPU.".into()),
+    };
+    let mut effects = Vec::new();
+    let pair_busy = app.overfit.pair.as_ref().is_some_and(|p| p.iter().any(|f| matches!(f.phase, Phase::Running | Phase::Paused)));
+    app.train.placed = if engine == app.worker.engine {
+        why
+    } else if pair_busy {
+        format!(
+            "{why} But the overfitting pair is training on the {} worker, so this fit joins it there.",
+            app.worker.engine.name()
+        )
+    } else {
+        effects.push(super::worker::start(app, engine));
+        why
+    };
+    effects.push(Effect::Post(command));
+    effects
 }
 
 /// Section 8's settings in a few words.

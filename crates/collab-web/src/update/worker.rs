@@ -3,8 +3,8 @@
 //! is lost.
 
 use crate::effect::Effect;
-use crate::protocol::{FromWorker, Slot, ToWorker, pack_table};
-use crate::state::{App, KeptSnapshot, Phase, cpu_label};
+use crate::protocol::{Engine, FromWorker, Slot, ToWorker, pack_table};
+use crate::state::{App, KeptSnapshot, Phase, WorkerState};
 
 pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
     match msg {
@@ -49,7 +49,11 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 app.train.message = message;
             }
         }
-        FromWorker::Failed { device_lost: true, message, .. } if app.worker.is_gpu => return to_cpu(app, &message),
+        // Races run in workers of their own; their answers never come here.
+        FromWorker::Raced { .. } => {}
+        FromWorker::Failed { device_lost: true, message, .. } if app.worker.engine == Engine::WebGpu => {
+            return to_cpu(app, &message);
+        }
         FromWorker::Failed { slot: Some((Slot::Train, run)), message, .. } => {
             if let Some(fit) = app.fit_mut(Slot::Train, run) {
                 // A refused command after the end (Step past the last batch) leaves it done.
@@ -70,6 +74,12 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// A new training worker on `engine` (the old one ends with everything it held).
+pub fn start(app: &mut App, engine: Engine) -> Effect {
+    app.worker = WorkerState { engine, ..WorkerState::default() };
+    Effect::StartWorker { engine, table: pack_table(&app.data.table) }
 }
 
 /// Section 8's fit, if under way, stops where it is.
@@ -100,7 +110,7 @@ fn pair_failed(app: &mut App, message: String) -> Vec<Effect> {
 /// report as an error). On WebGPU training moves to the CPU; on the CPU a fresh worker
 /// starts and every fit says it stopped.
 pub fn died(app: &mut App, what: &str) -> Vec<Effect> {
-    if app.worker.is_gpu {
+    if app.worker.engine == Engine::WebGpu {
         return to_cpu(app, &format!("the training worker stopped: {what}"));
     }
     stop_train(app);
@@ -113,22 +123,19 @@ pub fn died(app: &mut App, what: &str) -> Vec<Effect> {
         app.train.message = format!("Training cannot run in this browser: its worker did not start ({what})");
         return effects;
     }
-    app.worker.ready = false;
     app.train.message = format!("The training worker stopped ({what}); it was restarted: train again to start over");
-    effects.push(Effect::StartWorker { force_cpu: true, table: pack_table(&app.data.table) });
+    effects.push(start(app, Engine::Cpu));
     effects
 }
 
-/// The GPU failed: the page and a new worker go on on the CPU, each fit from its last
-/// completed step (or from the start, if it had none yet).
+/// The GPU failed (or its module could not be loaded): a new worker goes on on the CPU,
+/// each fit from its last completed step (or from the start, if it had none yet), and
+/// WebGPU is not offered again on this visit.
 fn to_cpu(app: &mut App, why: &str) -> Vec<Effect> {
     // wgpu's errors run over several lines of causes; the first says enough.
     let why = why.lines().next().unwrap_or(why).trim().to_string();
-    app.device.label = cpu_label(&format!("the WebGPU device was lost ({why})"));
-    app.device.is_gpu = false;
-    app.worker.is_gpu = false;
-    app.worker.ready = false;
-    let mut effects = vec![Effect::UseCpu, Effect::StartWorker { force_cpu: true, table: pack_table(&app.data.table) }];
+    app.device.gpu = Some(Err(format!("the WebGPU device was lost ({why})")));
+    let mut effects = vec![start(app, Engine::Cpu)];
     let mut resumed_at = None;
     for slot in [Slot::Train, Slot::Baseline, Slot::Decayed] {
         let Some(fit) = app.fit(slot) else { continue };

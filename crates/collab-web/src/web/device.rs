@@ -1,4 +1,7 @@
-//! Choosing where the maths runs: WebGPU if the browser gives an adapter, else the CPU.
+//! Where the maths runs. The page's own cells always compute on the CPU (burn-flex: small
+//! tensors, where a GPU only adds dispatch and read-back time). A training worker runs on
+//! WebGPU when it was started on the GPU module (crates/collab-gpu, this crate with its
+//! `gpu` feature) and the browser gives it an adapter; on the CPU module it runs on the CPU.
 
 use burn::tensor::Device;
 use wasm_bindgen::{JsCast, JsValue};
@@ -14,83 +17,95 @@ pub struct Chosen {
     pub label: String,
 }
 
-thread_local! {
-    /// The WebGPU device once made: wgpu's runtime can be set up only once per page.
-    static GPU: std::cell::RefCell<Option<Chosen>> = const { std::cell::RefCell::new(None) };
-    /// Destroys the WebGPU device (the test hook for a lost GPU).
-    static DESTROY: std::cell::RefCell<Option<Box<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Destroys the WebGPU device, as a driver reset or an unplugged GPU would: every
-/// later use of it fails. Only the browser tests call this (through the worker).
-pub fn destroy_gpu() {
-    DESTROY.with(|d| {
-        if let Some(destroy) = d.borrow().as_ref() {
-            destroy();
-        }
-    });
-}
-
-/// Picks WebGPU when possible, with `force_cpu` as the visitor's override.
-pub async fn choose(force_cpu: bool) -> Chosen {
-    if force_cpu {
-        return cpu("you chose the CPU");
-    }
-    if let Some(gpu) = GPU.with(|g| g.borrow().clone()) {
-        return gpu;
-    }
-    if !has_navigator_gpu() {
-        return cpu("this browser has no WebGPU (navigator.gpu is missing)");
-    }
-    match Device::wgpu_options().init_with_setup_async().await {
-        Ok((device, setup)) => {
-            // wgpu's info is often empty in browsers; GPUAdapterInfo says more.
-            let info = setup.adapter.get_info();
-            let name = match adapter_description().await {
-                Some(name) => name,
-                None if !info.name.is_empty() => info.name.clone(),
-                None => "unnamed adapter".into(),
-            };
-            let chosen = Chosen { device, is_gpu: true, label: format!("WebGPU: {name} ({:?})", info.device_type) };
-            GPU.with(|g| *g.borrow_mut() = Some(chosen.clone()));
-            let gpu = setup.device.clone();
-            DESTROY.with(|d| *d.borrow_mut() = Some(Box::new(move || gpu.destroy())));
-            chosen
-        }
-        Err(error) if error.to_string().contains("no adapters") => {
-            cpu("WebGPU is present but the browser offers no adapter (no usable GPU, or WebGPU is disabled)")
-        }
-        Err(error) => cpu(&format!("WebGPU could not start ({error})")),
-    }
-}
-
 /// The CPU, with the reason shown to the visitor.
 pub fn cpu(reason: &str) -> Chosen {
     Chosen { device: Device::flex(), is_gpu: false, label: crate::state::cpu_label(reason) }
 }
 
-/// `vendor architecture description` from the browser's GPUAdapterInfo, if any.
-async fn adapter_description() -> Option<String> {
+/// The device of this module: WebGPU on the GPU module when an adapter is there, else the CPU.
+pub async fn choose() -> Chosen {
+    #[cfg(feature = "gpu")]
+    return gpu::choose().await;
+    #[cfg(not(feature = "gpu"))]
+    cpu("burn-flex")
+}
+
+/// Destroys the WebGPU device, as a driver reset or an unplugged GPU would: every later
+/// use of it fails. Only the browser tests call this (through the worker).
+pub fn destroy_gpu() {
+    #[cfg(feature = "gpu")]
+    gpu::destroy();
+}
+
+/// Whether this browser can train on WebGPU, asked without the GPU module: the adapter's
+/// description, or why there is none.
+pub async fn adapter() -> Result<String, String> {
     let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
-    let gpu = get(&navigator()?, "gpu")?;
-    let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
-    let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
-    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
-    let info = get(&adapter, "info")?;
+    let gpu = navigator()
+        .and_then(|n| get(&n, "gpu"))
+        .filter(|g| !g.is_undefined())
+        .ok_or("this browser has no WebGPU (navigator.gpu is missing)")?;
+    let no_adapter = "WebGPU is present but the browser offers no adapter (no usable GPU, or WebGPU is disabled)";
+    let request: js_sys::Function = get(&gpu, "requestAdapter").and_then(|f| f.dyn_into().ok()).ok_or(no_adapter)?;
+    let promise: js_sys::Promise = request.call0(&gpu).ok().and_then(|p| p.dyn_into().ok()).ok_or(no_adapter)?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|_| no_adapter)?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err(no_adapter.into());
+    }
+    let info = get(&adapter, "info").unwrap_or(JsValue::UNDEFINED);
     let parts: Vec<String> = ["vendor", "architecture", "description"]
         .iter()
         .filter_map(|key| get(&info, key)?.as_string())
         .filter(|s| !s.is_empty())
         .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
-}
-
-fn has_navigator_gpu() -> bool {
-    let Some(navigator) = navigator() else { return false };
-    js_sys::Reflect::get(&navigator, &JsValue::from_str("gpu")).is_ok_and(|gpu| !gpu.is_undefined())
+    Ok(if parts.is_empty() { "unnamed adapter".into() } else { parts.join(" ") })
 }
 
 /// `navigator` of the page or of the worker this runs in.
 fn navigator() -> Option<JsValue> {
     js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator")).ok().filter(|n| !n.is_undefined())
+}
+
+#[cfg(feature = "gpu")]
+mod gpu {
+    use burn::tensor::Device;
+
+    use super::{Chosen, adapter, cpu};
+
+    thread_local! {
+        /// The WebGPU device once made: wgpu's runtime can be set up only once per worker.
+        static GPU: std::cell::RefCell<Option<Chosen>> = const { std::cell::RefCell::new(None) };
+        /// Destroys the WebGPU device (the test hook for a lost GPU).
+        static DESTROY: std::cell::RefCell<Option<Box<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
+    }
+
+    pub fn destroy() {
+        DESTROY.with(|d| {
+            if let Some(destroy) = d.borrow().as_ref() {
+                destroy();
+            }
+        });
+    }
+
+    /// WebGPU if the browser gives an adapter, else the CPU with the reason.
+    pub async fn choose() -> Chosen {
+        if let Some(gpu) = GPU.with(|g| g.borrow().clone()) {
+            return gpu;
+        }
+        let name = match adapter().await {
+            Ok(name) => name,
+            Err(why) => return cpu(&why),
+        };
+        match Device::wgpu_options().init_with_setup_async().await {
+            Ok((device, setup)) => {
+                let info = setup.adapter.get_info();
+                let chosen = Chosen { device, is_gpu: true, label: format!("WebGPU: {name} ({:?})", info.device_type) };
+                GPU.with(|g| *g.borrow_mut() = Some(chosen.clone()));
+                let gpu = setup.device.clone();
+                DESTROY.with(|d| *d.borrow_mut() = Some(Box::new(move || gpu.destroy())));
+                chosen
+            }
+            Err(error) => cpu(&format!("WebGPU could not start ({error})")),
+        }
+    }
 }

@@ -17,10 +17,10 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 
 use super::dom::{js_error, now_ms};
 use super::runtime::{Rt, dispatch};
-use super::{device, kept, link, url};
+use super::{kept, link, url};
 use crate::effect::{Effect, Focus};
-use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, SheetMsg};
-use crate::protocol::FromWorker;
+use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, SheetMsg, TrainMsg};
+use crate::protocol::{Engine, FromWorker};
 use crate::state::{BIAS_STEPS, ProofDone, Trained};
 
 /// Lookups computed since the page started (read by a test hook: one per change).
@@ -37,15 +37,17 @@ pub fn run(rt: &Rt, effect: Effect) {
                 dispatch(&rt, Msg::Worker(FromWorker::Failed { slot: None, message, device_lost: false }));
             }
         }
-        Effect::StartWorker { force_cpu, table } => {
-            if let Err(e) = link::start(&rt, force_cpu, table) {
+        Effect::StartWorker { engine, table } => {
+            if let Err(e) = link::start(&rt, engine, table) {
                 dispatch(&rt, Msg::WorkerDied(format!("it could not start: {e}")));
             }
         }
-        Effect::UseCpu => {
-            let label = rt.app.borrow().device.label.clone();
-            *rt.device.borrow_mut() = device::Chosen { label, ..device::cpu("") };
-        }
+        Effect::Race { id, settings, table } => spawn_local(async move {
+            // One engine after the other: on a software GPU both would share the cores.
+            let cpu = link::race(Engine::Cpu, table.clone(), settings).await.map(|lap| lap.ms_per_step);
+            let gpu = link::race(Engine::WebGpu, table, settings).await.map(|lap| (lap.ms_per_step, lap.label));
+            dispatch(&rt, Msg::Train(TrainMsg::Raced { id, cpu, gpu }));
+        }),
         Effect::Proof => spawn_local(async move {
             let result = proof(&device).await;
             dispatch(&rt, Msg::Proof(result));

@@ -12,26 +12,17 @@ use wasm_bindgen::prelude::*;
 use super::dom;
 
 /// The reference run: fit_one_cycle(5, 5e-3, wd=0.1) of DotProductBias with 50 factors
-/// on the CPU (burn-flex in wasm) or, with `webgpu`, on the page's WebGPU device, timed
-/// with the page's clock; with `tensor_optimizer`, the optimizer runs as tensor
-/// operations instead of its fused CPU pass (to time one against the other). Runs on `zip` (an ml-100k.zip) or, without one, on generated data
-/// of ML-100k's size. Returns a JSON summary: source, seconds, per-epoch rows.
+/// on the page's CPU (burn-flex in wasm), timed with the page's clock; with
+/// `tensor_optimizer`, the optimizer runs as tensor operations instead of its fused CPU
+/// pass (to time one against the other). Runs on `zip` (an ml-100k.zip) or, without one,
+/// on generated data of ML-100k's size. Returns a JSON summary: source, seconds, per-epoch
+/// rows.
 #[wasm_bindgen]
-pub async fn bench_reference(
-    zip: Option<Vec<u8>>,
-    webgpu: bool,
-    tensor_optimizer: Option<bool>,
-) -> Result<String, JsValue> {
-    let (table, source) = match zip {
-        Some(bytes) => (movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())?, "ml-100k.zip"),
-        None => (reference_table(), "generated ML-100k-sized data"),
-    };
+pub async fn bench_reference(zip: Option<Vec<u8>>, tensor_optimizer: Option<bool>) -> Result<String, JsValue> {
+    let (table, source) = bench_table(zip)?;
     let data = Arc::new(CollabData::new(&table, DataSettings::default()));
     let spec = ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len());
-    let chosen = super::device::choose(!webgpu).await;
-    if webgpu && !chosen.is_gpu {
-        return Err(JsValue::from_str(&chosen.label));
-    }
+    let chosen = super::device::cpu("burn-flex");
     let mut learner = Learner::new(data, spec, FitSettings::default(), &chosen.device);
     learner.set_fused_optimizer(!tensor_optimizer.unwrap_or(false));
     let start = dom::now_ms();
@@ -42,6 +33,43 @@ pub async fn bench_reference(
     }
     let seconds = (dom::now_ms() - start) / 1000.0;
     Ok(serde_json::json!({ "source": source, "device": chosen.label, "seconds": seconds, "epochs": rows }).to_string())
+}
+
+/// The page's device race for `model` (a model select value) at `batch_size`, as section
+/// 8 runs it before a fit: milliseconds per batch in a CPU worker and in a GPU-module
+/// worker. Returns JSON: source, cpu and gpu (each ms per batch and device, or an error).
+#[wasm_bindgen]
+pub async fn race_devices(zip: Option<Vec<u8>>, model: String, batch_size: usize) -> Result<String, JsValue> {
+    use crate::protocol::{Engine, TrainSettings, pack_table};
+    let (table, source) = bench_table(zip)?;
+    let kind: ModelKind = model.parse().map_err(|e: String| JsValue::from_str(&e))?;
+    let settings = TrainSettings {
+        kind,
+        factors: 50,
+        epochs: 5,
+        lr: 5e-3,
+        wd: 0.1,
+        wd_kind: collab_core::train::WdKind::Decoupled,
+        batch_size,
+        seed: 42,
+        y_range: true,
+    };
+    let table = pack_table(&table);
+    let lap = |r: Result<super::link::Lap, String>| match r {
+        Ok(l) => serde_json::json!({ "ms": l.ms_per_step, "device": l.label, "is_gpu": l.is_gpu }),
+        Err(e) => serde_json::json!({ "error": e }),
+    };
+    let cpu = lap(super::link::race(Engine::Cpu, table.clone(), settings).await);
+    let gpu = lap(super::link::race(Engine::WebGpu, table, settings).await);
+    Ok(serde_json::json!({ "source": source, "cpu": cpu, "gpu": gpu }).to_string())
+}
+
+/// The benchmark's ratings: `zip` parsed, or generated data of ML-100k's size.
+fn bench_table(zip: Option<Vec<u8>>) -> Result<(collab_core::data::RatingsTable, &'static str), JsValue> {
+    Ok(match zip {
+        Some(bytes) => (movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())?, "ml-100k.zip"),
+        None => (reference_table(), "generated ML-100k-sized data"),
+    })
 }
 
 /// Made-up ratings of MovieLens-100k's size and density, for benchmarks without the data.

@@ -42,10 +42,11 @@ pub fn start() {
     });
 }
 
-/// Chooses the device, looks up every element (a missing one stops the page with its
-/// name), wires the sections and sends the first messages.
+/// Looks up every element (a missing one stops the page with its name), wires the
+/// sections and sends the first messages; then asks the browser whether it has WebGPU
+/// (without loading the GPU module: that happens only when training wants it).
 async fn run() -> Result<(), String> {
-    let chosen = device::choose(false).await;
+    let chosen = device::cpu("burn-flex");
     // Section 2's inputs are drawn once, before the elements are looked up.
     dom::set_html_by_id("factors-table", &sections::factors::table_html())?;
     let page = dom::Page::new(&sections::ids())?;
@@ -55,10 +56,12 @@ async fn run() -> Result<(), String> {
         page.set_value("train-wd", crate::fields::book_wd(&page.value("train-model")?));
     }
     let controls = TrainControls(TRAIN_CONTROLS.map(|(id, _)| page.value(id).unwrap_or_default()));
-    let device_state = DeviceState { label: chosen.label.clone(), is_gpu: chosen.is_gpu };
+    let device_state = DeviceState { label: "CPU (wasm, burn-flex)".into(), gpu: None };
     let app = App::new(device_state, controls, SheetSettings::default());
     let rt = runtime::new(app, page, chosen, effects::run);
     wire::all(&rt);
     runtime::dispatch(&rt, Msg::Start(wire::sheet::controls(&rt)));
+    let adapter = device::adapter().await;
+    runtime::dispatch(&rt, Msg::Adapter(adapter));
     Ok(())
 }

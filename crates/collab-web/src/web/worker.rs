@@ -1,5 +1,5 @@
-//! The training worker: the same wasm module as the page, started in a Web Worker by
-//! `web/worker.js`. It owns every fit, one state per slot (empty, paused or running),
+//! The training worker: the page's own CPU module, or the GPU module (crates/collab-gpu),
+//! started in a Web Worker by `web/worker.js`. It owns every fit, one state per slot (empty, paused or running),
 //! and one task does everything in order: it takes the messages that arrived, then
 //! trains one slice of a running fit (so that Pause, Step and Reset are heard between
 //! slices), then yields, or sleeps until the next message when nothing runs. On WebGPU
@@ -25,7 +25,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use super::device::{self, Chosen};
 use super::dom::now_ms;
 use crate::protocol::{
-    BatchRow, BatchView, FromWorker, Progress, Slot, SplitCounts, ToWorker, TrainSettings, unpack_table,
+    BatchRow, BatchView, FromWorker, Progress, RACE_STEPS, RACE_WARMUP, Slot, SplitCounts, ToWorker, TrainSettings,
+    unpack_table,
 };
 
 /// Milliseconds of training between two looks at the mailbox.
@@ -202,8 +203,8 @@ impl Trainer {
 
     async fn handle(&mut self, message: ToWorker) {
         match message {
-            ToWorker::Init { force_cpu } => {
-                let chosen = device::choose(force_cpu).await;
+            ToWorker::Init => {
+                let chosen = device::choose().await;
                 post(&FromWorker::Ready { label: chosen.label.clone(), is_gpu: chosen.is_gpu });
                 self.device = Some(chosen);
             }
@@ -256,6 +257,10 @@ impl Trainer {
                     Err(e) => self.fail(Some((slot, run)), format!("training could not be restored: {e}").into()),
                 }
             }
+            ToWorker::Race { settings } => match self.race(settings).await {
+                Ok(ms_per_step) => post(&FromWorker::Raced { ms_per_step }),
+                Err(e) => self.fail(None, e),
+            },
             ToWorker::LoseDevice => device::destroy_gpu(),
             ToWorker::Crash => wasm_bindgen::throw_str("the worker crashed (a test hook)"),
         }
@@ -277,6 +282,31 @@ impl Trainer {
         }
         let learner = settings.learner(data, &device.device);
         Ok(Box::new(Fit { run, learner, points: Vec::new(), epoch_ms: 0.0 }))
+    }
+
+    /// Milliseconds per batch of a fresh fit with `settings` on this worker's device: a
+    /// few untimed batches first (on WebGPU they compile the shaders), then
+    /// [`RACE_STEPS`] timed up to a read of their losses (on WebGPU the batches only queue
+    /// their work until something is read).
+    async fn race(&self, settings: TrainSettings) -> Result<f64, Failure> {
+        let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
+            return Err("the worker has no data or no device yet".into());
+        };
+        let data = Arc::new(settings.data(&table));
+        limits::against_data(&data)?;
+        let mut learner = settings.learner(data, &device.device);
+        fn batches(l: &mut Learner, n: usize) -> usize {
+            (0..n).take_while(|_| l.train_batch().is_some()).count()
+        }
+        batches(&mut learner, RACE_WARMUP);
+        learner.read_losses().await?;
+        let start = now_ms();
+        let timed = batches(&mut learner, RACE_STEPS);
+        learner.read_losses().await?;
+        if timed == 0 {
+            return Err("the race had no batch to time (too few ratings for one batch)".into());
+        }
+        Ok((now_ms() - start) / timed as f64)
     }
 
     /// Trains `slot` for one slice, reports, and finishes the fit if it is done.

@@ -1,4 +1,4 @@
-//! Section 8's events: the settings (all eight sent on any change) and the buttons.
+//! Section 8's events: the settings (all of them sent on any change) and the buttons.
 
 use super::{on, on_click};
 use crate::fields::{TRAIN_CONTROLS, TrainControls};
