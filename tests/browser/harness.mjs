@@ -21,7 +21,7 @@ export async function startServer(data = join(ROOT, 'tests/output/no-data'), bas
   return { server, url: `http://127.0.0.1:${server.address().port}${base}` };
 }
 
-/** Opens the page in a fresh Chromium (Playwright gives it a new empty profile); `problems` collects console errors and page errors; with `watch`, `page.responses` lists each response's URL and content encoding. */
+/** Opens the page in a fresh Chromium (Playwright gives it a new empty profile); `problems` collects console errors and page errors; with `watch`, `page.requests` lists every URL asked for, in order, and `page.responses` each response's URL, content encoding and body bytes as sent (compressed, if it was). */
 export async function openPage(mode, url, { width = 1280, height = 900, watch = false } = {}) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -35,8 +35,15 @@ export async function openPage(mode, url, { width = 1280, height = 900, watch = 
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   if (watch) {
+    page.requests = [];
     page.responses = [];
-    page.on('response', async (r) => page.responses.push({ url: r.url(), encoding: (await r.allHeaders())['content-encoding'] }));
+    page.on('request', (r) => page.requests.push(r.url()));
+    page.on('requestfinished', async (r) => {
+      const response = await r.response();
+      if (!response) return;
+      const encoding = (await response.allHeaders())['content-encoding'];
+      page.responses.push({ url: r.url(), encoding, bytes: (await r.sizes()).responseBodySize });
+    });
   }
   await page.goto(url);
   return { browser, page, problems };

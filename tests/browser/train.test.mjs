@@ -40,6 +40,8 @@ for (const mode of MODES) {
         new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); }).observe({ type: 'longtask' });
       });
       await setControl(page, 'train-epochs', '1');
+      // With WebGPU, every model trains there (chosen, not raced: the race has its own test).
+      await setControl(page, 'train-on', mode.name === 'webgpu' ? 'webgpu' : 'auto');
       for (const model of ['dot', 'dotbias', 'scratch', 'nn', 'embnn']) {
         await setControl(page, 'train-model', model);
         const { rows, points } = await trainToEnd(page);
@@ -49,7 +51,9 @@ for (const mode of MODES) {
         assert.ok(Number.isFinite(trainLoss) && Number.isFinite(validLoss) && validLoss < 3, `${model}: ${rows[0]}`);
         // The smoothed train loss falls (SVG y grows downwards: later points lower means larger y).
         assert.ok(points.length >= 2 && points.at(-1) > points[0], `${model}: train loss must fall`);
-        console.log(`${mode.name} ${model}: ${rows[0].join(' | ')}`);
+        const where = await page.textContent('#train-device');
+        assert.match(where, mode.name === 'webgpu' ? /^WebGPU: / : /^CPU/, `${model} trained on ${where}`);
+        console.log(`${mode.name} ${model} (${where}): ${rows[0].join(' | ')}`);
         await page.click('#train-reset');
       }
       // The grid above still takes edits after training.
@@ -70,6 +74,7 @@ for (const mode of MODES) {
     try {
       await loadGenerated(page);
       await setControl(page, 'train-epochs', '2');
+      if (mode.name === 'webgpu') await setControl(page, 'train-on', 'webgpu');
       for (let n = 1; n <= 3; n++) {
         await page.click('#train-step');
         await page.waitForFunction((n) => document.querySelector('#train-batch').textContent.includes(`Step ${n - 1} (epoch 0)`), n, { timeout: 60_000 });
@@ -80,10 +85,11 @@ for (const mode of MODES) {
       const { rows } = await trainToEnd(page);
       assert.equal(rows.length, 2);
       // A step past the end is refused in words; on WebGPU that is no reason to leave the GPU.
-      const kind = await page.getAttribute('#device', 'data-kind');
+      const where = await page.textContent('#train-device');
+      assert.match(where, mode.name === 'webgpu' ? /^WebGPU: / : /^CPU/);
       await page.click('#train-step');
       await page.waitForFunction(() => /fit is complete/.test(document.querySelector('#train-message').textContent));
-      assert.equal(await page.getAttribute('#device', 'data-kind'), kind);
+      assert.equal(await page.textContent('#train-device'), where);
       await page.waitForSelector('#learned[data-state="ready"]', { timeout: 60_000 });
       assert.equal(await page.locator('#bias-low li').count(), 10);
       assert.ok((await page.locator('#map circle').count()) > 10);
@@ -165,9 +171,10 @@ test('losing the GPU mid-training moves training to the CPU from the last comple
   const { browser, page, problems } = await openPage(MODES[0], url);
   try {
     await loadGenerated(page);
-    await page.waitForFunction(() => /WebGPU/.test(document.querySelector('#train-device').textContent), null, { timeout: 60_000 });
+    await setControl(page, 'train-on', 'webgpu');
     await setControl(page, 'train-epochs', '2');
     await page.click('#train-start');
+    await page.waitForFunction(() => /WebGPU/.test(document.querySelector('#train-device').textContent), null, { timeout: 120_000 });
     await page.waitForFunction(() => Number(document.querySelector('#train-progress').value) >= 20, null, { timeout: 120_000 });
     await page.evaluate(() => window.wasmBindings.lose_training_gpu());
     await page.waitForFunction(() => /GPU was lost/.test(document.querySelector('#train-message').textContent), null, { timeout: 120_000 });
@@ -179,12 +186,13 @@ test('losing the GPU mid-training moves training to the CPU from the last comple
     assert.ok(Number(await page.getAttribute('#train-progress', 'value')) >= step, 'the progress bar must not go back');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
     assert.match(await page.textContent('#train-device'), /^CPU/);
-    assert.equal(await page.getAttribute('#device', 'data-kind'), 'cpu');
+    assert.equal(await page.getAttribute('#device', 'data-gpu'), 'no');
+    assert.match(await page.textContent('#device'), /no WebGPU for training: the WebGPU device was lost/);
     const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => Number(c.textContent))));
     assert.equal(rows.length, 2);
     assert.ok(rows.every((r) => Number.isFinite(r[1]) && Number.isFinite(r[2]) && r[2] < 3), JSON.stringify(rows));
     console.log(`finished on the CPU: ${JSON.stringify(rows)}`);
-    // The page's own cells now compute on the CPU too: the spreadsheet still takes an edit.
+    // The page's own cells (always on the CPU) still take an edit.
     await editCell(page, 2, 1, '0.25');
     assert.deepEqual(problems, []);
   } finally {
@@ -197,7 +205,7 @@ test('settings in the URL are applied', { timeout: 300_000 }, async () => {
   try {
     await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
     const values = await page.$$eval('#train .controls input, #train .controls select', (els) => els.map((e) => e.value));
-    assert.deepEqual(values, ['embnn', '20', '3', '0.01', '0.05', 'l2', '128', '7']);
+    assert.deepEqual(values, ['embnn', '20', '3', '0.01', '0.05', 'l2', '128', '7', 'auto']);
     await setControl(page, 'train-epochs', '4');
     assert.match(page.url(), /epochs=4/);
     assert.deepEqual(problems, []);

@@ -1,0 +1,98 @@
+// Two modules, CPU first (issue: make the GPU worth using): the page opens and computes
+// on its CPU module without asking for the GPU module; before a fit the page times both
+// devices and trains on the faster, saying so; the switch forces WebGPU, which then
+// trains to the CPU's numbers.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODES, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
+
+const { server, url } = await startServer();
+after(() => server.close());
+const [WEBGPU, CPU] = MODES;
+
+const isGpuModule = (u) => /\/gpu\/collab-gpu-/.test(u);
+
+for (const mode of MODES) {
+  test(`the page computes on its CPU module without fetching the GPU module (${mode.name})`, { timeout: 240_000 }, async () => {
+    const { browser, page, problems } = await openPage(mode, url, { watch: true });
+    try {
+      await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
+      await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+      await page.waitForFunction(() => document.querySelector('#device').dataset.gpu !== 'asking');
+      const wasm = page.responses.filter((r) => r.url.endsWith('.wasm'));
+      const bytes = wasm.reduce((sum, r) => sum + r.bytes, 0);
+      console.log(`${mode.name}: wasm fetched before the first computation: ${wasm.map((r) => `${r.url.split('/').pop()} ${r.bytes} bytes ${r.encoding ?? 'identity'}`).join(', ')}`);
+      assert.deepEqual(page.requests.filter(isGpuModule), [], 'the GPU module must not be fetched to open the page');
+      assert.equal(wasm.length, 1, "one module: the page's own");
+      assert.ok(bytes < 1.5 * 1048576, `the page's module on the wire: ${bytes} bytes (goal: 1.5 MB compressed)`);
+      const device = await page.textContent('#device');
+      if (mode === WEBGPU) {
+        assert.match(device, /^CPU \(wasm, burn-flex\) for the page's cells; WebGPU: .*swiftshader/i, device);
+        assert.equal(await page.getAttribute('#device', 'data-gpu'), 'yes');
+      } else {
+        assert.match(device, /^CPU \(wasm, burn-flex\); no WebGPU for training: .*(no adapter|no WebGPU)/, device);
+        assert.equal(await page.getAttribute('#device', 'data-gpu'), 'no');
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+test('before a fit the page races the CPU and WebGPU, trains on the faster, and says why', { timeout: 600_000 }, async () => {
+  const { browser, page, problems } = await openPage(WEBGPU, url, { watch: true });
+  try {
+    await loadZip(page, 200, 150, 11);
+    await setControl(page, 'train-epochs', '1');
+    await page.click('#train-start');
+    await page.waitForFunction(() => /^Timed/.test(document.querySelector('#train-race').textContent), null, { timeout: 300_000 });
+    const said = await page.textContent('#train-race');
+    console.log(`race: ${said}`);
+    // SwiftShader runs WebGPU on the same two cores, behind a shader interpreter: the CPU wins.
+    assert.match(said, /^Timed 30 batches of dotbias \(batch 64\): CPU [\d.]+ ms\/batch, WebGPU [\d.]+ ms\/batch: training on the CPU \(the CPU is faster here\)\.$/);
+    const [cpuMs, gpuMs] = [...said.matchAll(/([\d.]+) ms\/batch/g)].map((m) => Number(m[1]));
+    assert.ok(cpuMs < gpuMs, said);
+    assert.ok(page.requests.some(isGpuModule), 'the race fetched the GPU module');
+    await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
+    assert.match(await page.textContent('#train-device'), /^CPU/);
+    // A second fit of the same model and batch size does not race again.
+    const asked = page.requests.filter(isGpuModule).length;
+    await page.click('#train-reset');
+    await page.click('#train-start');
+    await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
+    assert.equal(page.requests.filter(isGpuModule).length, asked, 'no new GPU module request');
+    assert.equal(await page.textContent('#train-race'), said);
+    console.log(`screenshot ${await screenshot(page.locator('#train'), 'devices-race')}`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+/** Trains 2 epochs of DotProductBias on the same generated data; the final valid MSE and where it ran. */
+async function fitOn(mode, device) {
+  const { browser, page, problems } = await openPage(mode, `${url}?epochs=2&bs=64&device=${device}`);
+  try {
+    await loadZip(page, 200, 150, 11);
+    await page.click('#train-start');
+    await page.waitForSelector('#train[data-state="done"]', { timeout: 400_000 });
+    const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => Number(c.textContent))));
+    const where = await page.textContent('#train-device');
+    assert.deepEqual(problems, []);
+    return { valid: rows.at(-1)[2], where, said: await page.textContent('#train-race') };
+  } finally {
+    await browser.close();
+  }
+}
+
+test('the switch forces WebGPU, which trains to the same valid MSE as the CPU', { timeout: 900_000 }, async () => {
+  const gpu = await fitOn(WEBGPU, 'webgpu');
+  const cpu = await fitOn(CPU, 'cpu');
+  console.log(`WebGPU (${gpu.where}): ${gpu.valid}; CPU (${cpu.where}): ${cpu.valid}`);
+  assert.match(gpu.where, /^WebGPU: /);
+  assert.equal(gpu.said, 'Training on WebGPU, as chosen.');
+  assert.match(cpu.where, /^CPU/);
+  assert.equal(cpu.said, 'Training on the CPU, as chosen.');
+  assert.ok(Math.abs(gpu.valid - cpu.valid) < 5e-4, `valid MSE ${gpu.valid} on WebGPU, ${cpu.valid} on the CPU`);
+});
