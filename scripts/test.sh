@@ -31,18 +31,21 @@ COLLAB_FUZZ_SECONDS=0 cargo test "${NATIVE[@]}" --release
 step "fuzz every parser for 20 s each (u.data, u.item, CSV, zip, model/snapshot)"
 COLLAB_FUZZ_SECONDS=20 cargo test -p collab-core --release --test fuzz -- --nocapture
 
-step "clippy, wasm32 (core and page)"
-( wasm_env; cargo clippy -p collab-core -p collab-web --target wasm32-unknown-unknown --release -- -D warnings )
+step "clippy, wasm32 (core and the page's CPU module; then the GPU module, the page with its gpu feature)"
+( wasm_env
+  cargo clippy -p collab-core -p collab-web --target wasm32-unknown-unknown --release -- -D warnings
+  cargo clippy -p collab-gpu --target wasm32-unknown-unknown --release -- -D warnings )
 
-step "release build of the page"
+step "release build of the page (its CPU module and the GPU module)"
 ( wasm_env; trunk build --release )
-wasm=$(ls dist/*_bg.wasm)
-ctors=$(strings -n 8 "$wasm" | grep -c command_export || true)
-echo "page: $wasm, $(du -h "$wasm" | cut -f1); command_export wrappers: $ctors"
-if [ "$ctors" != 0 ]; then
-  echo "every export re-runs the constructors: __wasm_call_ctors must be called at start" >&2
-  exit 1
-fi
+for wasm in dist/*_bg.wasm dist/gpu/*_bg.wasm; do
+  ctors=$(strings -n 8 "$wasm" | grep -c command_export || true)
+  echo "$wasm, $(du -h "$wasm" | cut -f1); command_export wrappers: $ctors"
+  if [ "$ctors" != 0 ]; then
+    echo "every export re-runs the constructors: __wasm_call_ctors must be called at start" >&2
+    exit 1
+  fi
+done
 
 step "browser tests (Chromium, WebGPU on SwiftShader and CPU)"
 export COLLAB_TEST_OUTPUT="$PWD/tests/output"

@@ -3,12 +3,16 @@
 // (data/ml-100k.zip, else generated data of its size):
 // - as wasm on the CPU in headless Chromium (burn-flex), with the optimizer's fused pass
 //   and as tensor operations,
-// - as wasm on WebGPU in headless Chromium (SwiftShader: a CPU emulation, so a check of
-//   correctness, not of speed),
+// - opening the page: the wasm fetched before the first computation (the CPU module
+//   only) and the time to it, and the GPU module's size on the wire,
+// - milliseconds per batch of DotProductBias and EmbeddingNN (batch 64) in Chromium on
+//   the CPU and on WebGPU, timed by the page's own device race in workers (WebGPU here is
+//   SwiftShader, a CPU emulation: a figure of the race, not of a real GPU),
 // - through the page itself on the CPU: the same settings trained by clicking Train, in
 //   the training worker, in slices, with the table's per-epoch times, and the page's
 //   longest main-thread tasks while it trains (goal: none over 50 ms),
-// - natively (the CLI, if built), with the wasm/native ratio from the same run.
+// - natively (the CLI, if built), with the wasm/native ratio from the same run, and its
+//   milliseconds per batch on flex and wgpu (wgpu only in a build with --features wgpu).
 //   npm run bench            (from tests/; needs a built dist/)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -28,10 +32,40 @@ async function inBrowser(mode, tensorOptimizer = false) {
   try {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
     const json = await page.evaluate(
-      ([b, gpu, tensor]) => window.wasmBindings.bench_reference(b ? new Uint8Array(b) : undefined, gpu, tensor),
-      [bytes, mode.name === 'webgpu', tensorOptimizer],
+      ([b, tensor]) => window.wasmBindings.bench_reference(b ? new Uint8Array(b) : undefined, tensor),
+      [bytes, tensorOptimizer],
     );
     return { ...JSON.parse(json), problems };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Opening the page in a fresh browser: wasm bytes fetched and milliseconds until the first computation shows. */
+async function opening(mode) {
+  const start = Date.now();
+  const { browser, page, problems } = await openPage(mode, url, { watch: true });
+  try {
+    await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
+    const ms = Date.now() - start;
+    const wasm = page.responses.filter((r) => r.url.endsWith('.wasm'));
+    const gpuAsked = page.requests.some((u) => u.includes('/gpu/'));
+    return { ms, bytes: wasm.reduce((sum, r) => sum + r.bytes, 0), files: wasm.length, gpuAsked, problems };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** The page's device race (CPU worker, then GPU-module worker) for `model` at batch 64. */
+async function race(model) {
+  const { browser, page, problems } = await openPage(MODES.find((m) => m.name === 'webgpu'), url);
+  try {
+    await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
+    const json = await page.evaluate(
+      ([b, m]) => window.wasmBindings.race_devices(b ? new Uint8Array(b) : undefined, m, 64),
+      [bytes, model],
+    );
+    return { model, ...JSON.parse(json), problems };
   } finally {
     await browser.close();
   }
@@ -84,12 +118,19 @@ function wireBytes(path, encoding) {
 }
 
 const wasmFile = readdirSync(join(ROOT, 'dist')).find((f) => f.endsWith('_bg.wasm'));
+const gpuFile = `gpu/${readdirSync(join(ROOT, 'dist/gpu')).find((f) => f.endsWith('_bg.wasm'))}`;
 const wire = [];
-for (const encoding of ['br', 'gzip', 'identity']) wire.push(await wireBytes(wasmFile, encoding));
+const gpuWire = [];
+for (const encoding of ['br', 'gzip', 'identity']) {
+  wire.push(await wireBytes(wasmFile, encoding));
+  gpuWire.push(await wireBytes(gpuFile, encoding));
+}
 
+const opened = [];
+for (const mode of MODES) opened.push({ mode: mode.name, ...(await opening(mode)) });
+const races = [await race('dotbias'), await race('embnn')];
 const cpu = await inBrowser(MODES.find((m) => m.name === 'cpu'));
 const cpuTensor = await inBrowser(MODES.find((m) => m.name === 'cpu'), true);
-const gpu = await inBrowser(MODES.find((m) => m.name === 'webgpu'));
 const pageRun = await inPage(MODES.find((m) => m.name === 'cpu'));
 server.close();
 
@@ -97,11 +138,21 @@ const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/co
 const cli = join(target, 'release/collab');
 const native = existsSync(cli) ? execFileSync(cli, ['bench', ...(hasData ? [zipPath] : [])], { cwd: ROOT, encoding: 'utf8' }) : null;
 
-console.log(`the page's module on the wire (scripts/serve.mjs): ${wire.map((w) => `${(w.bytes / 1048576).toFixed(1)} MB ${w.sent}`).join(', ')}`);
+const mb = (w) => `${(w.bytes / 1048576).toFixed(2)} MB ${w.sent}`;
+console.log(`the page's module (CPU) on the wire (scripts/serve.mjs): ${wire.map(mb).join(', ')}`);
+console.log(`the GPU module (fetched only to train on WebGPU): ${gpuWire.map(mb).join(', ')}`);
+for (const o of opened) {
+  console.log(`opening the page (${o.mode}, fresh browser): first computation after ${o.ms} ms; wasm fetched by then: ${(o.bytes / 1048576).toFixed(2)} MB in ${o.files} file(s) (goal: 1.5 MB compressed); GPU module asked for: ${o.gpuAsked ? 'yes' : 'no'}`);
+}
 console.log(`data: ${cpu.source}`);
+console.log(`ms per batch in Chromium (batch 64; the page's device race: 5 untimed batches, 30 timed, each engine in its own worker):`);
+const lap = (l) => (l.error ? `could not run (${l.error})` : `${l.ms.toFixed(3)} ms on ${l.device}`);
+for (const r of races) {
+  console.log(`  ${r.model}: CPU ${lap(r.cpu)}; WebGPU ${lap(r.gpu)}${r.cpu.ms && r.gpu.ms ? `; WebGPU / CPU ${(r.gpu.ms / r.cpu.ms).toFixed(1)}x` : ''}`);
+  if (r.problems.length) console.log(`  page problems: ${r.problems.join('; ')}`);
+}
 print('wasm, CPU, headless Chromium', cpu);
 console.log(`  the same with the optimizer as tensor operations: ${cpuTensor.seconds.toFixed(2)} s, final valid MSE ${cpuTensor.epochs.at(-1).valid_loss.toFixed(4)}; fused pass ${(cpuTensor.seconds / cpu.seconds).toFixed(2)}x faster`);
-print('wasm, WebGPU on SwiftShader, headless Chromium', gpu);
 console.log(`the page, Train clicked (worker, ${pageRun.device}):`);
 for (const [epoch, train, valid, , seconds] of pageRun.rows) {
   console.log(`  epoch ${epoch}: train ${train.toFixed(4)}  valid ${valid.toFixed(4)}  ${seconds.toFixed(2)} s`);

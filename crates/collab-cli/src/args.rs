@@ -15,7 +15,9 @@ pub enum Command {
 pub const USAGE: &str = "usage:
   collab train <ml-100k.zip | directory with u.data (+u.item) or ratings.csv (+movies.csv)>
         [--model dot|dotbias|scratch|nn|embnn] [--epochs 5] [--lr 5e-3] [--wd 0.1] [--factors 50] [--seed 42]
-  collab bench [ml-100k.zip | directory]   (default: data/ml-100k.zip, else generated data of the same size)";
+        [--device flex|wgpu]
+  collab bench [ml-100k.zip | directory] [--device flex|wgpu]
+        (default: data/ml-100k.zip, else generated data of the same size; wgpu needs a build with --features wgpu)";
 
 /// Parsed arguments.
 #[derive(Debug, Clone)]
@@ -26,6 +28,7 @@ pub struct Args {
     pub factors: usize,
     pub seed: u64,
     pub fit: FitSettings,
+    pub device: crate::device::Choice,
 }
 
 impl Args {
@@ -43,6 +46,7 @@ impl Args {
             factors: 50,
             seed: 42,
             fit: FitSettings::default(),
+            device: crate::device::Choice::Flex,
         };
         let mut lr = 5e-3;
         let mut rest = args[1..].iter();
@@ -55,6 +59,7 @@ impl Args {
                 "--wd" => parsed.fit.optim.wd = number(&value("--wd")?, "--wd")?,
                 "--factors" => parsed.factors = number(&value("--factors")?, "--factors")?,
                 "--seed" => parsed.seed = number(&value("--seed")?, "--seed")?,
+                "--device" => parsed.device = value("--device")?.parse()?,
                 flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
                 path if parsed.path.is_none() => parsed.path = Some(path.to_string()),
                 extra => return Err(format!("unexpected argument '{extra}'")),
@@ -94,5 +99,16 @@ mod tests {
         assert!(parse("train d --epochs 0").unwrap_err().contains("epochs"));
         assert!(parse("train d --factors 0").unwrap_err().contains("factors"));
         assert!(parse("train d --factors 100000").unwrap_err().contains("factors"));
+    }
+
+    #[test]
+    fn the_device_is_flex_unless_named() {
+        use crate::device::Choice;
+        assert_eq!(parse("bench").unwrap().device, Choice::Flex);
+        assert_eq!(parse("bench --device wgpu").unwrap().device, Choice::Wgpu);
+        assert!(parse("bench --device tpu").unwrap_err().contains("'tpu' is not a device (flex or wgpu)"));
+        // Without the wgpu feature, asking for it says how to build it.
+        #[cfg(not(feature = "wgpu"))]
+        assert!(Choice::Wgpu.device().unwrap_err().contains("--features wgpu"));
     }
 }

@@ -1,6 +1,8 @@
-//! `collab bench`: the reference fit timed with the optimizer's fused CPU pass and with
-//! its tensor version, in one run; where one epoch's time goes; and one epoch of each
-//! model both ways. Prints figures, asserts nothing.
+//! `collab bench`: the reference fit on the chosen device; on the CPU (flex) also timed
+//! with the optimizer's tensor version, where one epoch's time goes, and one epoch of each
+//! model both ways; then milliseconds per batch of the reference model and EmbeddingNN on
+//! each device, timed as the page's device race times them. Prints figures, asserts
+//! nothing.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,7 +11,9 @@ use burn::tensor::Device;
 use collab_core::data::CollabData;
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read::block_on;
-use collab_core::train::{EpochMetrics, FitSettings, Learner, Phase, format_table};
+use collab_core::train::{EpochMetrics, FitSettings, Learner, Phase, RACE_STEPS, RACE_WARMUP, format_table};
+
+use crate::device::Choice;
 
 /// A fresh learner on the CPU, its optimizer fused or not.
 fn learner(data: &Arc<CollabData>, spec: &ModelSpec, fit: FitSettings, fused: bool) -> Learner {
@@ -43,11 +47,17 @@ fn profile(mut l: Learner) -> Result<[f64; 5], String> {
     Ok(split)
 }
 
-/// Runs the benchmark on `data` with the reference `spec` and `fit`.
-pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings) -> Result<(), String> {
+/// Runs the benchmark on `data` with the reference `spec` and `fit`, the fit on `device`.
+pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, device: Choice) -> Result<(), String> {
+    let valid = |rows: &[EpochMetrics]| rows.last().map_or(f64::NAN, |r| r.valid_loss);
+    if device == Choice::Wgpu {
+        let (rows, seconds) = fit(Learner::new(data.clone(), spec.clone(), settings, &device.device()?))?;
+        print!("{}", format_table(&rows));
+        println!("fit on wgpu: {seconds:.2} s for {} epochs, final valid MSE {:.4}", rows.len(), valid(&rows));
+        return per_batch(data, spec);
+    }
     let (rows, fused) = fit(learner(data, spec, settings, true))?;
     print!("{}", format_table(&rows));
-    let valid = |rows: &[EpochMetrics]| rows.last().map_or(f64::NAN, |r| r.valid_loss);
     let epochs = rows.len();
     println!(
         "fit: {fused:.2} s for {epochs} epochs ({:.2} s an epoch), final valid MSE {:.4}",
@@ -87,6 +97,36 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings) -> R
         let (_, fused) = fit(learner(data, &spec, one, true))?;
         let (_, tensor) = fit(learner(data, &spec, one, false))?;
         println!("  {:<30} fused {fused:.2} s, tensor {tensor:.2} s: {:.2}x", kind.name(), tensor / fused);
+    }
+    per_batch(data, spec)
+}
+
+/// Milliseconds per batch (batch 64) of DotProductBias and EmbeddingNN on each device,
+/// timed as the page's device race does: a fresh learner, a few untimed batches, then
+/// timed ones up to a read of their losses.
+fn per_batch(data: &Arc<CollabData>, spec: &ModelSpec) -> Result<(), String> {
+    let start = Instant::now();
+    let now_ms = || start.elapsed().as_secs_f64() * 1000.0;
+    // One device each: wgpu's runtime is set up once.
+    let devices: Vec<(Choice, Result<Device, String>)> =
+        [Choice::Flex, Choice::Wgpu].into_iter().map(|c| (c, c.device())).collect();
+    println!("ms per batch ({RACE_WARMUP} untimed batches, then {RACE_STEPS} timed, as the page's device race):");
+    for kind in [ModelKind::DotProductBias, ModelKind::EmbeddingNn] {
+        let spec = ModelSpec { n_factors: spec.n_factors, ..ModelSpec::new(kind, spec.n_users, spec.n_items) };
+        let laps: Vec<String> = devices
+            .iter()
+            .map(|(choice, device)| {
+                let ms = device.clone().and_then(|d| {
+                    let mut l = Learner::new(data.clone(), spec.clone(), FitSettings::default(), &d);
+                    block_on(l.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms)).map_err(|e| e.to_string())
+                });
+                match ms {
+                    Ok(ms) => format!("{} {ms:.3} ms", choice.name()),
+                    Err(e) => format!("{}: {e}", choice.name()),
+                }
+            })
+            .collect();
+        println!("  {:<30} {}", kind.name(), laps.join("; "));
     }
     Ok(())
 }

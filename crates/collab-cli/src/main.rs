@@ -2,18 +2,18 @@
 //! reference run.
 //!
 //! ```text
-//! collab train <ml-100k.zip | directory> [--model dotbias] [--epochs 5] [--lr 5e-3] [--wd 0.1] [--factors 50] [--seed 42]
-//! collab bench [ml-100k.zip | directory]
+//! collab train <ml-100k.zip | directory> [--model dotbias] [--epochs 5] [--lr 5e-3] [--wd 0.1] [--factors 50] [--seed 42] [--device flex|wgpu]
+//! collab bench [ml-100k.zip | directory] [--device flex|wgpu]
 //! ```
 
 mod args;
 mod bench;
+mod device;
 mod load;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use burn::tensor::Device;
 use collab_core::data::{CollabData, DataSettings};
 use collab_core::model::ModelSpec;
 use collab_core::read::block_on;
@@ -50,11 +50,12 @@ fn run(args: args::Args) -> Result<(), String> {
         data.valid.len()
     );
     if args.command == args::Command::Bench {
-        bench::run(&data, &spec, args.fit)?;
+        bench::run(&data, &spec, args.fit, args.device)?;
         println!("machine load (1-minute average) at the end: {}", load::machine_load());
         return Ok(());
     }
-    let mut learner = Learner::new(data, spec, args.fit, &Device::flex());
+    let mut learner = Learner::new(data, spec, args.fit, &args.device.device()?);
+    println!("device: {}", args.device.name());
     let start = Instant::now();
     let clock = || start.elapsed().as_secs_f64();
     print!("{}", format_table(&[]));

@@ -228,3 +228,30 @@ fn a_fit_that_learns_nothing_says_so() {
     assert!(saturated.contains("the learning rate 9.99 is probably too high"), "{saturated}");
     assert_eq!(run(5e-3), None);
 }
+
+#[test]
+fn time_batches_times_only_the_batches_after_the_warmup() {
+    // A clock that ticks 1 ms per look: the warm-up's looks are not counted, and the
+    // answer is the time from the start of the timed batches to their read, per batch.
+    let ticks = std::cell::Cell::new(0.0);
+    let now = || {
+        ticks.set(ticks.get() + 1.0);
+        ticks.get()
+    };
+    let mut l = learner(ModelKind::DotProductBias, 5, 1);
+    let ms = block_on(l.time_batches(5, 30, &now)).unwrap();
+    assert_eq!(l.steps_done(), 35);
+    assert_eq!(ms, 1.0 / 30.0, "two looks at the clock, 30 batches between them");
+    // The same learner on the same steps as a plain run: timing changes no number.
+    let mut plain = learner(ModelKind::DotProductBias, 5, 1);
+    for _ in 0..35 {
+        plain.train_batch().unwrap();
+    }
+    block_on(plain.read_losses()).unwrap();
+    assert_eq!(host(&l.model), host(&plain.model));
+    // Nothing left in the epoch to time: said in words, not a division by zero.
+    let batches = l.data.batches_per_epoch();
+    let mut spent = learner(ModelKind::DotProductBias, 5, 1);
+    let e = block_on(spent.time_batches(batches, 30, &now)).unwrap_err();
+    assert!(e.to_string().contains("no batch was left to time"), "{e}");
+}

@@ -141,7 +141,11 @@ pub enum TrainMsg {
     Reset,
     /// A device race `id` ended: milliseconds per batch on the CPU, and on WebGPU with the
     /// device the GPU module's worker found (or why an engine could not run).
-    Raced { id: u64, cpu: Result<f64, String>, gpu: Result<(f64, String), String> },
+    Raced {
+        id: u64,
+        cpu: Result<f64, String>,
+        gpu: Result<(f64, String), String>,
+    },
 }
 
 /// The overfitting comparison.

@@ -89,11 +89,7 @@ impl Engine {
     }
 }
 
-/// Batches a device race times, after a few untimed ones (shader compilation, first
-/// allocations).
-pub const RACE_STEPS: usize = 30;
-/// The untimed batches before a race's timed ones.
-pub const RACE_WARMUP: usize = 5;
+pub use collab_core::train::{RACE_STEPS, RACE_WARMUP};
 
 /// From the page to the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]

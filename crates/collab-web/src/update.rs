@@ -51,11 +51,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 /// The first computations: the proof cell, the worker, the sheet and the lookup (once
 /// each, for the controls' settings), the hand-set factors.
 fn start(app: &mut App, controls: fields::SheetControls) -> Vec<Effect> {
-    let mut effects = vec![
-        Effect::Proof,
-        worker::start(app, crate::protocol::Engine::Cpu),
-        Effect::CheckKept,
-    ];
+    let mut effects = vec![Effect::Proof, worker::start(app, crate::protocol::Engine::Cpu), Effect::CheckKept];
     effects.extend(sheet::update(app, crate::msg::SheetMsg::Controls(controls)));
     let texts = crate::state::FACTOR_USER
         .iter()

@@ -26,6 +26,12 @@ use crate::model::{CollabModel, ModelSpec};
 use crate::read::{self, ReadError};
 use crate::weights;
 
+/// Batches a device race times ([`Learner::time_batches`]): enough to average out one
+/// slow batch, few enough that the race takes a second or two even on a software GPU.
+pub const RACE_STEPS: usize = 30;
+/// Untimed batches before a race's timed ones.
+pub const RACE_WARMUP: usize = 5;
+
 /// Settings of a fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FitSettings {
@@ -338,6 +344,28 @@ impl Learner {
         let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
         self.history.push(row);
         row
+    }
+
+    /// Milliseconds per batch on this learner's device, by `now_ms`: `warmup` untimed
+    /// batches first (on a GPU they compile the shaders and make the first allocations),
+    /// then `timed` batches up to a read of their losses (on a GPU the batches only queue
+    /// their work until something is read). Meant for a fresh learner: the page's device
+    /// race and `collab bench` time the same way.
+    pub async fn time_batches(
+        &mut self,
+        warmup: usize,
+        timed: usize,
+        now_ms: &dyn Fn() -> f64,
+    ) -> Result<f64, TrainError> {
+        (0..warmup).take_while(|_| self.train_batch().is_some()).for_each(drop);
+        self.read_losses().await?;
+        let start = now_ms();
+        let done = (0..timed).take_while(|_| self.train_batch().is_some()).count();
+        self.read_losses().await?;
+        if done == 0 {
+            return Err(TrainError::Nothing("no batch was left to time (too few ratings for one batch)".into()));
+        }
+        Ok((now_ms() - start) / done as f64)
     }
 
     /// Reads every pending batch loss in one device read and feeds fastai's smoother.

@@ -9,7 +9,7 @@ pub mod schedule;
 pub mod snapshot;
 
 pub use guard::{Divergence, TrainError};
-pub use learner::{BatchStep, BatchTrace, FitSettings, Learner, Phase, mse, to_device};
+pub use learner::{BatchStep, BatchTrace, FitSettings, Learner, Phase, RACE_STEPS, RACE_WARMUP, mse, to_device};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
 pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, WdKind, decayed_params};
 pub use schedule::Schedule;

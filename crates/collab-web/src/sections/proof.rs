@@ -10,7 +10,9 @@ pub const IDS: &[&str] = &["device", "proof", "proof-loss", "proof-loss-after", 
 pub fn device(d: &DeviceState) -> String {
     match &d.gpu {
         None => format!("{}; asking the browser for WebGPU…", d.label),
-        Some(Ok(adapter)) => format!("{} for the page's cells; WebGPU: {adapter}, for training when it is faster", d.label),
+        Some(Ok(adapter)) => {
+            format!("{} for the page's cells; WebGPU: {adapter}, for training when it is faster", d.label)
+        }
         Some(Err(why)) => format!("{}; no WebGPU for training: {why}", d.label),
     }
 }

@@ -764,7 +764,13 @@ fn auto_races_once_per_model_and_batch_then_trains_on_the_faster() {
 
 #[test]
 fn a_gpu_module_without_an_adapter_or_a_failed_lap_never_wins() {
-    let race = |cpu, gpu| crate::state::Race { kind: collab_core::model::ModelKind::DotProductBias, factors: 8, batch_size: 16, cpu, gpu };
+    let race = |cpu, gpu| crate::state::Race {
+        kind: collab_core::model::ModelKind::DotProductBias,
+        factors: 8,
+        batch_size: 16,
+        cpu,
+        gpu,
+    };
     assert_eq!(race(Ok(5.0), Ok((1.0, "CPU (wasm): no adapter".into()))).winner(), Engine::Cpu);
     assert_eq!(race(Ok(5.0), Err("no module".into())).winner(), Engine::Cpu);
     assert_eq!(race(Err("crashed".into()), Ok((9.0, "WebGPU: x".into()))).winner(), Engine::WebGpu);

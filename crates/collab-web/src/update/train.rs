@@ -70,13 +70,16 @@ pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
         TrainMsg::Raced { id, cpu, gpu } => match app.train.racing.take() {
             Some((racing, command)) if racing == id => {
                 let settings = command_settings(&command);
-                let race = Race { kind: settings.kind, factors: settings.factors, batch_size: settings.batch_size, cpu, gpu };
+                let race =
+                    Race { kind: settings.kind, factors: settings.factors, batch_size: settings.batch_size, cpu, gpu };
                 app.train.races.retain(|r| !r.times(&settings));
                 app.train.races.push(race);
                 // The fit may have been paused or reset while the race ran: a Run it no
                 // longer wants is not sent (Resume sends its own).
                 let wanted = match &command {
-                    ToWorker::Run { run, .. } => app.fit(Slot::Train).is_some_and(|f| f.run == *run && f.phase == Phase::Running),
+                    ToWorker::Run { run, .. } => {
+                        app.fit(Slot::Train).is_some_and(|f| f.run == *run && f.phase == Phase::Running)
+                    }
                     ToWorker::Step { run, .. } => app.fit(Slot::Train).is_some_and(|f| f.run == *run),
                     _ => false,
                 };
@@ -107,8 +110,13 @@ fn place(app: &mut App, command: ToWorker, settings: TrainSettings) -> Vec<Effec
     let (engine, why) = match (app.train.controls.device(), &gpu) {
         (DeviceChoice::Cpu, _) => (Engine::Cpu, "Training on the CPU, as chosen.".to_string()),
         (DeviceChoice::WebGpu, Some(Ok(_))) => (Engine::WebGpu, "Training on WebGPU, as chosen.".to_string()),
-        (DeviceChoice::WebGpu, Some(Err(why))) => (Engine::Cpu, format!("WebGPU was chosen, but {why}: training on the CPU.")),
-        (DeviceChoice::WebGpu, None) => (Engine::Cpu, "WebGPU was chosen, but the browser has not said yet whether it has it: training on the CPU.".into()),
+        (DeviceChoice::WebGpu, Some(Err(why))) => {
+            (Engine::Cpu, format!("WebGPU was chosen, but {why}: training on the CPU."))
+        }
+        (DeviceChoice::WebGpu, None) => (
+            Engine::Cpu,
+            "WebGPU was chosen, but the browser has not said yet whether it has it: training on the CPU.".into(),
+        ),
         (DeviceChoice::Auto, Some(Ok(_))) => match app.train.races.iter().find(|r| r.times(&settings)) {
             Some(race) => (race.winner(), race.describe()),
             None => {
@@ -123,10 +131,13 @@ fn place(app: &mut App, command: ToWorker, settings: TrainSettings) -> Vec<Effec
             }
         },
         (DeviceChoice::Auto, Some(Err(why))) => (Engine::Cpu, format!("Training on the CPU: {why}.")),
-        (DeviceChoice::Auto, None) => (Engine::Cpu, "Training on the CPU: the browser has not said yet whether it has WebGPU.".into()),
+        (DeviceChoice::Auto, None) => {
+            (Engine::Cpu, "Training on the CPU: the browser has not said yet whether it has WebGPU.".into())
+        }
     };
     let mut effects = Vec::new();
-    let pair_busy = app.overfit.pair.as_ref().is_some_and(|p| p.iter().any(|f| matches!(f.phase, Phase::Running | Phase::Paused)));
+    let pair_busy =
+        app.overfit.pair.as_ref().is_some_and(|p| p.iter().any(|f| matches!(f.phase, Phase::Running | Phase::Paused)));
     app.train.placed = if engine == app.worker.engine {
         why
     } else if pair_busy {

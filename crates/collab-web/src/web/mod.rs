@@ -29,7 +29,8 @@ unsafe extern "C" {
 /// re-runs them all, which made every call into wasm slow.
 #[wasm_bindgen(start)]
 pub fn start() {
-    // SAFETY: called once, first, before any other Rust code runs.
+    // SAFETY: called once, first, before any other Rust code runs (in both modules; the
+    // GPU module's constructors are cubecl's).
     unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
     if web_sys::window().is_none() {

@@ -284,10 +284,8 @@ impl Trainer {
         Ok(Box::new(Fit { run, learner, points: Vec::new(), epoch_ms: 0.0 }))
     }
 
-    /// Milliseconds per batch of a fresh fit with `settings` on this worker's device: a
-    /// few untimed batches first (on WebGPU they compile the shaders), then
-    /// [`RACE_STEPS`] timed up to a read of their losses (on WebGPU the batches only queue
-    /// their work until something is read).
+    /// Milliseconds per batch of a fresh fit with `settings` on this worker's device
+    /// ([`Learner::time_batches`]).
     async fn race(&self, settings: TrainSettings) -> Result<f64, Failure> {
         let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
             return Err("the worker has no data or no device yet".into());
@@ -295,18 +293,7 @@ impl Trainer {
         let data = Arc::new(settings.data(&table));
         limits::against_data(&data)?;
         let mut learner = settings.learner(data, &device.device);
-        fn batches(l: &mut Learner, n: usize) -> usize {
-            (0..n).take_while(|_| l.train_batch().is_some()).count()
-        }
-        batches(&mut learner, RACE_WARMUP);
-        learner.read_losses().await?;
-        let start = now_ms();
-        let timed = batches(&mut learner, RACE_STEPS);
-        learner.read_losses().await?;
-        if timed == 0 {
-            return Err("the race had no batch to time (too few ratings for one batch)".into());
-        }
-        Ok((now_ms() - start) / timed as f64)
+        Ok(learner.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms).await?)
     }
 
     /// Trains `slot` for one slice, reports, and finishes the fit if it is done.
