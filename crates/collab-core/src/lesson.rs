@@ -42,6 +42,13 @@ pub struct Lookup {
     pub user_by_index: Vec<f32>,
     /// The movie's row fetched by index, `[k]`.
     pub item_by_index: Vec<f32>,
+    /// The dot product of the two one-hot rows: the prediction before biases and squashing.
+    pub dot: f32,
+    /// The user's and the movie's bias, through the same one-hot products (when the
+    /// model has biases).
+    pub biases: Option<(f32, f32)>,
+    /// sigmoid_range's bounds, when on: prediction = lo + (hi − lo)·σ(dot + biases).
+    pub y_range: Option<(f32, f32)>,
     /// Prediction from the one-hot rows (plus biases and sigmoid_range if on).
     pub pred_by_product: f32,
     /// Prediction of the model itself (embedding lookups).
@@ -73,7 +80,7 @@ pub async fn lookup_both(sheet: &Sheet, user: usize, item: usize, device: &Devic
             let biases = match (&m.user_bias, &m.item_bias) {
                 // Biases through the same one-hot products: [1, 1] each.
                 (Some(ub), Some(ib)) => {
-                    Some(one_hot_u.clone().matmul(ub.weight.val()) + one_hot_i.clone().matmul(ib.weight.val()))
+                    Some((one_hot_u.clone().matmul(ub.weight.val()), one_hot_i.clone().matmul(ib.weight.val())))
                 }
                 _ => None,
             };
@@ -81,14 +88,16 @@ pub async fn lookup_both(sheet: &Sheet, user: usize, item: usize, device: &Devic
         }
         _ => unreachable!("the sheet is a dot model"),
     };
-    let mut x = (u_prod.clone() * i_prod.clone()).sum_dim(1); // [1, 1]
-    if let Some(b) = biases {
-        x = x + b;
+    let dot = (u_prod.clone() * i_prod.clone()).sum_dim(1); // [1, 1]
+    let mut x = dot.clone();
+    if let Some((ub, ib)) = biases.clone() {
+        x = x + ub + ib;
     }
     let pred_prod = apply_y_range(x.reshape([1]), sheet.model_y_range()); // [1]
     let pred_idx = model.forward(idx(user), idx(item)); // [1]
     let loss = |p: Tensor<1>| p.sub_scalar(rating).powi_scalar(2);
-    let parts = vec![
+    let has_biases = biases.is_some();
+    let mut parts = vec![
         one_hot_u.reshape([-1]),
         one_hot_i.reshape([-1]),
         u_prod.reshape([-1]),
@@ -99,7 +108,11 @@ pub async fn lookup_both(sheet: &Sheet, user: usize, item: usize, device: &Devic
         pred_idx.clone(),
         loss(pred_prod),
         loss(pred_idx),
+        dot.reshape([1]),
     ];
+    if let Some((ub, ib)) = biases {
+        parts.extend([ub.reshape([1]), ib.reshape([1])]);
+    }
     let v = read::floats(Tensor::cat(parts, 0)).await?;
     let mut at = 0;
     let mut take = |n: usize| {
@@ -117,6 +130,9 @@ pub async fn lookup_both(sheet: &Sheet, user: usize, item: usize, device: &Devic
         pred_by_index: take(1)[0],
         loss_by_product: take(1)[0],
         loss_by_index: take(1)[0],
+        dot: take(1)[0],
+        biases: has_biases.then(|| (take(1)[0], take(1)[0])),
+        y_range: sheet.model_y_range(),
         product_ops: (n_u + n_i) * k,
         lookup_reads: 2 * k,
     })

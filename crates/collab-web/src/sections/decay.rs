@@ -4,25 +4,37 @@
 
 use collab_core::train::WdKind;
 
-use super::{Patch, text};
+use super::{Patch, html, text};
 use crate::grid;
 use crate::state::App;
 
-pub const IDS: &[&str] = &["wd-mse", "wd-l2", "wd-total", "wd-detail"];
+pub const IDS: &[&str] = &["wd-figure", "wd-detail"];
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
-    let s = &app.sheet;
-    let settings = &s.sheet.settings;
-    if let Some(eval) = &s.eval {
-        out.push(text("wd-mse", format!("{:.4}", eval.mse)));
-        out.push(text("wd-l2", format!("{:.4}", eval.l2)));
-        let total = match settings.wd_kind {
-            WdKind::L2 => eval.mse + eval.l2,
-            WdKind::Decoupled => eval.mse,
-        };
-        out.push(text("wd-total", format!("{total:.4}")));
+    if let Some(eval) = &app.sheet.eval {
+        out.push(html("wd-figure", figure(app, eval.mse, eval.l2)));
     }
     out.push(text("wd-detail", detail(app)));
+}
+
+/// The loss in its parts. With L2 the decay is a term of the loss and the sum adds up;
+/// decoupled decay is no term of the loss at all (it shrinks the weights inside the
+/// step), so the loss is the MSE alone and Σw² is shown only beside it.
+pub fn figure(app: &App, mse: f32, l2: f32) -> String {
+    let settings = &app.sheet.sheet.settings;
+    let out = |id: &str, v: f32| format!("<output id=\"{id}\">{v:.4}</output>");
+    match settings.wd_kind {
+        WdKind::L2 => format!("loss = MSE {} + wd·Σw² {} = {}", out("wd-mse", mse), out("wd-l2", l2), out("wd-total", mse + l2)),
+        WdKind::Decoupled => format!(
+            "loss = MSE {} = {}. Decoupled decay adds nothing to the loss: each step first multiplies every \
+             weight by (1 − lr·wd) = <output id=\"wd-shrink\">{:.5}</output>. (wd·Σw² is {} now: the term L2 mode \
+             would add.)",
+            out("wd-mse", mse),
+            out("wd-total", mse),
+            1.0 - settings.lr * settings.wd,
+            out("wd-l2", l2)
+        ),
+    }
 }
 
 /// The breakdown of the cursor's number in the last step, in words.

@@ -20,6 +20,7 @@ pub const IDS: &[&str] = &[
     "lookup-item",
     "lookup-pred-product",
     "lookup-loss-product",
+    "lookup-terms",
     "lookup-user-index",
     "lookup-item-index",
     "lookup-pred-index",
@@ -96,10 +97,30 @@ pub fn walk_note(s: &LookupShown, walk: Option<usize>, done: bool) -> String {
     }
 }
 
+/// How the two rows become the prediction, with every term: the dot product, the biases
+/// if the model has them, and sigmoid_range if it is on.
+pub fn terms(l: &Lookup) -> String {
+    let mut sum = format!("user row · movie row = {:.4}", l.dot);
+    let mut x = l.dot;
+    if let Some((ub, ib)) = l.biases {
+        x += ub + ib;
+        sum = format!("{sum}; + user bias {ub:.4} + movie bias {ib:.4} = {x:.4}");
+    }
+    match l.y_range {
+        Some((lo, hi)) => format!(
+            "{sum}; sigmoid_range squashes it into ({lo}, {hi}): {lo} + {} × σ({x:.4}) = {:.4}, the prediction.",
+            hi - lo,
+            l.pred_by_product
+        ),
+        None => format!("{sum}, the prediction (no sigmoid_range)."),
+    }
+}
+
 fn result(l: &Lookup, out: &mut Vec<Patch>) {
     let row = |v: &[f32]| v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(", ");
     out.push(text("lookup-pred-product", format!("{:.4}", l.pred_by_product)));
     out.push(text("lookup-loss-product", format!("{:.4}", l.loss_by_product)));
+    out.push(text("lookup-terms", terms(l)));
     out.push(text("lookup-pred-index", format!("{:.4}", l.pred_by_index)));
     out.push(text("lookup-loss-index", format!("{:.4}", l.loss_by_index)));
     out.push(text("lookup-user-index", row(&l.user_by_index)));

@@ -24,6 +24,8 @@ pub enum Patch {
     Html(&'static str, String),
     /// One attribute.
     Attr(&'static str, &'static str, String),
+    /// A boolean attribute (`disabled`, `hidden`): present or absent.
+    Flag(&'static str, &'static str, bool),
 }
 
 /// What each section draws, in page order.
@@ -75,6 +77,10 @@ pub fn html(id: &'static str, value: impl Into<String>) -> Patch {
 
 pub fn attr(id: &'static str, name: &'static str, value: impl Into<String>) -> Patch {
     Patch::Attr(id, name, value.into())
+}
+
+pub fn flag(id: &'static str, name: &'static str, on: bool) -> Patch {
+    Patch::Flag(id, name, on)
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ fn every_patch_goes_to_an_element_the_page_looks_up() {
     app.train.fit = Some(fit(Phase::Running, Some(Progress::default())));
     for patch in render(&app) {
         let id = match patch {
-            Patch::Text(id, _) | Patch::Html(id, _) | Patch::Attr(id, _, _) => id,
+            Patch::Text(id, _) | Patch::Html(id, _) | Patch::Attr(id, _, _) | Patch::Flag(id, _, _) => id,
         };
         assert!(ids.contains(&id) || super::factors::MATCHES.contains(&id), "#{id} is not looked up at start");
     }
@@ -158,4 +158,57 @@ fn the_walk_says_which_row_it_reached() {
     assert!(html.contains("sum of rows 0 to 2 so far"));
     assert_eq!(html.matches("current").count(), 1, "row 2 is the current one");
     assert_eq!(html.matches("waiting").count(), 15 - 3, "the rows not yet multiplied wait");
+}
+
+#[test]
+fn the_loss_adds_up_with_l2_and_decoupled_decay_is_no_term_of_it() {
+    use collab_core::train::WdKind;
+    let mut app = app();
+    app.sheet.sheet.settings.wd = 0.1;
+    app.sheet.sheet.settings.lr = 0.01;
+    app.sheet.sheet.settings.wd_kind = WdKind::L2;
+    let l2 = super::decay::figure(&app, 1.3329, 4.9104);
+    assert!(l2.contains("1.3329</output> + wd·Σw² <output id=\"wd-l2\">4.9104</output> = <output id=\"wd-total\">6.2433"), "{l2}");
+    app.sheet.sheet.settings.wd_kind = WdKind::Decoupled;
+    let decoupled = super::decay::figure(&app, 1.3329, 4.9104);
+    assert!(!decoupled.contains(" + wd"), "no sum that does not add up: {decoupled}");
+    assert!(decoupled.starts_with("loss = MSE <output id=\"wd-mse\">1.3329</output> = <output id=\"wd-total\">1.3329</output>"));
+    assert!(decoupled.contains("multiplies every weight by (1 − lr·wd) = <output id=\"wd-shrink\">0.99900</output>"));
+}
+
+#[test]
+fn the_lookup_shows_every_term_of_its_prediction() {
+    use collab_core::lesson::lookup_both;
+    use collab_core::read::block_on;
+    let mut app = app();
+    app.sheet.sheet.settings.bias = true;
+    app.sheet.sheet.settings.y_range = true;
+    let sheet = collab_core::sheet::Sheet::new(app.sheet.sheet.cross.clone(), app.sheet.sheet.settings, 3);
+    let (u, i, _) = sheet.rated()[0];
+    let l = block_on(lookup_both(&sheet, u, i, &burn::tensor::Device::flex())).unwrap();
+    let dot: f32 = l.user_by_index.iter().zip(&l.item_by_index).map(|(a, b)| a * b).sum();
+    assert!((l.dot - dot).abs() < 1e-5, "the dot of the rows shown");
+    let (ub, ib) = l.biases.expect("biases on");
+    let x = dot + ub + ib;
+    let squashed = 5.5 / (1.0 + (-x).exp());
+    assert!((squashed - l.pred_by_product).abs() < 1e-5, "the prediction is its terms: {squashed} vs {}", l.pred_by_product);
+    let said = super::lookup::terms(&l);
+    assert!(said.contains(&format!("user bias {ub:.4} + movie bias {ib:.4} = {x:.4}")), "{said}");
+    assert!(said.ends_with(&format!("0 + 5.5 × σ({x:.4}) = {:.4}, the prediction.", l.pred_by_product)), "{said}");
+}
+
+#[test]
+fn the_neural_models_say_how_they_size_their_embeddings_and_the_factors_field_rests() {
+    let mut app = app();
+    let patches = render(&app);
+    assert!(patches.contains(&Patch::Flag("train-factors", "disabled", false)));
+    assert_eq!(drawn(&patches, "train-factors-note", None), Some(""));
+    app.train.controls.0[0] = "nn".into();
+    let patches = render(&app);
+    assert!(patches.contains(&Patch::Flag("train-factors", "disabled", true)));
+    let note = drawn(&patches, "train-factors-note", None).unwrap();
+    assert!(note.contains("CollabNN sizes its embeddings by fastai's rule") && note.contains("74 for 944 users, 102 for 1,665 movies"), "{note}");
+    app.train.split = Some(crate::protocol::SplitCounts { train: 8, valid: 2, users: 30, items: 20, valid_only_users: 0, valid_only_items: 0 });
+    let note = super::train::factors_note(&app).1;
+    assert!(note.ends_with("11 for 30 users, 9 for 20 movies)"), "{note}");
 }

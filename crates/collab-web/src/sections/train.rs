@@ -1,7 +1,8 @@
 //! Section 8: where the fit stands (status, progress, button, state), fastai's table of
 //! epochs, the loss chart, the split, and a stepped batch in full.
 
-use super::{Patch, attr, html, text};
+use super::{Patch, attr, flag, html, text};
+use collab_core::model::nn::emb_size;
 use crate::html::{Frame, escape, finite_max};
 use crate::protocol::{BatchView, Engine, Progress, SplitCounts};
 use crate::state::{App, Fit, Phase};
@@ -13,6 +14,7 @@ pub const IDS: &[&str] = &[
     "train-on",
     "train-model",
     "train-factors",
+    "train-factors-note",
     "train-epochs",
     "train-lr",
     "train-wd",
@@ -33,6 +35,9 @@ pub const IDS: &[&str] = &[
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     let t = &app.train;
+    let (factors_used, note) = factors_note(app);
+    out.push(flag("train-factors", "disabled", !factors_used));
+    out.push(text("train-factors-note", note));
     out.push(text("train-device", device(app)));
     out.push(text("train-race", t.placed.clone()));
     out.push(text("train-message", t.message.clone()));
@@ -46,6 +51,29 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(html("train-chart", progress.map(chart).unwrap_or_default()));
     out.push(html("train-split", t.split.as_ref().map(split).unwrap_or_default()));
     out.push(html("train-batch", t.batch.as_ref().map(batch).unwrap_or_default()));
+}
+
+/// Whether the factors field is used, and if not, what sizes the embeddings instead: the
+/// neural models size each embedding by fastai's rule from its vocabulary (exact once a
+/// fit has split the data, MovieLens-100k's figures before).
+pub fn factors_note(app: &App) -> (bool, String) {
+    let model = &app.train.controls.0[0];
+    let name = match model.as_str() {
+        "nn" => "CollabNN",
+        "embnn" => "EmbeddingNN",
+        _ => return (true, String::new()),
+    };
+    let sizes = match &app.train.split {
+        Some(s) => format!(
+            "{} for {} users, {} for {} movies",
+            emb_size(s.users),
+            s.users,
+            emb_size(s.items),
+            s.items
+        ),
+        None => format!("on MovieLens-100k {} for 944 users, {} for 1,665 movies", emb_size(944), emb_size(1665)),
+    };
+    (false, format!("(not used: {name} sizes its embeddings by fastai's rule, min(600, round(1.6·n^0.56)): {sizes})"))
 }
 
 /// The training worker's device as the visitor reads it (what it reported once ready).

@@ -71,10 +71,15 @@ impl Page {
     pub fn apply(&self, patches: &[Patch]) {
         let mut written = self.written.borrow_mut();
         for patch in patches {
+            let flag;
             let (id, what, value) = match patch {
                 Patch::Text(id, v) => (*id, "text", v),
                 Patch::Html(id, v) => (*id, "html", v),
                 Patch::Attr(id, name, v) => (*id, *name, v),
+                Patch::Flag(id, name, on) => {
+                    flag = on.to_string();
+                    (*id, *name, &flag)
+                }
             };
             if written.get(&(id, what)) == Some(value) {
                 continue;
@@ -88,6 +93,12 @@ impl Page {
                 Patch::Html(..) => element.set_inner_html(value),
                 Patch::Attr(_, name, _) => {
                     let _ = element.set_attribute(name, value);
+                }
+                Patch::Flag(_, name, true) => {
+                    let _ = element.set_attribute(name, "");
+                }
+                Patch::Flag(_, name, false) => {
+                    let _ = element.remove_attribute(name);
                 }
             }
             written.insert((id, what), value.clone());
