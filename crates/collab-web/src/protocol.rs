@@ -168,7 +168,7 @@ pub struct BatchRow {
 }
 
 /// One stepped batch, shown in full.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchView {
     pub step: usize,
     pub epoch: usize,

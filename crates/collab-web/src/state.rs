@@ -150,6 +150,8 @@ pub struct ProofDone {
 /// The ratings loaded and how the last load went.
 pub struct DataState {
     pub table: RatingsTable,
+    /// What section 1 shows of them, worked out once per load (not on every redraw).
+    pub summary: DataSummary,
     /// Where they came from, in words.
     pub source: String,
     /// The last load's progress or outcome, and its state (`loading`, `loaded`, `error`).
@@ -157,6 +159,31 @@ pub struct DataState {
     pub progress_state: &'static str,
     /// The files kept in this browser from an earlier load, in words (offered again).
     pub kept: Option<String>,
+}
+
+/// Section 1's figures of a table: its size and how full the users × movies matrix is,
+/// and the top corner of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSummary {
+    pub users: usize,
+    pub items: usize,
+    /// Distinct (user, movie) pairs rated.
+    pub rated: usize,
+    /// The busiest users × the most rated movies.
+    pub cross: CrossTable,
+}
+
+impl DataSummary {
+    pub fn of(table: &RatingsTable) -> Self {
+        let (users, items) = table.counts();
+        let pairs: std::collections::HashSet<(u32, u32)> = table.ratings.iter().map(|r| (r.user, r.item)).collect();
+        DataSummary { users, items, rated: pairs.len(), cross: CrossTable::top(table, SHEET_SIZE) }
+    }
+
+    /// The share of the users × movies matrix that holds a rating.
+    pub fn filled(&self) -> f64 {
+        self.rated as f64 / (self.users * self.items).max(1) as f64
+    }
 }
 
 /// Section 2's three movies and one visitor.
@@ -388,6 +415,7 @@ impl App {
             device,
             proof: None,
             data: DataState {
+                summary: DataSummary::of(&table),
                 table,
                 source: "the made-up demo table (generated from planted tastes, not real ratings)".into(),
                 progress: String::new(),

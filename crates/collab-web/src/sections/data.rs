@@ -5,11 +5,12 @@ use collab_core::data::CrossTable;
 
 use super::{Patch, attr, html, text};
 use crate::html::{escape, group};
-use crate::state::{App, SHEET_SIZE};
+use crate::state::{App, DataSummary};
 
 pub const IDS: &[&str] = &[
     "data-label",
     "data-counts",
+    "data-density",
     "data-rows",
     "data-cross",
     "data-drop",
@@ -21,10 +22,11 @@ pub const IDS: &[&str] = &[
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     let d = &app.data;
-    let (users, items) = d.table.counts();
-    let label = format!("{}: {} ratings, {users} users, {items} movies", d.source, group(d.table.ratings.len()));
+    let s = &d.summary;
+    let label = format!("{}: {} ratings, {} users, {} movies", d.source, group(d.table.ratings.len()), s.users, s.items);
     out.push(text("data-label", label.clone()));
     out.push(text("data-counts", label));
+    out.push(text("data-density", density(s)));
     let rows: String = d
         .table
         .ratings
@@ -42,7 +44,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
         })
         .collect();
     out.push(html("data-rows", rows));
-    out.push(html("data-cross", cross_html(&CrossTable::top(&d.table, SHEET_SIZE))));
+    out.push(html("data-cross", cross_html(&s.cross)));
     out.push(text("data-progress", d.progress.clone()));
     match &d.kept {
         Some(names) => {
@@ -52,6 +54,22 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
         None => out.push(attr("data-kept", "style", "display: none")),
     }
     out.push(attr("data-progress", "data-state", d.progress_state));
+}
+
+/// How full the whole users × movies matrix is (the corner below is far fuller).
+pub fn density(s: &DataSummary) -> String {
+    let cells = s.users * s.items;
+    format!(
+        "Of all {} users × {} movies = {} cells, {} hold a rating: {:.1}%. The corner below is the busiest part of \
+         that matrix, so it looks far fuller ({} of its {} cells) than the matrix is.",
+        group(s.users),
+        group(s.items),
+        group(cells),
+        group(s.rated),
+        100.0 * s.filled(),
+        s.cross.cells.iter().flatten().filter(|c| c.is_some()).count(),
+        s.cross.cells.len() * s.cross.titles.len(),
+    )
 }
 
 /// The cross-table: users down, movies across, blanks where no rating is.

@@ -212,3 +212,27 @@ fn the_neural_models_say_how_they_size_their_embeddings_and_the_factors_field_re
     let note = super::train::factors_note(&app).1;
     assert!(note.ends_with("11 for 30 users, 9 for 20 movies)"), "{note}");
 }
+
+#[test]
+fn the_data_section_states_how_empty_the_whole_matrix_is() {
+    use collab_core::data::{Rating, RatingsTable};
+    // 10 users x 10 movies, 7 ratings: 7% filled, whatever the corner shows.
+    let ratings = (0..7).map(|n| Rating { user: n, item: n, rating: 4.0, timestamp: 0 }).collect::<Vec<_>>();
+    let mut table = RatingsTable { ratings, ..RatingsTable::default() };
+    table.ratings.push(Rating { user: 9, item: 9, rating: 3.0, timestamp: 0 });
+    table.ratings.push(Rating { user: 8, item: 8, rating: 3.0, timestamp: 0 });
+    table.ratings.push(Rating { user: 8, item: 8, rating: 5.0, timestamp: 1 }); // a re-rating: one cell
+    let summary = crate::state::DataSummary::of(&table);
+    assert_eq!((summary.users, summary.items, summary.rated), (9, 9, 9));
+    let said = super::data::density(&summary);
+    assert!(said.starts_with("Of all 9 users × 9 movies = 81 cells, 9 hold a rating: 11.1%."), "{said}");
+}
+
+#[test]
+fn a_stepped_batch_says_it_is_adams_step_and_that_every_row_moves() {
+    let view = crate::protocol::BatchView { lr: 8e-4, users_touched: 60, items_touched: 62, ..Default::default() };
+    let html = super::train::batch(&view);
+    assert!(html.contains("This is Adam's step, not plain gradient descent") && html.contains("about lr = 8.00e-4"), "{html}");
+    assert!(html.contains("60 rows touched by this batch; the others moved too, by weight decay and by Adam's momentum"));
+    assert!(!html.contains("only felt weight decay"));
+}

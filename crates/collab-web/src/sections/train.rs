@@ -213,10 +213,22 @@ pub fn batch(v: &BatchView) -> String {
             h.push_str(&format!("<tr><td>{}</td><td>{m:.5}</td></tr>", escape(name)));
         }
         h + &format!(
-            "<tr><td colspan=\"2\">{touched} rows touched; the other rows only felt weight decay</td></tr></tbody></table>"
+            "<tr><td colspan=\"2\">{touched} rows touched by this batch; the others moved too, by weight decay and by \
+             Adam's momentum from earlier batches (fastai updates every row)</td></tr></tbody></table>"
         )
     };
     html.push_str(&moved("user", &v.user_moves, v.users_touched));
     html.push_str(&moved("movie", &v.item_moves, v.items_touched));
-    html + "</div>"
+    html + "</div>" + &adam_note(v.lr)
+}
+
+/// Why the touched rows all moved by about the same amount: Adam's step is normalised.
+pub fn adam_note(lr: f64) -> String {
+    format!(
+        "<p class=\"note\">This is Adam's step, not plain gradient descent: each weight moves by lr × (running \
+         average of its gradient) ÷ (√(running average of its squared gradient) + ε), debiased. For a weight whose \
+         gradient keeps its sign that is about lr = {lr:.2e} whatever the gradient's size, which is why the rows above \
+         moved by similar amounts. (The spreadsheet takes plain steps, w − lr × gradient: there a weight moves in \
+         proportion to its gradient.)</p>"
+    )
 }

@@ -85,6 +85,7 @@ fn load(app: &mut App, table: RatingsTable, source: String, note: &str) -> Vec<E
     let mut effects = vec![Effect::Post(ToWorker::Data { table: pack_table(&table) })];
     app.data.progress = format!("Loaded {source}: {} ratings.{note}", group(n));
     app.data.progress_state = "loaded";
+    app.data.summary = crate::state::DataSummary::of(&table);
     app.data.table = table;
     app.data.source = source;
     app.lookup = Default::default();
