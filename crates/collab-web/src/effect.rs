@@ -30,6 +30,11 @@ pub enum Effect {
         engine: Engine,
         table: Vec<u8>,
     },
+    /// Hand `bytes` to the browser as a download named `name`.
+    Download {
+        name: &'static str,
+        bytes: Vec<u8>,
+    },
     /// Time a few batches of `settings` on the CPU and on WebGPU, each in a worker of its
     /// own: answers [`crate::msg::TrainMsg::Raced`].
     Race {

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod grid;
 pub mod html;
 pub mod msg;
+pub mod notebook;
 pub mod protocol;
 pub mod sections;
 pub mod state;

@@ -19,6 +19,8 @@ pub enum Msg {
     /// the page holds them (a browser may restore a form's values).
     Start(SheetControls),
     Proof(Result<ProofDone, String>),
+    /// "Copy as a notebook" was pressed.
+    ExportNotebook,
     /// The browser's WebGPU adapter, or why there is none.
     Adapter(Result<String, String>),
     Data(DataMsg),
@@ -83,6 +85,8 @@ pub enum SheetMsg {
     /// The pause between two steps of a run is over.
     RunTick,
     Randomise,
+    /// Back to the numbers before the first step of a run that blew up.
+    Rewind,
     /// A control changed: all of them, as text and ticks.
     Controls(SheetControls),
     /// A cell was clicked (mousedown).

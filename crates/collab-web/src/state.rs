@@ -221,6 +221,11 @@ pub struct SheetState {
     /// Mini-batch size of Step (0: every rating).
     pub batch_size: usize,
     pub message: String,
+    /// The numbers and their loss before the first step since the last change: what a
+    /// diverging run can go back to.
+    pub start: Option<(Sheet, f32)>,
+    /// True when stepping stopped because the loss blew up (the way back is offered).
+    pub diverged: bool,
 }
 
 /// One rating fetched both ways, and the walk through the product.
@@ -437,6 +442,8 @@ impl App {
                 generation: 1,
                 batch_size: 0,
                 message: String::new(),
+                start: None,
+                diverged: false,
             },
             lookup: LookupState::default(),
             bias: BiasState::default(),

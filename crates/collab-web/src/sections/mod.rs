@@ -3,6 +3,7 @@
 //! patches and writes only what changed. No section imports another, nor `update`.
 
 pub mod bias;
+pub mod code;
 pub mod data;
 pub mod decay;
 pub mod factors;
@@ -42,6 +43,7 @@ pub fn render(app: &App) -> Vec<Patch> {
         train::render,
         overfit::render,
         learned::render,
+        code::render,
     ] {
         section(app, &mut out);
     }
@@ -62,6 +64,7 @@ pub fn ids() -> Vec<&'static str> {
         train::IDS,
         overfit::IDS,
         learned::IDS,
+        code::IDS,
     ]
     .concat()
 }

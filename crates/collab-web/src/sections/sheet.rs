@@ -1,7 +1,7 @@
 //! Section 3, the spreadsheet: the grid, the loss figures, the loss chart and the Run
 //! button, from the sheet's state.
 
-use super::{Patch, attr, html, text};
+use super::{Patch, attr, flag, html, text};
 use crate::grid;
 use crate::html::{Frame, finite_max};
 use crate::state::App;
@@ -24,6 +24,7 @@ pub const IDS: &[&str] = &[
     "sheet-rmse",
     "sheet-l2",
     "sheet-message",
+    "sheet-rewind",
     "sheet-chart",
 ];
 
@@ -48,6 +49,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(attr("sheet-run", "aria-pressed", if s.running { "true" } else { "false" }));
     out.push(attr("sheet", "data-state", if s.evaluated() { "ready" } else { "pending" }));
     out.push(text("sheet-message", s.message.clone()));
+    out.push(flag("sheet-rewind", "hidden", !(s.diverged && s.start.is_some())));
 }
 
 /// The loss after each step since the last change, as a small line.

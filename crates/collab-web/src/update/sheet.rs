@@ -13,6 +13,10 @@ use crate::state::App;
 /// Milliseconds between two steps of Run.
 const RUN_PAUSE_MS: u32 = 40;
 
+/// A step whose loss is this many times the loss before the first step stops stepping:
+/// the learning rate is too high, and more steps would only grow the numbers.
+pub const BLOW_UP: f32 = 1000.0;
+
 /// The one rule for a change of the numbers by the visitor (an edit, Randomise, a
 /// setting, new data): the loss history and the last step go, the generation moves on
 /// (so every answer about the old numbers is dropped), and the sheet and the lookup are
@@ -21,6 +25,8 @@ pub fn changed(app: &mut App) -> Vec<Effect> {
     let s = &mut app.sheet;
     s.history.clear();
     s.last_step = None;
+    s.start = None;
+    s.diverged = false;
     s.generation += 1;
     let mut effects = vec![Effect::EvalSheet { generation: s.generation, sheet: s.sheet.clone() }];
     effects.extend(super::lookup_effect(app));
@@ -31,7 +37,21 @@ pub fn changed(app: &mut App) -> Vec<Effect> {
 /// numbers, their loss on the chart, the step for the shading, one more step counted.
 /// A step whose loss is not finite is refused and the numbers before it are kept.
 pub fn stepped(app: &mut App, sheet: Sheet, step: SheetStep, eval: SheetEval) -> Result<Vec<Effect>, String> {
+    let start = app.sheet.start.as_ref().map(|s| s.1).filter(|l| l.is_finite() && *l > 0.0);
+    if let Some(start) = start
+        && eval.mse.is_finite()
+        && eval.mse > BLOW_UP * start
+    {
+        app.sheet.diverged = true;
+        return Err(format!(
+            "Learning rate too high: the loss grew from {start:.4} to {:.4e} in {} steps. Stepping stopped and the \
+             numbers before this step are kept; lower the learning rate, or go back to the numbers before the first step.",
+            eval.mse,
+            app.sheet.history.len() + 1
+        ));
+    }
     if !eval.mse.is_finite() {
+        app.sheet.diverged = app.sheet.start.is_some();
         // The step's numbers are finite but so large that the loss overflows.
         let s = sheet.settings;
         let optim = OptimSettings { wd: s.wd, wd_kind: s.wd_kind, ..OptimSettings::default() };
@@ -101,6 +121,16 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
             s.sheet.randomise(seed);
             changed(app)
         }
+        SheetMsg::Rewind => match s.start.take() {
+            Some((sheet, _)) => {
+                s.sheet = sheet;
+                s.running = false;
+                let effects = changed(app);
+                app.sheet.message = "Back to the numbers before the first step.".into();
+                effects
+            }
+            None => Vec::new(),
+        },
         SheetMsg::Controls(controls) => {
             let old = s.sheet.settings;
             let (settings, batch, result) = fields::sheet_settings(old, &controls);
@@ -179,6 +209,10 @@ fn step(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     s.stepping = true;
+    if s.start.is_none() {
+        let loss = s.eval.as_ref().filter(|_| s.evaluated()).map_or(f32::NAN, |e| e.mse);
+        s.start = Some((s.sheet.clone(), loss));
+    }
     let cells = s.sheet.batch(s.batch_size, s.steps);
     vec![Effect::StepSheet { generation: s.generation, sheet: s.sheet.clone(), cells, lookup: false }]
 }

@@ -806,3 +806,46 @@ fn a_fit_joins_the_overfitting_pair_rather_than_ending_its_worker() {
     assert!(!effects.iter().any(|e| matches!(e, Effect::StartWorker { .. })));
     assert!(app.train.placed.contains("the overfitting pair is training on the CPU worker"), "{}", app.train.placed);
 }
+
+#[test]
+fn a_run_whose_loss_blows_up_stops_says_why_and_can_go_back() {
+    let mut app = app();
+    evaluate(&mut app);
+    let mut controls = SheetControls::showing(&app.sheet.sheet.settings);
+    controls.lr = "5".into();
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(controls)));
+    evaluate(&mut app);
+    let before = app.sheet.sheet.weights.clone();
+    let start = app.sheet.eval.as_ref().unwrap().mse;
+    let mut effects = update(&mut app, Msg::Sheet(SheetMsg::ToggleRun));
+    let mut kept = None;
+    for _ in 0..60 {
+        let Some(step) = effects.into_iter().find(|e| matches!(e, Effect::StepSheet { .. })) else { break };
+        kept = Some(app.sheet.sheet.weights.clone());
+        let _ = update(&mut app, run_step(step));
+        if !app.sheet.running {
+            break;
+        }
+        effects = update(&mut app, Msg::Sheet(SheetMsg::RunTick));
+    }
+    assert!(!app.sheet.running, "Run stopped by itself");
+    assert!(app.sheet.message.starts_with(&format!("Learning rate too high: the loss grew from {start:.4} to ")), "{}", app.sheet.message);
+    assert!(app.sheet.diverged);
+    assert_eq!(Some(&app.sheet.sheet.weights), kept.as_ref(), "the step that blew up is refused");
+    assert!(app.sheet.history.iter().all(|&l| l <= super::sheet::BLOW_UP * start));
+    let effects = update(&mut app, Msg::Sheet(SheetMsg::Rewind));
+    assert!(effects.iter().any(is_eval));
+    assert_eq!(app.sheet.sheet.weights, before, "back to the numbers before the first step");
+    assert!(!app.sheet.diverged && app.sheet.message == "Back to the numbers before the first step.");
+}
+
+#[test]
+fn copy_as_notebook_downloads_the_current_settings_as_ipynb() {
+    let mut app = app();
+    let effects = update(&mut app, Msg::ExportNotebook);
+    let [Effect::Download { name, bytes }] = &effects[..] else { panic!("{effects:?}") };
+    assert_eq!(*name, "collab-filtering.ipynb");
+    let notebook: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    assert_eq!(notebook["nbformat"], 4);
+    assert!(String::from_utf8_lossy(bytes).contains("bs=16, seed=1"), "the controls' batch size and seed");
+}

@@ -42,6 +42,11 @@ pub fn run(rt: &Rt, effect: Effect) {
                 dispatch(&rt, Msg::WorkerDied(format!("it could not start: {e}")));
             }
         }
+        Effect::Download { name, bytes } => {
+            if let Err(e) = download(&bytes, name) {
+                web_sys::console::warn_1(&format!("{name} could not be handed to the browser: {e}").into());
+            }
+        }
         Effect::Race { id, settings, table } => spawn_local(async move {
             // One engine after the other: on a software GPU both would share the cores.
             let cpu = link::race(Engine::Cpu, table.clone(), settings).await.map(|lap| lap.ms_per_step);

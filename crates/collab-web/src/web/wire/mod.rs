@@ -25,6 +25,7 @@ pub fn all(rt: &Rt) {
     train::wire(rt);
     on_click(rt, "overfit-run", || Msg::Overfit(OverfitMsg::Compare));
     learned::wire(rt);
+    on_click(rt, "export-notebook", || Msg::ExportNotebook);
 }
 
 /// Calls `handler` on each `event` at `#id` for the life of the page; the message it

@@ -31,6 +31,7 @@ pub fn wire(rt: &Rt) {
     on_click(rt, "sheet-step", || Msg::Sheet(SheetMsg::Step));
     on_click(rt, "sheet-run", || Msg::Sheet(SheetMsg::ToggleRun));
     on_click(rt, "sheet-randomise", || Msg::Sheet(SheetMsg::Randomise));
+    on_click(rt, "sheet-rewind", || Msg::Sheet(SheetMsg::Rewind));
     for id in crate::sections::sheet::CONTROLS {
         on(rt, id, "change", false, |rt, _| Some(Msg::Sheet(SheetMsg::Controls(controls(rt)))));
     }
@@ -76,7 +77,8 @@ fn key_msg(key: &KeyboardEvent, editing: bool) -> Option<SheetMsg> {
         "ArrowDown" => Some(SheetMsg::Move((1, 0))),
         "ArrowLeft" => Some(SheetMsg::Move((0, -1))),
         "ArrowRight" => Some(SheetMsg::Move((0, 1))),
-        "Tab" => Some(SheetMsg::Move(tab)),
+        // Tab is not caught: it leaves the grid, as WAI-ARIA's grid pattern has it (the
+        // grid is one stop in the page's tab order; arrows move inside it).
         "Enter" | "F2" => Some(SheetMsg::Edit(None)),
         _ if k.chars().count() == 1 && !key.ctrl_key() && !key.meta_key() && !key.alt_key() => {
             Some(SheetMsg::Edit(Some(k)))

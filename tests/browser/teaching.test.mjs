@@ -1,0 +1,144 @@
+// What a student reads (issue: teach better than the notebook): no false sums, every term
+// of a prediction shown, the real sparsity, Adam's step explained, the neural models'
+// sizes; the page works by keyboard and on a phone. Screenshots of every section at 1280
+// and 390 pixels wide land in tests/output/.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODES, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
+
+const { server, url } = await startServer();
+after(() => server.close());
+const CPU = MODES[1];
+const SECTIONS = ['proof', 'data', 'factors', 'sheet', 'lookup', 'bias', 'decay', 'train', 'learned', 'you'];
+
+test('the decoupled view shows no false sum and the lookup shows every term of its prediction', { timeout: 240_000 }, async () => {
+  const { browser, page, problems } = await openPage(CPU, url);
+  try {
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    // Biases and sigmoid_range on: the lookup's prediction is its shown terms.
+    await page.check('#sheet-bias');
+    await page.check('#sheet-range');
+    await page.waitForFunction(() => /sigmoid_range squashes/.test(document.querySelector('#lookup-terms').textContent), null, { timeout: 60_000 });
+    const terms = await page.textContent('#lookup-terms');
+    const userRow = (await page.textContent('#lookup-user-index')).split(', ').map(Number);
+    const itemRow = (await page.textContent('#lookup-item-index')).split(', ').map(Number);
+    const dot = userRow.reduce((s, u, f) => s + u * itemRow[f], 0);
+    const [shownDot] = terms.match(/user row · movie row = (-?[\d.]+)/).slice(1).map(Number);
+    assert.ok(Math.abs(shownDot - dot) < 5e-3, `the dot of the rows shown (3 decimals each): ${dot} vs ${terms}`);
+    const [, ub, ib, x] = terms.match(/user bias (-?[\d.]+) \+ movie bias (-?[\d.]+) = (-?[\d.]+)/).map(Number);
+    assert.ok(Math.abs(shownDot + ub + ib - x) < 2e-4, terms);
+    const pred = Number(await page.textContent('#lookup-pred-product'));
+    assert.ok(Math.abs(5.5 / (1 + Math.exp(-x)) - pred) < 2e-3, `prediction ${pred} = 5.5·σ(${x}): ${terms}`);
+    // Decoupled decay: no sum that does not add up.
+    await setControl(page, 'sheet-wd', '0.1');
+    await setControl(page, 'sheet-wdkind', 'decoupled');
+    await page.waitForFunction(() => /adds nothing to the loss/.test(document.querySelector('#wd-figure').textContent), null, { timeout: 60_000 });
+    const figure = await page.textContent('#wd-figure');
+    assert.ok(!/\+ wd·Σw²/.test(figure), figure);
+    assert.equal(await page.textContent('#wd-total'), await page.textContent('#wd-mse'));
+    // The sheet says which step it takes; section 1 the real sparsity.
+    assert.match(await page.textContent('#sheet'), /plain gradient descent: w ← w − lr × gradient/);
+    assert.match(await page.textContent('#data-density'), /^Of all \d+ users × \d+ movies = [\d,]+ cells, [\d,]+ hold a rating: [\d.]+%/);
+    // The neural models: the factors field rests and the sizes are said.
+    await setControl(page, 'train-model', 'nn');
+    assert.equal(await page.isDisabled('#train-factors'), true);
+    assert.match(await page.textContent('#train-factors-note'), /74 for 944 users, 102 for 1,665 movies/);
+    await setControl(page, 'train-model', 'dotbias');
+    assert.equal(await page.isDisabled('#train-factors'), false);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a diverging sheet run stops with a warning and goes back on request', { timeout: 240_000 }, async () => {
+  const { browser, page, problems } = await openPage(CPU, url);
+  try {
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    const mse = await page.textContent('#sheet-mse');
+    await setControl(page, 'sheet-lr', '5');
+    await page.waitForFunction((m) => document.querySelector('#sheet-mse').textContent === m, mse);
+    assert.equal(await page.isHidden('#sheet-rewind'), true);
+    await page.click('#sheet-run');
+    await page.waitForFunction(() => /Learning rate too high/.test(document.querySelector('#sheet-message').textContent), null, { timeout: 60_000 });
+    const said = await page.textContent('#sheet-message');
+    console.log(`sheet: ${said}`);
+    assert.match(said, new RegExp(`^Learning rate too high: the loss grew from ${mse} to [\\d.]+e\\d+ in \\d+ steps`));
+    assert.equal(await page.getAttribute('#sheet-run', 'aria-pressed'), 'false');
+    await page.click('#sheet-rewind');
+    await page.waitForFunction((m) => document.querySelector('#sheet-mse').textContent === m, mse);
+    assert.equal(await page.textContent('#sheet-message'), 'Back to the numbers before the first step.');
+    assert.equal(await page.isHidden('#sheet-rewind'), true);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the code behind each section, and the notebook export with the current settings', { timeout: 240_000 }, async () => {
+  const { browser, page, problems } = await openPage(CPU, `${url}?model=embnn&epochs=3&lr=0.01&wd=0.05&bs=128&seed=7`);
+  try {
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    assert.match(await page.textContent('#code-train'), /use_nn=True/);
+    assert.match(await page.textContent('#code-train'), /learn\.fit_one_cycle\(3, 0\.01, wd=0\.05\)/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-notebook')]);
+    assert.equal(download.suggestedFilename(), 'collab-filtering.ipynb');
+    const notebook = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
+    assert.equal(notebook.nbformat, 4);
+    const code = notebook.cells.filter((c) => c.cell_type === 'code').map((c) => c.source.join('')).join('\n');
+    assert.match(code, /CollabDataLoaders\.from_df\(ratings, item_name='title', bs=128, seed=7\)/);
+    assert.match(code, /learn\.fit_one_cycle\(3, 0\.01, wd=0\.05\)/);
+    console.log(`notebook: ${notebook.cells.length} cells`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('Tab leaves the spreadsheet: one stop in the grid, arrows inside it', { timeout: 240_000 }, async () => {
+  const { browser, page, problems } = await openPage(CPU, url);
+  try {
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    await page.focus('#sheet-randomise');
+    const path = [];
+    for (let n = 0; n < 3; n++) {
+      await page.keyboard.press('Tab');
+      path.push(await page.evaluate(() => document.activeElement.id || `${document.activeElement.tagName} ${document.activeElement.closest('[id]')?.id}`));
+      if (path.at(-1) === 'lookup-pick') break;
+    }
+    console.log(`Tab from Randomise: ${path.join(' → ')}`);
+    assert.equal(path.at(-1), 'lookup-pick', `the first control after the grid within 3 Tabs: ${path.join(' → ')}`);
+    assert.ok(path.length <= 3);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+for (const [width, height] of [[1280, 900], [390, 844]]) {
+  test(`every section at ${width} px wide${width < 500 ? ', nothing scrolls sideways' : ''}`, { timeout: 400_000 }, async () => {
+    const { browser, page, problems } = await openPage(CPU, url, { width, height });
+    try {
+      await loadZip(page, 200, 150, 11);
+      await setControl(page, 'train-epochs', '1');
+      await page.click('#train-start');
+      await page.waitForSelector('#learned[data-state="ready"]', { timeout: 240_000 });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      const shots = [];
+      for (const id of SECTIONS) {
+        const section = page.locator(`#${id}`);
+        if (await section.count()) shots.push(await screenshot(section, `section-${id}-${width}`));
+      }
+      console.log(`${width} px: page ${wide} px wide; ${shots.length} screenshots, e.g. ${shots[0]}`);
+      if (width < 500) {
+        const over = await page.evaluate(() => [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest('.scroll'))
+          .slice(0, 5).map((e) => `${e.tagName}#${e.id}.${e.className}`));
+        assert.ok(wide <= width, `the page is ${wide} px wide at ${width}: ${over.join(', ')}`);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}
