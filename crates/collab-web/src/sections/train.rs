@@ -119,7 +119,8 @@ pub fn status(fit: Option<&Fit>) -> String {
         (Phase::Paused, Some(p)) => format!("Paused at step {} of {}.", p.steps_done, p.total_steps),
         (Phase::Done, p) => {
             let (epochs, steps) = p.map_or((0, 0), |p| (p.history.len(), p.steps_done));
-            format!("Done: {epochs} epochs, {steps} steps.")
+            let plural = |n: usize, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+            format!("Done: {}, {}.", plural(epochs, "epoch"), plural(steps, "step"))
         }
         (Phase::Stopped, _) => "Stopped.".into(),
     }
