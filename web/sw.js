@@ -1,6 +1,8 @@
 // The page's service worker: a class on weak Wi-Fi downloads the page once, and a second
 // visit opens without the network. On install it caches the page and everything the
-// page names (its script, its module, the stylesheet, the icon, the worker's loader);
+// page names (its script, its module, the stylesheet, the icon, the worker's loader, the
+// loading bar's initializer: Trunk names each in a link; not the GPU module, which only
+// WebGPU training fetches);
 // afterwards files with Trunk's hashed names come cache-first (their content never
 // changes) and everything else network-first, from the cache when offline (a new build
 // is seen at once). The data a visitor loaded is kept by the page itself (Cache Storage,

@@ -29,6 +29,17 @@ test('the decoupled view shows no false sum and the lookup shows every term of i
     assert.ok(Math.abs(shownDot + ub + ib - x) < 2e-4, terms);
     const pred = Number(await page.textContent('#lookup-pred-product'));
     assert.ok(Math.abs(5.5 / (1 + Math.exp(-x)) - pred) < 2e-3, `prediction ${pred} = 5.5·σ(${x}): ${terms}`);
+    // The focused cell's formula: a rating as a sum of products; a factor's gradient.
+    await page.click('#sheet-grid td.rated');
+    await page.waitForFunction(() => /SUMPRODUCT/.test(document.querySelector('#sheet-formula').textContent));
+    const formula = await page.textContent('#sheet-formula');
+    const products = [...formula.split('SUMPRODUCT = ')[1].split(' = ')[0].matchAll(/(-?[\d.]+)×(-?[\d.]+)/g)];
+    const [, sum] = formula.match(/SUMPRODUCT = [^=]+ = (-?[\d.]+)/);
+    assert.ok(Math.abs(products.reduce((s, [, a, b]) => s + a * b, 0) - Number(sum)) < 5e-3, formula);
+    assert.match(formula, /Rated [\d.]+: error/);
+    await page.click('#sheet-grid td[data-path="user_factors.weight"][data-row="0"][data-col="0"]');
+    await page.waitForFunction(() => /∂MSE\/∂w = 2\/\d+ × \[/.test(document.querySelector('#sheet-formula').textContent));
+    console.log(`formula: ${formula} | ${await page.textContent('#sheet-formula')}`);
     // Decoupled decay: no sum that does not add up.
     await setControl(page, 'sheet-wd', '0.1');
     await setControl(page, 'sheet-wdkind', 'decoupled');
@@ -89,6 +100,22 @@ test('the code behind each section, and the notebook export with the current set
     assert.match(code, /CollabDataLoaders\.from_df\(ratings, item_name='title', bs=128, seed=7\)/);
     assert.match(code, /learn\.fit_one_cycle\(3, 0\.01, wd=0\.05\)/);
     console.log(`notebook: ${notebook.cells.length} cells`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the header counts the page module's bytes while it downloads", { timeout: 240_000 }, async () => {
+  const { browser, page, problems } = await openPage(CPU, url);
+  try {
+    await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
+    const counted = Number(await page.getAttribute('html', 'data-module-bytes'));
+    const size = await page.evaluate(async () => {
+      const href = document.querySelector('link[rel=preload][as=fetch]').href;
+      return (await (await fetch(href)).arrayBuffer()).byteLength;
+    });
+    assert.equal(counted, size, 'the last count is the whole module, decompressed');
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

@@ -8,6 +8,7 @@
 
 pub mod effect;
 pub mod fields;
+pub mod formula;
 pub mod grid;
 pub mod html;
 pub mod msg;

@@ -288,13 +288,18 @@ mod tests {
 
     #[test]
     fn each_model_and_decay_kind_has_its_own_code() {
-        let code = |model: &str, kind: &str| train(&app([model, "50", "5", "0.005", "0.1", kind, "64", "42", "auto"]).train.controls.0);
+        let code = |model: &str, kind: &str| {
+            train(&app([model, "50", "5", "0.005", "0.1", kind, "64", "42", "auto"]).train.controls.0)
+        };
         assert!(code("embnn", "decoupled").contains("use_nn=True"));
         assert!(code("nn", "decoupled").contains("CollabNN(*get_emb_sz(dls))"));
         assert!(code("dotraw", "decoupled").contains("return dot\n"));
         assert!(code("dot", "decoupled").contains("return sigmoid_range(dot, 0, 5.5)"));
         assert!(code("scratch", "decoupled").contains("self.movie_bias(x[:, 1])"));
         let l2 = code("dotbias", "l2");
-        assert!(l2.contains("opt_func=partial(Adam, decouple_wd=False)") && l2.contains("wd=0.2  # fastai's L2"), "{l2}");
+        assert!(
+            l2.contains("opt_func=partial(Adam, decouple_wd=False)") && l2.contains("wd=0.2  # fastai's L2"),
+            "{l2}"
+        );
     }
 }

@@ -29,10 +29,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Sheet(m) => sheet::update(app, m),
         Msg::Lookup(m) => lookup::update(app, m),
         Msg::Bias(m) => bias(app, m),
-        Msg::ExportNotebook => vec![Effect::Download {
-            name: "collab-filtering.ipynb",
-            bytes: crate::notebook::ipynb(app).into_bytes(),
-        }],
+        Msg::ExportNotebook => {
+            vec![Effect::Download { name: "collab-filtering.ipynb", bytes: crate::notebook::ipynb(app).into_bytes() }]
+        }
         Msg::Adapter(gpu) => {
             // A GPU already lost on this visit stays so.
             if app.device.gpu.is_none() {

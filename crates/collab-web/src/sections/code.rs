@@ -5,8 +5,16 @@ use super::{Patch, text};
 use crate::notebook;
 use crate::state::App;
 
-pub const IDS: &[&str] =
-    &["code-data", "code-sheet", "code-lookup", "code-bias", "code-decay", "code-train", "code-learned", "export-notebook"];
+pub const IDS: &[&str] = &[
+    "code-data",
+    "code-sheet",
+    "code-lookup",
+    "code-bias",
+    "code-decay",
+    "code-train",
+    "code-learned",
+    "export-notebook",
+];
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     for cell in notebook::cells(app) {

@@ -23,7 +23,8 @@ pub const IDS: &[&str] = &[
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     let d = &app.data;
     let s = &d.summary;
-    let label = format!("{}: {} ratings, {} users, {} movies", d.source, group(d.table.ratings.len()), s.users, s.items);
+    let label =
+        format!("{}: {} ratings, {} users, {} movies", d.source, group(d.table.ratings.len()), s.users, s.items);
     out.push(text("data-label", label.clone()));
     out.push(text("data-counts", label));
     out.push(text("data-density", density(s)));

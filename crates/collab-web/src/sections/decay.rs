@@ -24,7 +24,9 @@ pub fn figure(app: &App, mse: f32, l2: f32) -> String {
     let settings = &app.sheet.sheet.settings;
     let out = |id: &str, v: f32| format!("<output id=\"{id}\">{v:.4}</output>");
     match settings.wd_kind {
-        WdKind::L2 => format!("loss = MSE {} + wd·Σw² {} = {}", out("wd-mse", mse), out("wd-l2", l2), out("wd-total", mse + l2)),
+        WdKind::L2 => {
+            format!("loss = MSE {} + wd·Σw² {} = {}", out("wd-mse", mse), out("wd-l2", l2), out("wd-total", mse + l2))
+        }
         WdKind::Decoupled => format!(
             "loss = MSE {} = {}. Decoupled decay adds nothing to the loss: each step first multiplies every \
              weight by (1 − lr·wd) = <output id=\"wd-shrink\">{:.5}</output>. (wd·Σw² is {} now: the term L2 mode \

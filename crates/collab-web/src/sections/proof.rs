@@ -1,5 +1,6 @@
-//! The page's header and first cell: where the maths runs (the page's cells on the CPU,
-//! training also on WebGPU when the browser has it), and one Adam step on the CPU.
+//! The page's header: where the maths runs (the page's cells on the CPU, training also
+//! on WebGPU when the browser has it), and the first computation, one Adam step on the
+//! CPU, as a line of its status (it proves the models run here; it teaches nothing yet).
 
 use super::{Patch, attr, text};
 use crate::state::{App, DeviceState};
@@ -32,12 +33,12 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
             out.push(text("proof-loss-after", format!("{:.4}", p.after)));
             out.push(text(
                 "proof-detail",
-                format!("{} ratings, one Adam step, {:.0} ms on this device", p.ratings, p.ms),
+                format!("({} ratings, {:.0} ms on the CPU: the models run here, in your browser)", p.ratings, p.ms),
             ));
             out.push(attr("proof", "data-state", "done"));
         }
         Some(Err(e)) => {
-            out.push(text("proof-detail", format!("The first cell could not compute: {e}")));
+            out.push(text("proof-detail", format!("The first computation failed: {e}")));
             out.push(attr("proof", "data-state", "error"));
         }
     }

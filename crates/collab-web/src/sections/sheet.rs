@@ -23,6 +23,7 @@ pub const IDS: &[&str] = &[
     "sheet-mse",
     "sheet-rmse",
     "sheet-l2",
+    "sheet-formula",
     "sheet-message",
     "sheet-rewind",
     "sheet-chart",
@@ -48,6 +49,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(text("sheet-run", if s.running { "Stop" } else { "Run" }));
     out.push(attr("sheet-run", "aria-pressed", if s.running { "true" } else { "false" }));
     out.push(attr("sheet", "data-state", if s.evaluated() { "ready" } else { "pending" }));
+    out.push(text("sheet-formula", crate::formula::at(&s.sheet, s.eval.as_ref().filter(|_| s.evaluated()), s.cursor)));
     out.push(text("sheet-message", s.message.clone()));
     out.push(flag("sheet-rewind", "hidden", !(s.diverged && s.start.is_some())));
 }

@@ -168,11 +168,17 @@ fn the_loss_adds_up_with_l2_and_decoupled_decay_is_no_term_of_it() {
     app.sheet.sheet.settings.lr = 0.01;
     app.sheet.sheet.settings.wd_kind = WdKind::L2;
     let l2 = super::decay::figure(&app, 1.3329, 4.9104);
-    assert!(l2.contains("1.3329</output> + wd·Σw² <output id=\"wd-l2\">4.9104</output> = <output id=\"wd-total\">6.2433"), "{l2}");
+    assert!(
+        l2.contains("1.3329</output> + wd·Σw² <output id=\"wd-l2\">4.9104</output> = <output id=\"wd-total\">6.2433"),
+        "{l2}"
+    );
     app.sheet.sheet.settings.wd_kind = WdKind::Decoupled;
     let decoupled = super::decay::figure(&app, 1.3329, 4.9104);
     assert!(!decoupled.contains(" + wd"), "no sum that does not add up: {decoupled}");
-    assert!(decoupled.starts_with("loss = MSE <output id=\"wd-mse\">1.3329</output> = <output id=\"wd-total\">1.3329</output>"));
+    assert!(
+        decoupled
+            .starts_with("loss = MSE <output id=\"wd-mse\">1.3329</output> = <output id=\"wd-total\">1.3329</output>")
+    );
     assert!(decoupled.contains("multiplies every weight by (1 − lr·wd) = <output id=\"wd-shrink\">0.99900</output>"));
 }
 
@@ -191,7 +197,11 @@ fn the_lookup_shows_every_term_of_its_prediction() {
     let (ub, ib) = l.biases.expect("biases on");
     let x = dot + ub + ib;
     let squashed = 5.5 / (1.0 + (-x).exp());
-    assert!((squashed - l.pred_by_product).abs() < 1e-5, "the prediction is its terms: {squashed} vs {}", l.pred_by_product);
+    assert!(
+        (squashed - l.pred_by_product).abs() < 1e-5,
+        "the prediction is its terms: {squashed} vs {}",
+        l.pred_by_product
+    );
     let said = super::lookup::terms(&l);
     assert!(said.contains(&format!("user bias {ub:.4} + movie bias {ib:.4} = {x:.4}")), "{said}");
     assert!(said.ends_with(&format!("0 + 5.5 × σ({x:.4}) = {:.4}, the prediction.", l.pred_by_product)), "{said}");
@@ -207,8 +217,19 @@ fn the_neural_models_say_how_they_size_their_embeddings_and_the_factors_field_re
     let patches = render(&app);
     assert!(patches.contains(&Patch::Flag("train-factors", "disabled", true)));
     let note = drawn(&patches, "train-factors-note", None).unwrap();
-    assert!(note.contains("CollabNN sizes its embeddings by fastai's rule") && note.contains("74 for 944 users, 102 for 1,665 movies"), "{note}");
-    app.train.split = Some(crate::protocol::SplitCounts { train: 8, valid: 2, users: 30, items: 20, valid_only_users: 0, valid_only_items: 0 });
+    assert!(
+        note.contains("CollabNN sizes its embeddings by fastai's rule")
+            && note.contains("74 for 944 users, 102 for 1,665 movies"),
+        "{note}"
+    );
+    app.train.split = Some(crate::protocol::SplitCounts {
+        train: 8,
+        valid: 2,
+        users: 30,
+        items: 20,
+        valid_only_users: 0,
+        valid_only_items: 0,
+    });
     let note = super::train::factors_note(&app).1;
     assert!(note.ends_with("11 for 30 users, 9 for 20 movies)"), "{note}");
 }
@@ -232,7 +253,12 @@ fn the_data_section_states_how_empty_the_whole_matrix_is() {
 fn a_stepped_batch_says_it_is_adams_step_and_that_every_row_moves() {
     let view = crate::protocol::BatchView { lr: 8e-4, users_touched: 60, items_touched: 62, ..Default::default() };
     let html = super::train::batch(&view);
-    assert!(html.contains("This is Adam's step, not plain gradient descent") && html.contains("about lr = 8.00e-4"), "{html}");
-    assert!(html.contains("60 rows touched by this batch; the others moved too, by weight decay and by Adam's momentum"));
+    assert!(
+        html.contains("This is Adam's step, not plain gradient descent") && html.contains("about lr = 8.00e-4"),
+        "{html}"
+    );
+    assert!(
+        html.contains("60 rows touched by this batch; the others moved too, by weight decay and by Adam's momentum")
+    );
     assert!(!html.contains("only felt weight decay"));
 }

@@ -2,10 +2,10 @@
 //! epochs, the loss chart, the split, and a stepped batch in full.
 
 use super::{Patch, attr, flag, html, text};
-use collab_core::model::nn::emb_size;
 use crate::html::{Frame, escape, finite_max};
 use crate::protocol::{BatchView, Engine, Progress, SplitCounts};
 use crate::state::{App, Fit, Phase};
+use collab_core::model::nn::emb_size;
 
 pub const IDS: &[&str] = &[
     "train",
@@ -64,13 +64,7 @@ pub fn factors_note(app: &App) -> (bool, String) {
         _ => return (true, String::new()),
     };
     let sizes = match &app.train.split {
-        Some(s) => format!(
-            "{} for {} users, {} for {} movies",
-            emb_size(s.users),
-            s.users,
-            emb_size(s.items),
-            s.items
-        ),
+        Some(s) => format!("{} for {} users, {} for {} movies", emb_size(s.users), s.users, emb_size(s.items), s.items),
         None => format!("on MovieLens-100k {} for 944 users, {} for 1,665 movies", emb_size(944), emb_size(1665)),
     };
     (false, format!("(not used: {name} sizes its embeddings by fastai's rule, min(600, round(1.6·n^0.56)): {sizes})"))

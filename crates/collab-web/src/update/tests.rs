@@ -829,7 +829,11 @@ fn a_run_whose_loss_blows_up_stops_says_why_and_can_go_back() {
         effects = update(&mut app, Msg::Sheet(SheetMsg::RunTick));
     }
     assert!(!app.sheet.running, "Run stopped by itself");
-    assert!(app.sheet.message.starts_with(&format!("Learning rate too high: the loss grew from {start:.4} to ")), "{}", app.sheet.message);
+    assert!(
+        app.sheet.message.starts_with(&format!("Learning rate too high: the loss grew from {start:.4} to ")),
+        "{}",
+        app.sheet.message
+    );
     assert!(app.sheet.diverged);
     assert_eq!(Some(&app.sheet.sheet.weights), kept.as_ref(), "the step that blew up is refused");
     assert!(app.sheet.history.iter().all(|&l| l <= super::sheet::BLOW_UP * start));
