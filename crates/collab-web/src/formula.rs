@@ -37,7 +37,7 @@ fn parts(sheet: &Sheet, user: usize, item: usize) -> (Vec<(f32, f32)>, f32, Opti
 
 /// "user 13 × Star Wars (1977): 0.120×0.450 + … = 1.2345 (+ biases) (→ 5.5·σ(x))".
 pub fn prediction(sheet: &Sheet, eval: &SheetEval, user: usize, item: usize) -> String {
-    let (pairs, dot, biases) = parts(sheet, user, item);
+    let Parts { pairs, dot, biases } = parts(sheet, user, item);
     let products: Vec<String> = pairs.iter().map(|(u, m)| format!("{u:.3}×{m:.3}")).collect();
     let mut text = format!(
         "user {} × {}: SUMPRODUCT = {} = {dot:.4}",
@@ -129,7 +129,7 @@ mod tests {
             let s = sheet(bias, y_range);
             let eval = block_on(s.evaluate(&device)).unwrap();
             let (u, i, _) = s.rated()[3];
-            let (pairs, dot, biases) = parts(&s, u, i);
+            let Parts { pairs, dot, biases } = parts(&s, u, i);
             let x = dot + biases.map_or(0.0, |(a, b)| a + b);
             let pred = if y_range { 5.5 / (1.0 + (-x).exp()) } else { x };
             assert!((pred - eval.preds[u][i]).abs() < 1e-5, "{pred} vs {}", eval.preds[u][i]);
