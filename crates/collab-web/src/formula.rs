@@ -25,14 +25,22 @@ pub fn at(sheet: &Sheet, eval: Option<&SheetEval>, cursor: (usize, usize)) -> St
     }
 }
 
-/// The dot product before biases and squashing, its terms, and the pre-squash value.
-fn parts(sheet: &Sheet, user: usize, item: usize) -> (Vec<(f32, f32)>, f32, Option<(f32, f32)>) {
+/// What one prediction is made of before sigmoid_range.
+struct Parts {
+    /// (user factor, movie factor) per factor.
+    pairs: Vec<(f32, f32)>,
+    dot: f32,
+    /// (user bias, movie bias) when the sheet has biases.
+    biases: Option<(f32, f32)>,
+}
+
+fn parts(sheet: &Sheet, user: usize, item: usize) -> Parts {
     let k = sheet.settings.k;
     let pairs: Vec<(f32, f32)> =
         (0..k).map(|f| (number(sheet, USER_FACTORS, user, f), number(sheet, ITEM_FACTORS, item, f))).collect();
     let dot = pairs.iter().map(|(u, m)| u * m).sum();
     let biases = sheet.settings.bias.then(|| (number(sheet, USER_BIAS, user, 0), number(sheet, ITEM_BIAS, item, 0)));
-    (pairs, dot, biases)
+    Parts { pairs, dot, biases }
 }
 
 /// "user 13 × Star Wars (1977): 0.120×0.450 + … = 1.2345 (+ biases) (→ 5.5·σ(x))".
