@@ -56,15 +56,18 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
         }
         LearnedMsg::Similar(query) => {
             l.similar = None;
+            let counts = l.model.as_ref().map(|m| m.counts.clone()).unwrap_or_default();
             let found = tables(l).and_then(|(t, r)| {
-                let index = r.labels.iter().position(|x| x.eq_ignore_ascii_case(query.trim())).filter(|&i| i > 0);
-                let index = index.ok_or(format!(
-                    "no movie is called “{}”; pick one from the list",
-                    collab_core::error::clip(&query, 40)
-                ))?;
-                Ok(interpret::similar_items(t, index, 10))
+                let (index, note) = find_title(&r.labels, &counts, &query)?;
+                Ok((r.labels[index].clone(), note, interpret::similar_items(t, index, 10)))
             });
-            finish(&mut l.message, found, |list| l.similar = Some((query, list)));
+            match found {
+                Ok((title, note, list)) => {
+                    l.similar = Some((title, list));
+                    l.message = note;
+                }
+                Err(e) => l.message = e,
+            }
             Vec::new()
         }
         LearnedMsg::Recommend(user) => {
@@ -124,6 +127,33 @@ fn finish<T>(message: &mut String, result: Result<T, String>, show: impl FnOnce(
             show(value);
         }
         Err(e) => *message = e,
+    }
+}
+
+/// The movie a search means: a title equal to `query` (any case), else the one title
+/// that contains it, else the most rated of those that do (and a note saying so).
+pub fn find_title(labels: &[String], counts: &[usize], query: &str) -> Result<(usize, String), String> {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return Err("type part of a title first".into());
+    }
+    // Index 0 is #na#, no movie.
+    let titles = || labels.iter().enumerate().skip(1);
+    if let Some((i, _)) = titles().find(|(_, t)| t.to_lowercase() == q) {
+        return Ok((i, String::new()));
+    }
+    let matches: Vec<usize> = titles().filter(|(_, t)| t.to_lowercase().contains(&q)).map(|(i, _)| i).collect();
+    let count = |i: &usize| counts.get(*i).copied().unwrap_or(0);
+    match matches.as_slice() {
+        [] => Err(format!("no title contains “{}”", collab_core::error::clip(query, 40))),
+        [one] => Ok((*one, String::new())),
+        many => {
+            let best = *many.iter().max_by_key(|i| (count(i), std::cmp::Reverse(**i))).expect("not empty");
+            Ok((
+                best,
+                format!("{} titles contain “{}”; showing the most rated, {}.", many.len(), query.trim(), labels[best]),
+            ))
+        }
     }
 }
 

@@ -603,7 +603,7 @@ fn a_failed_search_clears_the_old_answer() {
     assert!(app.learned.you.is_none());
     assert_eq!(app.learned.you_message, "rate at least one movie");
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("Nope".into())));
-    assert!(app.learned.message.starts_with("no movie is called “Nope”"));
+    assert_eq!(app.learned.message, "no title contains “Nope”");
 }
 
 #[test]
@@ -852,4 +852,19 @@ fn copy_as_notebook_downloads_the_current_settings_as_ipynb() {
     let notebook: serde_json::Value = serde_json::from_slice(bytes).unwrap();
     assert_eq!(notebook["nbformat"], 4);
     assert!(String::from_utf8_lossy(bytes).contains("bs=16, seed=1"), "the controls' batch size and seed");
+}
+
+#[test]
+fn a_search_takes_part_of_a_title_and_says_which_it_chose() {
+    use super::learned::find_title;
+    let labels: Vec<String> =
+        ["#na#", "Star Wars (1977)", "Star Trek: Generations (1994)", "Casablanca (1942)"].map(String::from).into();
+    let counts = [0, 583, 243, 243];
+    assert_eq!(find_title(&labels, &counts, "casablanca (1942)"), Ok((3, String::new())), "exact, any case");
+    assert_eq!(find_title(&labels, &counts, "casa"), Ok((3, String::new())), "the one title containing it");
+    let (index, note) = find_title(&labels, &counts, " star ").unwrap();
+    assert_eq!(index, 1, "the most rated of several");
+    assert_eq!(note, "2 titles contain “star”; showing the most rated, Star Wars (1977).");
+    assert_eq!(find_title(&labels, &counts, "#na#"), Err("no title contains “#na#”".into()));
+    assert!(find_title(&labels, &counts, "  ").is_err());
 }

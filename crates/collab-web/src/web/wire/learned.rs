@@ -8,12 +8,13 @@ use crate::msg::{LearnedMsg, Msg};
 use crate::web::runtime::{Rt, dispatch};
 
 pub fn wire(rt: &Rt) {
-    on(rt, "similar-go", "click", false, |rt, _| {
-        Some(Msg::Learned(LearnedMsg::Similar(rt.page.value("similar-query").unwrap_or_default())))
-    });
-    on(rt, "rec-go", "click", false, |rt, _| {
-        Some(Msg::Learned(LearnedMsg::Recommend(rt.page.value("rec-user").unwrap_or_default())))
-    });
+    let similar = |rt: &Rt| Msg::Learned(LearnedMsg::Similar(rt.page.value("similar-query").unwrap_or_default()));
+    let recommend = |rt: &Rt| Msg::Learned(LearnedMsg::Recommend(rt.page.value("rec-user").unwrap_or_default()));
+    on(rt, "similar-go", "click", false, move |rt, _| Some(similar(rt)));
+    on(rt, "rec-go", "click", false, move |rt, _| Some(recommend(rt)));
+    // Enter in a search field searches, as in any search box.
+    on(rt, "similar-query", "keydown", false, move |rt, e| is_enter(e).then(|| similar(rt)));
+    on(rt, "rec-user", "keydown", false, move |rt, e| is_enter(e).then(|| recommend(rt)));
     on(rt, "you-go", "click", false, |rt, _| Some(Msg::Learned(LearnedMsg::FitYou(your_ratings(rt)))));
     on(rt, "map-zoom", "change", false, |rt, _| {
         Some(Msg::Learned(LearnedMsg::Zoom(rt.page.value("map-zoom").ok()?.parse().unwrap_or(1.0))))
@@ -35,6 +36,10 @@ pub fn wire(rt: &Rt) {
         });
         None
     });
+}
+
+fn is_enter(e: &web_sys::Event) -> bool {
+    e.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|k| k.key() == "Enter")
 }
 
 /// The ratings picked in the "You" list: (item index, stars).
