@@ -144,16 +144,13 @@ pub fn find_title(labels: &[String], counts: &[usize], query: &str) -> Result<(u
     }
     let matches: Vec<usize> = titles().filter(|(_, t)| t.to_lowercase().contains(&q)).map(|(i, _)| i).collect();
     let count = |i: &usize| counts.get(*i).copied().unwrap_or(0);
-    match matches.as_slice() {
-        [] => Err(format!("no title contains “{}”", collab_core::error::clip(query, 40))),
-        [one] => Ok((*one, String::new())),
-        many => {
-            let best = *many.iter().max_by_key(|i| (count(i), std::cmp::Reverse(**i))).expect("not empty");
-            Ok((
-                best,
-                format!("{} titles contain “{}”; showing the most rated, {}.", many.len(), query.trim(), labels[best]),
-            ))
+    let best = matches.iter().copied().max_by_key(|i| (count(i), std::cmp::Reverse(*i)));
+    match (matches.len(), best) {
+        (1, Some(one)) => Ok((one, String::new())),
+        (n, Some(best)) => {
+            Ok((best, format!("{n} titles contain “{}”; showing the most rated, {}.", query.trim(), labels[best])))
         }
+        (_, None) => Err(format!("no title contains “{}”", collab_core::error::clip(query, 40))),
     }
 }
 
