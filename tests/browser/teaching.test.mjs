@@ -150,6 +150,18 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
       await setControl(page, 'train-epochs', '1');
       await page.click('#train-start');
       await page.waitForSelector('#learned[data-state="ready"]', { timeout: 240_000 });
+      if (width > 500) {
+        // Taste profiles: each picked one lists its own recommendations.
+        const lists = [];
+        for (const n of [0, 1]) {
+          await page.click(`#profiles button[data-profile="${n}"]`);
+          await page.waitForFunction((n) => document.querySelector(`#profiles button[data-profile="${n}"]`).getAttribute('aria-pressed') === 'true', n);
+          lists.push(await page.$$eval('#profile-list li', (lis) => lis.map((li) => li.firstChild.textContent.trim())));
+        }
+        console.log(`profiles: ${await page.textContent('#profiles')}`);
+        assert.equal(lists[0].length, 10);
+        assert.notDeepEqual(lists[0], lists[1], 'two tastes, two lists');
+      }
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       const shots = [];
       for (const id of SECTIONS) {

@@ -19,6 +19,7 @@ pub mod interpret;
 pub mod lesson;
 pub mod model;
 pub mod packed;
+pub mod profiles;
 
 pub use error::DataError;
 pub mod read;

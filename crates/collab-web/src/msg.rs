@@ -176,6 +176,8 @@ pub enum LearnedMsg {
     },
     Similar(String),
     Recommend(String),
+    /// A taste profile was picked (its index).
+    Profile(usize),
     /// The visitor's ratings: (item index, stars).
     FitYou(Vec<(usize, f32)>),
     Zoom(f32),

@@ -367,6 +367,8 @@ pub struct LearnedState {
     /// Search results, each for the current model only.
     pub similar: Option<(String, Vec<(usize, f32)>)>,
     pub recs: Option<(String, Vec<(usize, f32)>)>,
+    /// The taste profile picked, and what it recommends.
+    pub profile: Option<(usize, Vec<(usize, f32)>)>,
     pub you: Option<YouFit>,
     pub zoom: f32,
     pub message: String,
@@ -387,6 +389,8 @@ pub struct ModelRead {
     pub by_bias: Vec<(usize, f32)>,
     /// The most rated movies on the book's PCA map: (item, component 0, component 2).
     pub map: Vec<(usize, f32, f32)>,
+    /// The users' rows grouped into taste profiles (empty for a neural model).
+    pub profiles: Vec<collab_core::profiles::Profile>,
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,
 }

@@ -36,6 +36,8 @@ pub const IDS: &[&str] = &[
     "you-fit",
     "you-list",
     "avg-list",
+    "profiles",
+    "profile-list",
 ];
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
@@ -71,6 +73,29 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(text("you-fit", l.you.as_ref().map(|y| y.fitted.clone()).unwrap_or_default()));
     out.push(html("you-list", l.you.as_ref().map(|y| ranked_list(&y.you, labels)).unwrap_or_default()));
     out.push(html("avg-list", l.you.as_ref().map(|y| ranked_list(&y.average, labels)).unwrap_or_default()));
+    let picked = l.profile.as_ref().map(|p| p.0);
+    out.push(html("profiles", tables.map(|r| profiles(r, picked)).unwrap_or_default()));
+    out.push(html("profile-list", l.profile.as_ref().map(|p| ranked_list(&p.1, labels)).unwrap_or_default()));
+}
+
+/// Each taste profile as a button: how many users, what it loves and dislikes.
+pub fn profiles(r: &ModelRead, picked: Option<usize>) -> String {
+    let names = |items: &[usize]| items.iter().map(|&i| escape(&r.labels[i])).collect::<Vec<_>>().join(", ");
+    r.profiles
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            format!(
+                "<li><button type=\"button\" data-profile=\"{n}\" aria-pressed=\"{}\">Taste {} ({} users)</button> \
+                 loves {}; not {}</li>",
+                picked == Some(n),
+                n + 1,
+                p.users,
+                names(&p.loves),
+                names(&p.dislikes)
+            )
+        })
+        .collect()
 }
 
 /// The ten lowest and ten highest movie biases.

@@ -2,6 +2,7 @@
 //! recommendations and the visitor's fit are ranked here, on the tables read once.
 
 use collab_core::interpret::{self, Tables};
+use collab_core::profiles::taste_profiles;
 
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
@@ -68,6 +69,15 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
                 }
                 Err(e) => l.message = e,
             }
+            Vec::new()
+        }
+        LearnedMsg::Profile(n) => {
+            l.profile = None;
+            let found = tables(l).and_then(|(t, r)| {
+                let profile = r.profiles.get(n).ok_or("no such taste profile")?;
+                Ok(profile.recommend(t, 10))
+            });
+            finish(&mut l.message, found, |list| l.profile = Some((n, list)));
             Vec::new()
         }
         LearnedMsg::Recommend(user) => {
@@ -200,6 +210,11 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
 }
 
 /// Everything the views draw, computed once per model: popularity, biases, the map.
+/// Taste profiles offered to a new visitor.
+const PROFILES: usize = 5;
+/// The most rated movies that describe a profile.
+const PROFILE_MOVIES: usize = 300;
+
 pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> ModelRead {
     // Most rated first, over training and validation ratings (a loaded model has no
     // counts: its items stay in index order).
@@ -218,5 +233,8 @@ pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> Mod
         Some(t) => (interpret::items_by_bias(t), Vec::new()),
         None => (Vec::new(), Vec::new()),
     };
-    ModelRead { tables, labels: model.items.labels.clone(), popular, by_bias, map, check }
+    // Profiles described by movies enough people rated to know them.
+    let known: Vec<usize> = popular.iter().copied().take(PROFILE_MOVIES).collect();
+    let profiles = tables.as_ref().map(|t| taste_profiles(t, PROFILES, &known, 3)).unwrap_or_default();
+    ModelRead { tables, labels: model.items.labels.clone(), popular, by_bias, map, profiles, check }
 }

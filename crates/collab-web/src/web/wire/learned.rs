@@ -15,6 +15,10 @@ pub fn wire(rt: &Rt) {
     // Enter in a search field searches, as in any search box.
     on(rt, "similar-query", "keydown", false, move |rt, e| is_enter(e).then(|| similar(rt)));
     on(rt, "rec-user", "keydown", false, move |rt, e| is_enter(e).then(|| recommend(rt)));
+    on(rt, "profiles", "click", false, |_, e| {
+        let button = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("button[data-profile]").ok()??;
+        Some(Msg::Learned(LearnedMsg::Profile(button.get_attribute("data-profile")?.parse().ok()?)))
+    });
     on(rt, "you-go", "click", false, |rt, _| Some(Msg::Learned(LearnedMsg::FitYou(your_ratings(rt)))));
     on(rt, "map-zoom", "change", false, |rt, _| {
         Some(Msg::Learned(LearnedMsg::Zoom(rt.page.value("map-zoom").ok()?.parse().unwrap_or(1.0))))
