@@ -67,6 +67,47 @@ impl Frame {
     }
 }
 
+/// A y-range fitted to the finite `values` with a margin of 8% each side, so a chart
+/// shows their changes instead of a line squashed against the top (`(0, 1)` when none).
+pub fn fitted(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-3);
+    (lo - pad, hi + pad)
+}
+
+impl Frame {
+    /// The SVG point of `(x, y)` for x in `0..=x_max` and y in `range`.
+    pub fn point_in(&self, (x, y): (f64, f64), x_max: f64, (lo, hi): (f64, f64)) -> (f64, f64) {
+        self.point((x, y - lo), x_max, hi - lo)
+    }
+
+    /// [`Frame::points`] for y in `range`.
+    pub fn points_in(&self, data: &[(f64, f64)], x_max: f64, range: (f64, f64)) -> String {
+        let shifted: Vec<(f64, f64)> = data.iter().map(|&(x, y)| (x, y - range.0)).collect();
+        self.points(&shifted, x_max, range.1 - range.0)
+    }
+
+    /// Labels of `range` at its bottom, middle and top, at the frame's left edge.
+    pub fn y_ticks(&self, (lo, hi): (f64, f64)) -> String {
+        [(lo, self.bottom), ((lo + hi) / 2.0, (self.top + self.bottom) / 2.0), (hi, self.top)]
+            .iter()
+            .map(|(v, y)| {
+                format!(
+                    "<text x=\"{:.1}\" y=\"{:.1}\" class=\"hint\" text-anchor=\"end\">{v:.3}</text>",
+                    self.left - 3.0,
+                    y + 3.0
+                )
+            })
+            .collect()
+    }
+}
+
 /// The largest finite value of `values`, at least `floor`.
 pub fn finite_max(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
     values.into_iter().filter(|v| v.is_finite()).fold(floor, f64::max)
@@ -101,6 +142,16 @@ mod tests {
             "40.0,10.0 590.0,90.0"
         );
         assert_eq!(finite_max([1.0, f64::NAN, 3.0, f64::INFINITY], 0.1), 3.0);
+    }
+
+    #[test]
+    fn a_fitted_range_frames_the_data_with_a_margin() {
+        let (lo, hi) = fitted([0.8, f64::NAN, 1.0]);
+        assert!((lo - 0.784).abs() < 1e-9 && (hi - 1.016).abs() < 1e-9, "{lo} {hi}");
+        assert_eq!(fitted([f64::NAN]), (0.0, 1.0));
+        let f = Frame { left: 40.0, right: 590.0, top: 10.0, bottom: 170.0 };
+        assert_eq!(f.point_in((0.0, 0.8), 1.0, (0.8, 1.0)), (40.0, 170.0));
+        assert_eq!(f.point_in((1.0, 1.0), 1.0, (0.8, 1.0)).1, 10.0);
     }
 
     #[test]

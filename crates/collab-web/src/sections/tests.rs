@@ -94,7 +94,10 @@ fn the_charts_draw_only_finite_points() {
     let train = super::train::chart(&p);
     assert!(!train.contains("NaN") && !train.contains("inf"), "{train}");
     assert_eq!(train.matches("<circle").count(), 1, "the NaN valid loss is left out");
-    assert!(train.contains("points=\"95.0,10.0 315.0,90.0\""), "{train}");
+    // y fitted to the data (0.704 to 2.096: 0.8 to 2.0 and a margin), x ticked by epoch.
+    assert!(train.contains("points=\"100.4,20.3 318.0,128.1\""), "{train}");
+    assert!(train.contains(">0.704</text>") && train.contains(">2.096</text>"), "{train}");
+    assert!(train.contains(">epoch 0</text>") && train.contains(">epoch 1</text>"), "{train}");
 }
 
 #[test]
@@ -261,4 +264,36 @@ fn a_stepped_batch_says_it_is_adams_step_and_that_every_row_moves() {
         html.contains("60 rows touched by this batch; the others moved too, by weight decay and by Adam's momentum")
     );
     assert!(!html.contains("only felt weight decay"));
+}
+
+#[test]
+fn the_overfitting_pair_shares_one_fitted_axis_with_the_books_numbers() {
+    let rows = |valid: [f64; 5]| -> Vec<EpochMetrics> {
+        valid
+            .iter()
+            .enumerate()
+            .map(|(e, &v)| EpochMetrics {
+                epoch: e,
+                train_loss: 0.9 - 0.1 * e as f64,
+                valid_loss: v,
+                rmse: v.sqrt(),
+                seconds: 1.0,
+            })
+            .collect()
+    };
+    let range = crate::html::fitted([0.5, 0.95]);
+    let book = super::overfit::chart(
+        "wd 0.1",
+        &rows([0.96, 0.89, 0.84, 0.82, 0.82]),
+        range,
+        Some(&super::overfit::FASTBOOK_WD_01),
+    );
+    assert_eq!(book.matches("class=\"book\"").count(), 5, "fastbook's five valid losses");
+    assert!(book.contains("● fastbook's valid"));
+    let plain = super::overfit::chart("wd 0.01", &rows([0.93, 0.9, 0.92, 0.94, 0.95]), range, None);
+    assert_eq!(plain.matches("class=\"book\"").count(), 0);
+    // Both charts carry the same axis labels: one shared, zoomed range.
+    let ticks = |svg: &str| svg.matches("text-anchor=\"end\">").count();
+    assert_eq!((ticks(&book), ticks(&plain)), (3, 3));
+    assert!(book.contains(&format!(">{:.3}</text>", range.1)) && plain.contains(&format!(">{:.3}</text>", range.1)));
 }

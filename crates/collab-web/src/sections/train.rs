@@ -2,7 +2,7 @@
 //! epochs, the loss chart, the split, and a stepped batch in full.
 
 use super::{Patch, attr, flag, html, text};
-use crate::html::{Frame, escape, finite_max};
+use crate::html::{Frame, escape, fitted};
 use crate::protocol::{BatchView, Engine, Progress, SplitCounts};
 use crate::state::{App, Fit, Phase};
 use collab_core::model::nn::emb_size;
@@ -144,21 +144,33 @@ pub fn chart(p: &Progress) -> String {
         .filter(|v| v.1.is_finite())
         .collect();
     let points: Vec<(f64, f64)> = p.points.iter().map(|&(s, v)| (s as f64, v)).collect();
-    let max = finite_max(points.iter().chain(&valid).map(|p| p.1), 0.1);
-    let frame = Frame { left: 40.0, right: 590.0, top: 10.0, bottom: 170.0 };
+    let range = fitted(points.iter().chain(&valid).map(|p| p.1));
+    let frame = Frame { left: 46.0, right: 590.0, top: 10.0, bottom: 160.0 };
     let dots: String = valid
         .iter()
         .map(|&v| {
-            let (x, y) = frame.point(v, total, max);
+            let (x, y) = frame.point_in(v, total, range);
             format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" class=\"valid\"/>")
         })
         .collect();
+    // A tick at the end of each epoch, labelled with its number, as fastai's table counts.
+    let epochs = (total / per_epoch).round() as usize;
+    let ticks: String = (1..=epochs)
+        .map(|e| {
+            let (x, _) = frame.point((e as f64 * per_epoch, 0.0), total, 1.0);
+            format!(
+                "<line x1=\"{x:.1}\" y1=\"160\" x2=\"{x:.1}\" y2=\"164\" class=\"axis\"/>\
+                 <text x=\"{x:.1}\" y=\"175\" class=\"hint\" text-anchor=\"end\">epoch {}</text>",
+                e - 1
+            )
+        })
+        .collect();
     format!(
-        "<line x1=\"40\" y1=\"170\" x2=\"590\" y2=\"170\" class=\"axis\"/><line x1=\"40\" y1=\"10\" x2=\"40\" y2=\"170\" class=\"axis\"/>\
-         <text x=\"4\" y=\"16\" class=\"hint\">{max:.2}</text><text x=\"4\" y=\"170\" class=\"hint\">0</text>\
-         <polyline class=\"train\" points=\"{}\"/>{dots}\
-         <text x=\"460\" y=\"20\" class=\"hint\">— train (smoothed) ● valid</text>",
-        frame.points(&points, total, max)
+        "<line x1=\"46\" y1=\"160\" x2=\"590\" y2=\"160\" class=\"axis\"/><line x1=\"46\" y1=\"10\" x2=\"46\" y2=\"160\" class=\"axis\"/>\
+         {}{ticks}<polyline class=\"train\" points=\"{}\"/>{dots}\
+         <text x=\"440\" y=\"20\" class=\"hint\">— train (smoothed) ● valid (end of epoch)</text>",
+        frame.y_ticks(range),
+        frame.points_in(&points, total, range)
     )
 }
 
