@@ -122,6 +122,24 @@ test("the header counts the page module's bytes while it downloads", { timeout: 
   }
 });
 
+test("a link carries the sheet's settings", { timeout: 240_000 }, async () => {
+  const { browser, page, problems } = await openPage(CPU, `${url}?sk=3&slr=0.1&sbias=1&swdkind=decoupled`);
+  try {
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    assert.equal(await page.inputValue('#sheet-k'), '3');
+    assert.equal(await page.inputValue('#sheet-lr'), '0.1');
+    assert.equal(await page.isChecked('#sheet-bias'), true);
+    assert.equal(await page.inputValue('#sheet-wdkind'), 'decoupled');
+    assert.equal(await page.locator('#sheet-grid td[data-path="user_factors.weight"][data-row="0"]').count(), 3, 'three factors');
+    await setControl(page, 'sheet-lr', '0.2');
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('slr') === '0.2');
+    assert.equal(new URL(page.url()).searchParams.get('sbias'), '1');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('Tab leaves the spreadsheet: one stop in the grid, arrows inside it', { timeout: 240_000 }, async () => {
   const { browser, page, problems } = await openPage(CPU, url);
   try {

@@ -102,6 +102,17 @@ pub fn book_wd(model: &str) -> &'static str {
     if model == "nn" { "0.01" } else { "0.1" }
 }
 
+/// The spreadsheet's controls: element id and URL key, in the page's order.
+pub const SHEET_CONTROLS: [(&str, &str); 7] = [
+    ("sheet-k", "sk"),
+    ("sheet-lr", "slr"),
+    ("sheet-batch", "sbatch"),
+    ("sheet-bias", "sbias"),
+    ("sheet-range", "srange"),
+    ("sheet-wd", "swd"),
+    ("sheet-wdkind", "swdkind"),
+];
+
 /// The spreadsheet's controls as text and ticks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SheetControls {
@@ -126,6 +137,24 @@ impl SheetControls {
             decoupled: s.wd_kind == WdKind::Decoupled,
             batch: "0".into(),
         }
+    }
+}
+
+impl SheetControls {
+    /// The controls as `(URL key, value)` pairs in [`SHEET_CONTROLS`]' order (ticks as 1 or 0).
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        let tick = |on: bool| if on { "1" } else { "0" }.to_string();
+        let kind = if self.decoupled { "decoupled" } else { "l2" }.to_string();
+        let values = [
+            self.k.clone(),
+            self.lr.clone(),
+            self.batch.clone(),
+            tick(self.bias),
+            tick(self.y_range),
+            self.wd.clone(),
+            kind,
+        ];
+        SHEET_CONTROLS.iter().map(|(_, key)| *key).zip(values).collect()
     }
 }
 

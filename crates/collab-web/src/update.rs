@@ -1,7 +1,7 @@
 //! The page's one update function: every rule of how the page changes lives here, once.
 //! Pure: no DOM, no device, no worker; what must happen outside comes back as effects.
 
-mod data;
+pub mod data;
 mod learned;
 mod lookup;
 mod sheet;
@@ -55,7 +55,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 /// each, for the controls' settings), the hand-set factors.
 fn start(app: &mut App, controls: fields::SheetControls) -> Vec<Effect> {
     let mut effects = vec![Effect::Proof, worker::start(app, crate::protocol::Engine::Cpu), Effect::CheckKept];
-    effects.extend(sheet::update(app, crate::msg::SheetMsg::Controls(controls)));
+    // The controls as the page opened with them: nothing to write back into the URL.
+    let sheet = sheet::update(app, crate::msg::SheetMsg::Controls(controls));
+    effects.extend(sheet.into_iter().filter(|e| !matches!(e, Effect::StoreUrl(_))));
     let texts = crate::state::FACTOR_USER
         .iter()
         .chain(crate::state::FACTOR_MOVIES.iter().flat_map(|m| m.1.iter()))

@@ -168,7 +168,7 @@ pub fn chart(p: &Progress) -> String {
     format!(
         "<line x1=\"46\" y1=\"160\" x2=\"590\" y2=\"160\" class=\"axis\"/><line x1=\"46\" y1=\"10\" x2=\"46\" y2=\"160\" class=\"axis\"/>\
          {}{ticks}<polyline class=\"train\" points=\"{}\"/>{dots}\
-         <text x=\"440\" y=\"20\" class=\"hint\">— train (smoothed) ● valid (end of epoch)</text>",
+         <text x=\"330\" y=\"20\" class=\"hint\">— train (smoothed) ● valid (end of epoch)</text>",
         frame.y_ticks(range),
         frame.points_in(&points, total, range)
     )

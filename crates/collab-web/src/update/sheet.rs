@@ -132,6 +132,7 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
             None => Vec::new(),
         },
         SheetMsg::Controls(controls) => {
+            let query = controls.query();
             let old = s.sheet.settings;
             let (settings, batch, result) = fields::sheet_settings(old, &controls);
             s.batch_size = batch;
@@ -145,7 +146,9 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
                 s.editing = None;
             }
             s.message = result.err().unwrap_or_default();
-            changed(app)
+            let mut effects = changed(app);
+            effects.push(Effect::StoreUrl(query));
+            effects
         }
         SheetMsg::Click(at) => {
             if s.editing.is_some() && at == s.cursor {

@@ -868,3 +868,32 @@ fn a_search_takes_part_of_a_title_and_says_which_it_chose() {
     assert_eq!(find_title(&labels, &counts, "#na#"), Err("no title contains “#na#”".into()));
     assert!(find_title(&labels, &counts, "  ").is_err());
 }
+
+#[test]
+fn the_link_keeps_the_sheets_settings_and_the_served_data() {
+    let mut app = app();
+    let mut sheet = SheetControls::showing(&app.sheet.sheet.settings);
+    (sheet.lr, sheet.bias, sheet.decoupled) = ("0.2".into(), true, true);
+    let effects = update(&mut app, Msg::Sheet(SheetMsg::Controls(sheet)));
+    let stored = effects.iter().find_map(|e| if let Effect::StoreUrl(q) = e { Some(q.clone()) } else { None }).unwrap();
+    assert_eq!(
+        stored,
+        [
+            ("sk", "5"),
+            ("slr", "0.2"),
+            ("sbatch", "0"),
+            ("sbias", "1"),
+            ("srange", "0"),
+            ("swd", "0"),
+            ("swdkind", "decoupled")
+        ]
+        .map(|(k, v)| (k, v.to_string()))
+    );
+    let zip =
+        to_ml100k_zip(&generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() }));
+    let effects = update(&mut app, Msg::Data(DataMsg::Fetched(Ok(zip))));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StoreUrl(q) if q == &[("data", "served".to_string())])));
+    // Opening the page writes nothing into the URL.
+    let mut fresh = App::new(DeviceState::default(), controls(), SheetSettings::default());
+    assert!(!update(&mut fresh, start()).iter().any(|e| matches!(e, Effect::StoreUrl(_))));
+}

@@ -115,11 +115,16 @@ impl Page {
         self.el(id).dyn_ref::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked())
     }
 
-    /// Sets the value of an input or select (the URL's settings at start).
+    /// Sets the value of an input or select, or ticks a checkbox for "1" (the URL's
+    /// settings at start).
     pub fn set_value(&self, id: &'static str, value: &str) {
         let element = self.el(id);
         if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
-            input.set_value(value);
+            if input.type_() == "checkbox" {
+                input.set_checked(value == "1");
+            } else {
+                input.set_value(value);
+            }
         } else if let Some(select) = element.dyn_ref::<web_sys::HtmlSelectElement>() {
             select.set_value(value);
         }

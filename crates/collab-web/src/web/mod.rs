@@ -52,6 +52,7 @@ async fn run() -> Result<(), String> {
     dom::set_html_by_id("factors-table", &sections::factors::table_html())?;
     let page = dom::Page::new(&sections::ids())?;
     url::apply_to_controls(&page, &TRAIN_CONTROLS)?;
+    url::apply_to_controls(&page, &crate::fields::SHEET_CONTROLS)?;
     // A model named in the URL trains with the book's weight decay unless the URL says.
     if !url::has("wd") {
         page.set_value("train-wd", crate::fields::book_wd(&page.value("train-model")?));
@@ -62,6 +63,10 @@ async fn run() -> Result<(), String> {
     let rt = runtime::new(app, page, chosen, effects::run);
     wire::all(&rt);
     runtime::dispatch(&rt, Msg::Start(wire::sheet::controls(&rt)));
+    // A link made after loading the served MovieLens copy opens on it.
+    if url::get(crate::update::data::DATA_KEY).as_deref() == Some(crate::update::data::SERVED) {
+        runtime::dispatch(&rt, Msg::Data(crate::msg::DataMsg::FetchServed));
+    }
     let adapter = device::adapter().await;
     runtime::dispatch(&rt, Msg::Adapter(adapter));
     Ok(())

@@ -20,6 +20,11 @@ pub fn apply_to_controls(page: &Page, controls: &[(&'static str, &str)]) -> Resu
     Ok(())
 }
 
+/// The URL's value for `key`, if any.
+pub fn get(key: &str) -> Option<String> {
+    params()?.get(key)
+}
+
 /// Whether the URL names `key`.
 pub fn has(key: &str) -> bool {
     params().is_some_and(|p| p.has(key))
