@@ -177,6 +177,12 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
           lists.push(await page.$$eval('#profile-list li', (lis) => lis.map((li) => li.firstChild.textContent.trim())));
         }
         console.log(`profiles: ${await page.textContent('#profiles')}`);
+        // A dot on the map lists the movies like it.
+        const dot = page.locator('#map g[data-item]').first();
+        const title = (await dot.locator('title').textContent()).replace(/: click for similar movies$/, '');
+        await dot.locator('circle').click();
+        await page.waitForFunction(() => document.querySelectorAll('#similar-list li').length === 10);
+        assert.equal(await page.inputValue('#similar-query'), title);
         assert.equal(lists[0].length, 10);
         assert.notDeepEqual(lists[0], lists[1], 'two tastes, two lists');
       }

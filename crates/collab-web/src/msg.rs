@@ -175,6 +175,8 @@ pub enum LearnedMsg {
         result: Result<(Option<Tables>, String), String>,
     },
     Similar(String),
+    /// A movie's dot on the map was clicked (its item index).
+    SimilarTo(usize),
     Recommend(String),
     /// A taste profile was picked (its index).
     Profile(usize),

@@ -121,17 +121,46 @@ pub fn map(r: &ModelRead, zoom: f32) -> String {
     let mut svg = String::from(
         "<line x1=\"0\" y1=\"200\" x2=\"600\" y2=\"200\" class=\"axis\"/><line x1=\"300\" y1=\"0\" x2=\"300\" y2=\"400\" class=\"axis\"/>",
     );
+    // Labels go where they overlap no earlier one (right, left, above or below the dot),
+    // or not at all; the most rated titles come first, so they win.
+    let mut taken: Vec<Box2> = Vec::new();
     for (n, (i, x, y)) in r.map.iter().enumerate() {
         let (cx, cy) = (300.0 + 280.0 * zoom * x / max, 200.0 - 180.0 * zoom * y / max);
         let label = escape(&r.labels[*i]);
-        svg.push_str(&format!("<g><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\"><title>{label}</title></circle>"));
+        svg.push_str(&format!(
+            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\"><title>{label}: click for similar movies</title></circle>"
+        ));
         if n < MAP_LABELS {
             let short: String = r.labels[*i].chars().take(24).collect();
-            svg.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\">{}</text>", cx + 6.0, cy + 4.0, escape(&short)));
+            if let Some((lx, ly)) = place_label(cx, cy, short.chars().count() as f32 * 4.6, &mut taken) {
+                svg.push_str(&format!("<text x=\"{lx:.1}\" y=\"{ly:.1}\">{}</text>", escape(&short)));
+            }
         }
         svg.push_str("</g>");
     }
     svg
+}
+
+/// A label's box on the map: left, top, right, bottom.
+type Box2 = (f32, f32, f32, f32);
+
+/// Where a label `width` wide goes beside the dot at (cx, cy): the first of right, left,
+/// above and below that overlaps no box in `taken` (then taken too), or nowhere.
+pub fn place_label(cx: f32, cy: f32, width: f32, taken: &mut Vec<Box2>) -> Option<(f32, f32)> {
+    const HEIGHT: f32 = 10.0;
+    let spots = [
+        (cx + 6.0, cy + 3.0),
+        (cx - 6.0 - width, cy + 3.0),
+        (cx - width / 2.0, cy - 7.0),
+        (cx - width / 2.0, cy + 14.0),
+    ];
+    let overlaps = |a: &Box2, b: &Box2| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
+    let (x, y) = spots.into_iter().find(|&(x, y)| {
+        let b = (x, y - HEIGHT + 2.0, x + width, y + 2.0);
+        (0.0..=600.0 - width).contains(&x) && !taken.iter().any(|t| overlaps(t, &b))
+    })?;
+    taken.push((x, y - HEIGHT + 2.0, x + width, y + 2.0));
+    Some((x, y))
 }
 
 /// The most rated movies, each with a 1–5 select.

@@ -297,3 +297,20 @@ fn the_overfitting_pair_shares_one_fitted_axis_with_the_books_numbers() {
     assert_eq!((ticks(&book), ticks(&plain)), (3, 3));
     assert!(book.contains(&format!(">{:.3}</text>", range.1)) && plain.contains(&format!(">{:.3}</text>", range.1)));
 }
+
+#[test]
+fn map_labels_never_overlap_and_give_way_when_crowded() {
+    let mut taken = Vec::new();
+    // Ten dots on one spot: four labels fit around it (right, left, above, below), no more.
+    let placed: Vec<_> = (0..10).filter_map(|_| super::learned::place_label(300.0, 200.0, 60.0, &mut taken)).collect();
+    assert_eq!(placed.len(), 4);
+    for (n, a) in taken.iter().enumerate() {
+        for b in &taken[n + 1..] {
+            assert!(!(a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3), "{a:?} overlaps {b:?}");
+        }
+    }
+    // A dot at the right edge puts its label on the left, inside the map.
+    let mut taken = Vec::new();
+    let (x, _) = super::learned::place_label(590.0, 100.0, 60.0, &mut taken).unwrap();
+    assert!(x + 60.0 <= 600.0, "{x}");
+}

@@ -71,6 +71,17 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        LearnedMsg::SimilarTo(item) => {
+            let title = l.read.as_ref().and_then(|r| r.as_ref().ok()).and_then(|r| r.labels.get(item).cloned());
+            match title {
+                Some(title) => {
+                    let mut effects = vec![Effect::SetControl { id: "similar-query", value: title.clone() }];
+                    effects.extend(update(app, LearnedMsg::Similar(title)));
+                    effects
+                }
+                None => Vec::new(),
+            }
+        }
         LearnedMsg::Profile(n) => {
             l.profile = None;
             let found = tables(l).and_then(|(t, r)| {

@@ -15,6 +15,11 @@ pub fn wire(rt: &Rt) {
     // Enter in a search field searches, as in any search box.
     on(rt, "similar-query", "keydown", false, move |rt, e| is_enter(e).then(|| similar(rt)));
     on(rt, "rec-user", "keydown", false, move |rt, e| is_enter(e).then(|| recommend(rt)));
+    // A dot on the map asks for the movies like it.
+    on(rt, "map", "click", false, |_, e| {
+        let dot = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("g[data-item]").ok()??;
+        Some(Msg::Learned(LearnedMsg::SimilarTo(dot.get_attribute("data-item")?.parse().ok()?)))
+    });
     on(rt, "profiles", "click", false, |_, e| {
         let button = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("button[data-profile]").ok()??;
         Some(Msg::Learned(LearnedMsg::Profile(button.get_attribute("data-profile")?.parse().ok()?)))
