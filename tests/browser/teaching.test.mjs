@@ -177,6 +177,10 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
           lists.push(await page.$$eval('#profile-list li', (lis) => lis.map((li) => li.firstChild.textContent.trim())));
         }
         console.log(`profiles: ${await page.textContent('#profiles')}`);
+        // The map is coloured by genre (generated u.item flags), with a legend.
+        assert.match(await page.textContent('#map-legend'), /other/);
+        const fills = await page.$$eval('#map circle', (cs) => new Set(cs.map((c) => c.style.fill)).size);
+        assert.ok(fills >= 2, `several genre colours on the map: ${fills}`);
         // A dot on the map lists the movies like it.
         const dot = page.locator('#map g[data-item]').first();
         const title = (await dot.locator('title').textContent()).replace(/: click for similar movies$/, '');

@@ -261,7 +261,8 @@ pub fn unpack_table(bytes: &[u8]) -> Result<RatingsTable, String> {
         })
         .collect();
     let titles = serde_json::from_slice(&bytes[end..]).map_err(|e| e.to_string())?;
-    Ok(RatingsTable { ratings, titles })
+    // Genres stay on the page (only its map uses them).
+    Ok(RatingsTable { ratings, titles, ..RatingsTable::default() })
 }
 
 /// Named files as bytes, to keep in the browser: per file, its name's length (u32), the

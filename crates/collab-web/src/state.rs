@@ -391,6 +391,9 @@ pub struct ModelRead {
     pub map: Vec<(usize, f32, f32)>,
     /// The users' rows grouped into taste profiles (empty for a neural model).
     pub profiles: Vec<collab_core::profiles::Profile>,
+    /// Each item's genre mask (bit n: `GENRES[n]`), from the loaded data's `u.item`; 0
+    /// where the data has none.
+    pub genres: Vec<u32>,
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,
 }

@@ -212,6 +212,7 @@ mod tests {
         RatingsTable {
             ratings: rows.iter().map(|&(user, item, rating)| Rating { user, item, rating, timestamp: 0 }).collect(),
             titles: [(1, "B movie".to_string()), (2, "A movie".to_string()), (3, "A movie".to_string())].into(),
+            ..RatingsTable::default()
         }
     }
 

@@ -9,4 +9,4 @@ pub mod synth;
 
 pub use crosstab::CrossTable;
 pub use dataset::{CollabData, DataSettings, Encoded, ItemKey, NA, Vocab};
-pub use ratings::{Rating, RatingsTable};
+pub use ratings::{GENRES, Rating, RatingsTable};

@@ -7,7 +7,9 @@
 
 use std::io::{Cursor, Read};
 
-use super::ratings::{Rating, RatingsTable};
+use std::collections::BTreeMap;
+
+use super::ratings::{GENRES, Rating, RatingsTable};
 use crate::error::{DataError, Result, clip};
 
 /// The most ratings one file may hold: ten times MovieLens-100k, as much as one
@@ -50,9 +52,26 @@ pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
     Ok(ratings)
 }
 
+/// One line of `u.item`: the movie's id, title and genres (bit n: [`GENRES`]`[n]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Movie id, as in `u.data`.
+    pub id: u32,
+    /// Title with year.
+    pub title: String,
+    /// Genre flags as a mask; a flag that is missing or not `1` counts as not set.
+    pub genres: u32,
+}
+
+/// Titles and genres by id, from [`parse_u_item`]'s lines.
+fn titles_and_genres(items: Vec<Item>) -> (BTreeMap<u32, String>, BTreeMap<u32, u32>) {
+    let genres = items.iter().filter(|i| i.genres != 0).map(|i| (i.id, i.genres)).collect();
+    (items.into_iter().map(|i| (i.id, i.title)).collect(), genres)
+}
+
 /// Parses `u.item`: `id | title | release date | video date | url | 19 genre flags`,
-/// latin-1 encoded. Only the id and title are kept.
-pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<(u32, String)>> {
+/// latin-1 encoded. The id, title and genre flags are kept.
+pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<Item>> {
     // ISO-8859-1: each byte is the character of the same number (windows-1252, which
     // browsers substitute for it, differs in 0x80-0x9F).
     let text: String = skip_bom(bytes).iter().map(|&b| char::from(b)).collect();
@@ -66,7 +85,12 @@ pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<(u32, String)>> {
         if fields.len() < 2 {
             return Err(at.columns(24, fields.len(), "'|'"));
         }
-        items.push((at.number(fields[0], "movie id")?, fields[1].to_string()));
+        let genres = fields.iter().skip(5).take(GENRES.len()).enumerate().filter(|(_, f)| f.trim() == "1");
+        items.push(Item {
+            id: at.number(fields[0], "movie id")?,
+            title: fields[1].to_string(),
+            genres: genres.fold(0, |mask, (n, _)| mask | 1 << n),
+        });
     }
     if items.is_empty() {
         return Err(DataError::Empty { file: file.into() });
@@ -122,11 +146,11 @@ pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
         Ok(out)
     };
     let ratings = parse_u_data(&read(&data_name)?, "u.data")?;
-    let titles = match item_name {
-        Some(name) => parse_u_item(&read(&name)?, "u.item")?.into_iter().collect(),
+    let (titles, genres) = match item_name {
+        Some(name) => titles_and_genres(parse_u_item(&read(&name)?, "u.item")?),
         None => Default::default(),
     };
-    Ok(RatingsTable { ratings, titles })
+    Ok(RatingsTable { ratings, titles, genres })
 }
 
 /// A table read from files picked or dropped together: the first `.zip`, else `u.data`
@@ -150,7 +174,8 @@ pub fn parse_named(files: &[(String, Vec<u8>)]) -> Result<(RatingsTable, Vec<Str
             Some((_, m)) => parse_movies_csv(m, "movies.csv")?.into_iter().collect(),
             None => Default::default(),
         };
-        return Ok((RatingsTable { ratings, titles }, used(&["ratings.csv", "movies.csv"])));
+        let table = RatingsTable { ratings, titles, ..RatingsTable::default() };
+        return Ok((table, used(&["ratings.csv", "movies.csv"])));
     }
     Err(DataError::NoKnownFile)
 }
@@ -158,11 +183,11 @@ pub fn parse_named(files: &[(String, Vec<u8>)]) -> Result<(RatingsTable, Vec<Str
 /// Builds a table from `u.data` and, optionally, `u.item`.
 pub fn parse_ml100k_files(u_data: &[u8], u_item: Option<&[u8]>) -> Result<RatingsTable> {
     let ratings = parse_u_data(u_data, "u.data")?;
-    let titles = match u_item {
-        Some(bytes) => parse_u_item(bytes, "u.item")?.into_iter().collect(),
+    let (titles, genres) = match u_item {
+        Some(bytes) => titles_and_genres(parse_u_item(bytes, "u.item")?),
         None => Default::default(),
     };
-    Ok(RatingsTable { ratings, titles })
+    Ok(RatingsTable { ratings, titles, genres })
 }
 
 /// The records of a MovieLens "latest" CSV file, numbered by line, without its header
@@ -316,11 +341,25 @@ mod tests {
     fn u_item_is_latin1() {
         // 0xE9 is é in latin-1 and not valid UTF-8 on its own.
         let items = parse_u_item(b"242|Kolya (1996)|24-Jan-1997||url|0\n1|Caf\xe9 (1995)|||\n", "u.item").unwrap();
-        assert_eq!(items[0], (242, "Kolya (1996)".to_string()));
-        assert_eq!(items[1].1, "Café (1995)");
+        assert_eq!(items[0], Item { id: 242, title: "Kolya (1996)".to_string(), genres: 0 });
+        assert_eq!(items[1].title, "Café (1995)");
         // Bytes 0x80-0x9F are latin-1's control characters, not windows-1252's € or ‚.
         let items = parse_u_item(b"5|A\x80\x82\x9f (1995)|\n", "u.item").unwrap();
-        assert_eq!(items[0].1, "A\u{80}\u{82}\u{9f} (1995)");
+        assert_eq!(items[0].title, "A\u{80}\u{82}\u{9f} (1995)");
+    }
+
+    #[test]
+    fn u_item_keeps_the_genre_flags() {
+        // Toy Story: Animation, Children's, Comedy (columns 3, 4, 5 of the 19).
+        let line = b"1|Toy Story (1995)|01-Jan-1995||url|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+        let item = &parse_u_item(line, "u.item").unwrap()[0];
+        assert_eq!(item.genres, 1 << 3 | 1 << 4 | 1 << 5);
+        assert_eq!(
+            (0..19).filter(|n| item.genres & 1 << n != 0).map(|n| GENRES[n]).collect::<Vec<_>>(),
+            ["Animation", "Children's", "Comedy"]
+        );
+        // Flags that are missing or not 1 are not set; a short line is still a title.
+        assert_eq!(parse_u_item(b"2|Heat (1995)|x||u|0|x|1\n", "u.item").unwrap()[0].genres, 1 << 2);
     }
 
     #[test]
@@ -379,7 +418,7 @@ mod tests {
     #[test]
     fn a_byte_order_mark_is_skipped_in_every_format() {
         assert_eq!(parse_u_data(b"\xEF\xBB\xBF196\t242\t3\t1\n", "u.data").unwrap()[0].user, 196);
-        assert_eq!(parse_u_item(b"\xEF\xBB\xBF1|Toy Story (1995)|\n", "u.item").unwrap()[0].1, "Toy Story (1995)");
+        assert_eq!(parse_u_item(b"\xEF\xBB\xBF1|Toy Story (1995)|\n", "u.item").unwrap()[0].title, "Toy Story (1995)");
         let csv = b"\xEF\xBB\xBFuserId,movieId,rating,timestamp\n1,31,2.5,1\n";
         assert_eq!(parse_ratings_csv(csv, "ratings.csv").unwrap().len(), 1);
         let movies = b"\xEF\xBB\xBFmovieId,title,genres\n11,Heat (1995),Action\n";

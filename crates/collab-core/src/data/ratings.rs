@@ -15,14 +15,39 @@ pub struct Rating {
     pub timestamp: i64,
 }
 
-/// Ratings plus the titles of the rated items.
+/// Ratings plus the titles (and, from `u.item`, the genres) of the rated items.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RatingsTable {
     /// Every rating, in file order.
     pub ratings: Vec<Rating>,
     /// Item id to title; items without a title are shown by id.
     pub titles: BTreeMap<u32, String>,
+    /// Item id to its genres, one bit per [`GENRES`] entry (items without are absent).
+    pub genres: BTreeMap<u32, u32>,
 }
+
+/// MovieLens-100k's 19 genres, in `u.item`'s column order (bit n of a genre mask).
+pub const GENRES: [&str; 19] = [
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+];
 
 impl RatingsTable {
     /// The title of an item, or its id in words where the source gave no title.

@@ -100,7 +100,18 @@ pub fn generate(settings: SynthSettings) -> RatingsTable {
             (i as u32 + 1, title)
         })
         .collect();
-    RatingsTable { ratings, titles }
+    // Made-up genres, one or two a movie, following its planted taste's strongest factor
+    // (so that the map's colours mean something on generated data too).
+    let genres = (0..settings.items)
+        .map(|i| {
+            let strongest = (0..item_taste[i].len())
+                .max_by(|&a, &b| item_taste[i][a].abs().total_cmp(&item_taste[i][b].abs()))
+                .unwrap_or(0);
+            let genre = [1, 5, 8, 15, 14, 16, 11, 3][strongest % 8];
+            (i as u32 + 1, 1u32 << genre | u32::from(i % 7 == 0) << 8)
+        })
+        .collect();
+    RatingsTable { ratings, titles, genres }
 }
 
 /// The table as `u.data` text.
@@ -112,11 +123,13 @@ pub fn to_u_data(table: &RatingsTable) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The titles as latin-1 `u.item` (the other columns empty, 19 genre flags zero).
+/// The titles and genres as latin-1 `u.item` (the other columns made up).
 pub fn to_u_item(table: &RatingsTable) -> Vec<u8> {
     let mut out = String::new();
     for (id, title) in &table.titles {
-        out.push_str(&format!("{id}|{title}|01-Jan-1995||http://example.invalid/{id}{}\n", "|0".repeat(19)));
+        let mask = table.genres.get(id).copied().unwrap_or(0);
+        let flags: String = (0..19).map(|n| if mask & 1 << n != 0 { "|1" } else { "|0" }).collect();
+        out.push_str(&format!("{id}|{title}|01-Jan-1995||http://example.invalid/{id}{flags}\n"));
     }
     // Latin-1: one byte per character; a character beyond it becomes '?'.
     out.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()

@@ -18,6 +18,7 @@ pub const IDS: &[&str] = &[
     "bias-high",
     "map-zoom",
     "map",
+    "map-legend",
     "title-list",
     "similar-query",
     "similar-go",
@@ -59,6 +60,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(html("bias-low", low));
     out.push(html("bias-high", high));
     out.push(html("map", tables.map(|r| map(r, l.zoom)).unwrap_or_default()));
+    out.push(html("map-legend", tables.map(legend).unwrap_or_default()));
     let options: String = tables
         .map(|r| r.labels.iter().skip(1).map(|x| format!("<option value=\"{}\">", escape(x))).collect())
         .unwrap_or_default();
@@ -127,8 +129,9 @@ pub fn map(r: &ModelRead, zoom: f32) -> String {
     for (n, (i, x, y)) in r.map.iter().enumerate() {
         let (cx, cy) = (300.0 + 280.0 * zoom * x / max, 200.0 - 180.0 * zoom * y / max);
         let label = escape(&r.labels[*i]);
+        let colour = main_genre(r.genres.get(*i).copied().unwrap_or(0)).map_or(OTHER, |g| g.1);
         svg.push_str(&format!(
-            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\"><title>{label}: click for similar movies</title></circle>"
+            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" style=\"fill: {colour}\"><title>{label}: click for similar movies</title></circle>"
         ));
         if n < MAP_LABELS {
             let short: String = r.labels[*i].chars().take(24).collect();
@@ -139,6 +142,42 @@ pub fn map(r: &ModelRead, zoom: f32) -> String {
         svg.push_str("</g>");
     }
     svg
+}
+
+/// The genres the map colours, in order of precedence (a movie takes its first), with
+/// their colours; a movie in none of them (or data without genres) is grey.
+const MAP_GENRES: [(usize, &str); 8] = [
+    (3, "#d4a017"),  // Animation
+    (4, "#e377c2"),  // Children's
+    (15, "#17becf"), // Sci-Fi
+    (11, "#7f3f98"), // Horror
+    (14, "#d62728"), // Romance
+    (1, "#ff7f0e"),  // Action
+    (5, "#2ca02c"),  // Comedy
+    (8, "#1f77b4"),  // Drama
+];
+const OTHER: &str = "#9aa3ae";
+
+/// The genre a movie is coloured by: (genre index, colour).
+pub fn main_genre(mask: u32) -> Option<(usize, &'static str)> {
+    MAP_GENRES.iter().copied().find(|(g, _)| mask & 1 << g != 0)
+}
+
+/// Which colour is which genre, for the genres on the map (none without genre data).
+pub fn legend(r: &ModelRead) -> String {
+    let shown: Vec<usize> = r.map.iter().filter_map(|(i, _, _)| main_genre(*r.genres.get(*i)?)).map(|g| g.0).collect();
+    if shown.is_empty() {
+        return String::new();
+    }
+    let swatch =
+        |colour: &str, name: &str| format!("<span class=\"swatch\" style=\"background: {colour}\"></span> {name} ");
+    let mut html: String = MAP_GENRES
+        .iter()
+        .filter(|(g, _)| shown.contains(g))
+        .map(|&(g, colour)| swatch(colour, collab_core::data::GENRES[g]))
+        .collect();
+    html.push_str(&swatch(OTHER, "other"));
+    html
 }
 
 /// A label's box on the map: left, top, right, bottom.

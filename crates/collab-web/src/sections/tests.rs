@@ -314,3 +314,26 @@ fn map_labels_never_overlap_and_give_way_when_crowded() {
     let (x, _) = super::learned::place_label(590.0, 100.0, 60.0, &mut taken).unwrap();
     assert!(x + 60.0 <= 600.0, "{x}");
 }
+
+#[test]
+fn the_map_colours_movies_by_genre_with_a_legend() {
+    use super::learned::{legend, main_genre};
+    // Toy Story: Animation, Children's, Comedy: Animation comes first.
+    assert_eq!(main_genre(1 << 3 | 1 << 4 | 1 << 5).map(|g| g.0), Some(3));
+    assert_eq!(main_genre(1 << 8).map(|g| g.0), Some(8), "Drama");
+    assert_eq!(main_genre(1 << 10), None, "Film-Noir alone is grey");
+    let read = crate::state::ModelRead {
+        tables: None,
+        labels: vec!["#na#".into(), "A".into(), "B".into()],
+        popular: vec![1, 2],
+        by_bias: vec![],
+        map: vec![(1, 0.1, 0.2), (2, -0.1, 0.3)],
+        profiles: vec![],
+        genres: vec![0, 1 << 15, 1 << 5],
+        check: String::new(),
+    };
+    let said = legend(&read);
+    assert!(said.contains("Sci-Fi") && said.contains("Comedy") && said.contains("other"), "{said}");
+    assert!(!said.contains("Drama"), "only the genres on the map");
+    assert_eq!(legend(&crate::state::ModelRead { genres: vec![0; 3], ..read }), "", "no genres, no legend");
+}

@@ -2,6 +2,8 @@
 //! recommendations and the visitor's fit are ranked here, on the tables read once.
 
 use collab_core::interpret::{self, Tables};
+use std::collections::HashMap;
+
 use collab_core::profiles::taste_profiles;
 
 use crate::effect::Effect;
@@ -51,7 +53,8 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             if id == l.id
                 && let Some(model) = &l.model
             {
-                l.read = Some(result.map(|(tables, check)| model_read(model, tables, check)));
+                let genres = genres_by_title(&app.data.table);
+                l.read = Some(result.map(|(tables, check)| model_read(model, tables, check, &genres)));
             }
             Vec::new()
         }
@@ -226,7 +229,12 @@ const PROFILES: usize = 5;
 /// The most rated movies that describe a profile.
 const PROFILE_MOVIES: usize = 300;
 
-pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> ModelRead {
+/// The loaded data's genre masks by title (the model's items are titles).
+pub fn genres_by_title(table: &collab_core::data::RatingsTable) -> HashMap<&str, u32> {
+    table.genres.iter().filter_map(|(id, &mask)| Some((table.titles.get(id)?.as_str(), mask))).collect()
+}
+
+pub fn model_read(model: &Trained, tables: Option<Tables>, check: String, genres: &HashMap<&str, u32>) -> ModelRead {
     // Most rated first, over training and validation ratings (a loaded model has no
     // counts: its items stay in index order).
     let count = |i: usize| model.counts.get(i).copied().unwrap_or(0);
@@ -247,5 +255,6 @@ pub fn model_read(model: &Trained, tables: Option<Tables>, check: String) -> Mod
     // Profiles described by movies enough people rated to know them.
     let known: Vec<usize> = popular.iter().copied().take(PROFILE_MOVIES).collect();
     let profiles = tables.as_ref().map(|t| taste_profiles(t, PROFILES, &known, 3)).unwrap_or_default();
-    ModelRead { tables, labels: model.items.labels.clone(), popular, by_bias, map, profiles, check }
+    let genres = model.items.labels.iter().map(|t| genres.get(t.as_str()).copied().unwrap_or(0)).collect();
+    ModelRead { tables, labels: model.items.labels.clone(), popular, by_bias, map, profiles, genres, check }
 }

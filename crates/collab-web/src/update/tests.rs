@@ -897,3 +897,12 @@ fn the_link_keeps_the_sheets_settings_and_the_served_data() {
     let mut fresh = App::new(DeviceState::default(), controls(), SheetSettings::default());
     assert!(!update(&mut fresh, start()).iter().any(|e| matches!(e, Effect::StoreUrl(_))));
 }
+
+#[test]
+fn the_datas_genres_reach_the_models_items_by_title() {
+    let table = generate(SynthSettings { users: 10, items: 6, density: 0.9, ..SynthSettings::default() });
+    let by_title = super::learned::genres_by_title(&table);
+    assert_eq!(by_title.len(), 6);
+    let (id, title) = table.titles.iter().next().unwrap();
+    assert_eq!(by_title[title.as_str()], table.genres[id]);
+}
