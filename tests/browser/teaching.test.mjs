@@ -122,7 +122,7 @@ test("the header counts the page module's bytes while it downloads", { timeout: 
   }
 });
 
-test("a link carries the sheet's settings", { timeout: 240_000 }, async () => {
+test("a link carries the sheet's settings and edits", { timeout: 240_000 }, async () => {
   const { browser, page, problems } = await openPage(CPU, `${url}?sk=3&slr=0.1&sbias=1&swdkind=decoupled`);
   try {
     await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
@@ -134,6 +134,18 @@ test("a link carries the sheet's settings", { timeout: 240_000 }, async () => {
     await setControl(page, 'sheet-lr', '0.2');
     await page.waitForFunction(() => new URLSearchParams(location.search).get('slr') === '0.2');
     assert.equal(new URL(page.url()).searchParams.get('sbias'), '1');
+    // An edited factor travels too: the link opens on the edited numbers.
+    const cell = '#sheet-grid td[data-path="user_factors.weight"][data-row="0"][data-col="1"]';
+    await page.click(cell);
+    await page.keyboard.type('1.5');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (new URLSearchParams(location.search).get('sw') ?? '').length > 0);
+    const link = page.url();
+    const again = await browser.newPage();
+    await again.goto(link);
+    await again.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    assert.ok((await again.getAttribute(cell, 'title')).startsWith('1.5'), await again.getAttribute(cell, 'title'));
+    assert.equal(await again.textContent('#sheet-mse'), await page.textContent('#sheet-mse'));
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

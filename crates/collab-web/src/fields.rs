@@ -181,6 +181,46 @@ pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, 
     (s, batch, result)
 }
 
+/// The URL key of the sheet's numbers, kept after a visitor's edit.
+pub const SHEET_NUMBERS: &str = "sw";
+
+/// Every number of the sheet (its tables in order, row-major) as URL text: 4 decimals
+/// each, comma-separated.
+pub fn sheet_numbers(sheet: &collab_core::sheet::Sheet) -> String {
+    let all = sheet.weights.tensors.iter().flat_map(|t| t.values.iter());
+    all.map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(",")
+}
+
+/// Puts numbers written by [`sheet_numbers`] back into `sheet`: all of them, or none
+/// (a link from a sheet of another shape, or a hand-edited one, is refused in words).
+pub fn set_sheet_numbers(sheet: &mut collab_core::sheet::Sheet, text: &str) -> Result<(), String> {
+    let values: Vec<f32> = text
+        .split(',')
+        .map(|v| v.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| "the link's spreadsheet numbers are not numbers; the sheet starts from its own".to_string())?;
+    let want: usize = sheet.weights.tensors.iter().map(|t| t.values.len()).sum();
+    if values.len() != want {
+        return Err(format!(
+            "the link holds {} spreadsheet numbers, this sheet has {want}; it starts from its own",
+            values.len()
+        ));
+    }
+    let mut next = sheet.clone();
+    let mut rest = values.as_slice();
+    for t in 0..next.weights.tensors.len() {
+        let (path, shape) = (next.weights.tensors[t].path.clone(), next.weights.tensors[t].shape.clone());
+        let cols = shape.get(1).copied().unwrap_or(1);
+        let n = next.weights.tensors[t].values.len();
+        for (i, &v) in rest[..n].iter().enumerate() {
+            next.set(&path, i / cols, i % cols, v)?;
+        }
+        rest = &rest[n..];
+    }
+    *sheet = next;
+    Ok(())
+}
+
 /// A hand-set factor: any finite number.
 pub fn factor(text: &str) -> Result<f32, String> {
     text.trim().parse::<f32>().ok().filter(|v| v.is_finite()).ok_or(format!("“{}” is not a number", clip(text, 40)))

@@ -87,6 +87,8 @@ pub enum SheetMsg {
     Randomise,
     /// Back to the numbers before the first step of a run that blew up.
     Rewind,
+    /// The sheet's numbers from a link ([`crate::fields::sheet_numbers`]'s text).
+    Numbers(String),
     /// A control changed: all of them, as text and ticks.
     Controls(SheetControls),
     /// A cell was clicked (mousedown).

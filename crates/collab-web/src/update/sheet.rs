@@ -119,8 +119,17 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
         SheetMsg::Randomise => {
             let seed = s.steps + 7 + s.generation;
             s.sheet.randomise(seed);
-            changed(app)
+            let mut effects = changed(app);
+            effects.push(forget_numbers());
+            effects
         }
+        SheetMsg::Numbers(text) => match fields::set_sheet_numbers(&mut s.sheet, &text) {
+            Ok(()) => changed(app),
+            Err(e) => {
+                s.message = e;
+                Vec::new()
+            }
+        },
         SheetMsg::Rewind => match s.start.take() {
             Some((sheet, _)) => {
                 s.sheet = sheet;
@@ -146,8 +155,12 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
                 s.editing = None;
             }
             s.message = result.err().unwrap_or_default();
+            let reshaped = settings.k != old.k || settings.bias != old.bias;
             let mut effects = changed(app);
             effects.push(Effect::StoreUrl(query));
+            if reshaped {
+                effects.push(forget_numbers());
+            }
             effects
         }
         SheetMsg::Click(at) => {
@@ -186,7 +199,10 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
                 Ok(()) => {
                     s.message.clear();
                     s.cursor = grid::moved(&s.sheet, s.cursor, then);
+                    // A link made now opens on these numbers.
+                    let numbers = fields::sheet_numbers(&s.sheet);
                     let mut effects = changed(app);
+                    effects.push(Effect::StoreUrl(vec![(fields::SHEET_NUMBERS, numbers)]));
                     effects.push(Effect::Focus(Focus::Cursor));
                     effects
                 }
@@ -218,6 +234,11 @@ fn step(app: &mut App) -> Vec<Effect> {
     }
     let cells = s.sheet.batch(s.batch_size, s.steps);
     vec![Effect::StepSheet { generation: s.generation, sheet: s.sheet.clone(), cells, lookup: false }]
+}
+
+/// The link stops carrying edited numbers (new ones, or a sheet of another shape).
+fn forget_numbers() -> Effect {
+    Effect::StoreUrl(vec![(fields::SHEET_NUMBERS, String::new())])
 }
 
 /// While Run is on, the next step after a pause.

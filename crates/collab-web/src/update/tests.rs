@@ -906,3 +906,39 @@ fn the_datas_genres_reach_the_models_items_by_title() {
     let (id, title) = table.titles.iter().next().unwrap();
     assert_eq!(by_title[title.as_str()], table.genres[id]);
 }
+
+#[test]
+fn an_edit_travels_in_the_link_and_a_link_of_another_shape_is_refused() {
+    let mut edited = app();
+    evaluate(&mut edited);
+    let at = first_factor(&edited);
+    edited.sheet.cursor = at;
+    let effects = edit(&mut edited, "1.25");
+    let numbers = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StoreUrl(q) if q[0].0 == "sw" => Some(q[0].1.clone()),
+            _ => None,
+        })
+        .expect("the edit is stored in the URL");
+    // A fresh page opened on that link has the edited numbers.
+    let mut other = app();
+    let _ = update(&mut other, Msg::Sheet(SheetMsg::Numbers(numbers.clone())));
+    assert_eq!(crate::fields::sheet_numbers(&other.sheet.sheet), numbers);
+    let (path, row, col, _) = crate::grid::number_at(&other.sheet.sheet, at).unwrap();
+    assert_eq!(crate::grid::number(&other.sheet.sheet, path, row, col), 1.25);
+    // Too few numbers, or words: refused in words, the sheet keeps its own.
+    let before = other.sheet.sheet.weights.clone();
+    let _ = update(&mut other, Msg::Sheet(SheetMsg::Numbers("1,2,3".into())));
+    assert!(
+        other.sheet.message.starts_with("the link holds 3 spreadsheet numbers, this sheet has"),
+        "{}",
+        other.sheet.message
+    );
+    let _ = update(&mut other, Msg::Sheet(SheetMsg::Numbers(numbers.replace('1', "x"))));
+    assert!(other.sheet.message.contains("are not numbers"));
+    assert_eq!(other.sheet.sheet.weights, before);
+    // Randomise: the link no longer carries edited numbers.
+    let effects = update(&mut edited, Msg::Sheet(SheetMsg::Randomise));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StoreUrl(q) if q == &[("sw", String::new())])));
+}

@@ -63,6 +63,10 @@ async fn run() -> Result<(), String> {
     let rt = runtime::new(app, page, chosen, effects::run);
     wire::all(&rt);
     runtime::dispatch(&rt, Msg::Start(wire::sheet::controls(&rt)));
+    // A link made after an edit of the spreadsheet opens on its numbers.
+    if let Some(numbers) = url::get(crate::fields::SHEET_NUMBERS).filter(|n| !n.is_empty()) {
+        runtime::dispatch(&rt, Msg::Sheet(crate::msg::SheetMsg::Numbers(numbers)));
+    }
     // A link made after loading the served MovieLens copy opens on it.
     if url::get(crate::update::data::DATA_KEY).as_deref() == Some(crate::update::data::SERVED) {
         runtime::dispatch(&rt, Msg::Data(crate::msg::DataMsg::FetchServed));
