@@ -181,6 +181,11 @@ pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, 
     (s, batch, result)
 }
 
+/// The URL key of the data choice, and its value for the served MovieLens copy (a link
+/// cannot carry a visitor's own file: that one stays in their browser, offered again).
+pub const DATA_KEY: &str = "data";
+pub const SERVED: &str = "served";
+
 /// The URL key of the sheet's numbers, kept after a visitor's edit.
 pub const SHEET_NUMBERS: &str = "sw";
 

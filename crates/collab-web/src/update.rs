@@ -1,7 +1,7 @@
 //! The page's one update function: every rule of how the page changes lives here, once.
 //! Pure: no DOM, no device, no worker; what must happen outside comes back as effects.
 
-pub mod data;
+mod data;
 mod learned;
 mod lookup;
 mod sheet;

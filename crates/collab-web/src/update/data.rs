@@ -30,7 +30,7 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
                 Ok(table) => {
                     // A link to this page now opens on the served copy too.
                     let mut effects = load(app, table, "MovieLens-100k (served copy)".into(), "");
-                    effects.push(Effect::StoreUrl(vec![(DATA_KEY, SERVED.into())]));
+                    effects.push(Effect::StoreUrl(vec![(crate::fields::DATA_KEY, crate::fields::SERVED.into())]));
                     effects
                 }
                 Err(e) => failed(app, &e),
@@ -76,11 +76,6 @@ fn failed(app: &mut App, why: &str) -> Vec<Effect> {
     app.data.progress_state = "error";
     Vec::new()
 }
-
-/// The URL key of the data choice, and its value for the served MovieLens copy (a link
-/// cannot carry a visitor's own file: that one stays in their browser, offered again).
-pub const DATA_KEY: &str = "data";
-pub const SERVED: &str = "served";
 
 /// New ratings: a new sheet with the same settings, every fit forgotten (here and in
 /// the worker), the lookup on the new sheet's first rating.

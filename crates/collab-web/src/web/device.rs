@@ -22,6 +22,13 @@ pub fn cpu(reason: &str) -> Chosen {
     Chosen { device: Device::flex(), is_gpu: false, label: crate::state::cpu_label(reason) }
 }
 
+/// Where the page's own cells and a trained model's interpretation compute: always the
+/// CPU (tiny tensors; on WebGPU each call would dispatch, read back, and compile shaders
+/// on the page's thread).
+pub fn page() -> Device {
+    Device::flex()
+}
+
 /// The device of this module: WebGPU on the GPU module when an adapter is there, else the CPU.
 pub async fn choose() -> Chosen {
     #[cfg(feature = "gpu")]

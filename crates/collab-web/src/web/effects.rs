@@ -17,7 +17,7 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 
 use super::dom::{js_error, now_ms};
 use super::runtime::{Rt, dispatch};
-use super::{kept, link, url};
+use super::{device, kept, link, url};
 use crate::effect::{Effect, Focus};
 use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, SheetMsg, TrainMsg};
 use crate::protocol::{Engine, FromWorker};
@@ -28,7 +28,7 @@ pub static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs one effect.
 pub fn run(rt: &Rt, effect: Effect) {
-    let device = rt.device.borrow().device.clone();
+    let device = device::page();
     let rt = rt.clone();
     match effect {
         Effect::Post(message) => {
@@ -96,9 +96,8 @@ pub fn run(rt: &Rt, effect: Effect) {
         Effect::LoadModel { id, source, bytes, rated, valid_items } => spawn_local(async move {
             // `load` checks the whole file (sizes against the bytes, vocabularies against
             // the tables, finite weights) before building anything.
-            let result = load(&bytes, &interpretation_device())
-                .map_err(|e| e.to_string())
-                .map(|m| Trained::new(m, &rated, &valid_items));
+            let result =
+                load(&bytes, &device).map_err(|e| e.to_string()).map(|m| Trained::new(m, &rated, &valid_items));
             dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
         }),
         Effect::ReadModel { id, model } => spawn_local(async move {
@@ -151,14 +150,6 @@ pub fn run(rt: &Rt, effect: Effect) {
             gloo::timers::callback::Timeout::new(ms, move || dispatch(&rt, *msg)).forget();
         }
     }
-}
-
-/// Where a trained or loaded model lives for interpretation: the CPU, always. Every view
-/// reads the weights to the host once and ranks there; only the save/load check runs the
-/// model, on three pairs, and on WebGPU that one call would compile the model's shaders
-/// on the page's thread (over 100 ms for the neural models).
-pub fn interpretation_device() -> burn::tensor::Device {
-    burn::tensor::Device::flex()
 }
 
 /// The first cell: DotProductBias on a 15 x 15 made-up table, loss before and after one

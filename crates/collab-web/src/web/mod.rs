@@ -47,7 +47,6 @@ pub fn start() {
 /// sections and sends the first messages; then asks the browser whether it has WebGPU
 /// (without loading the GPU module: that happens only when training wants it).
 async fn run() -> Result<(), String> {
-    let chosen = device::cpu("burn-flex");
     // Section 2's inputs are drawn once, before the elements are looked up.
     dom::set_html_by_id("factors-table", &sections::factors::table_html())?;
     let page = dom::Page::new(&sections::ids())?;
@@ -60,7 +59,7 @@ async fn run() -> Result<(), String> {
     let controls = TrainControls(TRAIN_CONTROLS.map(|(id, _)| page.value(id).unwrap_or_default()));
     let device_state = DeviceState { label: "CPU (wasm, burn-flex)".into(), gpu: None };
     let app = App::new(device_state, controls, SheetSettings::default());
-    let rt = runtime::new(app, page, chosen, effects::run);
+    let rt = runtime::new(app, page, effects::run);
     wire::all(&rt);
     runtime::dispatch(&rt, Msg::Start(wire::sheet::controls(&rt)));
     // A link made after an edit of the spreadsheet opens on its numbers.
@@ -68,7 +67,7 @@ async fn run() -> Result<(), String> {
         runtime::dispatch(&rt, Msg::Sheet(crate::msg::SheetMsg::Numbers(numbers)));
     }
     // A link made after loading the served MovieLens copy opens on it.
-    if url::get(crate::update::data::DATA_KEY).as_deref() == Some(crate::update::data::SERVED) {
+    if url::get(crate::fields::DATA_KEY).as_deref() == Some(crate::fields::SERVED) {
         runtime::dispatch(&rt, Msg::Data(crate::msg::DataMsg::FetchServed));
     }
     let adapter = device::adapter().await;

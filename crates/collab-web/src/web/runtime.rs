@@ -8,7 +8,6 @@ use std::rc::{Rc, Weak};
 
 use gloo::events::EventListener;
 
-use super::device::Chosen;
 use super::dom::Page;
 use crate::effect::Effect;
 use crate::msg::Msg;
@@ -16,12 +15,10 @@ use crate::sections;
 use crate::state::App;
 use crate::update::update;
 
-/// The page while it runs: the state, the elements, the page's device, the worker.
+/// The page while it runs: the state, the elements, the worker.
 pub struct Runtime {
     pub app: RefCell<App>,
     pub page: Page,
-    /// The burn device the page's own cells compute on.
-    pub device: RefCell<Chosen>,
     pub worker: RefCell<Option<WorkerLink>>,
     /// Listeners that live as long as the page (gloo removes a listener when dropped).
     pub listeners: RefCell<Vec<EventListener>>,
@@ -56,11 +53,10 @@ pub fn for_hooks() -> Option<Rt> {
 }
 
 /// Makes the runtime; the test hooks can find it from then on.
-pub fn new(app: App, page: Page, device: Chosen, run_effect: fn(&Rt, Effect)) -> Rt {
+pub fn new(app: App, page: Page, run_effect: fn(&Rt, Effect)) -> Rt {
     let rt = Rc::new(Runtime {
         app: RefCell::new(app),
         page,
-        device: RefCell::new(device),
         worker: RefCell::new(None),
         listeners: RefCell::new(Vec::new()),
         run_effect,
