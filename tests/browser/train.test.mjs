@@ -1,7 +1,7 @@
 // Section 8-10 on a generated ML-100k-format zip, on WebGPU (SwiftShader) and the CPU:
 // one epoch of every model, stepping batches, interpretation, a new user, save/load,
-// settings from the URL, training off the page's thread, and a lost GPU. No test here
-// asserts a duration: the main thread's long tasks are figures of the benchmark.
+// settings from the URL, training in a worker, and a lost GPU. No test here asserts a
+// duration: the main thread's long tasks are figures of the benchmark.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODES, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
@@ -60,9 +60,9 @@ for (const mode of MODES) {
       await editCell(page, 1, 0, '1.5');
       const longest = await page.evaluate(() => Math.max(0, ...window.longTasks));
       console.log(`${mode.name}: longest main-thread task while training ${longest.toFixed(0)} ms (figure only; the benchmark reports it)`);
-      // Training runs in a worker. Were it back on the page's thread, five fits would
-      // hold it for whole seconds at a time; a busy shared machine stays far below this.
-      assert.ok(longest < 5000, `a main-thread task took ${longest} ms: is training back on the page's thread?`);
+      // Training runs in a Web Worker, not on the page's thread (checked by structure, not
+      // by a duration: the main thread's longest task is a figure of the benchmark).
+      assert.ok(page.workers().some((w) => w.url().endsWith('/worker.js')), `no training worker: ${page.workers().map((w) => w.url())}`);
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
