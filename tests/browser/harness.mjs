@@ -39,10 +39,15 @@ export async function openPage(mode, url, { width = 1280, height = 900, watch = 
     page.responses = [];
     page.on('request', (r) => page.requests.push(r.url()));
     page.on('requestfinished', async (r) => {
-      const response = await r.response();
-      if (!response) return;
-      const encoding = (await response.allHeaders())['content-encoding'];
-      page.responses.push({ url: r.url(), encoding, bytes: (await r.sizes()).responseBodySize });
+      // A request can finish as the test closes the browser: its sizes are then gone.
+      try {
+        const response = await r.response();
+        if (!response) return;
+        const encoding = (await response.allHeaders())['content-encoding'];
+        page.responses.push({ url: r.url(), encoding, bytes: (await r.sizes()).responseBodySize });
+      } catch {
+        /* the page closed first: nothing to record */
+      }
     });
   }
   await page.goto(url);
