@@ -1,8 +1,9 @@
-//! `collab bench`: the reference fit on the chosen device; on the CPU (flex) also timed
-//! with the optimizer's tensor version, where one epoch's time goes, and one epoch of each
-//! model both ways; then milliseconds per batch of the reference model and EmbeddingNN on
-//! each device, timed as the page's device race times them. Prints figures, asserts
-//! nothing.
+//! `collab bench`: the reference fit on the chosen device; on the CPU (flex) the same fit
+//! along each of the learner's CPU paths (the whole step on the host, burn with the fused
+//! optimizer, burn with the optimizer as tensor operations) with their ratios, where one
+//! epoch's time goes on each, and one epoch of each model on each; then milliseconds per
+//! batch of the reference model and EmbeddingNN on each device, timed as the page's
+//! device race times them. Prints figures, asserts nothing.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,15 +12,13 @@ use burn::tensor::Device;
 use collab_core::data::CollabData;
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read::block_on;
-use collab_core::train::{EpochMetrics, FitSettings, Learner, Phase, RACE_STEPS, RACE_WARMUP, format_table};
+use collab_core::train::{CpuPath, EpochMetrics, FitSettings, Learner, RACE_STEPS, RACE_WARMUP, format_table};
 
 use crate::device::Choice;
 
-/// A fresh learner on the CPU, its optimizer fused or not.
-fn learner(data: &Arc<CollabData>, spec: &ModelSpec, fit: FitSettings, fused: bool) -> Learner {
-    let mut l = Learner::new(data.clone(), spec.clone(), fit, &Device::flex());
-    l.set_fused_optimizer(fused);
-    l
+/// A fresh learner on the CPU along `path`.
+fn learner(data: &Arc<CollabData>, spec: &ModelSpec, fit: FitSettings, path: CpuPath) -> Learner {
+    Learner::on_path(data.clone(), spec.clone(), fit, &Device::flex(), path)
 }
 
 /// A whole fit: its rows and seconds.
@@ -28,23 +27,6 @@ fn fit(mut l: Learner) -> Result<(Vec<EpochMetrics>, f64), String> {
     let clock = || start.elapsed().as_secs_f64();
     let rows = block_on(l.fit(&clock, |_| std::ops::ControlFlow::Continue(()))).map_err(|e| e.to_string())?;
     Ok((rows, start.elapsed().as_secs_f64()))
-}
-
-/// One epoch split into the phases of its steps and the validation pass (seconds).
-fn profile(mut l: Learner) -> Result<[f64; 5], String> {
-    let mut split = [0.0f64; 5];
-    let mut last = Instant::now();
-    // Each phase runs from the previous mark (the step's start is the last step's end).
-    let mut mark = |phase: Phase| {
-        let now = Instant::now();
-        split[phase as usize] += (now - last).as_secs_f64();
-        last = now;
-    };
-    while l.train_batch_marked(&mut mark).is_some() {}
-    let start = Instant::now();
-    block_on(l.end_epoch(0.0)).map_err(|e| e.to_string())?;
-    split[4] = start.elapsed().as_secs_f64();
-    Ok(split)
 }
 
 /// Runs the benchmark on `data` with the reference `spec` and `fit`, the fit on `device`.
@@ -56,47 +38,44 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, devi
         println!("fit on wgpu: {seconds:.2} s for {} epochs, final valid MSE {:.4}", rows.len(), valid(&rows));
         return per_batch(data, spec);
     }
-    let (rows, fused) = fit(learner(data, spec, settings, true))?;
+    let (rows, host) = fit(learner(data, spec, settings, CpuPath::Host))?;
     print!("{}", format_table(&rows));
     let epochs = rows.len();
     println!(
-        "fit: {fused:.2} s for {epochs} epochs ({:.2} s an epoch), final valid MSE {:.4}",
-        fused / epochs as f64,
+        "fit: {host:.2} s for {epochs} epochs ({:.2} s an epoch), final valid MSE {:.4}",
+        host / epochs as f64,
         valid(&rows)
     );
-    let (tensor_rows, tensor) = fit(learner(data, spec, settings, false))?;
-    println!(
-        "the same fit with the optimizer as tensor operations: {tensor:.2} s, final valid MSE {:.4}; \
-         fused pass {:.2}x faster",
-        valid(&tensor_rows),
-        tensor / fused
-    );
-    for (label, fused) in [("fused optimizer", true), ("tensor optimizer", false)] {
-        let s = profile(learner(data, spec, settings, fused))?;
-        let total: f64 = s.iter().sum();
-        let pct = |v: f64| 100.0 * v / total;
+    println!("the same fit along each CPU path (time, final valid MSE, time / host path's):");
+    for path in [CpuPath::FusedOptimizer, CpuPath::Tensors] {
+        let (rows, seconds) = fit(learner(data, spec, settings, path))?;
         println!(
-            "one epoch, {label}: {total:.2} s = forward {:.2} s ({:.0}%), backward {:.2} s ({:.0}%), optimizer {:.2} s ({:.0}%), \
-             bookkeeping {:.2} s ({:.0}%), validation {:.2} s ({:.0}%)",
-            s[0],
-            pct(s[0]),
-            s[1],
-            pct(s[1]),
-            s[2],
-            pct(s[2]),
-            s[3],
-            pct(s[3]),
-            s[4],
-            pct(s[4])
+            "  {:<8} {:<48} {seconds:.2} s, valid MSE {:.4}, {:.2}x",
+            path.key(),
+            path.describe(),
+            valid(&rows),
+            seconds / host
         );
     }
-    println!("one epoch of each model (tensor / fused optimizer time):");
+    println!("one epoch, where its time goes:");
+    for path in CpuPath::ALL.into_iter().rev() {
+        let mut l = learner(data, spec, settings, path);
+        let start = Instant::now();
+        let split = block_on(l.profile_epoch(&|| start.elapsed().as_secs_f64())).map_err(|e| e.to_string())?;
+        println!("  {:<8} {split}", path.key());
+    }
+    println!("one epoch of each model (seconds along each path; tensors / host and fused / host):");
     for kind in ModelKind::ALL {
         let spec = ModelSpec { n_factors: spec.n_factors, ..ModelSpec::new(kind, spec.n_users, spec.n_items) };
         let one = FitSettings { epochs: 1, ..settings };
-        let (_, fused) = fit(learner(data, &spec, one, true))?;
-        let (_, tensor) = fit(learner(data, &spec, one, false))?;
-        println!("  {:<30} fused {fused:.2} s, tensor {tensor:.2} s: {:.2}x", kind.name(), tensor / fused);
+        let time = |path| fit(learner(data, &spec, one, path)).map(|(_, seconds)| seconds);
+        let (host, fused, tensors) = (time(CpuPath::Host)?, time(CpuPath::FusedOptimizer)?, time(CpuPath::Tensors)?);
+        println!(
+            "  {:<30} host {host:.2} s, fused {fused:.2} s, tensors {tensors:.2} s: {:.2}x, {:.2}x",
+            kind.name(),
+            tensors / host,
+            fused / host
+        );
     }
     per_batch(data, spec)
 }

@@ -20,3 +20,15 @@ pub async fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadE
 /// Runs a future to completion on this thread (native use only: CLI, tests).
 #[cfg(not(target_family = "wasm"))]
 pub use pollster::block_on;
+
+/// The output of a future that is ready at its first poll, or `None`: a read of the
+/// CPU's tensors is (their numbers are already on the host), which lets code that knows
+/// it runs on the CPU read without an executor, in a browser too.
+pub fn ready<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}

@@ -12,19 +12,17 @@
 
 use std::sync::Arc;
 
-use burn::module::Module;
-use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::engine::{CpuPath, Engine};
 use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
-use super::optimizer::{OptimSettings, Optimizer};
+use super::optimizer::OptimSettings;
 use super::schedule::Schedule;
 use crate::data::{CollabData, Encoded};
 use crate::model::{CollabModel, ModelSpec};
 use crate::read::{self, ReadError};
-use crate::weights;
 
 /// Batches a device race times ([`Learner::time_batches`]): enough to average out one
 /// slow batch, few enough that the race takes a second or two even on a software GPU.
@@ -91,14 +89,13 @@ pub struct Learner {
     pub data: Arc<CollabData>,
     /// The model's description.
     pub spec: ModelSpec,
-    /// The model (on the autodiff device).
-    pub model: CollabModel,
     /// Settings of the fit.
     pub settings: FitSettings,
     /// Rows per epoch history.
     pub history: Vec<EpochMetrics>,
     device: Device,
-    pub(super) optim: Optimizer,
+    /// The model and its optimizer.
+    pub(super) engine: Engine,
     pub(super) step: usize,
     pub(super) batch_in_epoch: usize,
     pub(super) epoch_batches: Vec<Vec<usize>>,
@@ -123,41 +120,47 @@ pub enum Phase {
     Bookkeeping,
 }
 
-/// What the divergence guard goes back to. Cloning a module clones handles to immutable
-/// tensors, so a checkpoint costs no copy of the weights; on the CPU it copies Adam's
-/// running averages (two floats a parameter, once per loss read).
+/// What the divergence guard goes back to. Cloning a burn module clones handles to
+/// immutable tensors, so a checkpoint costs no copy of the weights; on the CPU it copies
+/// Adam's running averages (two floats a parameter, once per loss read), and the host
+/// engine's weights too.
 #[derive(Clone)]
 struct Checkpoint {
-    model: CollabModel,
-    /// Every float tensor's values, running statistics included (see [`weights::handles`]).
+    engine: Engine,
+    /// What the engine needs kept besides its clone (see [`Engine::handles`]).
     values: Vec<Tensor<1>>,
-    optim: Optimizer,
     step: usize,
     smooth: SmoothLoss,
 }
 
 impl Learner {
-    /// A fresh learner for `spec` on `device` (autodiff is turned on here).
+    /// A fresh learner for `spec` on `device` (autodiff is turned on here); on the CPU
+    /// it takes the fastest path, [`CpuPath::Host`].
     pub fn new(data: Arc<CollabData>, spec: ModelSpec, settings: FitSettings, device: &Device) -> Self {
+        Self::on_path(data, spec, settings, device, CpuPath::Host)
+    }
+
+    /// A fresh learner that, on the CPU, takes its steps along `path`: for timing the
+    /// paths against each other, and for testing them against the reference.
+    pub fn on_path(
+        data: Arc<CollabData>,
+        spec: ModelSpec,
+        settings: FitSettings,
+        device: &Device,
+        path: CpuPath,
+    ) -> Self {
         let device = device.clone().autodiff();
-        let model = spec.init(settings.seed, &device);
+        let engine = Engine::new(spec.init(settings.seed, &device), settings.optim, path, &device);
         let epoch_batches = data.train_batches(0);
-        let optim = Optimizer::new(settings.optim);
-        let checkpoint = Checkpoint {
-            values: weights::handles(&model),
-            model: model.clone(),
-            optim: optim.clone(),
-            step: 0,
-            smooth: SmoothLoss::default(),
-        };
+        let checkpoint =
+            Checkpoint { values: engine.handles(), engine: engine.clone(), step: 0, smooth: SmoothLoss::default() };
         Self {
             data,
             spec,
-            model,
             settings,
             history: Vec::new(),
             device,
-            optim,
+            engine,
             step: 0,
             batch_in_epoch: 0,
             epoch_batches,
@@ -172,7 +175,7 @@ impl Learner {
     /// needs to see that both the losses and the weights are still finite.
     async fn read_pending_and_sums(&mut self) -> Result<Vec<f32>, ReadError> {
         let mut parts = std::mem::take(&mut self.pending);
-        parts.extend(weights::sums(&self.model));
+        parts.extend(self.engine.sums(&self.device));
         read::floats(Tensor::cat(parts, 0)).await
     }
 
@@ -192,18 +195,11 @@ impl Learner {
 
     /// The state now, as a checkpoint.
     fn here(&self) -> Checkpoint {
-        Checkpoint {
-            model: self.model.clone(),
-            values: weights::handles(&self.model),
-            optim: self.optim.clone(),
-            step: self.step,
-            smooth: self.smooth,
-        }
+        Checkpoint { values: self.engine.handles(), engine: self.engine.clone(), step: self.step, smooth: self.smooth }
     }
 
     fn go_back(&mut self, to: Checkpoint) {
-        self.model = weights::put_handles(to.model, &to.values);
-        self.optim = to.optim;
+        self.engine = to.engine.with_handles(&to.values);
         self.smooth = to.smooth;
         self.pending.clear();
         self.seek(to.step);
@@ -262,11 +258,15 @@ impl Learner {
         self.step > 0 && self.batch_in_epoch == 0 && self.history.len() < self.epoch()
     }
 
-    /// Whether the optimizer takes its fused pass on the CPU (the default) or runs as
-    /// tensor operations: for timing one against the other, and for testing.
-    pub fn set_fused_optimizer(&mut self, fused: bool) {
-        self.optim.fused = fused;
-        self.checkpoint.optim.fused = fused;
+    /// Whether its steps run on the host: [`CpuPath::Host`], a dot-product model, the CPU.
+    pub fn on_host(&self) -> bool {
+        matches!(self.engine, Engine::Host { .. })
+    }
+
+    /// The model as it is now (on the autodiff device). On the host path this builds
+    /// it from the host's numbers: a copy of the weights, for reads, not for every step.
+    pub fn model(&self) -> CollabModel {
+        self.engine.model()
     }
 
     /// The device the model lives on.
@@ -289,16 +289,7 @@ impl Learner {
         let epoch = self.epoch();
         let batch = self.data.train.select(&self.epoch_batches[self.batch_in_epoch]);
         let (lr, beta1) = self.settings.schedule.at(self.step, self.total_steps());
-        let (users, items, ratings) = to_device(&batch, &self.device);
-        let preds = self.model.forward(users, items); // [batch]
-        let loss = (preds.clone() - ratings).powi_scalar(2).mean(); // [1]
-        mark(Phase::Forward);
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        mark(Phase::Backward);
-        // Cloning a module clones handles to its tensors, not the tensors.
-        self.model = self.optim.step(self.model.clone(), grads, lr, beta1);
-        mark(Phase::Optimizer);
-        let loss = loss.inner();
+        let (preds, loss) = self.engine.step(&batch, lr, beta1, &self.device, mark);
         self.pending.push(loss.clone());
         self.step += 1;
         self.batch_in_epoch += 1;
@@ -307,7 +298,7 @@ impl Learner {
             self.epoch_batches = self.data.train_batches(self.epoch());
         }
         mark(Phase::Bookkeeping);
-        Some(BatchStep { step: self.step - 1, epoch, batch, preds: preds.inner(), loss, lr, beta1 })
+        Some(BatchStep { step: self.step - 1, epoch, batch, preds, loss, lr, beta1 })
     }
 
     /// Like [`Learner::train_batch`], also measuring how far each embedding row the
@@ -329,13 +320,15 @@ impl Learner {
             let n = index.len();
             table.inner().select(0, Tensor::<1, Int>::from_data(TensorData::new(index.to_vec(), [n]), &plain))
         };
-        let users_before = rows(self.model.user_factors(), &user_rows);
-        let items_before = rows(self.model.item_factors(), &item_rows);
+        let before = self.model();
+        let users_before = rows(before.user_factors(), &user_rows);
+        let items_before = rows(before.item_factors(), &item_rows);
         let step = self.train_batch()?;
         let moved =
             |after: Tensor<2>, before: Tensor<2>| (after - before).powi_scalar(2).sum_dim(1).sqrt().squeeze_dim::<1>(1);
-        let user_moves = moved(rows(self.model.user_factors(), &user_rows), users_before);
-        let item_moves = moved(rows(self.model.item_factors(), &item_rows), items_before);
+        let after = self.model();
+        let user_moves = moved(rows(after.user_factors(), &user_rows), users_before);
+        let item_moves = moved(rows(after.item_factors(), &item_rows), items_before);
         Some(BatchTrace { step, user_rows, item_rows, user_moves, item_moves })
     }
 
@@ -416,7 +409,7 @@ impl Learner {
 
     /// Mean squared error over the validation split (the model in eval mode).
     pub async fn validate(&self) -> Result<f64, ReadError> {
-        mse(&self.model.valid(), &self.data.valid).await
+        self.engine.mse(&self.data.valid).await
     }
 
     /// Closes an epoch: reads losses, validates, records the row. `seconds` is the

@@ -21,7 +21,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::read::ReadError;
-use crate::weights::Weights;
+use crate::weights::{NamedTensor, Weights};
 
 /// Adam or SGD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,20 +63,22 @@ pub const BETA2: f64 = 0.99;
 /// fastai's Adam epsilon.
 pub const EPS: f64 = 1e-5;
 
-/// Adam's running averages of one parameter, flattened so one map holds every rank:
-/// tensors where the update runs as tensor operations, host vectors for the fused pass.
-#[derive(Clone)]
-#[allow(clippy::large_enum_variant)] // one per parameter: a box would buy nothing
-enum Moments {
-    Tensors { grad_avg: Tensor<1>, sqr_avg: Tensor<1> },
-    Host { grad_avg: Vec<f32>, sqr_avg: Vec<f32> },
+/// Adam's running averages of one parameter on the host and the steps it has taken: the
+/// form the fused pass ([`fused`]) updates in place.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct HostAdam {
+    pub grad_avg: Vec<f32>,
+    pub sqr_avg: Vec<f32>,
+    pub step: i32,
 }
 
-/// Per-parameter Adam state.
+/// Per-parameter Adam state, flattened so one map holds every rank: tensors where the
+/// update runs as tensor operations, host vectors for the fused pass.
 #[derive(Clone)]
-struct AdamState {
-    moments: Moments,
-    step: i32,
+#[allow(clippy::large_enum_variant)] // one per parameter: a box would buy nothing
+enum AdamState {
+    Tensors { grad_avg: Tensor<1>, sqr_avg: Tensor<1>, step: i32 },
+    Host(HostAdam),
 }
 
 /// The optimizer and its state across steps.
@@ -116,24 +118,19 @@ impl Optimizer {
         let mut host = Vec::new();
         for (path, id) in ids {
             let Some(state) = self.state.get(id) else { continue };
-            let (avg, sqr) = (format!("{path}.grad_avg"), format!("{path}.sqr_avg"));
-            match &state.moments {
-                Moments::Tensors { grad_avg, sqr_avg } => {
+            let step = match state {
+                AdamState::Tensors { grad_avg, sqr_avg, step } => {
                     let n = grad_avg.dims()[0];
-                    found.push(((avg, vec![n]), grad_avg.clone()));
-                    found.push(((sqr, vec![n]), sqr_avg.clone()));
+                    found.push(((format!("{path}.grad_avg"), vec![n]), grad_avg.clone()));
+                    found.push(((format!("{path}.sqr_avg"), vec![n]), sqr_avg.clone()));
+                    *step
                 }
-                Moments::Host { grad_avg, sqr_avg } => {
-                    let named = |path: String, values: &Vec<f32>| crate::weights::NamedTensor {
-                        path,
-                        shape: vec![values.len()],
-                        values: values.clone(),
-                    };
-                    host.push(named(avg, grad_avg));
-                    host.push(named(sqr, sqr_avg));
+                AdamState::Host(adam) => {
+                    host.extend(adam.named(path));
+                    adam.step
                 }
-            }
-            steps.push((path.clone(), state.step));
+            };
+            steps.push((path.clone(), step));
         }
         let mut weights = crate::weights::split(found).await?;
         weights.tensors.extend(host);
@@ -141,31 +138,33 @@ impl Optimizer {
     }
 
     /// Puts back what [`Optimizer::read_state`] read, for the parameters `ids` of a
-    /// rebuilt model on `device` (the inner, non-autodiff device).
+    /// rebuilt model on `device` (the inner, non-autodiff device), each of `sizes[k]`
+    /// numbers.
     pub fn load_state(
         &mut self,
-        ids: &[(String, ParamId)],
+        ids: &[(String, ParamId, usize)],
         state: &Weights,
         steps: &[(String, i32)],
         device: &Device,
     ) -> Result<(), String> {
-        let values = |name: String| -> Result<Vec<f32>, String> {
-            Ok(state.get(&name).ok_or(format!("the optimizer state has no {name}"))?.values.clone())
-        };
+        for (path, _) in steps {
+            if !ids.iter().any(|(p, _, _)| p == path) {
+                return Err(format!("the model has no parameter {path}"));
+            }
+        }
         let on_host = self.fused && is_cpu(device);
-        for (path, step) in steps {
-            let id = ids.iter().find(|(p, _)| p == path).ok_or(format!("the model has no parameter {path}"))?.1;
-            let (grad_avg, sqr_avg) = (values(format!("{path}.grad_avg"))?, values(format!("{path}.sqr_avg"))?);
-            let moments = if on_host {
-                Moments::Host { grad_avg, sqr_avg }
+        for (path, id, size) in ids {
+            let Some(adam) = HostAdam::load(path, *size, state, steps)? else { continue };
+            let state = if on_host {
+                AdamState::Host(adam)
             } else {
                 let tensor = |v: Vec<f32>| {
                     let n = v.len();
                     Tensor::from_data(TensorData::new(v, [n]), device)
                 };
-                Moments::Tensors { grad_avg: tensor(grad_avg), sqr_avg: tensor(sqr_avg) }
+                AdamState::Tensors { grad_avg: tensor(adam.grad_avg), sqr_avg: tensor(adam.sqr_avg), step: adam.step }
             };
-            self.state.insert(id, AdamState { moments, step: *step });
+            self.state.insert(*id, state);
         }
         Ok(())
     }
@@ -175,34 +174,91 @@ impl Optimizer {
         let wd = if decays { self.settings.wd } else { 0.0 };
         let state = self.state.remove(&id);
         let device = p.device();
-        let host = matches!(&state, Some(AdamState { moments: Moments::Host { .. }, .. }))
-            || (state.is_none() && self.fused && is_cpu(&device));
-        let (p, state) = if host {
-            // Converted to f32, so both slices are there; the update runs in place.
-            let mut values = p.into_data().convert::<f32>();
-            let grad = grad.into_data().convert::<f32>();
-            match (values.as_mut_slice::<f32>(), grad.as_slice::<f32>()) {
-                (Ok(p), Ok(g)) => {
-                    let state = fused(&self.settings, wd, p, g, state, lr, beta1);
-                    (Tensor::from_data(values, &device), state)
-                }
-                _ => {
-                    let (p, grad) = (Tensor::from_data(values, &device), Tensor::from_data(grad, &device));
-                    tensors(&self.settings, wd, p, grad, state, lr, beta1)
-                }
-            }
-        } else {
-            tensors(&self.settings, wd, p, grad, state, lr, beta1)
+        let (p, state) = match state {
+            Some(AdamState::Host(adam)) => self.host_update(wd, p, grad, Some(adam), lr, beta1),
+            None if self.fused && is_cpu(&device) => self.host_update(wd, p, grad, None, lr, beta1),
+            state => tensors(&self.settings, wd, p, grad, state, lr, beta1),
         };
         if let Some(state) = state {
             self.state.insert(id, state);
         }
         p
     }
+
+    /// [`fused`] on a parameter of the CPU: its values and gradient as f32 vectors, the
+    /// update in place.
+    fn host_update(
+        &self,
+        wd: f64,
+        p: Tensor<1>,
+        grad: Tensor<1>,
+        adam: Option<HostAdam>,
+        lr: f64,
+        beta1: f64,
+    ) -> (Tensor<1>, Option<AdamState>) {
+        let device = p.device();
+        let mut values = p.into_data().convert::<f32>();
+        let mut grad = grad.into_data().convert::<f32>();
+        match (values.as_mut_slice::<f32>(), grad.as_mut_slice::<f32>()) {
+            (Ok(p), Ok(g)) => {
+                let adam = fused(&self.settings, wd, p, g, adam, lr, beta1);
+                (Tensor::from_data(values, &device), adam.map(AdamState::Host))
+            }
+            // Not reached: both were just converted to f32.
+            _ => {
+                let (p, grad) = (Tensor::from_data(values, &device), Tensor::from_data(grad, &device));
+                let state = adam.map(|a| {
+                    let tensor = |v: Vec<f32>| {
+                        let n = v.len();
+                        Tensor::from_data(TensorData::new(v, [n]), &device)
+                    };
+                    AdamState::Tensors { grad_avg: tensor(a.grad_avg), sqr_avg: tensor(a.sqr_avg), step: a.step }
+                });
+                tensors(&self.settings, wd, p, grad, state, lr, beta1)
+            }
+        }
+    }
+}
+
+impl HostAdam {
+    /// The running averages as the named tensors of a snapshot: `<path>.grad_avg` and
+    /// `<path>.sqr_avg`.
+    pub(super) fn named(&self, path: &str) -> [NamedTensor; 2] {
+        let named = |suffix: &str, values: &Vec<f32>| NamedTensor {
+            path: format!("{path}.{suffix}"),
+            shape: vec![values.len()],
+            values: values.clone(),
+        };
+        [named("grad_avg", &self.grad_avg), named("sqr_avg", &self.sqr_avg)]
+    }
+
+    /// The state of the parameter `path` of `size` numbers in a snapshot's optimizer
+    /// tensors and step counts: `None` when it has taken no step yet; an error when
+    /// the averages are missing or of another size.
+    pub(super) fn load(
+        path: &str,
+        size: usize,
+        state: &Weights,
+        steps: &[(String, i32)],
+    ) -> Result<Option<HostAdam>, String> {
+        let Some(&(_, step)) = steps.iter().find(|(p, _)| p == path) else { return Ok(None) };
+        let values = |suffix: &str| -> Result<Vec<f32>, String> {
+            let name = format!("{path}.{suffix}");
+            let t = state.get(&name).ok_or(format!("the optimizer state has no {name}"))?;
+            if t.values.len() != size {
+                return Err(format!(
+                    "the optimizer state's {name} has {} numbers, the parameter {size}",
+                    t.values.len()
+                ));
+            }
+            Ok(t.values.clone())
+        };
+        Ok(Some(HostAdam { grad_avg: values("grad_avg")?, sqr_avg: values("sqr_avg")?, step }))
+    }
 }
 
 /// Whether `device` is the CPU backend, where the fused pass runs.
-fn is_cpu(device: &Device) -> bool {
+pub(super) fn is_cpu(device: &Device) -> bool {
     *device == Device::flex()
 }
 
@@ -225,7 +281,7 @@ fn tensors(
         OptimizerKind::Sgd => (p - grad.mul_scalar(lr), None),
         OptimizerKind::Adam => {
             let (grad_avg, sqr_avg, step) = match state {
-                Some(AdamState { moments: Moments::Tensors { grad_avg, sqr_avg }, step }) => (grad_avg, sqr_avg, step),
+                Some(AdamState::Tensors { grad_avg, sqr_avg, step }) => (grad_avg, sqr_avg, step),
                 _ => (grad.zeros_like(), grad.zeros_like(), 0),
             };
             // fastai's average_grad and average_sqr_grad, both with dampening.
@@ -236,56 +292,74 @@ fn tensors(
             let debias2 = 1.0 - BETA2.powi(step);
             let denom = sqr_avg.clone().div_scalar(debias2).sqrt().add_scalar(EPS);
             let p = p - grad_avg.clone().div(denom).mul_scalar(lr / debias1);
-            (p, Some(AdamState { moments: Moments::Tensors { grad_avg, sqr_avg }, step }))
+            (p, Some(AdamState::Tensors { grad_avg, sqr_avg, step }))
         }
     }
 }
 
 /// The same update in one pass over the parameter's numbers, in place, in the tensor
 /// version's order of operations (each scalar rounded to f32 as the tensor operations
-/// round it). The loop has no branches, so the compiler vectorises it: an absent decay
-/// multiplies by 1 and an absent L2 term adds 0, which change no number.
-fn fused(
+/// round it). The pass also sets each gradient to zero as it uses it, so that a caller
+/// that adds gradients into a table kept between steps ([`super::host`]) finds it clean.
+/// The loop has no branches, so the compiler vectorises it: an absent decay multiplies
+/// by 1 and an absent L2 term adds 0, which change no number.
+pub(super) fn fused(
     settings: &OptimSettings,
     wd: f64,
     p: &mut [f32],
-    grad: &[f32],
-    state: Option<AdamState>,
+    grad: &mut [f32],
+    state: Option<HostAdam>,
     lr: f64,
     beta1: f64,
-) -> Option<AdamState> {
+) -> Option<HostAdam> {
     let decay = if settings.wd_kind == WdKind::Decoupled && wd != 0.0 { (1.0 - lr * wd) as f32 } else { 1.0 };
     let l2 = if settings.wd_kind == WdKind::L2 && wd != 0.0 { (2.0 * wd) as f32 } else { 0.0 };
     match settings.kind {
         OptimizerKind::Sgd => {
             let lr = lr as f32;
-            for (p, &g) in p.iter_mut().zip(grad) {
-                let g = g + *p * l2;
+            for (p, g) in p.iter_mut().zip(grad) {
+                let g = std::mem::take(g) + *p * l2;
                 *p = *p * decay - g * lr;
             }
             None
         }
         OptimizerKind::Adam => {
-            let (mut grad_avg, mut sqr_avg, step) = match state {
-                Some(AdamState { moments: Moments::Host { grad_avg, sqr_avg }, step }) => (grad_avg, sqr_avg, step),
-                _ => (vec![0.0; p.len()], vec![0.0; p.len()], 0),
-            };
+            let HostAdam { mut grad_avg, mut sqr_avg, step } = state.unwrap_or_else(|| HostAdam {
+                grad_avg: vec![0.0; p.len()],
+                sqr_avg: vec![0.0; p.len()],
+                step: 0,
+            });
             let step = step + 1;
             let debias1 = 1.0 - beta1.powi(step);
             let debias2 = 1.0 - BETA2.powi(step);
             let (b1, one_b1) = (beta1 as f32, (1.0 - beta1) as f32);
             let (b2, one_b2) = (BETA2 as f32, (1.0 - BETA2) as f32);
             let (debias2, eps, step_size) = (debias2 as f32, EPS as f32, (lr / debias1) as f32);
-            for (((p, &g), avg), sqr) in p.iter_mut().zip(grad).zip(&mut grad_avg).zip(&mut sqr_avg) {
-                let g = g + *p * l2;
+            for (((p, g), avg), sqr) in p.iter_mut().zip(grad).zip(&mut grad_avg).zip(&mut sqr_avg) {
+                let g = std::mem::take(g) + *p * l2;
                 let kept = *p * decay;
-                *avg = *avg * b1 + g * one_b1;
-                *sqr = *sqr * b2 + g * g * one_b2;
+                *avg = flush(*avg * b1 + g * one_b1);
+                *sqr = flush(*sqr * b2 + g * g * one_b2);
                 *p = kept - *avg / ((*sqr / debias2).sqrt() + eps) * step_size;
             }
-            Some(AdamState { moments: Moments::Host { grad_avg, sqr_avg }, step })
+            Some(HostAdam { grad_avg, sqr_avg, step })
         }
     }
+}
+
+/// Running averages under this size are set to zero by [`fused`].
+const TINY: f32 = 1e-30;
+
+/// `x`, or zero when it is under [`TINY`]. A row that gets no gradient for a while (a
+/// movie with few ratings) sees its running average of the gradient shrink by beta1 at
+/// every step, and after some 800 steps it is a subnormal number, which x86 processors
+/// (and wasm running on them) add and multiply tens of times more slowly than a normal
+/// one: measured, a 5-epoch fit took twice its first epoch's time per epoch. Flushing
+/// changes no weight: the step divides by at least eps = 1e-5, so what is dropped moves a
+/// weight by under 1e-25, far below the last digit of any weight that is not zero.
+#[inline(always)]
+fn flush(x: f32) -> f32 {
+    if x.abs() < TINY { 0.0 } else { x }
 }
 
 /// fastai exempts `.bias` parameters and norm layers from weight decay

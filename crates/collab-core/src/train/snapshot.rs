@@ -11,11 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::guard::TrainError;
 use super::learner::{FitSettings, Learner};
 use super::metrics::{EpochMetrics, SmoothLoss};
-use super::optimizer::Optimizer;
 use crate::data::CollabData;
 use crate::model::ModelSpec;
 use crate::packed;
-use crate::weights::{self, NamedTensor, Weights};
+use crate::weights::{NamedTensor, Weights};
 
 const MAGIC: &[u8; 8] = b"COLLABS\n";
 
@@ -74,8 +73,7 @@ impl Learner {
     /// weights and one of the optimizer state).
     pub async fn snapshot(&mut self) -> Result<Snapshot, TrainError> {
         self.read_losses().await?;
-        let weights = weights::read(&self.model).await?;
-        let (optim, adam_steps) = self.optim.read_state(&weights::param_ids(&self.model)).await?;
+        let (weights, optim, adam_steps) = self.engine.read_state().await?;
         let header = Header {
             spec: self.spec.clone(),
             settings: self.settings,
@@ -105,11 +103,8 @@ impl Learner {
             ));
         }
         let mut learner = Learner::new(data, h.spec.clone(), h.settings, device);
-        learner.model = weights::write(learner.model, &snapshot.weights)?;
-        let mut optim = Optimizer::new(h.settings.optim);
-        let inner = learner.device().clone().inner();
-        optim.load_state(&weights::param_ids(&learner.model), &snapshot.optim, &h.adam_steps, &inner)?;
-        learner.optim = optim;
+        let device = learner.device().clone();
+        learner.engine.load_state(&snapshot.weights, &snapshot.optim, &h.adam_steps, &device)?;
         learner.smooth = h.smooth;
         learner.history = h.history.clone();
         learner.seek(h.step);

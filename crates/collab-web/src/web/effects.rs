@@ -164,9 +164,9 @@ async fn proof(device: &burn::tensor::Device) -> Result<ProofDone, String> {
     let fit = FitSettings { epochs: 1, schedule: Schedule::Constant { lr: 0.1 }, ..FitSettings::default() };
     let mut learner = Learner::new(data.clone(), spec, fit, device);
     let start = now_ms();
-    let before = collab_core::train::mse(&learner.model, &data.train).await.map_err(|e| e.to_string())?;
+    let before = collab_core::train::mse(&learner.model(), &data.train).await.map_err(|e| e.to_string())?;
     learner.train_batch().ok_or("no batch to train on")?;
-    let after = collab_core::train::mse(&learner.model, &data.train).await.map_err(|e| e.to_string())?;
+    let after = collab_core::train::mse(&learner.model(), &data.train).await.map_err(|e| e.to_string())?;
     Ok(ProofDone { before, after, ratings: data.train.len(), ms: now_ms() - start })
 }
 

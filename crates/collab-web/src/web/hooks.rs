@@ -6,33 +6,44 @@ use std::sync::Arc;
 use collab_core::data::synth::{SynthSettings, generate, to_ml100k_zip};
 use collab_core::data::{CollabData, DataSettings, movielens};
 use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::train::{FitSettings, Learner};
+use collab_core::train::{CpuPath, FitSettings, Learner};
 use wasm_bindgen::prelude::*;
 
 use super::dom;
 
 /// The reference run: fit_one_cycle(5, 5e-3, wd=0.1) of DotProductBias with 50 factors
-/// on the page's CPU (burn-flex in wasm), timed with the page's clock; with
-/// `tensor_optimizer`, the optimizer runs as tensor operations instead of its fused CPU
-/// pass (to time one against the other). Runs on `zip` (an ml-100k.zip) or, without one,
-/// on generated data of ML-100k's size. Returns a JSON summary: source, seconds, per-epoch
-/// rows.
+/// on the page's CPU (burn-flex in wasm), timed with the page's clock, along the CPU
+/// path `path` (`host`, the default; `fused`; `tensors`: see `CpuPath`), then one more
+/// epoch of a fresh learner split into the phases of its steps. Runs on `zip` (an
+/// ml-100k.zip) or, without one, on generated data of ML-100k's size. Returns a JSON
+/// summary: source, device, path, seconds, per-epoch rows, split.
 #[wasm_bindgen]
-pub async fn bench_reference(zip: Option<Vec<u8>>, tensor_optimizer: Option<bool>) -> Result<String, JsValue> {
+pub async fn bench_reference(zip: Option<Vec<u8>>, path: Option<String>) -> Result<String, JsValue> {
     let (table, source) = bench_table(zip)?;
+    let path: CpuPath = path.as_deref().unwrap_or("host").parse().map_err(|e: String| JsValue::from_str(&e))?;
     let data = Arc::new(CollabData::new(&table, DataSettings::default()));
     let spec = ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len());
     let chosen = super::device::cpu("burn-flex");
-    let mut learner = Learner::new(data, spec, FitSettings::default(), &chosen.device);
-    learner.set_fused_optimizer(!tensor_optimizer.unwrap_or(false));
+    let learner = || Learner::on_path(data.clone(), spec.clone(), FitSettings::default(), &chosen.device, path);
+    let mut fit = learner();
     let start = dom::now_ms();
     let clock = || dom::now_ms() / 1000.0;
     let mut rows = Vec::new();
-    while !learner.is_done() {
-        rows.push(learner.run_epoch(&clock).await.map_err(|e| e.to_string())?);
+    while !fit.is_done() {
+        rows.push(fit.run_epoch(&clock).await.map_err(|e| e.to_string())?);
     }
     let seconds = (dom::now_ms() - start) / 1000.0;
-    Ok(serde_json::json!({ "source": source, "device": chosen.label, "seconds": seconds, "epochs": rows }).to_string())
+    let split = learner().profile_epoch(&clock).await.map_err(|e| e.to_string())?;
+    Ok(serde_json::json!({
+        "source": source,
+        "device": chosen.label,
+        "path": path.key(),
+        "seconds": seconds,
+        "epochs": rows,
+        "split": split,
+        "split_text": split.to_string(),
+    })
+    .to_string())
 }
 
 /// The page's device race for `model` (a model select value) at `batch_size`, as section

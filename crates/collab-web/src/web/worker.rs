@@ -347,7 +347,7 @@ impl Trainer {
         if let Some(message) = l.learned_nothing() {
             post(&FromWorker::Note { slot, run, message });
         }
-        match save(&l.model.valid(), &l.spec, &l.data.users, &l.data.items).await {
+        match save(&l.model().valid(), &l.spec, &l.data.users, &l.data.items).await {
             Ok(model) => post(&FromWorker::Trained {
                 run,
                 model,
