@@ -1,8 +1,9 @@
 // Benchmark (prints figures; asserts nothing): the reference run
 // fit_one_cycle(5, 5e-3, wd=0.1), DotProductBias, 50 factors, bs 64, on MovieLens-100k
 // (data/ml-100k.zip, else generated data of its size):
-// - as wasm on the CPU in headless Chromium (burn-flex), with the optimizer's fused pass
-//   and as tensor operations,
+// - as wasm on the CPU in headless Chromium (burn-flex), along each of the learner's CPU
+//   paths (the whole step on the host; burn with the fused optimizer; burn with the
+//   optimizer as tensor operations), with their ratios and one epoch's split by phase,
 // - opening the page: the wasm fetched before the first computation (the CPU module
 //   only) and the time to it, and the GPU module's size on the wire,
 // - milliseconds per batch of DotProductBias and EmbeddingNN (batch 64) in Chromium on
@@ -27,15 +28,20 @@ const hasData = existsSync(zipPath);
 const bytes = hasData ? Array.from(readFileSync(zipPath)) : null;
 const { server, url } = await startServer(join(ROOT, 'data'));
 
-async function inBrowser(mode, tensorOptimizer = false) {
+/** The reference fit along each CPU path, one after the other in one page. */
+async function inBrowser(mode) {
   const { browser, page, problems } = await openPage(mode, url);
   try {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
-    const json = await page.evaluate(
-      ([b, tensor]) => window.wasmBindings.bench_reference(b ? new Uint8Array(b) : undefined, tensor),
-      [bytes, tensorOptimizer],
-    );
-    return { ...JSON.parse(json), problems };
+    const runs = {};
+    for (const path of ['host', 'fused', 'tensors']) {
+      const json = await page.evaluate(
+        ([b, p]) => window.wasmBindings.bench_reference(b ? new Uint8Array(b) : undefined, p),
+        [bytes, path],
+      );
+      runs[path] = { ...JSON.parse(json), problems };
+    }
+    return runs;
   } finally {
     await browser.close();
   }
@@ -129,8 +135,8 @@ for (const encoding of ['br', 'gzip', 'identity']) {
 const opened = [];
 for (const mode of MODES) opened.push({ mode: mode.name, ...(await opening(mode)) });
 const races = [await race('dotbias'), await race('embnn')];
-const cpu = await inBrowser(MODES.find((m) => m.name === 'cpu'));
-const cpuTensor = await inBrowser(MODES.find((m) => m.name === 'cpu'), true);
+const paths = await inBrowser(MODES.find((m) => m.name === 'cpu'));
+const cpu = paths.host;
 const pageRun = await inPage(MODES.find((m) => m.name === 'cpu'));
 server.close();
 
@@ -151,8 +157,13 @@ for (const r of races) {
   console.log(`  ${r.model}: CPU ${lap(r.cpu)}; WebGPU ${lap(r.gpu)}${r.cpu.ms && r.gpu.ms ? `; WebGPU / CPU ${(r.gpu.ms / r.cpu.ms).toFixed(1)}x` : ''}`);
   if (r.problems.length) console.log(`  page problems: ${r.problems.join('; ')}`);
 }
-print('wasm, CPU, headless Chromium', cpu);
-console.log(`  the same with the optimizer as tensor operations: ${cpuTensor.seconds.toFixed(2)} s, final valid MSE ${cpuTensor.epochs.at(-1).valid_loss.toFixed(4)}; fused pass ${(cpuTensor.seconds / cpu.seconds).toFixed(2)}x faster`);
+print('wasm, CPU, headless Chromium, the whole step on the host', cpu);
+console.log('  the same fit along each CPU path (time, final valid MSE, time / host path\'s):');
+for (const run of [paths.fused, paths.tensors]) {
+  console.log(`    ${run.path.padEnd(8)} ${run.seconds.toFixed(2)} s, valid MSE ${run.epochs.at(-1).valid_loss.toFixed(4)}, ${(run.seconds / cpu.seconds).toFixed(2)}x`);
+}
+console.log('  one more epoch, where its time goes:');
+for (const run of Object.values(paths)) console.log(`    ${run.path.padEnd(8)} ${run.split_text}`);
 console.log(`the page, Train clicked (worker, ${pageRun.device}):`);
 for (const [epoch, train, valid, , seconds] of pageRun.rows) {
   console.log(`  epoch ${epoch}: train ${train.toFixed(4)}  valid ${valid.toFixed(4)}  ${seconds.toFixed(2)} s`);
