@@ -155,15 +155,7 @@ impl Optimizer {
         let on_host = self.fused && is_cpu(device);
         for (path, id, size) in ids {
             let Some(adam) = HostAdam::load(path, *size, state, steps)? else { continue };
-            let state = if on_host {
-                AdamState::Host(adam)
-            } else {
-                let tensor = |v: Vec<f32>| {
-                    let n = v.len();
-                    Tensor::from_data(TensorData::new(v, [n]), device)
-                };
-                AdamState::Tensors { grad_avg: tensor(adam.grad_avg), sqr_avg: tensor(adam.sqr_avg), step: adam.step }
-            };
+            let state = if on_host { AdamState::Host(adam) } else { adam.on(device) };
             self.state.insert(*id, state);
         }
         Ok(())
@@ -207,20 +199,22 @@ impl Optimizer {
             // Not reached: both were just converted to f32.
             _ => {
                 let (p, grad) = (Tensor::from_data(values, &device), Tensor::from_data(grad, &device));
-                let state = adam.map(|a| {
-                    let tensor = |v: Vec<f32>| {
-                        let n = v.len();
-                        Tensor::from_data(TensorData::new(v, [n]), &device)
-                    };
-                    AdamState::Tensors { grad_avg: tensor(a.grad_avg), sqr_avg: tensor(a.sqr_avg), step: a.step }
-                });
-                tensors(&self.settings, wd, p, grad, state, lr, beta1)
+                tensors(&self.settings, wd, p, grad, adam.map(|a| a.on(&device)), lr, beta1)
             }
         }
     }
 }
 
 impl HostAdam {
+    /// The same state as tensors on `device`, for the update as tensor operations.
+    fn on(self, device: &Device) -> AdamState {
+        let tensor = |v: Vec<f32>| {
+            let n = v.len();
+            Tensor::from_data(TensorData::new(v, [n]), device)
+        };
+        AdamState::Tensors { grad_avg: tensor(self.grad_avg), sqr_avg: tensor(self.sqr_avg), step: self.step }
+    }
+
     /// The running averages as the named tensors of a snapshot: `<path>.grad_avg` and
     /// `<path>.sqr_avg`.
     pub(super) fn named(&self, path: &str) -> [NamedTensor; 2] {
