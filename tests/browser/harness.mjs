@@ -69,6 +69,12 @@ export async function loadZip(page, users, items, seed) {
   await loadZipBytes(page, zip);
 }
 
+/** Waits for the sheet, then loads generated data of MovieLens-100k's size (943 users, 1682 movies, 100,000 ratings): a test that must catch a fit still running (to pause it) trains on it, since a fit on a small table ends within a click's delay. */
+export async function loadReference(page) {
+  await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await loadZipBytes(page, await page.evaluate(() => Array.from(window.wasmBindings.reference_ml100k_zip())));
+}
+
 /** Loads `zip` (an array of bytes) as `ml-100k.zip` through the file input. */
 export async function loadZipBytes(page, zip) {
   await page.setInputFiles('#data-file', { name: 'ml-100k.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });

@@ -5,7 +5,7 @@
 // grab focus on load.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadZip, openPage, setControl, startServer } from './harness.mjs';
+import { MODES, loadReference, loadZip, openPage, setControl, startServer } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
@@ -110,7 +110,7 @@ test('a new model clears every view of the old one', { timeout: 600_000 }, async
 test('changing a setting while paused keeps the paused fit and says so', { timeout: 600_000 }, async () => {
   const { browser, page, problems } = await openPage(CPU, `${url}?epochs=40`);
   try {
-    await loadZip(page, 200, 150, 11);
+    await loadReference(page);
     await page.click('#train-start');
     await page.waitForFunction(() => Number(document.querySelector('#train-progress').value) >= 50, null, { timeout: 60_000 });
     await page.click('#train-start');

@@ -4,7 +4,7 @@
 // duration: the main thread's long tasks are figures of the benchmark.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
+import { MODES, loadReference, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
@@ -128,7 +128,7 @@ for (const mode of MODES) {
 test('pause holds the fit where it is, resume goes on, reset starts over', { timeout: 300_000 }, async () => {
   const { browser, page, problems } = await openPage(MODES[1], url);
   try {
-    await loadGenerated(page);
+    await loadReference(page);
     await setControl(page, 'train-epochs', '40');
     const progress = () => page.$eval('#train-progress', (p) => Number(p.value));
     await page.click('#train-start');
