@@ -35,11 +35,13 @@ impl Role {
     /// The role of the parameter at `path` (`user_factors.weight` in DotProductBias,
     /// `user_factors` in the from-scratch model).
     fn of(path: &str) -> Option<Role> {
-        let name = path.split('.').next()?;
-        [("user_factors", Role::UserFactors), ("item_factors", Role::ItemFactors)]
-            .into_iter()
-            .chain([("user_bias", Role::UserBias), ("item_bias", Role::ItemBias)])
-            .find_map(|(n, role)| (n == name).then_some(role))
+        match path.split('.').next()? {
+            "user_factors" => Some(Role::UserFactors),
+            "item_factors" => Some(Role::ItemFactors),
+            "user_bias" => Some(Role::UserBias),
+            "item_bias" => Some(Role::ItemBias),
+            _ => None,
+        }
     }
 }
 
