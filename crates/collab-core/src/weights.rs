@@ -67,6 +67,12 @@ pub fn handles<M: Module>(module: &M) -> Vec<Tensor<1>> {
     collect(module).into_iter().map(|f| f.flat).collect()
 }
 
+/// Every float tensor of `module` as its path, shape and flattened handle, in the order
+/// of [`read`]: nothing is read.
+pub fn tables<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Tensor<1>)> {
+    collect(module).into_iter().map(|f| (f.path, f.shape, f.flat)).collect()
+}
+
 /// Puts back what [`handles`] took from this module (or a clone of it).
 pub fn put_handles<M: Module>(module: M, handles: &[Tensor<1>]) -> M {
     struct Put<'a> {

@@ -124,6 +124,10 @@ pub enum ToWorker {
     /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` (after
     /// [`RACE_WARMUP`] untimed ones) and answer [`FromWorker::Raced`].
     Race { settings: TrainSettings },
+    /// Test hook: take `steps` batches of a fresh fit with `settings` and answer
+    /// [`FromWorker::Probed`], so that a test can hold one engine's numbers against
+    /// another's.
+    Probe { settings: TrainSettings, steps: usize },
     /// Test hook: destroy the worker's GPU device, as a lost GPU would be.
     LoseDevice,
     /// Test hook: end the worker with an uncaught error, as a crash would.
@@ -218,6 +222,9 @@ pub enum FromWorker {
     Note { slot: Slot, run: u64, message: String },
     /// A race's answer: milliseconds per batch on this worker's device.
     Raced { ms_per_step: f64 },
+    /// A probe's answer: how the steps ran, each batch's loss, and every weight after
+    /// the last one (the model's tensors one after another).
+    Probed { step_kind: String, losses: Vec<f32>, weights: Vec<f32> },
     /// A command failed (`slot`/`run`: the fit it was about, if any); `device_lost` when
     /// the GPU failed under it.
     Failed { slot: Option<(Slot, u64)>, message: String, device_lost: bool },

@@ -8,6 +8,8 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "gpu")]
+use super::gpu::GpuDot;
 use super::host::HostDot;
 use super::learner::{Phase, mse, to_device};
 use super::optimizer::{OptimSettings, Optimizer, is_cpu};
@@ -73,6 +75,9 @@ pub(super) enum Engine {
     /// The host step; `template` is the model it was built from (its parameter ids and
     /// devices), which [`Engine::model`] fills with the host's numbers.
     Host { template: CollabModel, host: HostDot },
+    /// The GPU step (two kernels); `template` as for [`Engine::Host`].
+    #[cfg(feature = "gpu")]
+    Gpu { template: CollabModel, gpu: GpuDot },
 }
 
 impl Engine {
@@ -87,6 +92,13 @@ impl Engine {
             if let Some(host) = host {
                 return Self::Host { template: model, host };
             }
+        }
+        #[cfg(feature = "gpu")]
+        if path != CpuPath::Tensors
+            && super::gpu::runs_on(device)
+            && let Some(gpu) = GpuDot::new(&model, settings)
+        {
+            return Self::Gpu { template: model, gpu };
         }
         let mut optim = Optimizer::new(settings);
         optim.fused = path != CpuPath::Tensors;
@@ -122,6 +134,14 @@ impl Engine {
                 let n = preds.len();
                 (Tensor::from_data(TensorData::new(preds, [n]), &inner), Tensor::from_data([loss], &inner))
             }
+            #[cfg(feature = "gpu")]
+            Self::Gpu { gpu, .. } => {
+                let out = gpu.step(batch, lr, beta1);
+                mark(Phase::Forward);
+                mark(Phase::Backward);
+                mark(Phase::Optimizer);
+                out
+            }
         }
     }
 
@@ -131,6 +151,8 @@ impl Engine {
             Self::Burn { model, .. } => model.clone(),
             Self::Host { template, host } => weights::write(template.clone(), &host.weights())
                 .expect("the host's tables are the template's, path for path"),
+            #[cfg(feature = "gpu")]
+            Self::Gpu { template, gpu } => gpu.model(template),
         }
     }
 
@@ -142,6 +164,8 @@ impl Engine {
                 let inner = device.clone().inner();
                 host.sums().into_iter().map(|s| Tensor::from_data([s], &inner)).collect()
             }
+            #[cfg(feature = "gpu")]
+            Self::Gpu { gpu, .. } => gpu.sums(),
         }
     }
 
@@ -151,7 +175,7 @@ impl Engine {
     pub fn handles(&self) -> Vec<Tensor<1>> {
         match self {
             Self::Burn { model, .. } => weights::handles(model),
-            Self::Host { .. } => Vec::new(),
+            _ => Vec::new(),
         }
     }
 
@@ -176,6 +200,8 @@ impl Engine {
                 let (state, steps) = host.optim_state();
                 Ok((host.weights(), state, steps))
             }
+            #[cfg(feature = "gpu")]
+            Self::Gpu { gpu, .. } => gpu.read_state().await,
         }
     }
 
@@ -203,6 +229,8 @@ impl Engine {
                 Ok(())
             }
             Self::Host { host, .. } => host.load(saved, state, steps),
+            #[cfg(feature = "gpu")]
+            Self::Gpu { gpu, .. } => gpu.load(saved, state, steps),
         }
     }
 
@@ -211,6 +239,8 @@ impl Engine {
         match self {
             Self::Burn { model, .. } => mse(&model.valid(), rows).await,
             Self::Host { host, .. } => Ok(host.mse(rows)),
+            #[cfg(feature = "gpu")]
+            Self::Gpu { template, gpu } => mse(&gpu.model(template).valid(), rows).await,
         }
     }
 }

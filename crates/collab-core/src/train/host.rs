@@ -24,7 +24,7 @@ use crate::weights::{NamedTensor, Weights};
 
 /// Which table of a dot-product model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     UserFactors,
     ItemFactors,
     UserBias,
@@ -34,7 +34,7 @@ enum Role {
 impl Role {
     /// The role of the parameter at `path` (`user_factors.weight` in DotProductBias,
     /// `user_factors` in the from-scratch model).
-    fn of(path: &str) -> Option<Role> {
+    pub(super) fn of(path: &str) -> Option<Role> {
         match path.split('.').next()? {
             "user_factors" => Some(Role::UserFactors),
             "item_factors" => Some(Role::ItemFactors),
@@ -42,6 +42,16 @@ impl Role {
             "item_bias" => Some(Role::ItemBias),
             _ => None,
         }
+    }
+}
+
+/// A dot-product model's sigmoid_range (`Some(None)` when it has none); `None` for the
+/// neural models.
+pub(super) fn dot_y_range(model: &CollabModel) -> Option<Option<(f32, f32)>> {
+    match model {
+        CollabModel::Dot(m) => Some(m.y_range),
+        CollabModel::Scratch(m) => Some(m.y_range),
+        CollabModel::Nn(_) => None,
     }
 }
 
@@ -75,11 +85,7 @@ impl HostDot {
     /// The tables of `model` with their values in `weights` (as [`crate::weights::read`]
     /// gives them), if it is one of the dot-product models.
     pub fn new(model: &CollabModel, weights: Weights, settings: OptimSettings) -> Option<Self> {
-        let y_range = match model {
-            CollabModel::Dot(m) => m.y_range,
-            CollabModel::Scratch(m) => m.y_range,
-            CollabModel::Nn(_) => return None,
-        };
+        let y_range = dot_y_range(model)?;
         let decays = decayed_params(model);
         let mut at = [None; 4];
         let mut tables = Vec::new();

@@ -263,6 +263,32 @@ impl Learner {
         matches!(self.engine, Engine::Host { .. })
     }
 
+    /// How its steps run, in a few words: which engine took the fit.
+    pub fn step_kind(&self) -> &'static str {
+        match &self.engine {
+            // On a GPU burn's optimizer is always tensor operations.
+            Engine::Burn { optim, .. } if optim.fused && super::optimizer::is_cpu(&self.device.clone().inner()) => {
+                CpuPath::FusedOptimizer.describe()
+            }
+            Engine::Burn { .. } => CpuPath::Tensors.describe(),
+            Engine::Host { .. } => CpuPath::Host.describe(),
+            #[cfg(feature = "gpu")]
+            Engine::Gpu { .. } => "two GPU kernels a step",
+        }
+    }
+
+    /// Takes up to `steps` batches, then reads each one's loss and the weights: what a
+    /// test compares between two engines. Meant for a fresh learner.
+    pub async fn probe(&mut self, steps: usize) -> Result<(Vec<f32>, crate::weights::Weights), TrainError> {
+        let losses: Vec<Tensor<1>> = (0..steps).map_while(|_| self.train_batch().map(|s| s.loss)).collect();
+        if losses.is_empty() {
+            return Err(TrainError::Nothing("no batch was left to probe".into()));
+        }
+        let losses = read::floats(Tensor::cat(losses, 0)).await?;
+        self.read_losses().await?;
+        Ok((losses, crate::weights::read(&self.model()).await?))
+    }
+
     /// The model as it is now (on the autodiff device). On the host path this builds
     /// it from the host's numbers: a copy of the weights, for reads, not for every step.
     pub fn model(&self) -> CollabModel {

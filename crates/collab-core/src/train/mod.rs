@@ -1,6 +1,7 @@
 //! Training: fastai's one-cycle schedule, its Adam and SGD, and the stepping learner.
 
 pub mod engine;
+mod gpu;
 pub mod guard;
 mod host;
 pub mod learner;

@@ -306,43 +306,79 @@ pub(super) fn fused(
     lr: f64,
     beta1: f64,
 ) -> Option<HostAdam> {
-    let decay = if settings.wd_kind == WdKind::Decoupled && wd != 0.0 { (1.0 - lr * wd) as f32 } else { 1.0 };
-    let l2 = if settings.wd_kind == WdKind::L2 && wd != 0.0 { (2.0 * wd) as f32 } else { 0.0 };
+    let step = state.as_ref().map_or(0, |s| s.step) + 1;
+    let u = Update::new(settings, wd, lr, beta1, step);
     match settings.kind {
         OptimizerKind::Sgd => {
-            let lr = lr as f32;
             for (p, g) in p.iter_mut().zip(grad) {
-                let g = std::mem::take(g) + *p * l2;
-                *p = *p * decay - g * lr;
+                let g = std::mem::take(g) + *p * u.l2;
+                *p = *p * u.decay - g * u.step_size;
             }
             None
         }
         OptimizerKind::Adam => {
-            let HostAdam { mut grad_avg, mut sqr_avg, step } = state.unwrap_or_else(|| HostAdam {
+            let HostAdam { mut grad_avg, mut sqr_avg, .. } = state.unwrap_or_else(|| HostAdam {
                 grad_avg: vec![0.0; p.len()],
                 sqr_avg: vec![0.0; p.len()],
                 step: 0,
             });
-            let step = step + 1;
-            let debias1 = 1.0 - beta1.powi(step);
-            let debias2 = 1.0 - BETA2.powi(step);
-            let (b1, one_b1) = (beta1 as f32, (1.0 - beta1) as f32);
-            let (b2, one_b2) = (BETA2 as f32, (1.0 - BETA2) as f32);
-            let (debias2, eps, step_size) = (debias2 as f32, EPS as f32, (lr / debias1) as f32);
             for (((p, g), avg), sqr) in p.iter_mut().zip(grad).zip(&mut grad_avg).zip(&mut sqr_avg) {
-                let g = std::mem::take(g) + *p * l2;
-                let kept = *p * decay;
-                *avg = flush(*avg * b1 + g * one_b1);
-                *sqr = flush(*sqr * b2 + g * g * one_b2);
-                *p = kept - *avg / ((*sqr / debias2).sqrt() + eps) * step_size;
+                let g = std::mem::take(g) + *p * u.l2;
+                let kept = *p * u.decay;
+                *avg = flush(*avg * u.b1 + g * u.one_b1);
+                *sqr = flush(*sqr * u.b2 + g * g * u.one_b2);
+                *p = kept - *avg / ((*sqr / u.debias2).sqrt() + u.eps) * u.step_size;
             }
             Some(HostAdam { grad_avg, sqr_avg, step })
         }
     }
 }
 
-/// Running averages under this size are set to zero by [`fused`].
-const TINY: f32 = 1e-30;
+/// The numbers one update of one parameter uses, each rounded to f32 as the tensor
+/// operations round it: shared by [`fused`] and the GPU's kernel, so that the two do
+/// the same arithmetic. An absent decay is 1 and an absent L2 term 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Update {
+    /// Decoupled weight decay's factor, `1 - lr * wd`.
+    pub decay: f32,
+    /// L2's factor on the weight, added to the gradient: `2 * wd`.
+    pub l2: f32,
+    pub b1: f32,
+    pub one_b1: f32,
+    pub b2: f32,
+    pub one_b2: f32,
+    /// `1 - beta2^step`.
+    pub debias2: f32,
+    pub eps: f32,
+    /// Adam: `lr / (1 - beta1^step)`; SGD: `lr`.
+    pub step_size: f32,
+}
+
+impl Update {
+    /// The update at Adam step `step` (1 for the first) of a parameter decayed by `wd`.
+    pub fn new(settings: &OptimSettings, wd: f64, lr: f64, beta1: f64, step: i32) -> Self {
+        let decoupled = settings.wd_kind == WdKind::Decoupled && wd != 0.0;
+        let l2 = settings.wd_kind == WdKind::L2 && wd != 0.0;
+        let step_size = match settings.kind {
+            OptimizerKind::Sgd => lr,
+            OptimizerKind::Adam => lr / (1.0 - beta1.powi(step)),
+        };
+        Self {
+            decay: if decoupled { (1.0 - lr * wd) as f32 } else { 1.0 },
+            l2: if l2 { (2.0 * wd) as f32 } else { 0.0 },
+            b1: beta1 as f32,
+            one_b1: (1.0 - beta1) as f32,
+            b2: BETA2 as f32,
+            one_b2: (1.0 - BETA2) as f32,
+            debias2: (1.0 - BETA2.powi(step)) as f32,
+            eps: EPS as f32,
+            step_size: step_size as f32,
+        }
+    }
+}
+
+/// Running averages under this size are set to zero by [`fused`] (and the GPU's kernel).
+pub(super) const TINY: f32 = 1e-30;
 
 /// `x`, or zero when it is under [`TINY`]. A row that gets no gradient for a while (a
 /// movie with few ratings) sees its running average of the gradient shrink by beta1 at

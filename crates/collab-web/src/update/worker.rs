@@ -49,8 +49,8 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 app.train.message = message;
             }
         }
-        // Races run in workers of their own; their answers never come here.
-        FromWorker::Raced { .. } => {}
+        // Races and probes run in workers of their own; their answers never come here.
+        FromWorker::Raced { .. } | FromWorker::Probed { .. } => {}
         FromWorker::Failed { device_lost: true, message, .. } if app.worker.engine == Engine::WebGpu => {
             return to_cpu(app, &message);
         }

@@ -75,6 +75,44 @@ pub async fn race_devices(zip: Option<Vec<u8>>, model: String, batch_size: usize
     Ok(serde_json::json!({ "source": source, "cpu": cpu, "gpu": gpu }).to_string())
 }
 
+/// Takes `steps` batches of a fresh fit with `settings` (a `TrainSettings` object) in a
+/// CPU worker and in a GPU-module worker, and holds the two against each other: the
+/// browser test that the GPU's kernels compute what the CPU's host step computes.
+/// Returns JSON: source, then for each of cpu and gpu its device, how its steps ran, its
+/// first losses and the mean loss of the first and the last tenth of the steps; and the
+/// largest difference between their losses and between their weights.
+#[wasm_bindgen]
+pub async fn probe_devices(zip: Option<Vec<u8>>, settings: JsValue, steps: usize) -> Result<String, JsValue> {
+    use crate::protocol::{Engine, TrainSettings, pack_table};
+    let (table, source) = bench_table(zip)?;
+    let settings: TrainSettings = serde_wasm_bindgen::from_value(settings)?;
+    let table = pack_table(&table);
+    let cpu = super::link::probe(Engine::Cpu, table.clone(), settings, steps).await?;
+    let gpu = super::link::probe(Engine::WebGpu, table, settings, steps).await?;
+    let largest_gap = |a: &[f32], b: &[f32]| {
+        (a.len() == b.len()).then(|| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max))
+    };
+    let summary = |p: &super::link::Probe| {
+        let mean = |l: &[f32]| l.iter().sum::<f32>() / l.len().max(1) as f32;
+        let tenth = (p.losses.len() / 10).max(1);
+        serde_json::json!({
+            "device": p.device,
+            "step_kind": p.step_kind,
+            "losses": &p.losses[..p.losses.len().min(5)],
+            "first_tenth": mean(&p.losses[..tenth.min(p.losses.len())]),
+            "last_tenth": mean(&p.losses[p.losses.len().saturating_sub(tenth)..]),
+        })
+    };
+    Ok(serde_json::json!({
+        "source": source,
+        "cpu": summary(&cpu),
+        "gpu": summary(&gpu),
+        "loss_gap": largest_gap(&cpu.losses, &gpu.losses),
+        "weight_gap": largest_gap(&cpu.weights, &gpu.weights),
+    })
+    .to_string())
+}
+
 /// The benchmark's ratings: `zip` parsed, or generated data of ML-100k's size.
 fn bench_table(zip: Option<Vec<u8>>) -> Result<(collab_core::data::RatingsTable, &'static str), JsValue> {
     Ok(match zip {

@@ -1,7 +1,7 @@
 //! The page's side of training workers: starts one on the CPU module (the page's own,
 //! already compiled) or on the GPU module (fetched and compiled once, when first wanted),
 //! posts commands, and turns what comes back (or its death) into messages. A device race
-//! runs each engine in a worker of its own that ends with the race.
+//! (and a test's probe) runs each engine in a worker of its own that ends with it.
 
 use std::cell::RefCell;
 
@@ -157,6 +157,45 @@ pub struct Lap {
 
 /// Times `settings` on `engine` in a worker of its own, which ends with the race.
 pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings) -> Result<Lap, String> {
+    let (device, ms_per_step) = ask(engine, table, ToWorker::Race { settings }, |answer| match answer {
+        FromWorker::Raced { ms_per_step } => Some(ms_per_step),
+        _ => None,
+    })
+    .await?;
+    let (label, is_gpu) = device;
+    Ok(Lap { ms_per_step, label, is_gpu })
+}
+
+/// What a probe of one engine gave: its device, how its steps ran, each batch's loss and
+/// every weight after them.
+pub struct Probe {
+    pub device: String,
+    pub step_kind: String,
+    pub losses: Vec<f32>,
+    pub weights: Vec<f32>,
+}
+
+/// Takes `steps` batches of a fresh fit with `settings` on `engine`, in a worker of its
+/// own (a test hook).
+pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, steps: usize) -> Result<Probe, String> {
+    let ((device, _), probe) = ask(engine, table, ToWorker::Probe { settings, steps }, |answer| match answer {
+        FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
+        _ => None,
+    })
+    .await?;
+    let (step_kind, losses, weights) = probe;
+    Ok(Probe { device, step_kind, losses, weights })
+}
+
+/// Starts a worker of its own on `engine`, gives it `table`, posts `command`, and waits
+/// for the answer `pick` takes; the worker ends with it. Returns the worker's device
+/// (label, whether a GPU) with the answer.
+async fn ask<T>(
+    engine: Engine,
+    table: Vec<u8>,
+    command: ToWorker,
+    pick: impl Fn(FromWorker) -> Option<T>,
+) -> Result<((String, bool), T), String> {
     let (sender, mut answers) = unbounded::<Result<FromWorker, String>>();
     let tell = |sender: &UnboundedSender<_>, answer| {
         let _ = sender.unbounded_send(answer);
@@ -167,20 +206,20 @@ pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings) -> Re
         move |message| tell(&to_message, message),
         move |what| tell(&to_death, Err(format!("its worker stopped ({what})"))),
     )?;
-    for command in [ToWorker::Init, ToWorker::Data { table }, ToWorker::Race { settings }] {
+    for command in [ToWorker::Init, ToWorker::Data { table }, command] {
         send(&link, &command)?;
     }
     let mut device = None;
     while let Some(answer) = answers.next().await {
         match answer? {
             FromWorker::Ready { label, is_gpu } => device = Some((label, is_gpu)),
-            FromWorker::Raced { ms_per_step } => {
-                let (label, is_gpu) = device.ok_or("the worker raced before naming its device")?;
-                return Ok(Lap { ms_per_step, label, is_gpu });
-            }
             FromWorker::Failed { message, .. } => return Err(message),
-            _ => {}
+            answer => {
+                if let Some(answer) = pick(answer) {
+                    return Ok((device.ok_or("the worker answered before naming its device")?, answer));
+                }
+            }
         }
     }
-    Err("the race's worker went quiet".into())
+    Err("the worker went quiet".into())
 }

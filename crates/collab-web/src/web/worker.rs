@@ -284,6 +284,10 @@ impl Trainer {
                 Ok(ms_per_step) => post(&FromWorker::Raced { ms_per_step }),
                 Err(e) => self.fail(None, e),
             },
+            ToWorker::Probe { settings, steps } => match self.probe(settings, steps).await {
+                Ok(probed) => post(&probed),
+                Err(e) => self.fail(None, e),
+            },
             ToWorker::LoseDevice => device::destroy_gpu(),
             ToWorker::Crash => wasm_bindgen::throw_str("the worker crashed (a test hook)"),
         }
@@ -310,13 +314,25 @@ impl Trainer {
     /// Milliseconds per batch of a fresh fit with `settings` on this worker's device
     /// ([`Learner::time_batches`]).
     async fn race(&self, settings: TrainSettings) -> Result<f64, Failure> {
+        let mut learner = self.fresh(settings)?;
+        Ok(learner.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms).await?)
+    }
+
+    async fn probe(&self, settings: TrainSettings, steps: usize) -> Result<FromWorker, Failure> {
+        let mut learner = self.fresh(settings)?;
+        let (losses, weights) = learner.probe(steps).await?;
+        let weights = weights.tensors.into_iter().flat_map(|t| t.values).collect();
+        Ok(FromWorker::Probed { step_kind: learner.step_kind().into(), losses, weights })
+    }
+
+    /// A fresh learner for `settings`, away from the page's fits (a race's, a probe's).
+    fn fresh(&self, settings: TrainSettings) -> Result<Learner, Failure> {
         let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
             return Err("the worker has no data or no device yet".into());
         };
         let data = Arc::new(settings.data(&table));
         limits::against_data(&data)?;
-        let mut learner = settings.learner(data, &device.device);
-        Ok(learner.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms).await?)
+        Ok(settings.learner(data, &device.device))
     }
 
     /// Trains `slot` for one slice, reports, and finishes the fit if it is done.
