@@ -6,9 +6,10 @@
 //   optimizer as tensor operations), with their ratios and one epoch's split by phase,
 // - opening the page: the wasm fetched before the first computation (the CPU module
 //   only) and the time to it, and the GPU module's size on the wire,
-// - milliseconds per batch of DotProductBias and EmbeddingNN (batch 64) in Chromium on
-//   the CPU and on WebGPU, timed by the page's own device race in workers (WebGPU here is
-//   SwiftShader, a CPU emulation: a figure of the race, not of a real GPU),
+// - milliseconds per batch of DotProductBias (batch 64 and 4096, along the page's direct
+//   path and burn's tensors) and EmbeddingNN (batch 64) in Chromium on the CPU and on
+//   WebGPU, timed by the page's own device race in workers (WebGPU here is SwiftShader,
+//   a CPU emulation: a figure of the race, not of a real GPU),
 // - through the page itself on the CPU: the same settings trained by clicking Train, in
 //   the training worker, in slices, with the table's per-epoch times, and the page's
 //   longest main-thread tasks while it trains (goal: none over 50 ms),
@@ -34,7 +35,7 @@ async function inBrowser(mode) {
   try {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
     const runs = {};
-    for (const path of ['host', 'fused', 'tensors']) {
+    for (const path of ['direct', 'fused', 'tensors']) {
       const json = await page.evaluate(
         ([b, p]) => window.wasmBindings.bench_reference(b ? new Uint8Array(b) : undefined, p),
         [bytes, path],
@@ -62,16 +63,23 @@ async function opening(mode) {
   }
 }
 
-/** The page's device race (CPU worker, then GPU-module worker) for `model` at batch 64. */
-async function race(model) {
+/** The reference settings (section 8's defaults) for `kind` at `batch_size`. */
+const reference = (kind, batch_size) => ({ kind, factors: 50, epochs: 5, lr: 5e-3, wd: 0.1, wd_kind: 'Decoupled', batch_size, seed: 42, y_range: true });
+
+/**
+ * The page's device race (CPU worker, then GPU-module worker) for `kind` at `batchSize`
+ * along the step path `path` (`direct`: the page's own, two kernels a step on WebGPU for
+ * the dot-product models; `tensors`: burn's autodiff and tensor optimizer).
+ */
+async function race(kind, batchSize, path) {
   const { browser, page, problems } = await openPage(MODES.find((m) => m.name === 'webgpu'), url);
   try {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
     const json = await page.evaluate(
-      ([b, m]) => window.wasmBindings.race_devices(b ? new Uint8Array(b) : undefined, m, 64),
-      [bytes, model],
+      ([b, s, p]) => window.wasmBindings.race_devices(b ? new Uint8Array(b) : undefined, s, p),
+      [bytes, reference(kind, batchSize), path],
     );
-    return { model, ...JSON.parse(json), problems };
+    return { model: `${kind}, batch ${batchSize}`, ...JSON.parse(json), problems };
   } finally {
     await browser.close();
   }
@@ -134,9 +142,15 @@ for (const encoding of ['br', 'gzip', 'identity']) {
 
 const opened = [];
 for (const mode of MODES) opened.push({ mode: mode.name, ...(await opening(mode)) });
-const races = [await race('dotbias'), await race('embnn')];
+const races = [
+  await race('DotProductBias', 64, 'direct'),
+  await race('DotProductBias', 64, 'tensors'),
+  await race('DotProductBias', 4096, 'direct'),
+  await race('DotProductBias', 4096, 'tensors'),
+  await race('EmbeddingNn', 64, 'direct'),
+];
 const paths = await inBrowser(MODES.find((m) => m.name === 'cpu'));
-const cpu = paths.host;
+const cpu = paths.direct;
 const pageRun = await inPage(MODES.find((m) => m.name === 'cpu'));
 server.close();
 
@@ -151,14 +165,14 @@ for (const o of opened) {
   console.log(`opening the page (${o.mode}, fresh browser): first computation after ${o.ms} ms; wasm fetched by then: ${(o.bytes / 1048576).toFixed(2)} MB in ${o.files} file(s) (goal: 1.5 MB compressed); GPU module asked for: ${o.gpuAsked ? 'yes' : 'no'}`);
 }
 console.log(`data: ${cpu.source}`);
-console.log(`ms per batch in Chromium (batch 64; the page's device race: 5 untimed batches, 30 timed, each engine in its own worker):`);
-const lap = (l) => (l.error ? `could not run (${l.error})` : `${l.ms.toFixed(3)} ms on ${l.device}`);
+console.log(`ms per batch in Chromium (the page's device race: 5 untimed batches, 30 timed, each engine in its own worker; path direct: the page's, two kernels a step on WebGPU for the dot-product models; tensors: burn's autodiff and tensor optimizer). "To queue": the worker's own time for the step, before the device runs it: on WebGPU the floor under a step on any GPU.`);
+const lap = (l) => (l.error ? `could not run (${l.error})` : `${l.ms.toFixed(3)} ms (${l.queue_ms.toFixed(3)} of it to queue) on ${l.device}`);
 for (const r of races) {
-  console.log(`  ${r.model}: CPU ${lap(r.cpu)}; WebGPU ${lap(r.gpu)}${r.cpu.ms && r.gpu.ms ? `; WebGPU / CPU ${(r.gpu.ms / r.cpu.ms).toFixed(1)}x` : ''}`);
+  console.log(`  ${r.model}, ${r.path}: CPU ${lap(r.cpu)}; WebGPU ${lap(r.gpu)}${r.cpu.ms && r.gpu.ms ? `; WebGPU / CPU ${(r.gpu.ms / r.cpu.ms).toFixed(1)}x` : ''}`);
   if (r.problems.length) console.log(`  page problems: ${r.problems.join('; ')}`);
 }
-print('wasm, CPU, headless Chromium, the whole step on the host', cpu);
-console.log('  the same fit along each CPU path (time, final valid MSE, time / host path\'s):');
+print('wasm, CPU, headless Chromium, the direct path (the whole step on the host)', cpu);
+console.log('  the same fit along each CPU path (time, final valid MSE, time / the direct path\'s):');
 for (const run of [paths.fused, paths.tensors]) {
   console.log(`    ${run.path.padEnd(8)} ${run.seconds.toFixed(2)} s, valid MSE ${run.epochs.at(-1).valid_loss.toFixed(4)}, ${(run.seconds / cpu.seconds).toFixed(2)}x`);
 }

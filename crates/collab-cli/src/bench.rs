@@ -1,25 +1,29 @@
-//! `collab bench`: the reference fit on the chosen device; on the CPU (flex) the same fit
-//! along each of the learner's CPU paths (the whole step on the host, burn with the fused
-//! optimizer, burn with the optimizer as tensor operations) with their ratios, where one
-//! epoch's time goes on each, and one epoch of each model on each; then milliseconds per
-//! batch of the reference model and EmbeddingNN on each device, timed as the page's
-//! device race times them. Prints figures, asserts nothing.
+//! `collab bench`: the reference fit on the chosen device along each of the learner's
+//! step paths with their ratios: on the CPU (flex) the step written out on the host, burn
+//! with the fused optimizer and burn with the optimizer as tensor operations, where one
+//! epoch's time goes on each, and one epoch of each model on each; on wgpu the two-kernel
+//! GPU step and burn's tensors. Then milliseconds per batch of the reference model and
+//! EmbeddingNN on each device and path, at batch 64 and at a GPU-sized batch, timed as
+//! the page's device race times them. Prints figures, asserts nothing.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use burn::tensor::Device;
-use collab_core::data::CollabData;
+use collab_core::data::{CollabData, DataSettings};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read::block_on;
-use collab_core::train::{CpuPath, EpochMetrics, FitSettings, Learner, RACE_STEPS, RACE_WARMUP, format_table};
+use collab_core::train::{EpochMetrics, FitSettings, Learner, RACE_STEPS, RACE_WARMUP, StepPath, format_table};
 
 use crate::device::Choice;
 
 /// A fresh learner on the CPU along `path`.
-fn learner(data: &Arc<CollabData>, spec: &ModelSpec, fit: FitSettings, path: CpuPath) -> Learner {
+fn learner(data: &Arc<CollabData>, spec: &ModelSpec, fit: FitSettings, path: StepPath) -> Learner {
     Learner::on_path(data.clone(), spec.clone(), fit, &Device::flex(), path)
 }
+
+/// A batch size that keeps a GPU busy: the per-batch figures are also given at it.
+const GPU_BATCH: usize = 4096;
 
 /// A whole fit: its rows and seconds.
 fn fit(mut l: Learner) -> Result<(Vec<EpochMetrics>, f64), String> {
@@ -33,12 +37,19 @@ fn fit(mut l: Learner) -> Result<(Vec<EpochMetrics>, f64), String> {
 pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, device: Choice) -> Result<(), String> {
     let valid = |rows: &[EpochMetrics]| rows.last().map_or(f64::NAN, |r| r.valid_loss);
     if device == Choice::Wgpu {
-        let (rows, seconds) = fit(Learner::new(data.clone(), spec.clone(), settings, &device.device()?))?;
+        let wgpu = device.device()?;
+        let (rows, direct) = fit(Learner::new(data.clone(), spec.clone(), settings, &wgpu))?;
         print!("{}", format_table(&rows));
-        println!("fit on wgpu: {seconds:.2} s for {} epochs, final valid MSE {:.4}", rows.len(), valid(&rows));
+        println!("fit on wgpu: {direct:.2} s for {} epochs, final valid MSE {:.4}", rows.len(), valid(&rows));
+        let (rows, tensors) = fit(Learner::on_path(data.clone(), spec.clone(), settings, &wgpu, StepPath::Tensors))?;
+        println!(
+            "the same fit on wgpu along burn's tensors: {tensors:.2} s, valid MSE {:.4}, {:.2}x the kernels' time",
+            valid(&rows),
+            tensors / direct
+        );
         return per_batch(data, spec);
     }
-    let (rows, host) = fit(learner(data, spec, settings, CpuPath::Host))?;
+    let (rows, host) = fit(learner(data, spec, settings, StepPath::Direct))?;
     print!("{}", format_table(&rows));
     let epochs = rows.len();
     println!(
@@ -46,8 +57,8 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, devi
         host / epochs as f64,
         valid(&rows)
     );
-    println!("the same fit along each CPU path (time, final valid MSE, time / host path's):");
-    for path in [CpuPath::FusedOptimizer, CpuPath::Tensors] {
+    println!("the same fit along each CPU path (time, final valid MSE, time / the direct path's):");
+    for path in [StepPath::FusedOptimizer, StepPath::Tensors] {
         let (rows, seconds) = fit(learner(data, spec, settings, path))?;
         println!(
             "  {:<8} {:<48} {seconds:.2} s, valid MSE {:.4}, {:.2}x",
@@ -58,20 +69,21 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, devi
         );
     }
     println!("one epoch, where its time goes:");
-    for path in CpuPath::ALL.into_iter().rev() {
+    for path in StepPath::ALL.into_iter().rev() {
         let mut l = learner(data, spec, settings, path);
         let start = Instant::now();
         let split = block_on(l.profile_epoch(&|| start.elapsed().as_secs_f64())).map_err(|e| e.to_string())?;
         println!("  {:<8} {split}", path.key());
     }
-    println!("one epoch of each model (seconds along each path; tensors / host and fused / host):");
+    println!("one epoch of each model (seconds along each path; tensors / direct and fused / direct):");
     for kind in ModelKind::ALL {
         let spec = ModelSpec { n_factors: spec.n_factors, ..ModelSpec::new(kind, spec.n_users, spec.n_items) };
         let one = FitSettings { epochs: 1, ..settings };
         let time = |path| fit(learner(data, &spec, one, path)).map(|(_, seconds)| seconds);
-        let (host, fused, tensors) = (time(CpuPath::Host)?, time(CpuPath::FusedOptimizer)?, time(CpuPath::Tensors)?);
+        let (host, fused, tensors) =
+            (time(StepPath::Direct)?, time(StepPath::FusedOptimizer)?, time(StepPath::Tensors)?);
         println!(
-            "  {:<30} host {host:.2} s, fused {fused:.2} s, tensors {tensors:.2} s: {:.2}x, {:.2}x",
+            "  {:<30} direct {host:.2} s, fused {fused:.2} s, tensors {tensors:.2} s: {:.2}x, {:.2}x",
             kind.name(),
             tensors / host,
             fused / host
@@ -80,9 +92,10 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, devi
     per_batch(data, spec)
 }
 
-/// Milliseconds per batch (batch 64) of DotProductBias and EmbeddingNN on each device,
-/// timed as the page's device race does: a fresh learner, a few untimed batches, then
-/// timed ones up to a read of their losses.
+/// Milliseconds per batch of DotProductBias and EmbeddingNN on each device along the
+/// direct path and burn's tensors, at batch 64 and at [`GPU_BATCH`], timed as the page's
+/// device race does: a fresh learner, a few untimed batches, then timed ones up to a
+/// read of their losses.
 fn per_batch(data: &Arc<CollabData>, spec: &ModelSpec) -> Result<(), String> {
     let start = Instant::now();
     let now_ms = || start.elapsed().as_secs_f64() * 1000.0;
@@ -90,22 +103,37 @@ fn per_batch(data: &Arc<CollabData>, spec: &ModelSpec) -> Result<(), String> {
     let devices: Vec<(Choice, Result<Device, String>)> =
         [Choice::Flex, Choice::Wgpu].into_iter().map(|c| (c, c.device())).collect();
     println!("ms per batch ({RACE_WARMUP} untimed batches, then {RACE_STEPS} timed, as the page's device race):");
-    for kind in [ModelKind::DotProductBias, ModelKind::EmbeddingNn] {
-        let spec = ModelSpec { n_factors: spec.n_factors, ..ModelSpec::new(kind, spec.n_users, spec.n_items) };
-        let laps: Vec<String> = devices
-            .iter()
-            .map(|(choice, device)| {
-                let ms = device.clone().and_then(|d| {
-                    let mut l = Learner::new(data.clone(), spec.clone(), FitSettings::default(), &d);
-                    block_on(l.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms)).map_err(|e| e.to_string())
-                });
-                match ms {
-                    Ok(ms) => format!("{} {ms:.3} ms", choice.name()),
-                    Err(e) => format!("{}: {e}", choice.name()),
+    for batch_size in [64, GPU_BATCH] {
+        let data = Arc::new(CollabData { settings: DataSettings { batch_size, ..data.settings }, ..(**data).clone() });
+        for kind in [ModelKind::DotProductBias, ModelKind::EmbeddingNn] {
+            let spec = ModelSpec { n_factors: spec.n_factors, ..ModelSpec::new(kind, spec.n_users, spec.n_items) };
+            let mut laps = Vec::new();
+            for (choice, device) in &devices {
+                for path in [StepPath::Direct, StepPath::Tensors] {
+                    let ms = device.clone().and_then(|d| {
+                        let mut l = Learner::on_path(data.clone(), spec.clone(), FitSettings::default(), &d, path);
+                        let ms = block_on(l.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms)).map_err(|e| e.to_string());
+                        ms.map(|t| (t, l.step_kind()))
+                    });
+                    laps.push(match ms {
+                        Ok((t, how)) => {
+                            format!(
+                                "{} {} {:.3} ms, {:.3} ms to queue ({how})",
+                                choice.name(),
+                                path.key(),
+                                t.ms,
+                                t.queue_ms
+                            )
+                        }
+                        Err(e) => format!("{} {}: {e}", choice.name(), path.key()),
+                    });
                 }
-            })
-            .collect();
-        println!("  {:<30} {}", kind.name(), laps.join("; "));
+            }
+            println!("  {:<30} batch {batch_size}:", kind.name());
+            for lap in laps {
+                println!("    {lap}");
+            }
+        }
     }
     Ok(())
 }

@@ -105,7 +105,7 @@ fn worst(a: &Weights, b: &Weights) -> (f32, String) {
 fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
     use collab_core::data::synth::{SynthSettings, generate};
     use collab_core::data::{CollabData, DataSettings, ItemKey};
-    use collab_core::train::{CpuPath, FitSettings, Learner};
+    use collab_core::train::{FitSettings, Learner, StepPath};
     use std::sync::Arc;
     let table = generate(SynthSettings { users: 120, items: 90, factors: 3, density: 0.5, noise: 0.3, seed: 3 });
     let data =
@@ -120,7 +120,7 @@ fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
         for optim in settings {
             let spec = ModelSpec { n_factors: 6, ..ModelSpec::new(kind, data.users.len(), data.items.len()) };
             let fit = FitSettings { epochs: 10, optim, ..FitSettings::default() };
-            let run = |path: CpuPath| {
+            let run = |path: StepPath| {
                 let mut l = Learner::on_path(data.clone(), spec.clone(), fit, &device(), path);
                 for _ in 0..100 {
                     if l.train_batch().is_none() {
@@ -130,8 +130,8 @@ fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
                 }
                 crate::host(&l.model())
             };
-            let reference = run(CpuPath::Tensors);
-            for path in [CpuPath::FusedOptimizer, CpuPath::Host] {
+            let reference = run(StepPath::Tensors);
+            for path in [StepPath::FusedOptimizer, StepPath::Direct] {
                 let (d, at) = worst(&run(path), &reference);
                 assert!(d <= 1e-6, "{kind:?} {optim:?} {path:?} {at}: differs from the tensor reference by {d}");
             }

@@ -107,11 +107,16 @@ fn fit_calls_back_each_epoch_and_can_stop() {
 /// have, to rounding (both engines name the optimizer's state alike).
 #[test]
 fn a_snapshot_of_burns_engine_carries_on_on_the_host_step() {
-    use collab_core::train::CpuPath;
+    use collab_core::train::StepPath;
     for kind in [ModelKind::DotProduct, ModelKind::DotProductBias, ModelKind::Scratch] {
         let fresh = learner(kind, 8, 2);
-        let mut a =
-            Learner::on_path(fresh.data.clone(), fresh.spec.clone(), fresh.settings, &Device::flex(), CpuPath::Tensors);
+        let mut a = Learner::on_path(
+            fresh.data.clone(),
+            fresh.spec.clone(),
+            fresh.settings,
+            &Device::flex(),
+            StepPath::Tensors,
+        );
         for _ in 0..100 {
             a.train_batch().unwrap();
         }
@@ -263,16 +268,19 @@ fn a_fit_that_learns_nothing_says_so() {
 #[test]
 fn time_batches_times_only_the_batches_after_the_warmup() {
     // A clock that ticks 1 ms per look: the warm-up's looks are not counted, and the
-    // answer is the time from the start of the timed batches to their read, per batch.
+    // answer is the time from the start of the timed batches to their read (and to the
+    // last one's call), per batch.
     let ticks = std::cell::Cell::new(0.0);
     let now = || {
         ticks.set(ticks.get() + 1.0);
         ticks.get()
     };
     let mut l = learner(ModelKind::DotProductBias, 5, 1);
-    let ms = block_on(l.time_batches(5, 30, &now)).unwrap();
+    let times = block_on(l.time_batches(5, 30, &now)).unwrap();
     assert_eq!(l.steps_done(), 35);
-    assert_eq!(ms, 1.0 / 30.0, "two looks at the clock, 30 batches between them");
+    // Looks at ticks 1 (start), 2 (queued) and 3 (read back).
+    assert_eq!(times.ms, 2.0 / 30.0, "from the start to the read, 30 batches");
+    assert_eq!(times.queue_ms, 1.0 / 30.0, "from the start to the last batch queued");
     // The same learner on the same steps as a plain run: timing changes no number.
     let mut plain = learner(ModelKind::DotProductBias, 5, 1);
     for _ in 0..35 {

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use collab_core::data::{CollabData, DataSettings, ItemKey, Rating, RatingsTable};
 use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::train::{EpochMetrics, FitSettings, Learner, OptimSettings, OptimizerKind, Schedule, WdKind};
+use collab_core::train::{
+    BatchTimes, EpochMetrics, FitSettings, Learner, OptimSettings, OptimizerKind, Schedule, StepPath, WdKind,
+};
 use serde::{Deserialize, Serialize};
 
 /// Which learner a message is about: section 8's, or one of the overfitting pair.
@@ -51,12 +53,17 @@ impl TrainSettings {
 
     /// A fresh learner over `data` on `device`: fastai's one-cycle Adam.
     pub fn learner(&self, data: Arc<CollabData>, device: &Device) -> Learner {
+        self.learner_on(data, device, StepPath::Direct)
+    }
+
+    /// [`TrainSettings::learner`] along `path` (the benchmark times the paths).
+    pub fn learner_on(&self, data: Arc<CollabData>, device: &Device, path: StepPath) -> Learner {
         let mut spec =
             ModelSpec { n_factors: self.factors, ..ModelSpec::new(self.kind, data.users.len(), data.items.len()) };
         if !self.y_range {
             spec.y_range = None;
         }
-        Learner::new(data, spec, self.fit(), device)
+        Learner::on_path(data, spec, self.fit(), device, path)
     }
 
     fn fit(&self) -> FitSettings {
@@ -121,9 +128,10 @@ pub enum ToWorker {
         points: Vec<(usize, f64)>,
         go_on: bool,
     },
-    /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` (after
-    /// [`RACE_WARMUP`] untimed ones) and answer [`FromWorker::Raced`].
-    Race { settings: TrainSettings },
+    /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` along `path` (the
+    /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
+    /// [`FromWorker::Raced`].
+    Race { settings: TrainSettings, path: StepPath },
     /// Test hook: take `steps` batches of a fresh fit with `settings` and answer
     /// [`FromWorker::Probed`], so that a test can hold one engine's numbers against
     /// another's.
@@ -221,7 +229,7 @@ pub enum FromWorker {
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
     /// A race's answer: milliseconds per batch on this worker's device.
-    Raced { ms_per_step: f64 },
+    Raced { times: BatchTimes },
     /// A probe's answer: how the steps ran, each batch's loss, and every weight after
     /// the last one (the model's tensors one after another).
     Probed { step_kind: String, losses: Vec<f32>, weights: Vec<f32> },

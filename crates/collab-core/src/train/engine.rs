@@ -18,29 +18,32 @@ use crate::model::CollabModel;
 use crate::read::ReadError;
 use crate::weights::{self, Weights};
 
-/// How a learner on the CPU takes its steps. On a GPU every path is burn's tensors.
+/// How a learner takes its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CpuPath {
+pub enum StepPath {
     /// burn's autodiff, the optimizer as tensor operations: the reference every other
-    /// path is tested against (and the code before the CPU was made fast).
+    /// path is tested against (and the code before the steps were written out), on the
+    /// CPU and on a GPU.
     Tensors,
-    /// burn's autodiff, the optimizer as one pass over each parameter on the host.
+    /// burn's autodiff, the optimizer as one pass over each parameter on the host (on a
+    /// GPU, as [`StepPath::Tensors`]).
     FusedOptimizer,
-    /// The dot-product models' whole step on the host; the neural models take
-    /// [`CpuPath::FusedOptimizer`]. The default.
-    Host,
+    /// The dot-product models' step written out: on the CPU as loops over plain vectors
+    /// ([`HostDot`]), on a GPU as two kernels (`train/gpu/`). The neural models take
+    /// [`StepPath::FusedOptimizer`]. The default.
+    Direct,
 }
 
-impl CpuPath {
+impl StepPath {
     /// Every path, slowest first.
-    pub const ALL: [CpuPath; 3] = [Self::Tensors, Self::FusedOptimizer, Self::Host];
+    pub const ALL: [StepPath; 3] = [Self::Tensors, Self::FusedOptimizer, Self::Direct];
 
     /// The short name the benchmark uses.
     pub fn key(self) -> &'static str {
         match self {
             Self::Tensors => "tensors",
             Self::FusedOptimizer => "fused",
-            Self::Host => "host",
+            Self::Direct => "direct",
         }
     }
 
@@ -49,20 +52,20 @@ impl CpuPath {
         match self {
             Self::Tensors => "burn autodiff, optimizer as tensor operations",
             Self::FusedOptimizer => "burn autodiff, fused optimizer pass",
-            Self::Host => "whole step on the host",
+            Self::Direct => "the step written out",
         }
     }
 }
 
-impl std::str::FromStr for CpuPath {
+impl std::str::FromStr for StepPath {
     type Err = String;
 
-    /// Reads [`CpuPath::key`] back.
+    /// Reads [`StepPath::key`] back.
     fn from_str(key: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
             .find(|p| p.key() == key)
-            .ok_or_else(|| format!("unknown CPU path '{}' (tensors, fused, host)", crate::error::clip(key, 40)))
+            .ok_or_else(|| format!("unknown step path '{}' (tensors, fused, direct)", crate::error::clip(key, 40)))
     }
 }
 
@@ -82,9 +85,9 @@ pub(super) enum Engine {
 
 impl Engine {
     /// The engine for `model` (on the autodiff device `device`) along `path`.
-    pub fn new(model: CollabModel, settings: OptimSettings, path: CpuPath, device: &Device) -> Self {
+    pub fn new(model: CollabModel, settings: OptimSettings, path: StepPath, device: &Device) -> Self {
         let cpu = is_cpu(&device.clone().inner());
-        if cpu && path == CpuPath::Host {
+        if cpu && path == StepPath::Direct {
             // On the CPU a read is ready at once.
             let host = crate::read::ready(weights::read(&model))
                 .and_then(Result::ok)
@@ -94,14 +97,14 @@ impl Engine {
             }
         }
         #[cfg(feature = "gpu")]
-        if path != CpuPath::Tensors
+        if path != StepPath::Tensors
             && super::gpu::runs_on(device)
             && let Some(gpu) = GpuDot::new(&model, settings)
         {
             return Self::Gpu { template: model, gpu };
         }
         let mut optim = Optimizer::new(settings);
-        optim.fused = path != CpuPath::Tensors;
+        optim.fused = path != StepPath::Tensors;
         Self::Burn { model, optim }
     }
 

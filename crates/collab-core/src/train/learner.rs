@@ -15,7 +15,7 @@ use std::sync::Arc;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::engine::{CpuPath, Engine};
+use super::engine::{Engine, StepPath};
 use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
 use super::optimizer::OptimSettings;
@@ -48,6 +48,18 @@ impl Default for FitSettings {
     fn default() -> Self {
         Self { epochs: 5, schedule: Schedule::OneCycle { lr_max: 5e-3 }, optim: OptimSettings::default(), seed: 42 }
     }
+}
+
+/// What [`Learner::time_batches`] measured, in milliseconds per batch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BatchTimes {
+    /// From the first timed batch to the read of their losses: what a batch costs.
+    pub ms: f64,
+    /// Until the last batch was called, before the read. On the CPU a step computes as it
+    /// is called, so this is nearly all of `ms`; on a GPU a step only queues its work, so
+    /// this is what the step costs the host (the browser's WebGPU calls included), a
+    /// floor that no GPU, however fast, can take a step under.
+    pub queue_ms: f64,
 }
 
 /// What one training batch did. Tensors stay on the device until the caller reads them.
@@ -134,20 +146,20 @@ struct Checkpoint {
 }
 
 impl Learner {
-    /// A fresh learner for `spec` on `device` (autodiff is turned on here); on the CPU
-    /// it takes the fastest path, [`CpuPath::Host`].
+    /// A fresh learner for `spec` on `device` (autodiff is turned on here), on the
+    /// fastest path, [`StepPath::Direct`].
     pub fn new(data: Arc<CollabData>, spec: ModelSpec, settings: FitSettings, device: &Device) -> Self {
-        Self::on_path(data, spec, settings, device, CpuPath::Host)
+        Self::on_path(data, spec, settings, device, StepPath::Direct)
     }
 
-    /// A fresh learner that, on the CPU, takes its steps along `path`: for timing the
-    /// paths against each other, and for testing them against the reference.
+    /// A fresh learner that takes its steps along `path`: for timing the paths against
+    /// each other, and for testing them against the reference.
     pub fn on_path(
         data: Arc<CollabData>,
         spec: ModelSpec,
         settings: FitSettings,
         device: &Device,
-        path: CpuPath,
+        path: StepPath,
     ) -> Self {
         let device = device.clone().autodiff();
         let engine = Engine::new(spec.init(settings.seed, &device), settings.optim, path, &device);
@@ -258,7 +270,7 @@ impl Learner {
         self.step > 0 && self.batch_in_epoch == 0 && self.history.len() < self.epoch()
     }
 
-    /// Whether its steps run on the host: [`CpuPath::Host`], a dot-product model, the CPU.
+    /// Whether its steps run on the host: [`StepPath::Direct`], a dot-product model, the CPU.
     pub fn on_host(&self) -> bool {
         matches!(self.engine, Engine::Host { .. })
     }
@@ -268,10 +280,10 @@ impl Learner {
         match &self.engine {
             // On a GPU burn's optimizer is always tensor operations.
             Engine::Burn { optim, .. } if optim.fused && super::optimizer::is_cpu(&self.device.clone().inner()) => {
-                CpuPath::FusedOptimizer.describe()
+                StepPath::FusedOptimizer.describe()
             }
-            Engine::Burn { .. } => CpuPath::Tensors.describe(),
-            Engine::Host { .. } => CpuPath::Host.describe(),
+            Engine::Burn { .. } => StepPath::Tensors.describe(),
+            Engine::Host { .. } => "whole step on the host",
             #[cfg(feature = "gpu")]
             Engine::Gpu { .. } => "two GPU kernels a step",
         }
@@ -375,16 +387,18 @@ impl Learner {
         warmup: usize,
         timed: usize,
         now_ms: &dyn Fn() -> f64,
-    ) -> Result<f64, TrainError> {
+    ) -> Result<BatchTimes, TrainError> {
         (0..warmup).take_while(|_| self.train_batch().is_some()).for_each(drop);
         self.read_losses().await?;
         let start = now_ms();
         let done = (0..timed).take_while(|_| self.train_batch().is_some()).count();
+        let queued = now_ms();
         self.read_losses().await?;
         if done == 0 {
             return Err(TrainError::Nothing("no batch was left to time (too few ratings for one batch)".into()));
         }
-        Ok((now_ms() - start) / done as f64)
+        let per_batch = |ms: f64| ms / done as f64;
+        Ok(BatchTimes { ms: per_batch(now_ms() - start), queue_ms: per_batch(queued - start) })
     }
 
     /// Reads every pending batch loss in one device read and feeds fastai's smoother.

@@ -12,9 +12,11 @@ pub mod profile;
 pub mod schedule;
 pub mod snapshot;
 
-pub use engine::CpuPath;
+pub use engine::StepPath;
 pub use guard::{Divergence, TrainError};
-pub use learner::{BatchStep, BatchTrace, FitSettings, Learner, Phase, RACE_STEPS, RACE_WARMUP, mse, to_device};
+pub use learner::{
+    BatchStep, BatchTimes, BatchTrace, FitSettings, Learner, Phase, RACE_STEPS, RACE_WARMUP, mse, to_device,
+};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
 pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, WdKind, decayed_params};
 pub use profile::EpochSplit;

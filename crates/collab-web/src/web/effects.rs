@@ -10,7 +10,7 @@ use collab_core::interpret::Tables;
 use collab_core::lesson::{bias_comparison, dot_products, lookup_both};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::save::{load, save};
-use collab_core::train::{FitSettings, Learner, Schedule};
+use collab_core::train::{FitSettings, Learner, Schedule, StepPath};
 use collab_core::{read, weights};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
@@ -49,8 +49,9 @@ pub fn run(rt: &Rt, effect: Effect) {
         }
         Effect::Race { id, settings, table } => spawn_local(async move {
             // One engine after the other: on a software GPU both would share the cores.
-            let cpu = link::race(Engine::Cpu, table.clone(), settings).await.map(|lap| lap.ms_per_step);
-            let gpu = link::race(Engine::WebGpu, table, settings).await.map(|lap| (lap.ms_per_step, lap.label));
+            let path = StepPath::Direct;
+            let cpu = link::race(Engine::Cpu, table.clone(), settings, path).await.map(|lap| lap.ms_per_step);
+            let gpu = link::race(Engine::WebGpu, table, settings, path).await.map(|lap| (lap.ms_per_step, lap.label));
             dispatch(&rt, Msg::Train(TrainMsg::Raced { id, cpu, gpu }));
         }),
         Effect::Proof => spawn_local(async move {

@@ -6,21 +6,21 @@ use std::sync::Arc;
 use collab_core::data::synth::{SynthSettings, generate, to_ml100k_zip};
 use collab_core::data::{CollabData, DataSettings, movielens};
 use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::train::{CpuPath, FitSettings, Learner};
+use collab_core::train::{FitSettings, Learner, StepPath};
 use wasm_bindgen::prelude::*;
 
 use super::dom;
 
 /// The reference run: fit_one_cycle(5, 5e-3, wd=0.1) of DotProductBias with 50 factors
 /// on the page's CPU (burn-flex in wasm), timed with the page's clock, along the CPU
-/// path `path` (`host`, the default; `fused`; `tensors`: see `CpuPath`), then one more
+/// path `path` (`direct`, the default: the host step; `fused`; `tensors`: see `StepPath`), then one more
 /// epoch of a fresh learner split into the phases of its steps. Runs on `zip` (an
 /// ml-100k.zip) or, without one, on generated data of ML-100k's size. Returns a JSON
 /// summary: source, device, path, seconds, per-epoch rows, split.
 #[wasm_bindgen]
 pub async fn bench_reference(zip: Option<Vec<u8>>, path: Option<String>) -> Result<String, JsValue> {
     let (table, source) = bench_table(zip)?;
-    let path: CpuPath = path.as_deref().unwrap_or("host").parse().map_err(|e: String| JsValue::from_str(&e))?;
+    let path: StepPath = path.as_deref().unwrap_or("direct").parse().map_err(|e: String| JsValue::from_str(&e))?;
     let data = Arc::new(CollabData::new(&table, DataSettings::default()));
     let spec = ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len());
     let chosen = super::device::cpu("burn-flex");
@@ -46,33 +46,26 @@ pub async fn bench_reference(zip: Option<Vec<u8>>, path: Option<String>) -> Resu
     .to_string())
 }
 
-/// The page's device race for `model` (a model select value) at `batch_size`, as section
-/// 8 runs it before a fit: milliseconds per batch in a CPU worker and in a GPU-module
-/// worker. Returns JSON: source, cpu and gpu (each ms per batch and device, or an error).
+/// The page's device race for `settings` (a `TrainSettings` object) along `path` (see
+/// `StepPath`; the page races `direct`), as section 8 runs it before a fit: milliseconds
+/// per batch in a CPU worker and in a GPU-module worker. Returns JSON: source, path, cpu
+/// and gpu (each ms per batch, ms of it to queue the batch, and device; or an error).
 #[wasm_bindgen]
-pub async fn race_devices(zip: Option<Vec<u8>>, model: String, batch_size: usize) -> Result<String, JsValue> {
+pub async fn race_devices(zip: Option<Vec<u8>>, settings: JsValue, path: Option<String>) -> Result<String, JsValue> {
     use crate::protocol::{Engine, TrainSettings, pack_table};
     let (table, source) = bench_table(zip)?;
-    let kind: ModelKind = model.parse().map_err(|e: String| JsValue::from_str(&e))?;
-    let settings = TrainSettings {
-        kind,
-        factors: 50,
-        epochs: 5,
-        lr: 5e-3,
-        wd: 0.1,
-        wd_kind: collab_core::train::WdKind::Decoupled,
-        batch_size,
-        seed: 42,
-        y_range: true,
-    };
+    let settings: TrainSettings = serde_wasm_bindgen::from_value(settings)?;
+    let path: StepPath = path.as_deref().unwrap_or("direct").parse().map_err(|e: String| JsValue::from_str(&e))?;
     let table = pack_table(&table);
     let lap = |r: Result<super::link::Lap, String>| match r {
-        Ok(l) => serde_json::json!({ "ms": l.ms_per_step, "device": l.label, "is_gpu": l.is_gpu }),
+        Ok(l) => {
+            serde_json::json!({ "ms": l.ms_per_step, "queue_ms": l.queue_ms, "device": l.label, "is_gpu": l.is_gpu })
+        }
         Err(e) => serde_json::json!({ "error": e }),
     };
-    let cpu = lap(super::link::race(Engine::Cpu, table.clone(), settings).await);
-    let gpu = lap(super::link::race(Engine::WebGpu, table, settings).await);
-    Ok(serde_json::json!({ "source": source, "cpu": cpu, "gpu": gpu }).to_string())
+    let cpu = lap(super::link::race(Engine::Cpu, table.clone(), settings, path).await);
+    let gpu = lap(super::link::race(Engine::WebGpu, table, settings, path).await);
+    Ok(serde_json::json!({ "source": source, "path": path.key(), "cpu": cpu, "gpu": gpu }).to_string())
 }
 
 /// Takes `steps` batches of a fresh fit with `settings` (a `TrainSettings` object) in a

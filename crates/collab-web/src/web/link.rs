@@ -17,6 +17,7 @@ use super::runtime::{Rt, WorkerLink, dispatch};
 use super::worker::{from_js, to_js};
 use crate::msg::Msg;
 use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings};
+use collab_core::train::StepPath;
 
 thread_local! {
     /// The GPU module's script URL and compiled module, once fetched.
@@ -150,20 +151,23 @@ fn send(link: &WorkerLink, message: &ToWorker) -> Result<(), String> {
 /// What one engine did in a race.
 pub struct Lap {
     pub ms_per_step: f64,
+    /// What a step costs the worker's thread to queue (see `BatchTimes::queue_ms`).
+    pub queue_ms: f64,
     /// The device the worker found ("WebGPU: …", or the CPU with why).
     pub label: String,
     pub is_gpu: bool,
 }
 
-/// Times `settings` on `engine` in a worker of its own, which ends with the race.
-pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings) -> Result<Lap, String> {
-    let (device, ms_per_step) = ask(engine, table, ToWorker::Race { settings }, |answer| match answer {
-        FromWorker::Raced { ms_per_step } => Some(ms_per_step),
+/// Times `settings` along `path` on `engine` in a worker of its own, which ends with
+/// the race.
+pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings, path: StepPath) -> Result<Lap, String> {
+    let (device, times) = ask(engine, table, ToWorker::Race { settings, path }, |answer| match answer {
+        FromWorker::Raced { times } => Some(times),
         _ => None,
     })
     .await?;
     let (label, is_gpu) = device;
-    Ok(Lap { ms_per_step, label, is_gpu })
+    Ok(Lap { ms_per_step: times.ms, queue_ms: times.queue_ms, label, is_gpu })
 }
 
 /// What a probe of one engine gave: its device, how its steps ran, each batch's loss and

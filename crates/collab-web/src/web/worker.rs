@@ -13,7 +13,7 @@ use burn::module::Module;
 use collab_core::data::{CollabData, RatingsTable};
 use collab_core::read;
 use collab_core::save::save;
-use collab_core::train::{BatchTrace, Learner, Snapshot, TrainError, limits};
+use collab_core::train::{BatchTimes, BatchTrace, Learner, Snapshot, StepPath, TrainError, limits};
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use gloo::timers::future::TimeoutFuture;
@@ -280,8 +280,8 @@ impl Trainer {
                     Err(e) => self.fail(Some((slot, run)), format!("training could not be restored: {e}").into()),
                 }
             }
-            ToWorker::Race { settings } => match self.race(settings).await {
-                Ok(ms_per_step) => post(&FromWorker::Raced { ms_per_step }),
+            ToWorker::Race { settings, path } => match self.race(settings, path).await {
+                Ok(times) => post(&FromWorker::Raced { times }),
                 Err(e) => self.fail(None, e),
             },
             ToWorker::Probe { settings, steps } => match self.probe(settings, steps).await {
@@ -313,26 +313,26 @@ impl Trainer {
 
     /// Milliseconds per batch of a fresh fit with `settings` on this worker's device
     /// ([`Learner::time_batches`]).
-    async fn race(&self, settings: TrainSettings) -> Result<f64, Failure> {
-        let mut learner = self.fresh(settings)?;
+    async fn race(&self, settings: TrainSettings, path: StepPath) -> Result<BatchTimes, Failure> {
+        let mut learner = self.fresh(settings, path)?;
         Ok(learner.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms).await?)
     }
 
     async fn probe(&self, settings: TrainSettings, steps: usize) -> Result<FromWorker, Failure> {
-        let mut learner = self.fresh(settings)?;
+        let mut learner = self.fresh(settings, StepPath::Direct)?;
         let (losses, weights) = learner.probe(steps).await?;
         let weights = weights.tensors.into_iter().flat_map(|t| t.values).collect();
         Ok(FromWorker::Probed { step_kind: learner.step_kind().into(), losses, weights })
     }
 
     /// A fresh learner for `settings`, away from the page's fits (a race's, a probe's).
-    fn fresh(&self, settings: TrainSettings) -> Result<Learner, Failure> {
+    fn fresh(&self, settings: TrainSettings, path: StepPath) -> Result<Learner, Failure> {
         let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
             return Err("the worker has no data or no device yet".into());
         };
         let data = Arc::new(settings.data(&table));
         limits::against_data(&data)?;
-        Ok(settings.learner(data, &device.device))
+        Ok(settings.learner_on(data, &device.device, path))
     }
 
     /// Trains `slot` for one slice, reports, and finishes the fit if it is done.
