@@ -33,11 +33,14 @@ fn fit(mut l: Learner) -> Result<(Vec<EpochMetrics>, f64), String> {
     Ok((rows, start.elapsed().as_secs_f64()))
 }
 
-/// Runs the benchmark on `data` with the reference `spec` and `fit`, the fit on `device`.
+/// Runs the benchmark on `data` with the reference `spec` and `fit`, the fit on `device`
+/// (`gpu`: wgpu's device, or why there is none).
 pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, device: Choice) -> Result<(), String> {
     let valid = |rows: &[EpochMetrics]| rows.last().map_or(f64::NAN, |r| r.valid_loss);
+    // wgpu's runtime starts once a process: every use below shares this device.
+    let gpu = Choice::Wgpu.device();
     if device == Choice::Wgpu {
-        let wgpu = device.device()?;
+        let wgpu = gpu.clone()?;
         let (rows, direct) = fit(Learner::new(data.clone(), spec.clone(), settings, &wgpu))?;
         print!("{}", format_table(&rows));
         println!("fit on wgpu: {direct:.2} s for {} epochs, final valid MSE {:.4}", rows.len(), valid(&rows));
@@ -47,7 +50,7 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, devi
             valid(&rows),
             tensors / direct
         );
-        return per_batch(data, spec);
+        return per_batch(data, spec, gpu);
     }
     let (rows, host) = fit(learner(data, spec, settings, StepPath::Direct))?;
     print!("{}", format_table(&rows));
@@ -89,19 +92,17 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, devi
             fused / host
         );
     }
-    per_batch(data, spec)
+    per_batch(data, spec, gpu)
 }
 
 /// Milliseconds per batch of DotProductBias and EmbeddingNN on each device along the
 /// direct path and burn's tensors, at batch 64 and at [`GPU_BATCH`], timed as the page's
 /// device race does: a fresh learner, a few untimed batches, then timed ones up to a
 /// read of their losses.
-fn per_batch(data: &Arc<CollabData>, spec: &ModelSpec) -> Result<(), String> {
+fn per_batch(data: &Arc<CollabData>, spec: &ModelSpec, gpu: Result<Device, String>) -> Result<(), String> {
     let start = Instant::now();
     let now_ms = || start.elapsed().as_secs_f64() * 1000.0;
-    // One device each: wgpu's runtime is set up once.
-    let devices: Vec<(Choice, Result<Device, String>)> =
-        [Choice::Flex, Choice::Wgpu].into_iter().map(|c| (c, c.device())).collect();
+    let devices = [(Choice::Flex, Ok(Device::flex())), (Choice::Wgpu, gpu)];
     println!("ms per batch ({RACE_WARMUP} untimed batches, then {RACE_STEPS} timed, as the page's device race):");
     for batch_size in [64, GPU_BATCH] {
         let data = Arc::new(CollabData { settings: DataSettings { batch_size, ..data.settings }, ..(**data).clone() });

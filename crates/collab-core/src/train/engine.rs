@@ -97,7 +97,7 @@ impl Engine {
             }
         }
         #[cfg(feature = "gpu")]
-        if path != StepPath::Tensors
+        if path == StepPath::Direct
             && super::gpu::runs_on(device)
             && let Some(gpu) = GpuDot::new(&model, settings)
         {
