@@ -150,7 +150,7 @@ pub enum TrainMsg {
     Raced {
         id: u64,
         cpu: Result<f64, String>,
-        gpu: Result<(f64, String), String>,
+        gpu: Result<crate::state::GpuLap, String>,
     },
 }
 

@@ -91,8 +91,19 @@ pub struct Race {
     pub factors: usize,
     pub batch_size: usize,
     pub cpu: Result<f64, String>,
-    /// With the device the GPU module's worker found.
-    pub gpu: Result<(f64, String), String>,
+    pub gpu: Result<GpuLap, String>,
+}
+
+/// What the GPU module's worker did in a race.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpuLap {
+    /// Milliseconds per batch.
+    pub ms: f64,
+    /// Of them, the worker's own time to queue a batch's work: no GPU, however fast, takes
+    /// a batch in less.
+    pub queue_ms: f64,
+    /// The device it found ("WebGPU: …", or the CPU and why).
+    pub label: String,
 }
 
 impl Race {
@@ -105,20 +116,24 @@ impl Race {
     /// adapter ran on the CPU too, and does not count as WebGPU.
     pub fn winner(&self) -> Engine {
         match (&self.cpu, &self.gpu) {
-            (Ok(cpu), Ok((gpu, label))) if gpu < cpu && label.starts_with("WebGPU") => Engine::WebGpu,
-            (Err(_), Ok((_, label))) if label.starts_with("WebGPU") => Engine::WebGpu,
+            (Ok(cpu), Ok(gpu)) if gpu.ms < *cpu && gpu.label.starts_with("WebGPU") => Engine::WebGpu,
+            (Err(_), Ok(gpu)) if gpu.label.starts_with("WebGPU") => Engine::WebGpu,
             _ => Engine::Cpu,
         }
     }
 
-    /// "CPU 0.31 ms/batch, WebGPU 2.70 ms/batch: training on the CPU."
+    /// "CPU 0.31 ms/batch, WebGPU 2.70 ms/batch (0.90 ms of it to queue the work):
+    /// training on the CPU."
     pub fn describe(&self) -> String {
         let ms = |r: &Result<f64, String>| match r {
             Ok(ms) => format!("{ms:.2} ms/batch"),
             Err(e) => format!("could not run ({e})"),
         };
-        let gpu = self.gpu.as_ref().map(|g| g.0).map_err(Clone::clone);
-        let why = match (self.winner(), &self.cpu, &gpu) {
+        let gpu = match &self.gpu {
+            Ok(lap) => format!("{} ({:.2} ms of it to queue the work)", ms(&Ok(lap.ms)), lap.queue_ms),
+            Err(e) => ms(&Err(e.clone())),
+        };
+        let why = match (self.winner(), &self.cpu, &self.gpu) {
             (Engine::WebGpu, Ok(_), Ok(_)) => "WebGPU is faster here",
             (Engine::Cpu, Ok(_), Ok(_)) => "the CPU is faster here",
             _ => "the only one that ran",
@@ -129,7 +144,7 @@ impl Race {
             self.kind.key(),
             self.batch_size,
             ms(&self.cpu),
-            ms(&gpu),
+            gpu,
             match self.winner() {
                 Engine::Cpu => "the CPU",
                 Engine::WebGpu => "WebGPU",

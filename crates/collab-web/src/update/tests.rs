@@ -723,6 +723,11 @@ fn with_gpu(choice: &str) -> App {
     app
 }
 
+/// A GPU lap of `ms` a batch, a third of it to queue, on the device `label`.
+fn lap(ms: f64, label: &str) -> crate::state::GpuLap {
+    crate::state::GpuLap { ms, queue_ms: ms / 3.0, label: label.into() }
+}
+
 fn race_id(effects: &[Effect]) -> u64 {
     match effects {
         [Effect::Race { id, .. }] => *id,
@@ -737,13 +742,14 @@ fn auto_races_once_per_model_and_batch_then_trains_on_the_faster() {
     let id = race_id(&effects);
     assert!(app.train.placed.starts_with("Timing a few batches of dotbias"), "{}", app.train.placed);
     // The CPU wins (as on SwiftShader): the CPU worker already runs, the fit goes there.
-    let raced = TrainMsg::Raced { id, cpu: Ok(0.31), gpu: Ok((2.7, "WebGPU: SwiftShader (Cpu)".into())) };
+    let raced = TrainMsg::Raced { id, cpu: Ok(0.31), gpu: Ok(lap(2.7, "WebGPU: SwiftShader (Cpu)")) };
     let effects = update(&mut app, Msg::Train(raced));
     assert!(matches!(posted(&effects)[..], [ToWorker::Run { .. }]));
     assert!(!effects.iter().any(|e| matches!(e, Effect::StartWorker { .. })));
     assert_eq!(
         app.train.placed,
-        "Timed 30 batches of dotbias (batch 16): CPU 0.31 ms/batch, WebGPU 2.70 ms/batch: training on the CPU (the CPU is faster here)."
+        "Timed 30 batches of dotbias (batch 16): CPU 0.31 ms/batch, WebGPU 2.70 ms/batch (0.90 ms of it to queue the work): \
+         training on the CPU (the CPU is faster here)."
     );
     // The next fit of the same model and batch size does not race again.
     let _ = update(&mut app, Msg::Train(TrainMsg::Reset));
@@ -755,7 +761,7 @@ fn auto_races_once_per_model_and_batch_then_trains_on_the_faster() {
     c.0[6] = "512".into();
     let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
     let id = race_id(&update(&mut app, Msg::Train(TrainMsg::Toggle)));
-    let raced = TrainMsg::Raced { id, cpu: Ok(9.0), gpu: Ok((3.0, "WebGPU: a real GPU (DiscreteGpu)".into())) };
+    let raced = TrainMsg::Raced { id, cpu: Ok(9.0), gpu: Ok(lap(3.0, "WebGPU: a real GPU (DiscreteGpu)")) };
     let effects = update(&mut app, Msg::Train(raced));
     assert!(matches!(effects[0], Effect::StartWorker { engine: Engine::WebGpu, .. }));
     assert!(matches!(posted(&effects)[..], [ToWorker::Run { settings, .. }] if settings.batch_size == 512));
@@ -771,9 +777,9 @@ fn a_gpu_module_without_an_adapter_or_a_failed_lap_never_wins() {
         cpu,
         gpu,
     };
-    assert_eq!(race(Ok(5.0), Ok((1.0, "CPU (wasm): no adapter".into()))).winner(), Engine::Cpu);
+    assert_eq!(race(Ok(5.0), Ok(lap(1.0, "CPU (wasm): no adapter"))).winner(), Engine::Cpu);
     assert_eq!(race(Ok(5.0), Err("no module".into())).winner(), Engine::Cpu);
-    assert_eq!(race(Err("crashed".into()), Ok((9.0, "WebGPU: x".into()))).winner(), Engine::WebGpu);
+    assert_eq!(race(Err("crashed".into()), Ok(lap(9.0, "WebGPU: x"))).winner(), Engine::WebGpu);
     assert!(race(Ok(5.0), Err("no module".into())).describe().contains("WebGPU could not run (no module)"));
 }
 
@@ -782,7 +788,7 @@ fn a_race_answer_for_a_reset_fit_starts_nothing_and_no_gpu_means_no_race() {
     let mut app = with_gpu("auto");
     let id = race_id(&update(&mut app, Msg::Train(TrainMsg::Toggle)));
     let _ = update(&mut app, Msg::Train(TrainMsg::Reset));
-    let raced = TrainMsg::Raced { id, cpu: Ok(1.0), gpu: Ok((0.5, "WebGPU: x".into())) };
+    let raced = TrainMsg::Raced { id, cpu: Ok(1.0), gpu: Ok(lap(0.5, "WebGPU: x")) };
     assert!(update(&mut app, Msg::Train(raced)).is_empty());
     assert_eq!(app.train.races.len(), 1, "the race still counts for the next fit");
     // Chosen CPU: no race, no new worker.
