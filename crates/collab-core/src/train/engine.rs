@@ -1,7 +1,8 @@
 //! What takes a learner's steps: burn (autodiff and the optimizer, on any device) or,
-//! for the dot-product models on the CPU, the step written out on the host
-//! ([`HostDot`]). The learner asks the engine for the model whenever it needs one, so
-//! nothing outside it knows which ran.
+//! for the dot-product models, the step written out: on the CPU as loops on the host
+//! ([`HostDot`]), on a GPU as two kernels (`GpuDot`, with the `gpu` feature). The learner
+//! asks the engine for the model whenever it needs one, so nothing outside it knows
+//! which ran.
 
 use burn::module::Module;
 use burn::optim::GradientsParams;
@@ -174,7 +175,8 @@ impl Engine {
 
     /// What a checkpoint must keep besides a clone of the engine: on burn, handles to
     /// every float tensor's values (batch norm's running statistics are shared by every
-    /// clone of a module; see [`weights::handles`]). The host's clone is a copy.
+    /// clone of a module; see [`weights::handles`]). The host's clone is a copy; the GPU
+    /// step's holds handles to tensors that no later step changes (it writes new ones).
     pub fn handles(&self) -> Vec<Tensor<1>> {
         match self {
             Self::Burn { model, .. } => weights::handles(model),
