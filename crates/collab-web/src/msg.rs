@@ -150,7 +150,7 @@ pub enum TrainMsg {
     Raced {
         id: u64,
         cpu: Result<f64, String>,
-        gpu: Result<crate::state::GpuLap, String>,
+        gpu: Result<crate::state::Lap, String>,
     },
 }
 

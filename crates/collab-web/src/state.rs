@@ -91,19 +91,20 @@ pub struct Race {
     pub factors: usize,
     pub batch_size: usize,
     pub cpu: Result<f64, String>,
-    pub gpu: Result<GpuLap, String>,
+    pub gpu: Result<Lap, String>,
 }
 
-/// What the GPU module's worker did in a race.
+/// What one engine's worker did in a race.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GpuLap {
+pub struct Lap {
     /// Milliseconds per batch.
     pub ms: f64,
-    /// Of them, the worker's own time to queue a batch's work: no GPU, however fast, takes
-    /// a batch in less.
+    /// Of them, the worker's own time to queue a batch's work: on a GPU, no device,
+    /// however fast, takes a batch in less (see `BatchTimes::queue_ms`).
     pub queue_ms: f64,
     /// The device it found ("WebGPU: …", or the CPU and why).
     pub label: String,
+    pub is_gpu: bool,
 }
 
 impl Race {

@@ -724,8 +724,8 @@ fn with_gpu(choice: &str) -> App {
 }
 
 /// A GPU lap of `ms` a batch, a third of it to queue, on the device `label`.
-fn lap(ms: f64, label: &str) -> crate::state::GpuLap {
-    crate::state::GpuLap { ms, queue_ms: ms / 3.0, label: label.into() }
+fn lap(ms: f64, label: &str) -> crate::state::Lap {
+    crate::state::Lap { ms, queue_ms: ms / 3.0, label: label.into(), is_gpu: label.starts_with("WebGPU") }
 }
 
 fn race_id(effects: &[Effect]) -> u64 {

@@ -21,7 +21,7 @@ use super::{device, kept, link, url};
 use crate::effect::{Effect, Focus};
 use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, SheetMsg, TrainMsg};
 use crate::protocol::{Engine, FromWorker};
-use crate::state::{BIAS_STEPS, GpuLap, ProofDone, Trained};
+use crate::state::{BIAS_STEPS, ProofDone, Trained};
 
 /// Lookups computed since the page started (read by a test hook: one per change).
 pub static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
@@ -50,12 +50,8 @@ pub fn run(rt: &Rt, effect: Effect) {
         Effect::Race { id, settings, table } => spawn_local(async move {
             // One engine after the other: on a software GPU both would share the cores.
             let path = StepPath::Direct;
-            let cpu = link::race(Engine::Cpu, table.clone(), settings, path).await.map(|lap| lap.ms_per_step);
-            let gpu = link::race(Engine::WebGpu, table, settings, path).await.map(|lap| GpuLap {
-                ms: lap.ms_per_step,
-                queue_ms: lap.queue_ms,
-                label: lap.label,
-            });
+            let cpu = link::race(Engine::Cpu, table.clone(), settings, path).await.map(|lap| lap.ms);
+            let gpu = link::race(Engine::WebGpu, table, settings, path).await;
             dispatch(&rt, Msg::Train(TrainMsg::Raced { id, cpu, gpu }));
         }),
         Effect::Proof => spawn_local(async move {

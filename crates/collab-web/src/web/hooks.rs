@@ -57,10 +57,8 @@ pub async fn race_devices(zip: Option<Vec<u8>>, settings: JsValue, path: Option<
     let settings: TrainSettings = serde_wasm_bindgen::from_value(settings)?;
     let path: StepPath = path.as_deref().unwrap_or("direct").parse().map_err(|e: String| JsValue::from_str(&e))?;
     let table = pack_table(&table);
-    let lap = |r: Result<super::link::Lap, String>| match r {
-        Ok(l) => {
-            serde_json::json!({ "ms": l.ms_per_step, "queue_ms": l.queue_ms, "device": l.label, "is_gpu": l.is_gpu })
-        }
+    let lap = |r: Result<crate::state::Lap, String>| match r {
+        Ok(l) => serde_json::json!({ "ms": l.ms, "queue_ms": l.queue_ms, "device": l.label, "is_gpu": l.is_gpu }),
         Err(e) => serde_json::json!({ "error": e }),
     };
     let cpu = lap(super::link::race(Engine::Cpu, table.clone(), settings, path).await);

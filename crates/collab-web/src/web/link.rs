@@ -17,6 +17,7 @@ use super::runtime::{Rt, WorkerLink, dispatch};
 use super::worker::{from_js, to_js};
 use crate::msg::Msg;
 use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings};
+use crate::state::Lap;
 use collab_core::train::StepPath;
 
 thread_local! {
@@ -148,16 +149,6 @@ fn send(link: &WorkerLink, message: &ToWorker) -> Result<(), String> {
     to_js(message).and_then(|v| link.worker.post_message(&v).map_err(js_error))
 }
 
-/// What one engine did in a race.
-pub struct Lap {
-    pub ms_per_step: f64,
-    /// What a step costs the worker's thread to queue (see `BatchTimes::queue_ms`).
-    pub queue_ms: f64,
-    /// The device the worker found ("WebGPU: …", or the CPU with why).
-    pub label: String,
-    pub is_gpu: bool,
-}
-
 /// Times `settings` along `path` on `engine` in a worker of its own, which ends with
 /// the race.
 pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings, path: StepPath) -> Result<Lap, String> {
@@ -167,7 +158,7 @@ pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings, path:
     })
     .await?;
     let (label, is_gpu) = device;
-    Ok(Lap { ms_per_step: times.ms, queue_ms: times.queue_ms, label, is_gpu })
+    Ok(Lap { ms: times.ms, queue_ms: times.queue_ms, label, is_gpu })
 }
 
 /// What a probe of one engine gave: its device, how its steps ran, each batch's loss and
