@@ -67,7 +67,7 @@ fn run(args: args::Args) -> Result<(), String> {
         std::ops::ControlFlow::Continue(())
     }))
     .map_err(|e| e.to_string())?;
-    if let Some(warning) = learner.learned_nothing() {
+    if let Some(warning) = block_on(learner.learned_nothing()).map_err(|e| e.to_string())? {
         eprintln!("warning: {warning}");
     }
     Ok(())

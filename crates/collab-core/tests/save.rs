@@ -140,5 +140,5 @@ fn a_one_factor_model_loads_and_reads() {
     assert_eq!(tables.k, 1);
     // The map's projection keeps one axis when only one exists.
     assert!(collab_core::interpret::pca_items(&tables, &[1, 2, 3], 2).iter().all(|c| c.len() == 1));
-    assert_eq!(collab_core::interpret::similar_items(&tables, 1, 3).len(), 3);
+    assert_eq!(collab_core::interpret::similar_items(&tables, 1, &[1, 2, 3, 4], 3).len(), 3);
 }

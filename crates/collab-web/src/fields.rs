@@ -4,7 +4,8 @@
 
 use collab_core::error::clip;
 use collab_core::model::ModelKind;
-use collab_core::sheet::SheetSettings;
+use collab_core::sheet::{MAX_CELL, SheetSettings};
+use collab_core::train::guard::short_number;
 use collab_core::train::{WdKind, limits};
 
 use crate::protocol::TrainSettings;
@@ -43,12 +44,6 @@ pub fn number<T: std::str::FromStr, U>(
 ) -> Result<U, String> {
     let value = text.trim().parse::<T>().map_err(|_| format!("“{}” is not a valid {what}", clip(text, 40)))?;
     check(value)
-}
-
-/// A finite number for which `ok` holds, or a message saying what was expected.
-pub fn finite(text: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, String> {
-    number(text, what, |v: f64| if v.is_finite() && ok(v) { Ok(v) } else { Err(String::new()) })
-        .map_err(|_| format!("“{}” is not a valid {what}", clip(text, 40)))
 }
 
 impl TrainControls {
@@ -158,27 +153,54 @@ impl SheetControls {
     }
 }
 
-/// The sheet's settings from its controls: every good value is taken, a bad one keeps
-/// the old value and is named in the message.
-pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, usize, Result<(), String>) {
+/// The spreadsheet's factors per user and movie.
+pub const SHEET_K: std::ops::RangeInclusive<usize> = 1..=10;
+
+/// What a form's fields refused: each bad field's element id, and why in words (with
+/// the value kept instead).
+pub type Refused = Vec<(&'static str, String)>;
+
+/// The sheet's settings from its controls: every good value is taken; a bad one keeps
+/// the old value, and its field is named with why and what is kept. The weight decay is
+/// checked as section 8's (and the CLI's) is.
+pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, usize, Refused) {
     let mut s = old;
-    let mut errors = Vec::new();
-    let mut take = |r: Result<f64, String>, to: &mut f64| match r {
-        Ok(v) => *to = v,
-        Err(e) => errors.push(e),
+    let mut refused = Refused::new();
+    let mut check = |id: &'static str, what: &str, text: &str, kept: String, r: Result<f64, String>| match r {
+        _ if text.trim().is_empty() => {
+            refused.push((id, format!("the {what} is empty; the sheet keeps {kept}")));
+            None
+        }
+        Ok(v) => Some(v),
+        Err(e) => {
+            refused.push((id, format!("{e}; the sheet keeps {kept}")));
+            None
+        }
     };
-    take(finite(&c.lr, "learning rate (a number above 0)", |v| v > 0.0), &mut s.lr);
-    take(finite(&c.wd, "weight decay (0 or more)", |v| v >= 0.0), &mut s.wd);
-    match finite(&c.k, "number of factors (1 to 10)", |v| (1.0..=10.0).contains(&v) && v.fract() == 0.0) {
-        Ok(k) => s.k = k as usize,
-        Err(e) => errors.push(e),
-    }
+    // No upper bound here: a rate far too high is the sheet's lesson in divergence.
+    let lr = number(&c.lr, "learning rate", |v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("the learning rate must be a number above 0, not {}", short_number(v)))
+        }
+    });
+    s.lr = check("sheet-lr", "learning rate", &c.lr, old.lr.to_string(), lr).unwrap_or(old.lr);
+    let wd = number(&c.wd, "weight decay", limits::wd);
+    s.wd = check("sheet-wd", "weight decay", &c.wd, old.wd.to_string(), wd).unwrap_or(old.wd);
+    let k = number(&c.k, "number of factors", |k: usize| {
+        if SHEET_K.contains(&k) {
+            Ok(k as f64)
+        } else {
+            Err(format!("the sheet's number of factors must be {} to {}, not {k}", SHEET_K.start(), SHEET_K.end()))
+        }
+    });
+    s.k = check("sheet-k", "number of factors", &c.k, old.k.to_string(), k).map_or(old.k, |k| k as usize);
     s.wd_kind = if c.decoupled { WdKind::Decoupled } else { WdKind::L2 };
     s.bias = c.bias;
     s.y_range = c.y_range;
     let batch = c.batch.trim().parse().unwrap_or(0);
-    let result = if errors.is_empty() { Ok(()) } else { Err(format!("{}; the old value is kept.", errors.join("; "))) };
-    (s, batch, result)
+    (s, batch, refused)
 }
 
 /// The URL key of the data choice, and its value for the served MovieLens copy (a link
@@ -226,9 +248,18 @@ pub fn set_sheet_numbers(sheet: &mut collab_core::sheet::Sheet, text: &str) -> R
     Ok(())
 }
 
-/// A hand-set factor: any finite number.
+/// A hand-set factor: a number between ±[`MAX_CELL`], as in the spreadsheet.
 pub fn factor(text: &str) -> Result<f32, String> {
-    text.trim().parse::<f32>().ok().filter(|v| v.is_finite()).ok_or(format!("“{}” is not a number", clip(text, 40)))
+    let value = text
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or(format!("“{}” is not a number", clip(text, 40)))?;
+    if value.abs() > MAX_CELL {
+        return Err(format!("“{}” is too large: a factor here is between -{MAX_CELL} and {MAX_CELL}", clip(text, 40)));
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -293,11 +324,40 @@ mod tests {
             decoupled: true,
             batch: "4".into(),
         };
-        let (s, batch, result) = sheet_settings(old, &c);
+        let (s, batch, refused) = sheet_settings(old, &c);
         assert_eq!((s.lr, s.k, s.wd, s.bias, s.wd_kind, batch), (0.5, old.k, old.wd, true, WdKind::Decoupled, 4));
-        let message = result.unwrap_err();
-        assert!(message.contains("“11” is not a valid number of factors") && message.contains("“-2”"), "{message}");
-        assert!(message.ends_with("the old value is kept."));
+        assert_eq!(
+            refused,
+            vec![
+                ("sheet-wd", "the weight decay must be a number from 0 to 10, not -2; the sheet keeps 0".to_string()),
+                ("sheet-k", "the sheet's number of factors must be 1 to 10, not 11; the sheet keeps 5".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_learning_rate_the_sheet_cannot_step_with_is_named() {
+        let old = SheetSettings::default();
+        let with_lr = |lr: &str| {
+            let c = SheetControls { lr: lr.into(), ..SheetControls::showing(&old) };
+            let (s, _, refused) = sheet_settings(old, &c);
+            assert_eq!(s.lr, old.lr, "{lr}: the old rate is kept");
+            let [(id, why)] = &refused[..] else { panic!("{lr}: {refused:?}") };
+            assert_eq!(*id, "sheet-lr");
+            assert!(why.ends_with("; the sheet keeps 0.05"), "{why}");
+            why.clone()
+        };
+        assert_eq!(with_lr("abc"), "“abc” is not a valid learning rate; the sheet keeps 0.05");
+        assert_eq!(with_lr(""), "the learning rate is empty; the sheet keeps 0.05");
+        for bad in ["0", "-0", "-0.1", "NaN", "inf"] {
+            assert!(with_lr(bad).starts_with("the learning rate must be a number above 0, not "), "{bad}");
+        }
+        assert_eq!(with_lr("-0"), "the learning rate must be a number above 0, not -0; the sheet keeps 0.05");
+        for bad in ["0", "11", "2.5", ""] {
+            let c = SheetControls { k: bad.into(), ..SheetControls::showing(&old) };
+            let (s, _, refused) = sheet_settings(old, &c);
+            assert_eq!((s.k, refused.len(), refused[0].0), (5, 1, "sheet-k"), "{bad}");
+        }
     }
 
     #[test]
@@ -305,5 +365,7 @@ mod tests {
         assert_eq!(factor(" 2.5 "), Ok(2.5));
         assert_eq!(factor("inf").unwrap_err(), "“inf” is not a number");
         assert_eq!(factor("x").unwrap_err(), "“x” is not a number");
+        assert_eq!(factor("-1000"), Ok(-1000.0));
+        assert_eq!(factor("1e9").unwrap_err(), "“1e9” is too large: a factor here is between -1000 and 1000");
     }
 }

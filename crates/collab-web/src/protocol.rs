@@ -216,15 +216,15 @@ pub enum FromWorker {
         bytes: Vec<u8>,
         points: Vec<(usize, f64)>,
     },
-    /// Section 8's fit ended: the saved model, who rated what in training, and the movies
-    /// of the validation ratings (popularity counts every rating, as the book's map does).
+    /// Section 8's fit ended: the saved model, and who rated what, training and
+    /// validation ratings alike (as user and item indices): a recommendation leaves out
+    /// every movie the user rated, and popularity counts every rating, as the book's map does.
     Trained {
         run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
-        train_users: Vec<i32>,
-        train_items: Vec<i32>,
-        valid_items: Vec<i32>,
+        users: Vec<i32>,
+        items: Vec<i32>,
     },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },

@@ -1,5 +1,6 @@
 //! Training: fastai's one-cycle schedule, its Adam and SGD, and the stepping learner.
 
+pub mod advice;
 pub mod engine;
 mod gpu;
 pub mod guard;

@@ -326,6 +326,7 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
         tables: None,
         labels: vec!["#na#".into(), "A".into(), "B".into()],
         popular: vec![1, 2],
+        listable: vec![1, 2],
         by_bias: vec![],
         map: vec![(1, 0.1, 0.2), (2, -0.1, 0.3)],
         profiles: vec![],
@@ -336,4 +337,36 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
     assert!(said.contains("Sci-Fi") && said.contains("Comedy") && said.contains("other"), "{said}");
     assert!(!said.contains("Drama"), "only the genres on the map");
     assert_eq!(legend(&crate::state::ModelRead { genres: vec![0; 3], ..read }), "", "no genres, no legend");
+}
+
+#[test]
+fn the_weight_decay_pair_says_only_what_its_losses_show() {
+    use super::overfit::verdict;
+    let rows = |losses: &[(f64, f64)]| -> Vec<EpochMetrics> {
+        losses
+            .iter()
+            .enumerate()
+            .map(|(epoch, &(train_loss, valid_loss))| EpochMetrics {
+                epoch,
+                train_loss,
+                valid_loss,
+                rmse: valid_loss.sqrt(),
+                seconds: 0.0,
+            })
+            .collect()
+    };
+    // The book's picture: at 0.01 the validation loss rises after its best; 0.1 closes the gap.
+    let low = rows(&[(0.9, 0.93), (0.6, 0.92), (0.4, 0.95)]);
+    let high = rows(&[(0.95, 0.96), (0.8, 0.86), (0.72, 0.82)]);
+    let said = verdict(0.01, &low, 0.1, &high);
+    assert!(
+        said.contains("validation 0.950 (gap 0.550), after its best of 0.920: it rose, which is overfitting"),
+        "{said}"
+    );
+    assert!(said.ends_with("a narrower gap and a better validation loss."), "{said}");
+    // A fit too short to overfit: nothing is claimed that did not happen.
+    let low = rows(&[(1.2, 1.1), (1.0, 0.95)]);
+    let high = rows(&[(1.25, 1.12), (1.05, 1.01)]);
+    let said = verdict(0.01, &low, 0.1, &high);
+    assert!(!said.contains("rose") && said.ends_with("too short, or the data too small, to overfit."), "{said}");
 }

@@ -248,7 +248,11 @@ fn settings_take_good_values_and_a_new_k_resets_the_cursor() {
     let s = app.sheet.sheet.settings;
     assert_eq!((s.k, s.wd, s.bias, app.sheet.batch_size, app.sheet.cursor), (3, 0.01, true, 4, (0, 0)));
     assert_eq!(s.lr, SheetSettings::default().lr, "the bad learning rate keeps the old one");
-    assert!(app.sheet.message.starts_with("“x” is not a valid learning rate"));
+    // Named beside its field, where it stays until the field holds a good value.
+    assert_eq!(
+        app.sheet.refused,
+        vec![("sheet-lr", "“x” is not a valid learning rate; the sheet keeps 0.05".to_string())]
+    );
     assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().shape[1], 3);
     assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1));
 }
@@ -551,7 +555,7 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
     let loaded = collab_core::save::LoadedModel { spec, users, items, model };
-    crate::state::Trained::new(loaded, &[(1, 1), (1, 2), (2, 2), (2, 3)], &[])
+    crate::state::Trained::new(loaded, &[(1, 1), (1, 2), (2, 2), (2, 3)])
 }
 
 /// Loads `model` as the page does: asked for, built, read.
@@ -634,23 +638,14 @@ fn the_trained_model_of_an_older_run_is_ignored() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
-    let old = FromWorker::Trained {
-        run: run + 100,
-        model: vec![],
-        train_users: vec![],
-        train_items: vec![],
-        valid_items: vec![],
-    };
+    let old = FromWorker::Trained { run: run + 100, model: vec![], users: vec![], items: vec![] };
     assert!(update(&mut app, Msg::Worker(old)).is_empty());
-    let new = FromWorker::Trained {
-        run,
-        model: vec![9],
-        train_users: vec![1, 1],
-        train_items: vec![2, 3],
-        valid_items: vec![3],
-    };
+    // Training ratings, then validation ones: user 1 rated 2 and 3 in training, 4 in validation.
+    let new = FromWorker::Trained { run, model: vec![9], users: vec![1, 1, 1], items: vec![2, 3, 4] };
     let effects = update(&mut app, Msg::Worker(new));
-    assert!(matches!(&effects[..], [Effect::LoadModel { source: None, rated, .. }] if rated == &[(1, 2), (1, 3)]));
+    assert!(
+        matches!(&effects[..], [Effect::LoadModel { source: None, rated, .. }] if rated == &[(1, 2), (1, 3), (1, 4)])
+    );
 }
 
 #[test]

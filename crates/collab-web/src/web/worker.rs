@@ -383,16 +383,15 @@ impl Trainer {
             return;
         }
         let (l, run) = (&fit.learner, fit.run);
-        if let Some(message) = l.learned_nothing() {
+        if let Ok(Some(message)) = l.learned_nothing().await {
             post(&FromWorker::Note { slot, run, message });
         }
         match save(&l.model().valid(), &l.spec, &l.data.users, &l.data.items).await {
             Ok(model) => post(&FromWorker::Trained {
                 run,
                 model,
-                train_users: l.data.train.users.clone(),
-                train_items: l.data.train.items.clone(),
-                valid_items: l.data.valid.items.clone(),
+                users: [&l.data.train.users, &l.data.valid.users].into_iter().flatten().copied().collect(),
+                items: [&l.data.train.items, &l.data.valid.items].into_iter().flatten().copied().collect(),
             }),
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }
