@@ -419,7 +419,7 @@ fn learned(model: Model, app: &App) -> String {
          unseen = sorted(listable - set(ratings[ratings.user == user].title))\n\
          candidates = pd.DataFrame({{'user': [user] * len(unseen), 'title': unseen}})\n\
          scores, _ = learn.get_preds(dl=dls.test_dl(candidates))\n\
-         candidates['predicted'] = scores.squeeze(1).numpy()\n\
+         candidates['predicted'] = scores.flatten().numpy()   # (n,) or (n, 1), as the model gives them\n\
          candidates.nlargest(10, 'predicted')   # above 5 is possible: sigmoid_range's top is 5.5",
         user = rec_user(app)
     ));

@@ -114,10 +114,13 @@ pub fn scores_note(scores: &[(usize, f32)], y_range: Option<(f32, f32)>) -> Stri
     }
     match y_range {
         Some((lo, hi)) => format!(
-            "Scores are predicted ratings. The model squashes its predictions into ({lo}, {hi}) with sigmoid_range:              the range reaches past 5 stars so that a 5 can be predicted at all (sigmoid never reaches its ends).              A score above 5, such as {top:.3}, is the model saying “a sure 5”; nobody can rate above 5."
+            "Scores are predicted ratings. The model squashes its predictions into ({lo}, {hi}) with sigmoid_range: \
+             the range reaches past 5 stars so that a 5 can be predicted at all (sigmoid never reaches its ends). A \
+             score above 5, such as {top:.3}, is the model saying “a sure 5”; nobody can rate above 5."
         ),
         None => format!(
-            "Scores are predicted ratings. This model has no sigmoid_range, so nothing keeps a prediction inside              1–5 stars: {top:.3} is a dot product, and nobody can rate above 5."
+            "Scores are predicted ratings. This model has no sigmoid_range, so nothing keeps a prediction inside 1–5 \
+             stars: {top:.3} is a dot product, and nobody can rate above 5."
         ),
     }
 }
@@ -153,7 +156,8 @@ pub fn map(r: &ModelRead, zoom: f32) -> String {
         let label = escape(&r.labels[*i]);
         let colour = main_genre(r.genres.get(*i).copied().unwrap_or(0)).map_or(OTHER, |g| g.1);
         svg.push_str(&format!(
-            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" style=\"fill: {colour}\"><title>{label}: click for similar movies</title></circle>"
+            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" style=\"fill: \
+             {colour}\"><title>{label}: click for similar movies</title></circle>"
         ));
         if n < MAP_LABELS {
             let short: String = r.labels[*i].chars().take(24).collect();

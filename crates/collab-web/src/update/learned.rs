@@ -231,7 +231,10 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
     let free = t.k + usize::from(!t.item_bias.is_empty());
     if worst < 0.25 && n <= free {
         words.push_str(&format!(
-            " The model matches your {n} {ratings_word} almost exactly because your row has {free} numbers to set              and only {n} {ratings_word} to meet: many rows would do as well, so this says little about your taste              yet. The recommendations lean on movies like the ones you rated; rate more and they have to agree              with all of them."
+            "The model matches your {n} {ratings_word} almost exactly because your row has {free} numbers to set and \
+             only {n} {ratings_word} to meet: many rows would do as well, so this says little about your taste yet. \
+             The recommendations lean on movies like the ones you rated; rate more and they have to agree with all of \
+             them."
         ));
     }
     Ok(YouFit {

@@ -92,11 +92,13 @@ pub fn rose(before: f32, after: f32, batch_size: usize, lr: f64) -> String {
     let (lr_s, lower) = (short_number(lr), short_number(lr / 10.0));
     if batch_size == 0 && after > before {
         format!(
-            "The loss rose in this step, from {before:.4} to {after:.4}. A small enough step on every rated cell always              lowers it, so the learning rate {lr_s} is too high for these numbers: try {lower}."
+            "The loss rose in this step, from {before:.4} to {after:.4}. A small enough step on every rated cell \
+             always lowers it, so the learning rate {lr_s} is too high for these numbers: try {lower}."
         )
     } else if batch_size > 0 && after > MINI_BATCH_RISE * before {
         format!(
-            "The loss over every rated cell rose from {before:.4} to {after:.4} in this step. A step on a mini-batch              can raise it a little; this much says the learning rate {lr_s} is too high: try {lower}."
+            "The loss over every rated cell rose from {before:.4} to {after:.4} in this step. A step on a mini-batch \
+             can raise it a little; this much says the learning rate {lr_s} is too high: try {lower}."
         )
     } else {
         String::new()

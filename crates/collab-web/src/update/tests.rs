@@ -943,3 +943,30 @@ fn an_edit_travels_in_the_link_and_a_link_of_another_shape_is_refused() {
     let effects = update(&mut edited, Msg::Sheet(SheetMsg::Randomise));
     assert!(effects.iter().any(|e| matches!(e, Effect::StoreUrl(q) if q == &[("sw", String::new())])));
 }
+
+#[test]
+fn a_step_that_raises_the_loss_says_which_way_to_move_the_rate() {
+    use super::sheet::rose;
+    let full = rose(0.229, 12.367, 0, 5.0);
+    assert_eq!(
+        full,
+        "The loss rose in this step, from 0.2290 to 12.3670. A small enough step on every rated cell always lowers \
+         it, so the learning rate 5 is too high for these numbers: try 0.5."
+    );
+    assert_eq!(rose(0.5, 0.4, 0, 5.0), "", "a falling loss says nothing");
+    // A mini-batch may raise the whole sheet's loss a little: only a clear rise is named.
+    assert_eq!(rose(0.5, 0.52, 16, 0.05), "");
+    assert!(rose(0.5, 0.6, 16, 0.05).ends_with("the learning rate 0.05 is too high: try 0.005."));
+}
+
+#[test]
+fn a_new_user_fitted_from_few_ratings_is_told_what_so_close_a_fit_means() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    load_model(&mut app, trained(ModelKind::DotProductBias));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(1, 5.0)])));
+    let you = app.learned.you.as_ref().unwrap();
+    assert!(you.fitted.starts_with("Fitted from 1 rating (movie 1: you 5, model "), "{}", you.fitted);
+    assert!(you.fitted.contains("your row has 4 numbers to set and only 1 rating to meet"), "{}", you.fitted);
+    assert_eq!(you.ratings, vec![("movie 1".to_string(), 5.0)]);
+}
