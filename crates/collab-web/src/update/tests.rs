@@ -550,7 +550,7 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
-    let loaded = collab_core::save::LoadedModel { spec, users, items, model };
+    let loaded = collab_core::save::LoadedModel { spec, users, items, model, cut_names: 0 };
     crate::state::Trained::new(loaded, &[(1, 1), (1, 2), (2, 2), (2, 3)], &[])
 }
 
