@@ -42,12 +42,13 @@ fn settings() -> Vec<Arg> {
     Key::ALL
         .into_iter()
         .map(|key| {
-            Arg::new(key.name()).long(key.name()).value_name("VALUE").action(ArgAction::Set).help(format!(
-                "the {}: {} [default: {}]",
-                key.words(),
-                key.takes(),
-                key.default()
-            ))
+            Arg::new(key.name())
+                .long(key.name())
+                .value_name("VALUE")
+                .action(ArgAction::Set)
+                // `--wd -5` is a value the core then refuses in words, not an unknown option.
+                .allow_negative_numbers(true)
+                .help(format!("the {}: {} [default: {}]", key.words(), key.takes(), key.default()))
         })
         .collect()
 }
@@ -156,6 +157,7 @@ mod tests {
             ("--wdkind L1", "--wdkind: the weight decay kind 'L1' is not decoupled or l2"),
             ("--device tpu", "--device: the device 'tpu' is not auto, cpu or webgpu"),
             ("--seed x", "--seed: the seed 'x' is not a number"),
+            ("--seed -3", "--seed: the seed '-3' must be a whole number from 0"),
         ];
         for (bad, says) in cases {
             assert_eq!(parse(&format!("train d {bad}")).unwrap_err(), says, "{bad}");

@@ -486,6 +486,81 @@ mod tests {
     }
 
     #[test]
+    fn a_title_of_a_megabyte_is_cut_and_counted() {
+        let long = "x".repeat(1 << 20);
+        let u_item = format!("1|{long}|01-Jan-1995||url|0|1\n2|Heat (1995)|\n3|{long}é|\n");
+        let items = parse_u_item(u_item.as_bytes(), "u.item").unwrap();
+        assert_eq!(items.iter().map(|i| i.cut).collect::<Vec<_>>(), [true, false, true]);
+        assert_eq!(items[0].title.chars().count(), crate::text::MAX_TEXT);
+        assert_eq!(items[0].genres, 1 << 1, "the flags after a cut title are still read");
+        let file = |n: &str, b: &[u8]| (n.to_string(), b.to_vec());
+        let (table, _) =
+            parse_named(&[file("u.data", b"1\t1\t3\t4\n1\t2\t3\t4\n"), file("u.item", u_item.as_bytes())]).unwrap();
+        assert_eq!(table.cut_titles, 2);
+        assert_eq!(table.note().unwrap(), "2 titles cut to 200 characters");
+        assert!(table.titles.values().all(|t| t.chars().count() <= crate::text::MAX_TEXT));
+        // movies.csv the same.
+        let movies = format!("movieId,title,genres\n1,\"{long}\",Drama\n");
+        let (table, _) =
+            parse_named(&[file("ratings.csv", b"1,1,3.5,4\n"), file("movies.csv", movies.as_bytes())]).unwrap();
+        assert_eq!((table.cut_titles, table.note().unwrap().as_str()), (1, "1 title cut to 200 characters"));
+        // A table with nothing cut says nothing.
+        assert_eq!(parse_ml100k_files(b"1\t2\t3\t4\n", Some(b"2|Heat (1995)|\n")).unwrap().note(), None);
+    }
+
+    #[test]
+    fn each_refusal_names_the_real_fault() {
+        let file = |n: &str, b: &[u8]| (n.to_string(), b.to_vec());
+        // An empty u.item holds no titles (not "no ratings").
+        let err = parse_named(&[file("u.data", b"1\t2\t3\t4\n"), file("u.item", b"")]).unwrap_err();
+        assert_eq!(err.to_string(), "u.item is empty: it holds no titles");
+        let err = parse_movies_csv(b"movieId,title,genres\n", "movies.csv").unwrap_err();
+        assert_eq!(err.to_string(), "movies.csv is empty: it holds no titles");
+        // u.item without u.data: the missing file is named.
+        let err = parse_named(&[file("U.ITEM", b"2|Heat (1995)|\n")]).unwrap_err();
+        assert_eq!(err.to_string(), "U.ITEM holds the movies' titles, not ratings: pick u.data with it");
+        let err = parse_named(&[file("movies.csv", b"1,Heat (1995),Drama\n")]).unwrap_err();
+        assert_eq!(err.to_string(), "movies.csv holds the movies' titles, not ratings: pick ratings.csv with it");
+        // A rating too large for a float is quoted as written, not as "inf"; NaN and inf
+        // are not numbers.
+        let err = parse_u_data(b"1\t2\t1e309\t4\n", "u.data").unwrap_err();
+        assert_eq!(err.to_string(), "u.data, line 1: rating 1e309 is outside 0.5 to 5");
+        let err = parse_ratings_csv(b"1,2,NaN,4\n", "ratings.csv").unwrap_err();
+        assert_eq!(err.to_string(), "ratings.csv, line 1: the rating \"NaN\" is not a number");
+        let err = parse_u_data(b"1\t2\tinf\t4\n", "u.data").unwrap_err();
+        assert_eq!(err.to_string(), "u.data, line 1: the rating \"inf\" is not a number");
+        // A zip cut short is said to be so, not "Could not find EOCD".
+        let zip = zip_of(&[("ml-100k/u.data", &b"1\t2\t3\t4\n".repeat(50))]);
+        for cut in [zip.len() / 2, zip.len() - 10] {
+            let err = parse_ml100k_zip(&zip[..cut], "ml-100k.zip").unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "ml-100k.zip is cut short or damaged: it starts as a zip but its end is missing or broken; \
+                 download it again"
+            );
+        }
+        let err = parse_ml100k_zip(b"hello", "ml-100k.zip").unwrap_err();
+        assert_eq!(err.to_string(), "ml-100k.zip is not a zip archive");
+        for err in [
+            parse_ml100k_zip(&zip[..zip.len() / 2], "ml-100k.zip").unwrap_err(),
+            parse_u_data(b"1\t2\t1e309\t4\n", "u.data").unwrap_err(),
+        ] {
+            let text = err.to_string();
+            assert!(!text.contains("EOCD") && !text.contains("inf"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_cli_reads_the_names_the_page_reads() {
+        for name in ["u.data", "U.DATA", "u.item", "Ratings.CSV", "movies.csv", "ml-100k.zip", "X.ZIP"] {
+            assert!(is_read(name), "{name}");
+        }
+        for name in ["u1.base", "u.info", "README", "u.data.bak"] {
+            assert!(!is_read(name), "{name}");
+        }
+    }
+
+    #[test]
     fn a_damaged_zip_member_is_not_called_a_non_zip() {
         use std::io::Write;
         let mut cursor = std::io::Cursor::new(Vec::new());

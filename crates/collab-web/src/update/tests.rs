@@ -948,3 +948,77 @@ fn an_edit_travels_in_the_link_and_a_link_of_another_shape_is_refused() {
     let effects = update(&mut edited, Msg::Sheet(SheetMsg::Randomise));
     assert!(effects.iter().any(|e| matches!(e, Effect::StoreUrl(q) if q == &[("sw", String::new())])));
 }
+
+#[test]
+fn a_links_settings_take_the_checks_typed_ones_do_and_a_bad_one_is_named_with_its_default() {
+    let mut app = app();
+    let given = [("model", "nonsense"), ("lr", "NaN"), ("epochs", "3")];
+    let effects =
+        update(&mut app, Msg::Train(TrainMsg::Link(given.map(|(k, v)| (k.to_string(), v.to_string())).to_vec())));
+    assert_eq!(
+        app.train.message,
+        "the link's model 'nonsense' is not a model this notebook trains (dotraw, dot, dotbias, scratch, nn, embnn); \
+         dotbias is used; the link's learning rate 'NaN' is not a number; 0.005 is used."
+    );
+    // Every field is set to what is used: valid values, the good ones from the link.
+    let set = |id: &str| {
+        effects.iter().find_map(|e| match e {
+            Effect::SetControl { id: i, value } if *i == id => Some(value.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        (set("train-model"), set("train-lr"), set("train-epochs")),
+        (Some("dotbias".into()), Some("0.005".into()), Some("3".into()))
+    );
+    assert_eq!(count(&effects, |e| matches!(e, Effect::SetControl { .. })), 9);
+    let s = app.train.controls.settings().unwrap();
+    assert_eq!((s.kind, s.lr, s.epochs), (collab_core::model::ModelKind::DotProductBias, 0.005, 3));
+    // Train then trains with them (not "unknown model ''").
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(app.train.fit.as_ref().map(|f| f.settings), Some(s));
+    // A good link says nothing; a model without a decay gets the book's.
+    let mut app = self::app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Link(vec![("model".into(), "nn".into())])));
+    assert_eq!((app.train.message.as_str(), app.train.controls.settings().unwrap().wd), ("", 0.01));
+}
+
+#[test]
+fn a_typed_bad_setting_is_named_in_the_words_a_link_and_the_cli_use() {
+    let mut app = app();
+    let mut c = controls();
+    c.0[3] = "NaN".into();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    assert_eq!(app.train.message, "the learning rate 'NaN' is not a number; training keeps its last good settings.");
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(app.train.message, "the learning rate 'NaN' is not a number.");
+}
+
+#[test]
+fn a_title_cut_on_reading_is_said_in_the_load_message_and_never_reaches_the_page_long() {
+    let mut app = app();
+    let long = "L".repeat(1 << 20);
+    let u_item = format!("1|{long}|\n2|Heat (1995)|\n");
+    let u_data: String = (1..=20).flat_map(|u| [format!("{u}\t1\t4\t1\n"), format!("{u}\t2\t3\t1\n")]).collect();
+    let files = vec![("u.data".to_string(), u_data.into_bytes()), ("u.item".to_string(), u_item.into_bytes())];
+    let _ = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
+    assert_eq!(app.data.progress, "Loaded your file u.data + u.item: 40 ratings. 1 title cut to 200 characters.");
+    assert!(app.sheet.sheet.cross.titles.iter().all(|t| t.chars().count() <= 200));
+}
+
+#[test]
+fn a_model_files_long_names_are_cut_and_said() {
+    let mut app = app();
+    let mut model = trained(collab_core::model::ModelKind::DotProductBias);
+    model.note = Some("2 names cut to 200 characters".into());
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::File { name: "m".repeat(5000), bytes: Ok(vec![1]) }));
+    let id = match &effects[..] {
+        [Effect::LoadModel { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    let _ =
+        update(&mut app, Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), result: Ok(model) }));
+    assert!(app.learned.model_message.starts_with("Loaded DotProductBias from mmmm"), "{}", app.learned.model_message);
+    assert!(app.learned.model_message.ends_with(" 2 names cut to 200 characters."), "{}", app.learned.model_message);
+    assert!(app.learned.model_message.len() < 200);
+}
