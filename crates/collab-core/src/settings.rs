@@ -117,7 +117,7 @@ impl Key {
             ),
             Key::Epochs => range(limits::EPOCHS),
             Key::Lr => {
-                format!("the one-cycle schedule's peak: a number above 0, at most {}", short_number(limits::MAX_LR))
+                format!("a number above 0, at most {} (the one-cycle schedule's peak)", short_number(limits::MAX_LR))
             }
             Key::Wd => format!(
                 "a number, 0 to {} (default {} for nn, as the book)",
@@ -126,8 +126,8 @@ impl Key {
             ),
             Key::WdKind => "decoupled (fastai's Adam: w ← w·(1 − lr·wd)) or l2 (wd·w² added to the loss)".into(),
             Key::BatchSize => range(limits::BATCH_SIZE),
-            Key::Seed => "a whole number from 0: the split, the shuffles and the initial weights".into(),
-            Key::Device => "auto (the faster, timed first), cpu or webgpu (flex and wgpu are the same)".into(),
+            Key::Seed => "a whole number from 0 (of the split, the shuffles and the initial weights)".into(),
+            Key::Device => "auto (the faster, timed first), cpu (or flex) or webgpu (or wgpu)".into(),
         }
     }
 
