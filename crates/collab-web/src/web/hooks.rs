@@ -227,7 +227,12 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         ),
         data("a file of another kind", "notes.txt", b"hello", "expected ml-100k.zip"),
         data("a rating of 1e309", "u.data", b"1\t2\t1e309\t4\n", "rating 1e309 is outside 0.5 to 5"),
-        data("u.item without u.data", "u.item", b"2|Heat (1995)|\n", "u.item holds the movies' titles, not ratings: pick u.data with it"),
+        data(
+            "u.item without u.data",
+            "u.item",
+            b"2|Heat (1995)|\n",
+            "u.item holds the movies' titles, not ratings: pick u.data with it",
+        ),
         data("a zip cut short", "ml-100k.zip", &cut_zip[..cut_zip.len() / 2], "ml-100k.zip is cut short or damaged"),
         Hostile {
             label: "an empty u.item",
@@ -261,7 +266,8 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         expect,
     };
     // The header with a number written as text ("expected usize" to the JSON reader).
-    let json = serde_json::to_string(&header).map_err(|e| e.to_string())?.replacen("\"n_users\":5", "\"n_users\":\"5\"", 1);
+    let json =
+        serde_json::to_string(&header).map_err(|e| e.to_string())?.replacen("\"n_users\":5", "\"n_users\":\"5\"", 1);
     let mut changed = b"COLLAB1\n".to_vec();
     changed.extend_from_slice(&(json.len() as u32).to_le_bytes());
     changed.extend_from_slice(json.as_bytes());
