@@ -4,7 +4,7 @@
 //! headers, labels and pickers; bounded at the parser, no file can do that. What was cut
 //! is counted and said in the load message ("3 titles cut to 200 characters").
 
-/// The most characters one text field of a file keeps (MovieLens's longest title has 81).
+/// The most characters one text field of a file keeps (MovieLens's titles are far shorter).
 pub const MAX_TEXT: usize = 200;
 
 /// `text` as kept: itself when it has at most [`MAX_TEXT`] characters, else its first
