@@ -1,40 +1,28 @@
-//! The page's number fields read and checked in one place: section 8's training
-//! controls (with the core's limits, the same the CLI and the worker apply), the
-//! spreadsheet's settings, and the hand-set factors.
+//! The page's fields read and checked in one place: section 8's training controls
+//! (through the core's settings path, [`collab_core::settings`], the one the page's
+//! address and the CLI take too), the spreadsheet's settings, and the hand-set factors.
 
 use collab_core::error::clip;
-use collab_core::model::ModelKind;
+use collab_core::settings::Key;
 use collab_core::sheet::{MAX_CELL, SheetSettings};
 use collab_core::train::guard::short_number;
 use collab_core::train::{WdKind, limits};
 
-use crate::protocol::TrainSettings;
+pub use collab_core::settings::{DeviceChoice, RAW_DOT, Texts as TrainControls, book_wd};
 
-/// Section 8's controls: element id and URL key, in the page's order.
-pub const TRAIN_CONTROLS: [(&str, &str); 9] = [
-    ("train-model", "model"),
-    ("train-factors", "factors"),
-    ("train-epochs", "epochs"),
-    ("train-lr", "lr"),
-    ("train-wd", "wd"),
-    ("train-wdkind", "wdkind"),
-    ("train-bs", "bs"),
-    ("train-seed", "seed"),
-    ("train-on", "device"),
+/// Section 8's controls: element id and the setting it holds, in [`Key::ALL`]'s order
+/// (the setting's name is its key in the page's address).
+pub const TRAIN_CONTROLS: [(&str, Key); 9] = [
+    ("train-model", Key::Model),
+    ("train-factors", Key::Factors),
+    ("train-epochs", Key::Epochs),
+    ("train-lr", Key::Lr),
+    ("train-wd", Key::Wd),
+    ("train-wdkind", Key::WdKind),
+    ("train-bs", Key::BatchSize),
+    ("train-seed", Key::Seed),
+    ("train-on", Key::Device),
 ];
-
-/// The text of section 8's controls, in [`TRAIN_CONTROLS`]' order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TrainControls(pub [String; 9]);
-
-/// Where section 8 trains: the visitor's choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceChoice {
-    /// The faster of the CPU and WebGPU, timed on this model and batch size first.
-    Auto,
-    Cpu,
-    WebGpu,
-}
 
 /// Parses `text` as a `T` and checks it with `check`; the message quotes what was typed.
 pub fn number<T: std::str::FromStr, U>(
@@ -44,57 +32,6 @@ pub fn number<T: std::str::FromStr, U>(
 ) -> Result<U, String> {
     let value = text.trim().parse::<T>().map_err(|_| format!("“{}” is not a valid {what}", clip(text, 40)))?;
     check(value)
-}
-
-impl TrainControls {
-    /// The controls' text as `(URL key, value)` pairs, for the address bar.
-    pub fn query(&self) -> Vec<(&'static str, String)> {
-        TRAIN_CONTROLS.iter().zip(&self.0).map(|((_, key), v)| (*key, v.clone())).collect()
-    }
-
-    /// Where to train (anything but "cpu" or "webgpu" is the timed choice).
-    pub fn device(&self) -> DeviceChoice {
-        match self.0[8].as_str() {
-            "cpu" => DeviceChoice::Cpu,
-            "webgpu" => DeviceChoice::WebGpu,
-            _ => DeviceChoice::Auto,
-        }
-    }
-
-    /// Reads and checks the settings; the message names the first bad one.
-    pub fn settings(&self) -> Result<TrainSettings, String> {
-        let [model, factors, epochs, lr, wd, wd_kind, bs, seed, _device] = &self.0;
-        // "dotraw": the book's very first model, DotProduct without sigmoid_range.
-        let (kind, y_range) = match model.as_str() {
-            RAW_DOT => (ModelKind::DotProduct, false),
-            key => (key.parse()?, true),
-        };
-        let factors = match kind {
-            // The neural models size their embeddings by fastai's rule; the field is unused.
-            ModelKind::CollabNn | ModelKind::EmbeddingNn => 50,
-            _ => number(factors, "number of factors", limits::factors)?,
-        };
-        Ok(TrainSettings {
-            kind,
-            factors,
-            epochs: number(epochs, "number of epochs", limits::epochs)?,
-            lr: number(lr, "learning rate", limits::lr)?,
-            wd: number(wd, "weight decay", limits::wd)?,
-            wd_kind: if wd_kind == "l2" { WdKind::L2 } else { WdKind::Decoupled },
-            batch_size: number(bs, "batch size", limits::batch_size)?,
-            seed: number(seed, "seed", |v: u64| Ok(v))?,
-            y_range,
-        })
-    }
-}
-
-/// The model select's value for DotProduct without sigmoid_range.
-pub const RAW_DOT: &str = "dotraw";
-
-/// The weight decay the book trains a model with (the select's value): 0.01 for
-/// CollabNN, 0.1 for the others.
-pub fn book_wd(model: &str) -> &'static str {
-    if model == "nn" { "0.01" } else { "0.1" }
 }
 
 /// The spreadsheet's controls: element id and URL key, in the page's order.
@@ -266,50 +203,26 @@ pub fn factor(text: &str) -> Result<f32, String> {
 mod tests {
     use super::*;
 
-    fn controls(values: [&str; 8]) -> TrainControls {
-        let mut all = [""; 9];
-        all[..8].copy_from_slice(&values);
-        TrainControls(all.map(String::from))
-    }
-
     #[test]
-    fn train_controls_read_into_settings() {
-        let s = controls(["dotbias", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
-        assert_eq!(
-            (s.kind, s.factors, s.epochs, s.lr, s.wd, s.batch_size, s.seed),
-            (ModelKind::DotProductBias, 50, 5, 0.005, 0.1, 64, 42)
-        );
-        assert_eq!(s.wd_kind, WdKind::Decoupled);
-        let l2 = controls(["embnn", "x", "1", "0.01", "0", "l2", "8", "1"]).settings().unwrap();
-        assert_eq!((l2.factors, l2.wd_kind), (50, WdKind::L2), "the neural models ignore the factors field");
-    }
-
-    #[test]
-    fn the_raw_dot_product_has_no_y_range_and_each_model_its_books_decay() {
-        let raw = controls(["dotraw", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
-        assert_eq!((raw.kind, raw.y_range), (ModelKind::DotProduct, false));
-        let dot = controls(["dot", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
-        assert!(dot.y_range);
-        assert_eq!(
-            (book_wd("nn"), book_wd("dotbias"), book_wd("embnn"), book_wd(RAW_DOT)),
-            ("0.01", "0.1", "0.1", "0.1")
-        );
-    }
-
-    #[test]
-    fn bad_train_controls_are_named() {
-        let bad = |i: usize, text: &str| {
-            let mut c = ["dot", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"];
-            c[i] = text;
-            controls(c).settings().unwrap_err()
-        };
-        assert_eq!(bad(1, "abc"), "“abc” is not a valid number of factors");
-        assert!(bad(1, "0").contains("factors"), "{}", bad(1, "0"));
-        assert!(bad(3, "NaN").contains("learning rate"), "{}", bad(3, "NaN"));
-        assert!(bad(4, "-1").contains("weight decay"));
-        assert!(bad(2, "0").contains("epochs"));
-        assert!(bad(0, "svd").contains("unknown model 'svd'"));
-        assert_eq!(controls(["dot", "1", "1", "1", "0", "l2", "1", "1"]).query()[0], ("model", "dot".to_string()));
+    fn the_controls_are_the_cores_settings_in_order_and_the_page_opens_on_their_defaults() {
+        assert_eq!(TRAIN_CONTROLS.map(|c| c.1), Key::ALL);
+        // The page's own values (index.html) are the core's defaults, which a bad value
+        // in a link falls back to.
+        let page = include_str!("../../../index.html");
+        for (id, key) in TRAIN_CONTROLS {
+            let at = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("#{id} is on the page"));
+            let element = &page[at..];
+            let value = if page[..at].ends_with("<select ") {
+                let end = element.find("</select>").unwrap();
+                let options = &element[..end];
+                let chosen = options.find(" selected").map_or(0, |s| options[..s].rfind("<option").unwrap());
+                let option = &options[options[chosen..].find("<option").unwrap() + chosen..];
+                option.split('"').nth(1).unwrap().to_string()
+            } else {
+                element.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+            };
+            assert_eq!(value, key.default(), "#{id}");
+        }
     }
 
     #[test]

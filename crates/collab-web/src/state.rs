@@ -362,6 +362,8 @@ pub struct Trained {
     pub rated: HashMap<i32, Vec<usize>>,
     /// Ratings of each item index, training and validation (zeros for a loaded model).
     pub counts: Vec<usize>,
+    /// What loading said of the file's names ("2 names cut to 200 characters"), if anything.
+    pub note: Option<String>,
 }
 
 impl Trained {
@@ -378,8 +380,9 @@ impl Trained {
                 *c += 1;
             }
         }
-        let collab_core::save::LoadedModel { spec, users, items, model } = model;
-        Trained { spec, users, items, model, rated: by_user, counts }
+        let note = model.note();
+        let collab_core::save::LoadedModel { spec, users, items, model, .. } = model;
+        Trained { spec, users, items, model, rated: by_user, counts, note }
     }
 }
 

@@ -116,7 +116,7 @@ pub fn generate(settings: SynthSettings) -> RatingsTable {
             (i as u32 + 1, 1u32 << genre | u32::from(i % 7 == 0) << 8)
         })
         .collect();
-    RatingsTable { ratings, titles, genres }
+    RatingsTable { ratings, titles, genres, cut_titles: 0 }
 }
 
 /// The table as `u.data` text.

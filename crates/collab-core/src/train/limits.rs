@@ -9,6 +9,7 @@
 
 use std::ops::RangeInclusive;
 
+use super::guard::short_number;
 use super::learner::FitSettings;
 use super::schedule::Schedule;
 use crate::data::CollabData;
@@ -53,7 +54,7 @@ pub fn lr(value: f64) -> Result<f64, String> {
     if value.is_finite() && value > 0.0 && value <= MAX_LR {
         Ok(value)
     } else {
-        Err(format!("the learning rate must be a number above 0 and at most {MAX_LR}, not {value}"))
+        Err(format!("the learning rate must be a number above 0 and at most {MAX_LR}, not {}", short_number(value)))
     }
 }
 
@@ -62,7 +63,7 @@ pub fn wd(value: f64) -> Result<f64, String> {
     if value.is_finite() && (0.0..=MAX_WD).contains(&value) {
         Ok(value)
     } else {
-        Err(format!("the weight decay must be a number from 0 to {MAX_WD}, not {value}"))
+        Err(format!("the weight decay must be a number from 0 to {MAX_WD}, not {}", short_number(value)))
     }
 }
 
@@ -113,5 +114,8 @@ mod tests {
             assert!(wd(bad).is_err(), "wd {bad}");
         }
         assert!(lr(5e-3).is_ok() && wd(0.0).is_ok() && wd(0.1).is_ok());
+        // Echoed as typed, not as 301 digits.
+        assert_eq!(wd(1e300).unwrap_err(), "the weight decay must be a number from 0 to 10, not 1e300");
+        assert_eq!(lr(1e9).unwrap_err(), "the learning rate must be a number above 0 and at most 10, not 1e9");
     }
 }

@@ -1,6 +1,7 @@
 //! Sections 9 and 10: a new model replaces every view of the old one; searches,
 //! recommendations and the visitor's fit are ranked here, on the tables read once.
 
+use collab_core::error::clip;
 use collab_core::interpret::{self, Tables};
 use std::collections::HashMap;
 
@@ -29,7 +30,10 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             match result {
                 Ok(model) => {
                     let message = match &source {
-                        Some(file) => format!("Loaded {} from {file}.", model.spec.kind.name()),
+                        Some(file) => {
+                            let note = model.note.as_ref().map(|n| format!(" {n}.")).unwrap_or_default();
+                            format!("Loaded {} from {}.{note}", model.spec.kind.name(), clip(file, 40))
+                        }
                         None => String::new(),
                     };
                     let id = app.new_id();
