@@ -130,7 +130,7 @@ fn spreadsheet(app: &App) -> String {
          # The page's spreadsheet as it stands: the ratings its {n_u} busiest users (rows) gave its {n_i} most\n\
          # rated movies (columns), NaN where a user did not rate, and every number of its tables, exactly.\n\
          user_ids = {users:?}\n\
-         movie_titles = [{titles}]\n\
+         movie_titles = [\n{titles}\n]\n\
          nan = float('nan')\n\
          known = torch.tensor({known})\n\
          rated = ~known.isnan()\n\
@@ -139,7 +139,7 @@ fn spreadsheet(app: &App) -> String {
         n_u = cross.users.len(),
         n_i = cross.items.len(),
         users = cross.users,
-        titles = titles.join(", "),
+        titles = titles.iter().map(|t| format!("    {t},")).collect::<Vec<_>>().join("\n"),
         k = s.k,
         user_rows = py_rows(table(sheet, USER_FACTORS).into_iter(), "    "),
         movie_rows = py_rows(table(sheet, ITEM_FACTORS).into_iter(), "    "),
