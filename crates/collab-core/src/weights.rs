@@ -4,10 +4,11 @@
 //! Reading goes through one async device read (safe on WebGPU); writing builds fresh
 //! tensors on the model's device and keeps whether each one requires a gradient.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::paths::{self, AtPath, MapAtPath, ParamPath};
 use crate::read::{self, ReadError};
 
 /// One tensor of a model: its path (`user_factors.weight`), shape and values.
@@ -100,8 +101,8 @@ pub fn put_handles<M: Module>(module: M, handles: &[Tensor<1>]) -> M {
 /// Replaces every float tensor of `module` with the values in `weights`, which must
 /// have the same paths and shapes in the same order.
 pub fn write<M: Module>(module: M, weights: &Weights) -> Result<M, String> {
-    let mut replace = Replace { path: Vec::new(), weights, next: 0, error: None };
-    let module = module.map(&mut replace);
+    let mut replace = Replace { weights, next: 0, error: None };
+    let module = paths::map(module, &mut replace);
     if let Some(error) = replace.error {
         return Err(error);
     }
@@ -111,30 +112,14 @@ pub fn write<M: Module>(module: M, weights: &Weights) -> Result<M, String> {
     Ok(module)
 }
 
-/// The name a module adds to a path: none for the variant of an enum such as
-/// `CollabModel`, so that paths read `user_factors.weight` whichever model holds them.
-pub fn path_part(name: &str, container_type: &str) -> String {
-    if container_type.starts_with("Enum:") { String::new() } else { name.to_string() }
-}
-
-/// Joins path parts, skipping empty ones.
-pub fn join_path(parts: &[String]) -> String {
-    parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(".")
-}
-
 fn collect<M: Module>(module: &M) -> Vec<Found> {
-    let mut collect = Collect { path: Vec::new(), found: Vec::new() };
-    module.visit(&mut collect);
-    collect.found
+    let mut found = Vec::new();
+    paths::visit(module, &mut found);
+    found
 }
 
-/// Every float parameter: its path, id, shape and values flattened (a handle: nothing is
+/// A float parameter: its path, id, shape and values flattened (a handle: nothing is
 /// read until [`split`]).
-struct Collect {
-    path: Vec<String>,
-    found: Vec<Found>,
-}
-
 struct Found {
     path: String,
     id: ParamId,
@@ -142,43 +127,26 @@ struct Found {
     flat: Tensor<1>,
 }
 
-impl ModuleVisitor for Collect {
-    fn enter_module(&mut self, name: &str, container_type: &str) {
-        self.path.push(path_part(name, container_type));
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+impl AtPath for Vec<Found> {
+    fn float<const D: usize>(&mut self, path: &ParamPath, param: &Param<Tensor<D>>) {
         let tensor = param.val();
         let shape = tensor.dims().to_vec();
         let flat: Tensor<1> = tensor.inner().reshape([-1]);
-        self.found.push(Found { path: join_path(&self.path), id: param.id, shape, flat });
+        self.push(Found { path: path.dotted(), id: param.id, shape, flat });
     }
 }
 
 struct Replace<'a> {
-    path: Vec<String>,
     weights: &'a Weights,
     next: usize,
     error: Option<String>,
 }
 
-impl ModuleMapper for Replace<'_> {
-    fn enter_module(&mut self, name: &str, container_type: &str) {
-        self.path.push(path_part(name, container_type));
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+impl MapAtPath for Replace<'_> {
+    fn float<const D: usize>(&mut self, path: &ParamPath, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let index = self.next;
         self.next += 1;
-        let path = join_path(&self.path);
+        let path = path.dotted();
         let (id, tensor, mapper) = param.consume();
         let Some(saved) = self.weights.tensors.get(index) else {
             self.error.get_or_insert(format!("no saved values for {path}"));
@@ -208,26 +176,19 @@ impl ModuleMapper for Replace<'_> {
 pub async fn read_grads<M: Module>(module: &M, grads: &burn::optim::GradientsParams) -> Result<Weights, ReadError> {
     struct Grads<'a> {
         grads: &'a burn::optim::GradientsParams,
-        path: Vec<String>,
         found: Vec<((String, Vec<usize>), Tensor<1>)>,
     }
-    impl ModuleVisitor for Grads<'_> {
-        fn enter_module(&mut self, name: &str, container_type: &str) {
-            self.path.push(path_part(name, container_type));
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+    impl AtPath for Grads<'_> {
+        fn float<const D: usize>(&mut self, path: &ParamPath, param: &Param<Tensor<D>>) {
             if let Some(g) = self.grads.get::<D>(param.id) {
                 let shape = g.dims().to_vec();
-                self.found.push(((join_path(&self.path), shape), g.reshape([-1])));
+                self.found.push(((path.dotted(), shape), g.reshape([-1])));
             }
         }
     }
-    let mut visitor = Grads { grads, path: Vec::new(), found: Vec::new() };
-    module.visit(&mut visitor);
-    split(visitor.found).await
+    let mut grads = Grads { grads, found: Vec::new() };
+    paths::visit(module, &mut grads);
+    split(grads.found).await
 }
 
 /// Reads flattened tensors in one read and cuts the values back apart.

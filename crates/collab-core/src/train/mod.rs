@@ -1,5 +1,13 @@
 //! Training: fastai's one-cycle schedule, its Adam and SGD, and the stepping learner.
+//!
+//! The learner ([`Learner`]) steps through a fit; what takes each step is its engine,
+//! chosen once when the learner is made ([`engine`]). The layers, each importing only
+//! those below it: the leaves (`step`, `settings`, `schedule`, `metrics`, `state`),
+//! the optimizer, the engines (`autodiff`, `host`, `gpu`, over `tables`), the learner,
+//! and what is built on it (`snapshot`, `bench`).
 
+mod autodiff;
+pub mod bench;
 pub mod engine;
 mod gpu;
 pub mod guard;
@@ -8,17 +16,20 @@ pub mod learner;
 pub mod limits;
 pub mod metrics;
 pub mod optimizer;
-pub mod profile;
 pub mod schedule;
+pub mod settings;
 pub mod snapshot;
+mod state;
+pub mod step;
+mod tables;
 
+pub use bench::EpochSplit;
 pub use engine::StepPath;
 pub use guard::{Divergence, TrainError};
-pub use learner::{
-    BatchStep, BatchTimes, BatchTrace, FitSettings, Learner, Phase, RACE_STEPS, RACE_WARMUP, mse, to_device,
-};
+pub use learner::{BatchStep, BatchTimes, BatchTrace, Learner, RACE_STEPS, RACE_WARMUP};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
-pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, WdKind, decayed_params};
-pub use profile::EpochSplit;
+pub use optimizer::{FusedOptimizer, OptimSettings, OptimizerKind, TensorOptimizer, WdKind, decayed_params};
 pub use schedule::Schedule;
+pub use settings::FitSettings;
 pub use snapshot::Snapshot;
+pub use step::{Phase, mse, to_device};
