@@ -4,6 +4,7 @@ mod gradients;
 mod onehot;
 mod optimizer;
 mod save;
+mod shape;
 mod training;
 
 use std::collections::BTreeMap;

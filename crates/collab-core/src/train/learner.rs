@@ -15,9 +15,10 @@ use std::sync::Arc;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::engine::{self, Engine, Restore, StepPath};
+use super::engine::{Engine, Restore};
 use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
+use super::path::{self, StepPath};
 use super::settings::FitSettings;
 use super::state::EngineState;
 use super::step::Phase;
@@ -126,7 +127,7 @@ impl Learner {
 
     /// A fresh learner that takes its steps along `path`: for timing the paths against
     /// each other, and for testing them against the reference. The engine that takes
-    /// them is chosen here, once ([`engine::choose`]).
+    /// them is chosen here, once ([`path::choose`]).
     pub fn on_path(
         data: Arc<CollabData>,
         spec: ModelSpec,
@@ -135,7 +136,7 @@ impl Learner {
         path: StepPath,
     ) -> Self {
         let device = device.clone().autodiff();
-        let engine = engine::choose(spec.init(settings.seed, &device), settings.optim, path, &device);
+        let engine = path::choose(spec.init(settings.seed, &device), settings.optim, path, &device);
         let epoch_batches = data.train_batches(0);
         let checkpoint = Checkpoint { engine: engine.checkpoint(), step: 0, smooth: SmoothLoss::default() };
         Self {

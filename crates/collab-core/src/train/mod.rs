@@ -1,14 +1,15 @@
 //! Training: fastai's one-cycle schedule, its Adam and SGD, and the stepping learner.
 //!
 //! The learner ([`Learner`]) steps through a fit; what takes each step is its engine,
-//! chosen once when the learner is made ([`engine`]). The layers, each importing only
+//! chosen once when the learner is made ([`path::choose`]). The layers, each importing only
 //! those below it: the leaves (`step`, `settings`, `schedule`, `metrics`, `state`),
-//! the optimizer, the engines (`autodiff`, `host`, `gpu`, over `tables`), the learner,
+//! the optimizer, the engine trait (`engine`) and the engines (`autodiff`, `host`, `gpu`,
+//! over `tables`), the choice of engine (`path`), the learner,
 //! and what is built on it (`snapshot`, `bench`).
 
 mod autodiff;
 pub mod bench;
-pub mod engine;
+mod engine;
 mod gpu;
 pub mod guard;
 mod host;
@@ -16,6 +17,7 @@ pub mod learner;
 pub mod limits;
 pub mod metrics;
 pub mod optimizer;
+pub mod path;
 pub mod schedule;
 pub mod settings;
 pub mod snapshot;
@@ -24,11 +26,11 @@ pub mod step;
 mod tables;
 
 pub use bench::EpochSplit;
-pub use engine::StepPath;
 pub use guard::{Divergence, TrainError};
 pub use learner::{BatchStep, BatchTimes, BatchTrace, Learner, RACE_STEPS, RACE_WARMUP};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
 pub use optimizer::{FusedOptimizer, OptimSettings, OptimizerKind, TensorOptimizer, WdKind, decayed_params};
+pub use path::StepPath;
 pub use schedule::Schedule;
 pub use settings::FitSettings;
 pub use snapshot::Snapshot;

@@ -19,7 +19,7 @@
 //!   and that was most of a step's time.
 //!
 //! Which rule a learner's optimizer takes is decided where the learner is made
-//! ([`super::engine::choose`]).
+//! ([`super::path::choose`]).
 
 pub(in crate::train) mod fused;
 mod tensors;
