@@ -99,17 +99,32 @@ pub fn put_handles<M: Module>(module: M, handles: &[Tensor<1>]) -> M {
 }
 
 /// Replaces every float tensor of `module` with the values in `weights`, which must
-/// have the same paths and shapes in the same order.
+/// have the same paths and shapes in the same order ([`check`]).
 pub fn write<M: Module>(module: M, weights: &Weights) -> Result<M, String> {
-    let mut replace = Replace { weights, next: 0, error: None };
-    let module = paths::map(module, &mut replace);
-    if let Some(error) = replace.error {
-        return Err(error);
+    check(&shapes(&module), weights)?;
+    Ok(paths::map(module, &mut Replace { weights, next: 0 }))
+}
+
+/// The path and shape of every float tensor of `module`, in the order of [`read`].
+pub fn shapes<M: Module>(module: &M) -> Vec<(String, Vec<usize>)> {
+    collect(module).into_iter().map(|f| (f.path, f.shape)).collect()
+}
+
+/// Checks saved values against a model's float tensors (`tables`: path and shape each,
+/// as [`shapes`] gives them) before anything is changed: as many tensors, each with the
+/// same path and shape and as many values. Model files and every engine's snapshot go
+/// through it.
+pub fn check(tables: &[(String, Vec<usize>)], saved: &Weights) -> Result<(), String> {
+    if saved.tensors.len() != tables.len() {
+        return Err(format!("the model has {} tensors, the weights {}", tables.len(), saved.tensors.len()));
     }
-    if replace.next != weights.tensors.len() {
-        return Err(format!("the model has {} tensors, the weights {}", replace.next, weights.tensors.len()));
+    for ((path, shape), saved) in tables.iter().zip(&saved.tensors) {
+        let size: usize = shape.iter().product();
+        if saved.path != *path || saved.shape != *shape || saved.values.len() != size {
+            return Err(format!("{path} {shape:?} does not match the saved {} {:?}", saved.path, saved.shape));
+        }
     }
-    Ok(module)
+    Ok(())
 }
 
 fn collect<M: Module>(module: &M) -> Vec<Found> {
@@ -136,31 +151,19 @@ impl AtPath for Vec<Found> {
     }
 }
 
+/// Puts each saved tensor in its place, in order ([`write`] has checked them).
 struct Replace<'a> {
     weights: &'a Weights,
     next: usize,
-    error: Option<String>,
 }
 
 impl MapAtPath for Replace<'_> {
-    fn float<const D: usize>(&mut self, path: &ParamPath, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let index = self.next;
-        self.next += 1;
-        let path = path.dotted();
+    fn float<const D: usize>(&mut self, _path: &ParamPath, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
-        let Some(saved) = self.weights.tensors.get(index) else {
-            self.error.get_or_insert(format!("no saved values for {path}"));
+        let Some(saved) = self.weights.tensors.get(self.next) else {
             return Param::from_mapped_value(id, tensor, mapper);
         };
-        if saved.path != path || saved.shape != tensor.dims().to_vec() {
-            self.error.get_or_insert(format!(
-                "{path} {:?} does not match the saved {} {:?}",
-                tensor.dims(),
-                saved.path,
-                saved.shape
-            ));
-            return Param::from_mapped_value(id, tensor, mapper);
-        }
+        self.next += 1;
         let require_grad = tensor.is_require_grad();
         let mut fresh =
             Tensor::<D>::from_data(TensorData::new(saved.values.clone(), saved.shape.clone()), &tensor.device());

@@ -79,8 +79,7 @@ impl<R: Rule> Engine for Autodiff<R> {
     }
 
     fn load_state(&mut self, state: &EngineState) -> Result<(), String> {
-        let listed: Vec<_> = weights::tables(&self.model).into_iter().map(|(path, shape, _)| (path, shape)).collect();
-        let adams = state.check(&listed)?;
+        let adams = state.check(&weights::shapes(&self.model))?;
         let model = weights::write(self.model.clone(), &state.weights)?;
         let ids = weights::param_ids(&model).into_iter().map(|(_, id)| id);
         self.optim = Optimizer::loaded(self.optim.settings, ids.zip(adams), &self.device.clone().inner());

@@ -48,15 +48,7 @@ impl EngineState {
     /// tensors, another path or shape, a step count for a parameter the model lacks, and
     /// running averages that are missing or of another size.
     pub fn check(&self, tables: &[(String, Vec<usize>)]) -> Result<Vec<Option<HostAdam>>, String> {
-        if self.weights.tensors.len() != tables.len() {
-            return Err(format!("the model has {} tensors, the weights {}", tables.len(), self.weights.tensors.len()));
-        }
-        for ((path, shape), saved) in tables.iter().zip(&self.weights.tensors) {
-            let size: usize = shape.iter().product();
-            if saved.path != *path || saved.shape != *shape || saved.values.len() != size {
-                return Err(format!("{path} {shape:?} does not match the saved {} {:?}", saved.path, saved.shape));
-            }
-        }
+        crate::weights::check(tables, &self.weights)?;
         if let Some((path, _)) = self.steps.iter().find(|(path, _)| !tables.iter().any(|(p, _)| p == path)) {
             return Err(format!("the model has no parameter {path}"));
         }

@@ -79,8 +79,7 @@ impl DotTables {
         if !super::optimizer::decayed_params(model).iter().all(|(_, decays)| *decays) {
             return None;
         }
-        let listed: Vec<(String, Vec<usize>)> =
-            weights::tables(model).into_iter().map(|(path, shape, _)| (path, shape)).collect();
+        let listed = weights::shapes(model);
         let mut by_role: [Option<usize>; 4] = [None; 4];
         for (order, (path, _)) in listed.iter().enumerate() {
             by_role[Role::of(path)? as usize] = Some(order);
