@@ -1,7 +1,10 @@
-//! Command-line arguments, parsed by hand (a handful of flags needs no framework).
+//! Command-line arguments: clap for the grammar and `--help`, the core's settings path
+//! ([`collab_core::settings`]) for every setting, so that `--lr NaN` is refused in the
+//! words the page uses for a typed or linked one, and each option is named as the page's
+//! address names it (`--bs` as `?bs=`).
 
-use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::train::{FitSettings, Schedule, limits};
+use clap::{Arg, ArgAction, ArgMatches, Command as Cli};
+use collab_core::settings::{DeviceChoice, Key, Settings, Texts};
 
 /// What to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,103 +15,170 @@ pub enum Command {
     Bench,
 }
 
-pub const USAGE: &str = "usage:
-  collab train <ml-100k.zip | directory with u.data (+u.item) or ratings.csv (+movies.csv)>
-        [--model dot|dotbias|scratch|nn|embnn] [--epochs 5] [--lr 5e-3] [--wd 0.1] [--factors 50] [--seed 42]
-        [--device flex|wgpu]
-  collab bench [ml-100k.zip | directory] [--device flex|wgpu]
-        (default: data/ml-100k.zip, else generated data of the same size; wgpu needs a build with --features wgpu)";
-
 /// Parsed arguments.
 #[derive(Debug, Clone)]
 pub struct Args {
     pub command: Command,
-    pub path: Option<String>,
-    pub model: ModelKind,
-    pub factors: usize,
-    pub seed: u64,
-    pub fit: FitSettings,
-    pub device: crate::device::Choice,
+    /// Files and folders, read as the page reads files picked together.
+    pub paths: Vec<String>,
+    pub settings: Settings,
+    pub device: DeviceChoice,
+}
+
+/// Why the arguments were refused: clap's own error (which also carries `--help`), or
+/// a setting the core refused.
+#[derive(Debug)]
+pub enum Refused {
+    Cli(clap::Error),
+    Setting(String),
+}
+
+/// The data argument's help.
+const DATA: &str = "MovieLens files or folders: ml-100k.zip, u.data (with u.item), or ratings.csv (with movies.csv), \
+                    as the page takes them picked together; a folder gives the ones it holds (names in any case)";
+
+/// One option per setting, named and described by the core.
+fn settings() -> Vec<Arg> {
+    Key::ALL
+        .into_iter()
+        .map(|key| {
+            Arg::new(key.name())
+                .long(key.name())
+                .value_name("VALUE")
+                .action(ArgAction::Set)
+                // `--wd -5` is a value the core then refuses in words, not an unknown option.
+                .allow_negative_numbers(true)
+                .help(format!("the {}: {} [default: {}]", key.words(), key.takes(), key.default()))
+        })
+        .collect()
+}
+
+/// The whole grammar.
+pub fn cli() -> Cli {
+    Cli::new("collab")
+        .about("Train and time the lesson's collaborative-filtering models on MovieLens, as the page does")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Cli::new("train")
+                .about("Train on MovieLens files and print fastai's table")
+                .arg(Arg::new("data").value_name("DATA").required(true).num_args(1..).help(DATA))
+                .args(settings()),
+        )
+        .subcommand(
+            Cli::new("bench")
+                .about("The reference fit, timed on each step path and device (prints figures, asserts nothing)")
+                .arg(Arg::new("data").value_name("DATA").num_args(0..).help(format!(
+                    "{DATA} (default: data/ml-100k.zip, else generated data of its size; wgpu needs a build with \
+                     --features wgpu)"
+                )))
+                .args(settings()),
+        )
 }
 
 impl Args {
-    pub fn parse(args: &[String]) -> Result<Self, String> {
-        let command = match args.first().map(String::as_str) {
-            Some("train") => Command::Train,
-            Some("bench") => Command::Bench,
-            Some(other) => return Err(format!("unknown command '{other}'")),
-            None => return Err("no command given".into()),
+    /// Reads `argv` (without the program's name).
+    pub fn parse<I: IntoIterator<Item = S>, S: Into<std::ffi::OsString> + Clone>(argv: I) -> Result<Self, Refused> {
+        let all = std::iter::once("collab".into()).chain(argv.into_iter().map(Into::into));
+        let matches = cli().try_get_matches_from(all).map_err(Refused::Cli)?;
+        let (command, sub) = match matches.subcommand() {
+            Some(("train", sub)) => (Command::Train, sub),
+            Some(("bench", sub)) => (Command::Bench, sub),
+            _ => unreachable!("clap requires a known subcommand"),
         };
-        let mut parsed = Args {
-            command,
-            path: None,
-            model: ModelKind::DotProductBias,
-            factors: 50,
-            seed: 42,
-            fit: FitSettings::default(),
-            device: crate::device::Choice::Flex,
-        };
-        let mut lr = 5e-3;
-        let mut rest = args[1..].iter();
-        while let Some(arg) = rest.next() {
-            let mut value = |name: &str| rest.next().cloned().ok_or(format!("{name} needs a value"));
-            match arg.as_str() {
-                "--model" => parsed.model = value("--model")?.parse()?,
-                "--epochs" => parsed.fit.epochs = number(&value("--epochs")?, "--epochs")?,
-                "--lr" => lr = number(&value("--lr")?, "--lr")?,
-                "--wd" => parsed.fit.optim.wd = number(&value("--wd")?, "--wd")?,
-                "--factors" => parsed.factors = number(&value("--factors")?, "--factors")?,
-                "--seed" => parsed.seed = number(&value("--seed")?, "--seed")?,
-                "--device" => parsed.device = value("--device")?.parse()?,
-                flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
-                path if parsed.path.is_none() => parsed.path = Some(path.to_string()),
-                extra => return Err(format!("unexpected argument '{extra}'")),
-            }
-        }
-        if command == Command::Train && parsed.path.is_none() {
-            return Err("train needs a MovieLens zip or directory".into());
-        }
-        parsed.fit.schedule = Schedule::OneCycle { lr_max: lr };
-        parsed.fit.seed = parsed.seed;
-        // The same checks as the page's controls (the data-dependent ones come later).
-        let spec = ModelSpec { n_factors: parsed.factors, ..ModelSpec::new(parsed.model, 2, 2) };
-        limits::fit(&spec, &parsed.fit)?;
-        Ok(parsed)
+        let (settings, device) = read_settings(sub)?;
+        let paths = sub.get_many::<String>("data").map(|p| p.cloned().collect()).unwrap_or_default();
+        Ok(Args { command, paths, settings, device })
     }
 }
 
-fn number<T: std::str::FromStr>(text: &str, flag: &str) -> Result<T, String> {
-    text.parse().map_err(|_| format!("{flag}: '{text}' is not a number"))
+/// The settings given, through the core's one path: a bad one is refused (a link's is
+/// replaced by its default; a command line has nobody to tell later).
+fn read_settings(sub: &ArgMatches) -> Result<(Settings, DeviceChoice), Refused> {
+    let given: Vec<(&str, &str)> =
+        Key::ALL.iter().filter_map(|k| Some((k.name(), sub.get_one::<String>(k.name())?.as_str()))).collect();
+    let (texts, faults) = Texts::defaults().with(given);
+    if !faults.is_empty() {
+        let said: Vec<String> = faults.iter().map(|f| format!("--{}: {f}", f.key.name())).collect();
+        return Err(Refused::Setting(said.join("\n")));
+    }
+    let settings = texts.settings().map_err(|f| Refused::Setting(format!("--{}: {f}", f.key.name())))?;
+    Ok((settings, texts.device()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use collab_core::model::ModelKind;
+    use collab_core::train::WdKind;
 
     fn parse(line: &str) -> Result<Args, String> {
-        Args::parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>())
+        Args::parse(line.split_whitespace()).map_err(|e| match e {
+            Refused::Cli(e) => e.to_string(),
+            Refused::Setting(s) => s,
+        })
     }
 
     #[test]
-    fn settings_that_cannot_train_are_refused() {
-        assert!(parse("train d").is_ok());
-        for bad in ["--lr 1e9", "--lr -1", "--lr NaN", "--lr inf", "--lr 0", "--wd NaN", "--wd 1e300", "--wd -5"] {
-            let err = parse(&format!("train d {bad}")).unwrap_err();
-            assert!(err.contains("learning rate") || err.contains("weight decay"), "{bad}: {err}");
+    fn every_setting_of_the_page_is_an_option_with_its_name() {
+        let a = parse(
+            "train d --model nn --factors 8 --epochs 2 --lr 1e-2 --wd 0.05 --wdkind l2 --bs 16 --seed 7 --device cpu",
+        )
+        .unwrap();
+        let s = a.settings;
+        assert_eq!(
+            (s.kind, s.factors, s.epochs, s.lr, s.wd, s.wd_kind, s.batch_size, s.seed, a.device),
+            (ModelKind::CollabNn, 50, 2, 0.01, 0.05, WdKind::L2, 16, 7, DeviceChoice::Cpu)
+        );
+        let raw = parse("train u.data u.item --model dotraw").unwrap();
+        assert_eq!((raw.settings.kind, raw.settings.y_range, raw.paths.len()), (ModelKind::DotProduct, false, 2));
+        // As on the page: the defaults are the book's, and CollabNN's weight decay is 0.01.
+        let d = parse("train d").unwrap();
+        assert_eq!(
+            (d.settings.kind, d.settings.lr, d.settings.wd, d.device),
+            (ModelKind::DotProductBias, 0.005, 0.1, DeviceChoice::Auto)
+        );
+        assert_eq!(parse("train d --model nn").unwrap().settings.wd, 0.01);
+        assert_eq!(parse("bench --device wgpu").unwrap().device, DeviceChoice::WebGpu);
+        assert_eq!(parse("bench --device flex").unwrap().device, DeviceChoice::Cpu);
+    }
+
+    #[test]
+    fn settings_that_cannot_train_are_refused_in_the_pages_words() {
+        let cases = [
+            ("--lr NaN", "--lr: the learning rate 'NaN' is not a number"),
+            ("--lr 1e9", "--lr: the learning rate '1e9' must be above 0 and at most 10"),
+            ("--lr 0", "--lr: the learning rate '0' must be above 0 and at most 10"),
+            ("--wd 1e300", "--wd: the weight decay '1e300' must be 0 to 10"),
+            ("--wd -5", "--wd: the weight decay '-5' must be 0 to 10"),
+            ("--epochs 0", "--epochs: the number of epochs '0' must be 1 to 50"),
+            ("--factors 100000", "--factors: the number of factors '100000' must be 1 to 400"),
+            ("--bs 0", "--bs: the batch size '0' must be 1 to 4096"),
+            ("--wdkind L1", "--wdkind: the weight decay kind 'L1' is not decoupled or l2"),
+            ("--device tpu", "--device: the device 'tpu' is not auto, cpu or webgpu"),
+            ("--seed x", "--seed: the seed 'x' is not a number"),
+            ("--seed -3", "--seed: the seed '-3' must be a whole number from 0"),
+        ];
+        for (bad, says) in cases {
+            assert_eq!(parse(&format!("train d {bad}")).unwrap_err(), says, "{bad}");
         }
-        assert!(parse("train d --epochs 0").unwrap_err().contains("epochs"));
-        assert!(parse("train d --factors 0").unwrap_err().contains("factors"));
-        assert!(parse("train d --factors 100000").unwrap_err().contains("factors"));
+        assert!(parse("train d --model svd").unwrap_err().contains("'svd' is not a model this notebook trains"));
+        // Two bad values: both named.
+        assert_eq!(parse("train d --lr x --bs y").unwrap_err().lines().count(), 2);
     }
 
     #[test]
-    fn the_device_is_flex_unless_named() {
-        use crate::device::Choice;
-        assert_eq!(parse("bench").unwrap().device, Choice::Flex);
-        assert_eq!(parse("bench --device wgpu").unwrap().device, Choice::Wgpu);
-        assert!(parse("bench --device tpu").unwrap_err().contains("'tpu' is not a device (flex or wgpu)"));
-        // Without the wgpu feature, asking for it says how to build it.
-        #[cfg(not(feature = "wgpu"))]
-        assert!(Choice::Wgpu.device().unwrap_err().contains("--features wgpu"));
+    fn the_grammar_and_help_come_from_clap() {
+        assert!(parse("train").unwrap_err().contains("DATA"), "train needs data");
+        assert!(parse("train d --lrr 1").unwrap_err().contains("--lrr"));
+        assert!(parse("fly").unwrap_err().contains("fly"));
+        let mut cli = cli();
+        let help = cli.find_subcommand_mut("train").unwrap().render_help().to_string();
+        for key in Key::ALL {
+            assert!(help.contains(&format!("--{}", key.name())), "--{} in the help", key.name());
+        }
+        assert!(help.contains("[default: 0.005]") && help.contains("1 to 4096"), "{help}");
+        let err = Args::parse(["train", "--help"]).unwrap_err();
+        assert!(matches!(err, Refused::Cli(e) if e.kind() == clap::error::ErrorKind::DisplayHelp));
     }
 }

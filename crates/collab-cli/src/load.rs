@@ -4,35 +4,46 @@ use std::path::Path;
 
 use collab_core::data::{RatingsTable, movielens, synth};
 
-/// The ratings at `path` (a zip, or a directory with ML-100k or "latest" files).
-/// Without a path (bench only): `data/ml-100k.zip` if fetched, else generated data of
-/// ML-100k's size.
-pub fn ratings(path: Option<&str>, allow_generated: bool) -> Result<(RatingsTable, String), String> {
-    let path = match path {
-        Some(p) => p.to_string(),
-        None if Path::new("data/ml-100k.zip").exists() => "data/ml-100k.zip".to_string(),
-        None if allow_generated => {
+/// The ratings in `paths`, read as the page reads files picked together: each file by
+/// its name, each folder as the files in it the page would read ([`movielens::is_read`],
+/// names in any case); the core chooses the parser. Without a path (bench only):
+/// `data/ml-100k.zip` if fetched, else generated data of ML-100k's size. Returns the
+/// table and where it came from, in words.
+pub fn ratings(paths: &[String], allow_generated: bool) -> Result<(RatingsTable, String), String> {
+    let paths = match paths {
+        [] if Path::new("data/ml-100k.zip").exists() => vec!["data/ml-100k.zip".to_string()],
+        [] if allow_generated => {
             let settings =
                 synth::SynthSettings { users: 943, items: 1682, factors: 8, density: 0.063, noise: 0.8, seed: 1 };
             return Ok((synth::generate(settings), "generated ML-100k-sized data (data/ml-100k.zip not found)".into()));
         }
-        None => return Err("no data path given".into()),
+        [] => return Err("no data path given".into()),
+        given => given.to_vec(),
     };
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-    let p = Path::new(&path);
-    let table = if p.is_dir() {
-        // The files a visitor would pick from this folder; the core chooses the parser.
-        let mut files = Vec::new();
-        for name in ["u.data", "u.item", "ratings.csv", "movies.csv"] {
-            if p.join(name).exists() {
-                files.push((name.to_string(), read(&p.join(name))?));
+    let mut files = Vec::new();
+    for path in &paths {
+        let p = Path::new(path);
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|e| format!("{path}: {e}"))?;
+            let mut names: Vec<String> = entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| movielens::is_read(n))
+                .collect();
+            names.sort();
+            for name in names {
+                files.push((name.clone(), read(&p.join(&name))?, p.join(&name).display().to_string()));
             }
+        } else {
+            let name = p.file_name().map_or(path.clone(), |n| n.to_string_lossy().into_owned());
+            files.push((name, read(p)?, path.clone()));
         }
-        movielens::parse_named(&files).map(|(table, _)| table)
-    } else {
-        movielens::parse_ml100k_zip(&read(p)?, &p.file_name().map_or(path.clone(), |n| n.to_string_lossy().into()))
-    };
-    Ok((table.map_err(|e| e.to_string())?, path))
+    }
+    let named: Vec<(String, Vec<u8>)> = files.iter().map(|(n, b, _)| (n.clone(), b.clone())).collect();
+    let (table, used) = movielens::parse_named(&named).map_err(|e| e.to_string())?;
+    let source: Vec<&str> =
+        used.iter().filter_map(|u| files.iter().find(|f| &f.0 == u)).map(|f| f.2.as_str()).collect();
+    Ok((table, source.join(" + ")))
 }
 
 /// The 1-minute load average, so that a benchmark says how busy the machine was.
@@ -41,4 +52,37 @@ pub fn machine_load() -> String {
         .ok()
         .and_then(|s| s.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder under the system's temporary one.
+    fn folder(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("collab-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn files_and_folders_are_read_as_the_page_reads_files_picked_together() {
+        let dir = folder("names");
+        std::fs::write(dir.join("U.DATA"), "1\t2\t3\t4\n5\t2\t4\t4\n").unwrap();
+        std::fs::write(dir.join("U.ITEM"), "2|Heat (1995)|x\n").unwrap();
+        std::fs::write(dir.join("u1.base"), "not read").unwrap();
+        let (table, source) = ratings(&[dir.display().to_string()], false).unwrap();
+        assert_eq!((table.ratings.len(), table.title(2).as_str()), (2, "Heat (1995)"), "names in any case");
+        assert_eq!(source, format!("{} + {}", dir.join("U.DATA").display(), dir.join("U.ITEM").display()));
+        // The same files given one by one.
+        let (one, _) =
+            ratings(&[dir.join("U.DATA").display().to_string(), dir.join("U.ITEM").display().to_string()], false)
+                .unwrap();
+        assert_eq!(one, table);
+        // u.item alone: the missing file is named.
+        let lone = ratings(&[dir.join("U.ITEM").display().to_string()], false).unwrap_err();
+        assert_eq!(lone, "U.ITEM holds the movies' titles, not ratings: pick u.data with it");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

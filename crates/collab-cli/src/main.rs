@@ -1,9 +1,12 @@
 //! `collab`: train the lesson's models on MovieLens from the command line, or time the
-//! reference run.
+//! reference run. Every setting of the page's section 8 is an option of the same name,
+//! checked as the page checks it (`collab train --help`).
 //!
 //! ```text
-//! collab train <ml-100k.zip | directory> [--model dotbias] [--epochs 5] [--lr 5e-3] [--wd 0.1] [--factors 50] [--seed 42] [--device flex|wgpu]
-//! collab bench [ml-100k.zip | directory] [--device flex|wgpu]
+//! collab train <ml-100k.zip | u.data [u.item] | ratings.csv [movies.csv] | folder>... [--model dotbias]
+//!     [--factors 50] [--epochs 5] [--lr 0.005] [--wd 0.1] [--wdkind decoupled] [--bs 64] [--seed 42]
+//!     [--device auto|cpu|webgpu]
+//! collab bench [data]... [the same options]
 //! ```
 
 mod args;
@@ -14,17 +17,16 @@ mod load;
 use std::sync::Arc;
 use std::time::Instant;
 
-use collab_core::data::{CollabData, DataSettings};
-use collab_core::model::ModelSpec;
 use collab_core::read::block_on;
-use collab_core::train::{Learner, format_table, limits};
+use collab_core::train::{format_table, limits};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let parsed = match args::Args::parse(&args) {
+    let parsed = match args::Args::parse(std::env::args_os().skip(1)) {
         Ok(parsed) => parsed,
-        Err(message) => {
-            eprintln!("{message}\n\n{}", args::USAGE);
+        // clap prints its own errors and --help (to stdout, exit 0).
+        Err(args::Refused::Cli(e)) => e.exit(),
+        Err(args::Refused::Setting(message)) => {
+            eprintln!("error: {message}\n\nFor more information, try '--help'.");
             std::process::exit(2);
         }
     };
@@ -35,27 +37,30 @@ fn main() {
 }
 
 fn run(args: args::Args) -> Result<(), String> {
-    let (table, source) = load::ratings(args.path.as_deref(), args.command == args::Command::Bench)?;
+    let (table, source) = load::ratings(&args.paths, args.command == args::Command::Bench)?;
     let (n_users, n_items) = table.counts();
-    println!("data: {source}: {} ratings, {n_users} users, {n_items} movies", table.ratings.len());
-    let data = Arc::new(CollabData::new(&table, DataSettings { seed: args.seed, ..DataSettings::default() }));
+    let note = table.note().map(|n| format!(" ({n})")).unwrap_or_default();
+    println!("data: {source}: {} ratings, {n_users} users, {n_items} movies{note}", table.ratings.len());
+    let settings = args.settings;
+    let data = Arc::new(settings.data(&table));
     limits::against_data(&data)?;
-    let spec = ModelSpec { n_factors: args.factors, ..ModelSpec::new(args.model, data.users.len(), data.items.len()) };
+    let spec = settings.spec(&data);
     println!(
         "model: {} ({} users x {} items in the vocabularies, '#na#' at 0); {} train / {} valid ratings",
-        args.model.name(),
+        spec.kind.name(),
         data.users.len(),
         data.items.len(),
         data.train.len(),
         data.valid.len()
     );
     if args.command == args::Command::Bench {
-        bench::run(&data, &spec, args.fit, args.device)?;
+        bench::run(&data, &spec, settings.fit(), device::Choice::benched(args.device))?;
         println!("machine load (1-minute average) at the end: {}", load::machine_load());
         return Ok(());
     }
-    let mut learner = Learner::new(data, spec, args.fit, &args.device.device()?);
-    println!("device: {}", args.device.name());
+    let (choice, device, why) = device::place(args.device, &settings, &data);
+    println!("device: {} ({why})", choice.name());
+    let mut learner = settings.learner(data, &device);
     let start = Instant::now();
     let clock = || start.elapsed().as_secs_f64();
     print!("{}", format_table(&[]));
@@ -67,7 +72,7 @@ fn run(args: args::Args) -> Result<(), String> {
         std::ops::ControlFlow::Continue(())
     }))
     .map_err(|e| e.to_string())?;
-    if let Some(warning) = learner.learned_nothing() {
+    if let Some(warning) = block_on(learner.learned_nothing()).map_err(|e| e.to_string())? {
         eprintln!("warning: {warning}");
     }
     Ok(())

@@ -7,10 +7,20 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum DataError {
     /// A file held nothing (or only a header).
-    #[error("{file} is empty: it holds no ratings")]
+    #[error("{file} is empty: it holds no {holds}")]
     Empty {
         /// The file's name as the visitor knows it.
         file: String,
+        /// What the file should hold: "ratings" or "titles".
+        holds: &'static str,
+    },
+    /// A file of titles was given without the file of ratings it goes with.
+    #[error("{file} holds the movies' titles, not ratings: pick {missing} with it")]
+    TitlesOnly {
+        /// The titles' file, as named.
+        file: String,
+        /// The ratings' file it needs.
+        missing: &'static str,
     },
     /// A line had the wrong number of fields.
     #[error("{file}, line {line}: expected {expected} fields separated by {sep}, found {found}")]
@@ -80,16 +90,21 @@ pub enum DataError {
         file: String,
         /// 1-based line number.
         line: usize,
-        /// The rating found.
-        value: f32,
+        /// The rating as written (cut to a readable length).
+        value: String,
     },
     /// The bytes are not a zip archive.
-    #[error("{file} is not a zip archive ({reason})")]
+    #[error("{file} is not a zip archive")]
     NotZip {
         /// File name.
         file: String,
-        /// What the zip reader said.
-        reason: String,
+    },
+    /// The bytes start as a zip does but cannot be read as one: the end, where a zip
+    /// lists its files, is missing (a download cut short) or damaged.
+    #[error("{file} is cut short or damaged: it starts as a zip but its end is missing or broken; download it again")]
+    DamagedZip {
+        /// File name.
+        file: String,
     },
     /// The archive lacks a file it needs.
     #[error("{file} has no {missing} inside")]

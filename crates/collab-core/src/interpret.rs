@@ -83,22 +83,37 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na * nb) }
 }
 
-/// The `n` items most similar to `item` by cosine of their factors.
-pub fn similar_items(t: &Tables, item: usize, n: usize) -> Vec<(usize, f32)> {
-    let mut scored: Vec<(usize, f32)> =
-        (1..t.n_items()).filter(|&i| i != item).map(|i| (i, cosine(t.item(item), t.item(i)))).collect();
+/// The items a list may name: `#na#` and items outside the tables left out.
+fn listable<'a>(t: &Tables, candidates: &'a [usize]) -> impl Iterator<Item = usize> + 'a {
+    let n = t.n_items();
+    candidates.iter().copied().filter(move |&i| i != 0 && i < n)
+}
+
+/// The best `n` of `scored`, highest first.
+fn best(mut scored: Vec<(usize, f32)>, n: usize) -> Vec<(usize, f32)> {
     scored.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal));
     scored.truncate(n);
     scored
 }
 
-/// The `n` best predicted items for a user vector, skipping `rated` and `#na#`.
-pub fn recommend(t: &Tables, user: &[f32], user_bias: f32, rated: &[usize], n: usize) -> Vec<(usize, f32)> {
-    let mut scored: Vec<(usize, f32)> =
-        (1..t.n_items()).filter(|i| !rated.contains(i)).map(|i| (i, t.predict(user, user_bias, i))).collect();
-    scored.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal));
-    scored.truncate(n);
-    scored
+/// The `n` items among `candidates` most similar to `item` by cosine of their factors.
+/// The caller chooses the candidates: an item rated once or twice has factors that
+/// weight decay left near zero, and their direction says little.
+pub fn similar_items(t: &Tables, item: usize, candidates: &[usize], n: usize) -> Vec<(usize, f32)> {
+    best(listable(t, candidates).filter(|&i| i != item).map(|i| (i, cosine(t.item(item), t.item(i)))).collect(), n)
+}
+
+/// The `n` items among `candidates` predicted highest for a user vector, skipping `rated`.
+pub fn recommend(
+    t: &Tables,
+    user: &[f32],
+    user_bias: f32,
+    candidates: &[usize],
+    rated: &[usize],
+    n: usize,
+) -> Vec<(usize, f32)> {
+    let scored = listable(t, candidates).filter(|i| !rated.contains(i)).map(|i| (i, t.predict(user, user_bias, i)));
+    best(scored.collect(), n)
 }
 
 /// The book's map: the first `components` principal axes of the factors of the items
@@ -213,9 +228,17 @@ mod tests {
     fn biases_similarity_and_recommendations() {
         let t = tables();
         assert_eq!(items_by_bias(&t).iter().map(|x| x.0).collect::<Vec<_>>(), vec![3, 1, 2]);
-        assert_eq!(similar_items(&t, 1, 1)[0].0, 2);
-        let recs = recommend(&t, t.user(1), 0.1, &[2], 5);
-        assert_eq!(recs.iter().map(|x| x.0).collect::<Vec<_>>(), vec![1, 3], "rated item 2 left out, best first");
+        let all = [0, 1, 2, 3];
+        assert_eq!(similar_items(&t, 1, &all, 1)[0].0, 2);
+        assert_eq!(similar_items(&t, 1, &[3], 1)[0].0, 3, "only among the candidates");
+        let recs = recommend(&t, t.user(1), 0.1, &all, &[2], 5);
+        assert_eq!(
+            recs.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![1, 3],
+            "rated item 2 and #na# left out, best first"
+        );
+        let recs = recommend(&t, t.user(1), 0.1, &[3, 9], &[], 5);
+        assert_eq!(recs.iter().map(|x| x.0).collect::<Vec<_>>(), vec![3], "only candidates in the tables");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub mod profiles;
 pub use error::DataError;
 pub mod read;
 pub mod save;
+pub mod settings;
 pub mod sheet;
+pub mod text;
 pub mod train;
 pub mod weights;

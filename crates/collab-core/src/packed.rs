@@ -30,13 +30,30 @@ pub fn unpack<H: DeserializeOwned>(bytes: &[u8], magic: &[u8; 8], what: &str) ->
     }
     let len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
     let end = len.checked_add(12).filter(|&end| end <= bytes.len()).ok_or("it is cut short")?;
-    let header = serde_json::from_slice(&bytes[12..end]).map_err(|e| format!("bad header: {e}"))?;
+    let header = serde_json::from_slice(&bytes[12..end]).map_err(header_error)?;
     let rest = &bytes[end..];
     if !rest.len().is_multiple_of(4) {
         return Err("it is cut short".into());
     }
     let floats = rest.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
     Ok((header, floats))
+}
+
+/// What is wrong with a header, in words: the JSON reader's "expected usize at line 1
+/// column 45" means nothing to a visitor. Headers are one line, so the column is the
+/// character.
+fn header_error(e: serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = e.column();
+    match e.classify() {
+        Category::Eof => "it is cut short inside its header".into(),
+        Category::Syntax | Category::Io => {
+            format!("its header is damaged at character {at}: it is not text this notebook writes")
+        }
+        Category::Data => {
+            format!("its header was changed after saving: near character {at} a value is missing or of the wrong kind")
+        }
+    }
 }
 
 /// Values a shape holds, or `None` if the count overflows (a crafted header).
@@ -49,7 +66,9 @@ fn elements(shape: &[usize]) -> Option<usize> {
 pub fn check_count(tensors: &[NamedTensor], count: usize) -> Result<(), String> {
     let mut total = 0usize;
     for t in tensors {
-        let n = elements(&t.shape).ok_or_else(|| format!("{} claims an impossible shape {:?}", t.path, t.shape))?;
+        let n = elements(&t.shape).ok_or_else(|| {
+            format!("its {} claims an impossible shape {:?}", crate::error::clip(&t.path, 40), t.shape)
+        })?;
         total = total.checked_add(n).ok_or("its tensors claim more values than any file holds")?;
     }
     match total.cmp(&count) {
@@ -74,4 +93,41 @@ pub fn fill<'a>(tensors: impl Iterator<Item = &'a mut NamedTensor>, floats: &[f3
         return Err("it has bytes left over after the weights".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file [`pack`] makes of `json` as the header, and no values.
+    fn with_header(json: &str) -> Vec<u8> {
+        let mut bytes = b"COLLAB1\n".to_vec();
+        bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(json.as_bytes());
+        bytes
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Header {
+        n: usize,
+        name: String,
+    }
+
+    #[test]
+    fn header_errors_are_said_in_words() {
+        let read = |json: &str| unpack::<Header>(&with_header(json), b"COLLAB1\n", "a model").unwrap_err();
+        // serde_json: "invalid type: string \"x\", expected usize at line 1 column 8".
+        assert_eq!(
+            read(r#"{"n":"x","name":"a"}"#),
+            "its header was changed after saving: near character 8 a value is missing or of the wrong kind"
+        );
+        // "EOF while parsing a string at line 1 column 10".
+        assert_eq!(read(r#"{"name":"ab"#), "it is cut short inside its header");
+        // "expected value at line 1 column 6".
+        assert_eq!(read(r#"{"n":}"#), "its header is damaged at character 6: it is not text this notebook writes");
+        for message in [read(r#"{"n":"x","name":"a"}"#), read(r#"{"name":"ab"#), read(r#"{"n":}"#)] {
+            assert!(!message.contains("line 1") && !message.contains("usize") && !message.contains("EOF"), "{message}");
+        }
+    }
 }

@@ -23,9 +23,9 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The `n` movies this profile's row predicts highest.
-    pub fn recommend(&self, t: &Tables, n: usize) -> Vec<(usize, f32)> {
-        recommend(t, &self.center, self.bias, &[], n)
+    /// The `n` movies among `candidates` this profile's row predicts highest.
+    pub fn recommend(&self, t: &Tables, candidates: &[usize], n: usize) -> Vec<(usize, f32)> {
+        recommend(t, &self.center, self.bias, candidates, &[], n)
     }
 }
 
@@ -147,7 +147,7 @@ mod tests {
             loves.contains(&1) && loves.contains(&3),
             "one loves the factor-0 movie, the other the factor-1 one: {loves:?}"
         );
-        let first = |p: &Profile| p.recommend(&t, 2).iter().map(|r| r.0).collect::<Vec<_>>();
+        let first = |p: &Profile| p.recommend(&t, &[1, 2, 3, 4], 2).iter().map(|r| r.0).collect::<Vec<_>>();
         assert_ne!(first(&profiles[0]), first(&profiles[1]));
         // Deterministic.
         assert_eq!(profiles, taste_profiles(&t, 2, &[1, 2, 3, 4], 1));

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Vocab;
 use crate::error::DataError;
-use crate::model::{CollabModel, ModelSpec};
+use crate::model::{CollabModel, ModelKind, ModelSpec};
 use crate::packed;
 use crate::read::ReadError;
 use crate::weights::{self, NamedTensor, Weights};
@@ -38,6 +38,16 @@ pub struct LoadedModel {
     pub items: Vocab,
     /// The model, on the device asked for.
     pub model: CollabModel,
+    /// User and movie names longer than [`crate::text::MAX_TEXT`] characters, cut when read.
+    pub cut_names: usize,
+}
+
+impl LoadedModel {
+    /// What the load message adds about the file's names: "2 names cut to 200
+    /// characters", or nothing.
+    pub fn note(&self) -> Option<String> {
+        crate::text::cut_note(self.cut_names, "name", "names")
+    }
 }
 
 /// Serialises `model` with its vocabularies (one async device read).
@@ -62,12 +72,33 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<LoadedModel, DataError> {
     packed::fill(header.tensors.iter_mut(), &floats).map_err(bad)?;
     let model = header.spec.init(0, device);
     let model = weights::write(model, &Weights { tensors: header.tensors }).map_err(bad)?;
+    // Names are text from a file: bounded, as titles are (two cut alike share an index
+    // in the lookup, as two movies of one title do; the tables keep every row).
+    let mut cut_names = 0;
+    let mut bound = |labels: Vec<String>| -> Vec<String> {
+        let kept = labels.iter().map(|l| crate::text::bounded(l)).inspect(|(_, cut)| cut_names += usize::from(*cut));
+        kept.map(|(l, _)| l).collect()
+    };
+    let (users, items) = (bound(header.users), bound(header.items));
     Ok(LoadedModel {
         spec: header.spec,
-        users: Vocab::from_labels(header.users),
-        items: Vocab::from_labels(header.items),
+        users: Vocab::from_labels(users),
+        items: Vocab::from_labels(items),
         model,
+        cut_names,
     })
+}
+
+/// The paths of the tables a model of `kind` holds, in the order [`save`] writes them
+/// (read once from a tiny model of each kind: sizes do not change them).
+fn table_paths(kind: ModelKind) -> &'static [String] {
+    static PATHS: std::sync::OnceLock<Vec<(ModelKind, Vec<String>)>> = std::sync::OnceLock::new();
+    let all = PATHS.get_or_init(|| {
+        let device = Device::flex();
+        let tiny = |kind| ModelSpec { n_factors: 1, ..ModelSpec::new(kind, 2, 2) }.init(0, &device);
+        ModelKind::ALL.into_iter().map(|k| (k, weights::tables(&tiny(k)).into_iter().map(|t| t.0).collect())).collect()
+    });
+    all.iter().find(|(k, _)| *k == kind).map_or(&[], |(_, paths)| paths)
 }
 
 /// Everything that can be known from the header and the values before a model is
@@ -82,6 +113,25 @@ pub fn check(header: &ModelHeader, floats: &[f32]) -> Result<(), String> {
         if names.len() != n {
             return Err(format!("its {what} list has {} names for a table of {n} {what}s", names.len()));
         }
+    }
+    // The kind it names must be the kind its tables are of (a Scratch header over
+    // DotProductBias's tables once read "user_factors [20, 4] does not match the saved
+    // user_factors.weight [20, 4]").
+    let paths: Vec<&str> = header.tensors.iter().map(|t| t.path.as_str()).collect();
+    if paths != table_paths(spec.kind) {
+        let of = ModelKind::ALL.into_iter().find(|&k| paths == table_paths(k));
+        return Err(match of {
+            Some(other) => format!(
+                "it says it is a {} but holds the tables of a {}: it was changed after saving",
+                spec.kind.name(),
+                other.name()
+            ),
+            None => format!(
+                "its tables are not those of a {} (nor of any model this notebook trains): it was changed after \
+                 saving or is damaged",
+                spec.kind.name()
+            ),
+        });
     }
     let (users, items) = spec.table_shapes();
     for (path, shape) in [("user_factors", users), ("item_factors", items)] {

@@ -140,5 +140,63 @@ fn a_one_factor_model_loads_and_reads() {
     assert_eq!(tables.k, 1);
     // The map's projection keeps one axis when only one exists.
     assert!(collab_core::interpret::pca_items(&tables, &[1, 2, 3], 2).iter().all(|c| c.len() == 1));
-    assert_eq!(collab_core::interpret::similar_items(&tables, 1, 3).len(), 3);
+    assert_eq!(collab_core::interpret::similar_items(&tables, 1, &[1, 2, 3, 4], 3).len(), 3);
+}
+
+#[test]
+fn a_kind_that_does_not_match_its_tables_is_named_as_such() {
+    // A Scratch header over DotProductBias's tables (same shapes, other paths).
+    let (mut h, values) = real(ModelKind::DotProductBias, 4);
+    h.spec.kind = ModelKind::Scratch;
+    assert_eq!(
+        refused(&craft(&h, &values)),
+        "the model file cannot be read: it says it is a DotProductBias (from scratch) but holds the tables of a \
+         DotProductBias: it was changed after saving"
+    );
+    // Tables of no model at all.
+    let (mut h, values) = real(ModelKind::DotProductBias, 4);
+    h.tensors[2].path = "something.else".into();
+    let err = refused(&craft(&h, &values));
+    assert!(err.contains("its tables are not those of a DotProductBias"), "{err}");
+    assert!(!err.contains("does not match the saved"), "{err}");
+}
+
+#[test]
+fn a_damaged_header_is_said_in_words() {
+    let (h, values) = real(ModelKind::DotProductBias, 4);
+    let json = serde_json::to_string(&h).unwrap();
+    let file = |json: &str| {
+        let mut bytes = b"COLLAB1\n".to_vec();
+        bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(json.as_bytes());
+        bytes.extend_from_slice(&values);
+        bytes
+    };
+    // A number turned into text ("expected usize at line 1 column …" to serde_json).
+    let changed = json.replacen("\"n_users\":5", "\"n_users\":\"5\"", 1);
+    assert_ne!(changed, json);
+    let err = refused(&file(&changed));
+    assert!(
+        err.starts_with("the model file cannot be read: its header was changed after saving: near character"),
+        "{err}"
+    );
+    // Cut inside a string ("EOF while parsing a string").
+    let err = refused(&file(&json[..json.find("movie 1").unwrap() + 3]));
+    assert_eq!(err, "the model file cannot be read: it is cut short inside its header");
+    for err in [refused(&file(&changed)), err] {
+        assert!(!err.contains("usize") && !err.contains("EOF") && !err.contains("line 1"), "{err}");
+    }
+}
+
+#[test]
+fn long_names_in_a_model_file_are_cut_and_counted() {
+    let (mut h, values) = real(ModelKind::DotProductBias, 4);
+    h.items[1] = "y".repeat(1 << 20);
+    h.users[2] = "7".repeat(1000);
+    let loaded = load(&craft(&h, &values), &device()).unwrap();
+    assert_eq!(loaded.cut_names, 2);
+    assert_eq!(loaded.note().unwrap(), "2 names cut to 200 characters");
+    assert!(loaded.items.labels.iter().chain(&loaded.users.labels).all(|l| l.chars().count() <= 200));
+    let (h, values) = real(ModelKind::DotProductBias, 4);
+    assert_eq!(load(&craft(&h, &values), &device()).unwrap().note(), None);
 }

@@ -249,21 +249,33 @@ fn settings_that_cannot_train_are_refused_up_front() {
 }
 
 #[test]
-fn a_fit_that_learns_nothing_says_so() {
+fn a_fit_that_learns_nothing_says_which_way_to_move_the_rate() {
+    use collab_core::data::synth;
     use collab_core::train::Schedule;
-    let table = generate(SynthSettings { users: 300, items: 200, factors: 3, density: 0.4, noise: 0.3, seed: 5 });
-    let data = Arc::new(CollabData::new(&table, DataSettings { item_key: ItemKey::Id, ..DataSettings::default() }));
-    let spec =
-        ModelSpec { n_factors: 10, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
-    let run = |lr_max: f64| {
-        let fit = FitSettings { epochs: 1, schedule: Schedule::OneCycle { lr_max }, ..FitSettings::default() };
+    // The page's demo table with section 8's defaults (DotProductBias, 50 factors, 5 epochs,
+    // wd 0.1, batch 64, seed 42): 0.005 is the lesson's rate for 100,000 ratings, and far
+    // too small a step for 500.
+    let data = Arc::new(CollabData::new(&synth::demo(), DataSettings::default()));
+    let spec = ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len());
+    let run = |lr_max: f64, epochs: usize| {
+        let fit = FitSettings { epochs, schedule: Schedule::OneCycle { lr_max }, ..FitSettings::default() };
         let mut l = Learner::new(data.clone(), spec.clone(), fit, &Device::flex());
         block_on(l.fit(&|| 0.0, |_| std::ops::ControlFlow::Continue(()))).unwrap();
-        l.learned_nothing()
+        (block_on(l.learned_nothing()).unwrap(), l.history().last().unwrap().valid_loss, data.mean_baseline())
     };
-    let saturated = run(9.99).expect("lr 9.99 pins predictions at the ends of the range");
-    assert!(saturated.contains("the learning rate 9.99 is probably too high"), "{saturated}");
-    assert_eq!(run(5e-3), None);
+    let (low, ..) = run(5e-3, 5);
+    let low = low.expect("0.005 on the demo table learns too little");
+    assert!(low.contains("the learning rate 0.005 is probably too low, try 0.05"), "{low}");
+    // And at the rate it points to, the same fit learns: the advice was the right way round.
+    let (none, valid, baseline) = run(5e-2, 5);
+    assert_eq!(none, None);
+    assert!(valid < 0.8 * baseline, "valid {valid} against the mean's {baseline}");
+    let (still, ..) = run(1e-30, 5);
+    assert!(still.expect("lr 1e-30 moves nothing").contains("the learning rate 1e-30 is probably too low"));
+    // Saturating steps: sigmoid_range pins the predictions at the ends of the range.
+    let (high, ..) = run(9.99, 1);
+    let high = high.expect("lr 9.99 overshoots");
+    assert!(high.contains("the learning rate 9.99 is probably too high, try 0.999"), "{high}");
 }
 
 #[test]

@@ -73,13 +73,12 @@ pub enum Effect {
         sheet: Sheet,
     },
     /// Build a model from saved bytes (on the interpretation device), with who rated what
-    /// in training and the movies of the validation ratings (both empty for a file).
+    /// (user and item indices, empty for a file).
     LoadModel {
         id: u64,
         source: Option<String>,
         bytes: Vec<u8>,
         rated: Vec<(i32, i32)>,
-        valid_items: Vec<i32>,
     },
     /// Read a model's tables and check predictions.
     ReadModel {

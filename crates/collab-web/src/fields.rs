@@ -1,39 +1,28 @@
-//! The page's number fields read and checked in one place: section 8's training
-//! controls (with the core's limits, the same the CLI and the worker apply), the
-//! spreadsheet's settings, and the hand-set factors.
+//! The page's fields read and checked in one place: section 8's training controls
+//! (through the core's settings path, [`collab_core::settings`], the one the page's
+//! address and the CLI take too), the spreadsheet's settings, and the hand-set factors.
 
 use collab_core::error::clip;
-use collab_core::model::ModelKind;
-use collab_core::sheet::SheetSettings;
+use collab_core::settings::Key;
+use collab_core::sheet::{MAX_CELL, SheetSettings};
+use collab_core::train::guard::short_number;
 use collab_core::train::{WdKind, limits};
 
-use crate::protocol::TrainSettings;
+pub use collab_core::settings::{DeviceChoice, RAW_DOT, Texts as TrainControls, book_wd};
 
-/// Section 8's controls: element id and URL key, in the page's order.
-pub const TRAIN_CONTROLS: [(&str, &str); 9] = [
-    ("train-model", "model"),
-    ("train-factors", "factors"),
-    ("train-epochs", "epochs"),
-    ("train-lr", "lr"),
-    ("train-wd", "wd"),
-    ("train-wdkind", "wdkind"),
-    ("train-bs", "bs"),
-    ("train-seed", "seed"),
-    ("train-on", "device"),
+/// Section 8's controls: element id and the setting it holds, in [`Key::ALL`]'s order
+/// (the setting's name is its key in the page's address).
+pub const TRAIN_CONTROLS: [(&str, Key); 9] = [
+    ("train-model", Key::Model),
+    ("train-factors", Key::Factors),
+    ("train-epochs", Key::Epochs),
+    ("train-lr", Key::Lr),
+    ("train-wd", Key::Wd),
+    ("train-wdkind", Key::WdKind),
+    ("train-bs", Key::BatchSize),
+    ("train-seed", Key::Seed),
+    ("train-on", Key::Device),
 ];
-
-/// The text of section 8's controls, in [`TRAIN_CONTROLS`]' order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TrainControls(pub [String; 9]);
-
-/// Where section 8 trains: the visitor's choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceChoice {
-    /// The faster of the CPU and WebGPU, timed on this model and batch size first.
-    Auto,
-    Cpu,
-    WebGpu,
-}
 
 /// Parses `text` as a `T` and checks it with `check`; the message quotes what was typed.
 pub fn number<T: std::str::FromStr, U>(
@@ -43,63 +32,6 @@ pub fn number<T: std::str::FromStr, U>(
 ) -> Result<U, String> {
     let value = text.trim().parse::<T>().map_err(|_| format!("“{}” is not a valid {what}", clip(text, 40)))?;
     check(value)
-}
-
-/// A finite number for which `ok` holds, or a message saying what was expected.
-pub fn finite(text: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, String> {
-    number(text, what, |v: f64| if v.is_finite() && ok(v) { Ok(v) } else { Err(String::new()) })
-        .map_err(|_| format!("“{}” is not a valid {what}", clip(text, 40)))
-}
-
-impl TrainControls {
-    /// The controls' text as `(URL key, value)` pairs, for the address bar.
-    pub fn query(&self) -> Vec<(&'static str, String)> {
-        TRAIN_CONTROLS.iter().zip(&self.0).map(|((_, key), v)| (*key, v.clone())).collect()
-    }
-
-    /// Where to train (anything but "cpu" or "webgpu" is the timed choice).
-    pub fn device(&self) -> DeviceChoice {
-        match self.0[8].as_str() {
-            "cpu" => DeviceChoice::Cpu,
-            "webgpu" => DeviceChoice::WebGpu,
-            _ => DeviceChoice::Auto,
-        }
-    }
-
-    /// Reads and checks the settings; the message names the first bad one.
-    pub fn settings(&self) -> Result<TrainSettings, String> {
-        let [model, factors, epochs, lr, wd, wd_kind, bs, seed, _device] = &self.0;
-        // "dotraw": the book's very first model, DotProduct without sigmoid_range.
-        let (kind, y_range) = match model.as_str() {
-            RAW_DOT => (ModelKind::DotProduct, false),
-            key => (key.parse()?, true),
-        };
-        let factors = match kind {
-            // The neural models size their embeddings by fastai's rule; the field is unused.
-            ModelKind::CollabNn | ModelKind::EmbeddingNn => 50,
-            _ => number(factors, "number of factors", limits::factors)?,
-        };
-        Ok(TrainSettings {
-            kind,
-            factors,
-            epochs: number(epochs, "number of epochs", limits::epochs)?,
-            lr: number(lr, "learning rate", limits::lr)?,
-            wd: number(wd, "weight decay", limits::wd)?,
-            wd_kind: if wd_kind == "l2" { WdKind::L2 } else { WdKind::Decoupled },
-            batch_size: number(bs, "batch size", limits::batch_size)?,
-            seed: number(seed, "seed", |v: u64| Ok(v))?,
-            y_range,
-        })
-    }
-}
-
-/// The model select's value for DotProduct without sigmoid_range.
-pub const RAW_DOT: &str = "dotraw";
-
-/// The weight decay the book trains a model with (the select's value): 0.01 for
-/// CollabNN, 0.1 for the others.
-pub fn book_wd(model: &str) -> &'static str {
-    if model == "nn" { "0.01" } else { "0.1" }
 }
 
 /// The spreadsheet's controls: element id and URL key, in the page's order.
@@ -158,27 +90,54 @@ impl SheetControls {
     }
 }
 
-/// The sheet's settings from its controls: every good value is taken, a bad one keeps
-/// the old value and is named in the message.
-pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, usize, Result<(), String>) {
+/// The spreadsheet's factors per user and movie.
+pub const SHEET_K: std::ops::RangeInclusive<usize> = 1..=10;
+
+/// What a form's fields refused: each bad field's element id, and why in words (with
+/// the value kept instead).
+pub type Refused = Vec<(&'static str, String)>;
+
+/// The sheet's settings from its controls: every good value is taken; a bad one keeps
+/// the old value, and its field is named with why and what is kept. The weight decay is
+/// checked as section 8's (and the CLI's) is.
+pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, usize, Refused) {
     let mut s = old;
-    let mut errors = Vec::new();
-    let mut take = |r: Result<f64, String>, to: &mut f64| match r {
-        Ok(v) => *to = v,
-        Err(e) => errors.push(e),
+    let mut refused = Refused::new();
+    let mut check = |id: &'static str, what: &str, text: &str, kept: String, r: Result<f64, String>| match r {
+        _ if text.trim().is_empty() => {
+            refused.push((id, format!("the {what} is empty; the sheet keeps {kept}")));
+            None
+        }
+        Ok(v) => Some(v),
+        Err(e) => {
+            refused.push((id, format!("{e}; the sheet keeps {kept}")));
+            None
+        }
     };
-    take(finite(&c.lr, "learning rate (a number above 0)", |v| v > 0.0), &mut s.lr);
-    take(finite(&c.wd, "weight decay (0 or more)", |v| v >= 0.0), &mut s.wd);
-    match finite(&c.k, "number of factors (1 to 10)", |v| (1.0..=10.0).contains(&v) && v.fract() == 0.0) {
-        Ok(k) => s.k = k as usize,
-        Err(e) => errors.push(e),
-    }
+    // No upper bound here: a rate far too high is the sheet's lesson in divergence.
+    let lr = number(&c.lr, "learning rate", |v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("the learning rate must be a number above 0, not {}", short_number(v)))
+        }
+    });
+    s.lr = check("sheet-lr", "learning rate", &c.lr, old.lr.to_string(), lr).unwrap_or(old.lr);
+    let wd = number(&c.wd, "weight decay", limits::wd);
+    s.wd = check("sheet-wd", "weight decay", &c.wd, old.wd.to_string(), wd).unwrap_or(old.wd);
+    let k = number(&c.k, "number of factors", |k: usize| {
+        if SHEET_K.contains(&k) {
+            Ok(k as f64)
+        } else {
+            Err(format!("the sheet's number of factors must be {} to {}, not {k}", SHEET_K.start(), SHEET_K.end()))
+        }
+    });
+    s.k = check("sheet-k", "number of factors", &c.k, old.k.to_string(), k).map_or(old.k, |k| k as usize);
     s.wd_kind = if c.decoupled { WdKind::Decoupled } else { WdKind::L2 };
     s.bias = c.bias;
     s.y_range = c.y_range;
     let batch = c.batch.trim().parse().unwrap_or(0);
-    let result = if errors.is_empty() { Ok(()) } else { Err(format!("{}; the old value is kept.", errors.join("; "))) };
-    (s, batch, result)
+    (s, batch, refused)
 }
 
 /// The URL key of the data choice, and its value for the served MovieLens copy (a link
@@ -226,59 +185,44 @@ pub fn set_sheet_numbers(sheet: &mut collab_core::sheet::Sheet, text: &str) -> R
     Ok(())
 }
 
-/// A hand-set factor: any finite number.
+/// A hand-set factor: a number between ±[`MAX_CELL`], as in the spreadsheet.
 pub fn factor(text: &str) -> Result<f32, String> {
-    text.trim().parse::<f32>().ok().filter(|v| v.is_finite()).ok_or(format!("“{}” is not a number", clip(text, 40)))
+    let value = text
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or(format!("“{}” is not a number", clip(text, 40)))?;
+    if value.abs() > MAX_CELL {
+        return Err(format!("“{}” is too large: a factor here is between -{MAX_CELL} and {MAX_CELL}", clip(text, 40)));
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn controls(values: [&str; 8]) -> TrainControls {
-        let mut all = [""; 9];
-        all[..8].copy_from_slice(&values);
-        TrainControls(all.map(String::from))
-    }
-
     #[test]
-    fn train_controls_read_into_settings() {
-        let s = controls(["dotbias", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
-        assert_eq!(
-            (s.kind, s.factors, s.epochs, s.lr, s.wd, s.batch_size, s.seed),
-            (ModelKind::DotProductBias, 50, 5, 0.005, 0.1, 64, 42)
-        );
-        assert_eq!(s.wd_kind, WdKind::Decoupled);
-        let l2 = controls(["embnn", "x", "1", "0.01", "0", "l2", "8", "1"]).settings().unwrap();
-        assert_eq!((l2.factors, l2.wd_kind), (50, WdKind::L2), "the neural models ignore the factors field");
-    }
-
-    #[test]
-    fn the_raw_dot_product_has_no_y_range_and_each_model_its_books_decay() {
-        let raw = controls(["dotraw", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
-        assert_eq!((raw.kind, raw.y_range), (ModelKind::DotProduct, false));
-        let dot = controls(["dot", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"]).settings().unwrap();
-        assert!(dot.y_range);
-        assert_eq!(
-            (book_wd("nn"), book_wd("dotbias"), book_wd("embnn"), book_wd(RAW_DOT)),
-            ("0.01", "0.1", "0.1", "0.1")
-        );
-    }
-
-    #[test]
-    fn bad_train_controls_are_named() {
-        let bad = |i: usize, text: &str| {
-            let mut c = ["dot", "50", "5", "5e-3", "0.1", "decoupled", "64", "42"];
-            c[i] = text;
-            controls(c).settings().unwrap_err()
-        };
-        assert_eq!(bad(1, "abc"), "“abc” is not a valid number of factors");
-        assert!(bad(1, "0").contains("factors"), "{}", bad(1, "0"));
-        assert!(bad(3, "NaN").contains("learning rate"), "{}", bad(3, "NaN"));
-        assert!(bad(4, "-1").contains("weight decay"));
-        assert!(bad(2, "0").contains("epochs"));
-        assert!(bad(0, "svd").contains("unknown model 'svd'"));
-        assert_eq!(controls(["dot", "1", "1", "1", "0", "l2", "1", "1"]).query()[0], ("model", "dot".to_string()));
+    fn the_controls_are_the_cores_settings_in_order_and_the_page_opens_on_their_defaults() {
+        assert_eq!(TRAIN_CONTROLS.map(|c| c.1), Key::ALL);
+        // The page's own values (index.html) are the core's defaults, which a bad value
+        // in a link falls back to.
+        let page = include_str!("../../../index.html");
+        for (id, key) in TRAIN_CONTROLS {
+            let at = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("#{id} is on the page"));
+            let element = &page[at..];
+            let value = if page[..at].ends_with("<select ") {
+                let end = element.find("</select>").unwrap();
+                let options = &element[..end];
+                let chosen = options.find(" selected").map_or(0, |s| options[..s].rfind("<option").unwrap());
+                let option = &options[options[chosen..].find("<option").unwrap() + chosen..];
+                option.split('"').nth(1).unwrap().to_string()
+            } else {
+                element.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+            };
+            assert_eq!(value, key.default(), "#{id}");
+        }
     }
 
     #[test]
@@ -293,11 +237,40 @@ mod tests {
             decoupled: true,
             batch: "4".into(),
         };
-        let (s, batch, result) = sheet_settings(old, &c);
+        let (s, batch, refused) = sheet_settings(old, &c);
         assert_eq!((s.lr, s.k, s.wd, s.bias, s.wd_kind, batch), (0.5, old.k, old.wd, true, WdKind::Decoupled, 4));
-        let message = result.unwrap_err();
-        assert!(message.contains("“11” is not a valid number of factors") && message.contains("“-2”"), "{message}");
-        assert!(message.ends_with("the old value is kept."));
+        assert_eq!(
+            refused,
+            vec![
+                ("sheet-wd", "the weight decay must be a number from 0 to 10, not -2; the sheet keeps 0".to_string()),
+                ("sheet-k", "the sheet's number of factors must be 1 to 10, not 11; the sheet keeps 5".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_learning_rate_the_sheet_cannot_step_with_is_named() {
+        let old = SheetSettings::default();
+        let with_lr = |lr: &str| {
+            let c = SheetControls { lr: lr.into(), ..SheetControls::showing(&old) };
+            let (s, _, refused) = sheet_settings(old, &c);
+            assert_eq!(s.lr, old.lr, "{lr}: the old rate is kept");
+            let [(id, why)] = &refused[..] else { panic!("{lr}: {refused:?}") };
+            assert_eq!(*id, "sheet-lr");
+            assert!(why.ends_with("; the sheet keeps 0.05"), "{why}");
+            why.clone()
+        };
+        assert_eq!(with_lr("abc"), "“abc” is not a valid learning rate; the sheet keeps 0.05");
+        assert_eq!(with_lr(""), "the learning rate is empty; the sheet keeps 0.05");
+        for bad in ["0", "-0", "-0.1", "NaN", "inf"] {
+            assert!(with_lr(bad).starts_with("the learning rate must be a number above 0, not "), "{bad}");
+        }
+        assert_eq!(with_lr("-0"), "the learning rate must be a number above 0, not -0; the sheet keeps 0.05");
+        for bad in ["0", "11", "2.5", ""] {
+            let c = SheetControls { k: bad.into(), ..SheetControls::showing(&old) };
+            let (s, _, refused) = sheet_settings(old, &c);
+            assert_eq!((s.k, refused.len(), refused[0].0), (5, 1, "sheet-k"), "{bad}");
+        }
     }
 
     #[test]
@@ -305,5 +278,7 @@ mod tests {
         assert_eq!(factor(" 2.5 "), Ok(2.5));
         assert_eq!(factor("inf").unwrap_err(), "“inf” is not a number");
         assert_eq!(factor("x").unwrap_err(), "“x” is not a number");
+        assert_eq!(factor("-1000"), Ok(-1000.0));
+        assert_eq!(factor("1e9").unwrap_err(), "“1e9” is too large: a factor here is between -1000 and 1000");
     }
 }

@@ -3,7 +3,7 @@
 
 use collab_core::sheet::{ITEM_BIAS, ITEM_FACTORS, Sheet, SheetEval, SheetStep, USER_BIAS, USER_FACTORS};
 
-use crate::html::escape;
+use crate::html::{escape, short};
 
 /// One cell of the grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +30,9 @@ pub fn layout(sheet: &Sheet) -> Vec<Vec<Cell>> {
     let k = sheet.settings.k;
     let bias = usize::from(sheet.settings.bias);
     let left = 1 + k + bias;
-    let title = |i: usize| sheet.cross.titles[i].clone();
+    // Each movie's cells name it (cut: a title is in every cell of its column); its
+    // header holds it whole.
+    let title = |i: usize| short(&sheet.cross.titles[i]);
     let mut rows = Vec::new();
     for f in 0..k {
         let mut row = vec![Cell::Empty; left - 1];
@@ -59,7 +61,7 @@ pub fn layout(sheet: &Sheet) -> Vec<Vec<Cell>> {
     if bias == 1 {
         header.push(Cell::Header("bias".into()));
     }
-    header.extend((0..n_i).map(|i| Cell::Header(title(i))));
+    header.extend((0..n_i).map(|i| Cell::Header(sheet.cross.titles[i].clone())));
     rows.push(header);
     for u in 0..n_u {
         let user = sheet.cross.users[u];
@@ -153,7 +155,7 @@ pub fn html(
 
 fn rating_html(sheet: &Sheet, eval: Option<&SheetEval>, u: usize, i: usize, focus: &str) -> String {
     let pred = eval.map(|e| e.preds[u][i]);
-    let label = format!("user {}, {}", sheet.cross.users[u], sheet.cross.titles[i]);
+    let label = format!("user {}, {}", sheet.cross.users[u], short(&sheet.cross.titles[i]));
     match (sheet.cross.cells[u][i], pred) {
         (Some(r), Some(p)) => {
             // Error 0 is white-green, 2 stars or more is full red.

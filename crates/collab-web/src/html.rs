@@ -6,6 +6,17 @@ pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Characters of a title where the page copies it into many elements (each of the
+/// spreadsheet's cells names its movie, and the lookup's picker each rating): there it
+/// is shown cut; the column's header holds it whole (at most the core's
+/// [`collab_core::text::MAX_TEXT`]) in its `title`, shown on demand.
+pub const SHORT: usize = 60;
+
+/// `text` cut to [`SHORT`] characters, with an ellipsis when cut.
+pub fn short(text: &str) -> String {
+    collab_core::text::cut(text, SHORT).0
+}
+
 /// `1234567` as `1,234,567`.
 pub fn group(n: usize) -> String {
     let s = n.to_string();

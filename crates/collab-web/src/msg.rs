@@ -140,6 +140,8 @@ pub enum BiasMsg {
 pub enum TrainMsg {
     /// A control changed: all of them, as text.
     Controls(TrainControls),
+    /// The settings the page's address gives, as `(name, value)` pairs (at start).
+    Link(Vec<(String, String)>),
     /// Train / Pause / Resume.
     Toggle,
     /// One batch.

@@ -1,9 +1,11 @@
 //! The code behind the cells: for each section, the fastai / PyTorch lines that compute
-//! the same thing with the page's current settings, shown beside the section and
-//! exported as a Jupyter notebook (nbformat 4), so that homework goes on in the real tools.
-//! Pure: built from the state, tested natively.
+//! the same thing with the page's current settings and numbers, shown beside the section
+//! and exported as a Jupyter notebook (nbformat 4), so that homework goes on in the real
+//! tools. The cells run top to bottom in that order: each uses only what the cells
+//! above it define. Pure: built from the state, tested natively here, and run in
+//! fastai by `scripts/check-notebook.sh`.
 
-use collab_core::sheet::SheetSettings;
+use collab_core::sheet::{ITEM_BIAS, ITEM_FACTORS, Sheet, USER_BIAS, USER_FACTORS};
 use collab_core::train::WdKind;
 use serde_json::json;
 
@@ -17,204 +19,454 @@ pub struct CodeCell {
     pub code: String,
 }
 
+/// Steps the spreadsheet cell takes, each printed: after them its MSE is the page's
+/// after as many Steps on every rated cell.
+pub const SHEET_STEPS: usize = 10;
+
 /// Every section's code, in page order, with the settings the page holds now.
 pub fn cells(app: &App) -> Vec<CodeCell> {
-    let sheet = &app.sheet.sheet.settings;
     let c = &app.train.controls.0;
     let cell = |section, title, code: String| CodeCell { section, title, code };
+    let model = Model::of(&c[0]);
     vec![
-        cell("data", "Load MovieLens-100k and look at it", data()),
-        cell("sheet", "The spreadsheet: a dot-product model trained by plain gradient descent", spreadsheet(sheet)),
-        cell("lookup", "An embedding is a one-hot product done as a lookup", lookup()),
-        cell("bias", "Biases, and sigmoid_range", bias_model()),
-        cell("decay", "Weight decay, as a term of the loss and as fastai applies it", decay(sheet)),
+        cell("data", "Load MovieLens-100k and look at it", data(c)),
+        cell("factors", "Latent factors by hand", factors(&app.factors.values)),
+        cell("sheet", "The spreadsheet: a dot-product model trained by plain gradient descent", spreadsheet(app)),
+        cell("lookup", "An embedding is a one-hot product done as a lookup", lookup(app)),
+        cell("bias", "DotProductBias from scratch: biases, and sigmoid_range", bias_model()),
+        cell(
+            "decay",
+            "Weight decay, as a term of the loss and as fastai applies it",
+            decay(app.sheet.sheet.settings.wd),
+        ),
         cell("train", "Train on MovieLens-100k with fastai", train(c)),
-        cell("learned", "What the model learned", learned()),
+        cell("learned", "What the model learned", learned(model, app)),
+        cell("you", "You, as a new user", you(model, app)),
     ]
 }
 
-fn data() -> String {
-    "from fastai.collab import *\n\
-     from fastai.tabular.all import *\n\
-     \n\
-     folder = untar_data(URLs.ML_100k)\n\
-     ratings = pd.read_csv(folder/'u.data', sep='\\t', header=None,\n\
-     \x20                     names=['user', 'movie', 'rating', 'timestamp'])\n\
-     titles = pd.read_csv(folder/'u.item', sep='|', encoding='latin-1', header=None,\n\
-     \x20                    usecols=(0, 1), names=('movie', 'title'))\n\
-     ratings = ratings.merge(titles)\n\
-     filled = len(ratings) / (ratings.user.nunique() * ratings.movie.nunique())\n\
-     print(f'{filled:.1%} of the users x movies matrix is rated')\n\
-     ratings.head()"
-        .into()
+/// A Python string literal (JSON's escapes are Python's).
+fn py_str(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "''".into())
 }
 
-fn spreadsheet(s: &SheetSettings) -> String {
+/// A Python float literal that reads back as exactly this f32 (NaN as `nan`).
+fn py_f32(x: f32) -> String {
+    if x.is_nan() { "nan".into() } else { format!("{x:?}") }
+}
+
+/// A Python list of rows, one line each.
+fn py_rows(rows: impl Iterator<Item = Vec<f32>>, indent: &str) -> String {
+    let lines: Vec<String> =
+        rows.map(|r| format!("{indent}[{}]", r.iter().map(|&x| py_f32(x)).collect::<Vec<_>>().join(", "))).collect();
+    format!("[\n{},\n]", lines.join(",\n"))
+}
+
+fn data(c: &[String; 9]) -> String {
+    let [_, _, _, _, _, _, bs, seed, _] = c;
+    format!(
+        "from fastai.collab import *\n\
+         from fastai.tabular.all import *\n\
+         \n\
+         # MovieLens-100k: a folder named ml-100k beside this notebook (u.data and u.item), else fastai downloads it.\n\
+         folder = Path('ml-100k')\n\
+         if not (folder/'u.data').exists():\n\
+         \x20   folder = untar_data(URLs.ML_100k)\n\
+         ratings = pd.read_csv(folder/'u.data', sep='\\t', header=None,\n\
+         \x20                     names=['user', 'movie', 'rating', 'timestamp'])\n\
+         titles = pd.read_csv(folder/'u.item', sep='|', encoding='latin-1', header=None,\n\
+         \x20                    usecols=(0, 1), names=('movie', 'title'))\n\
+         ratings = ratings.merge(titles)\n\
+         filled = len(ratings) / (ratings.user.nunique() * ratings.movie.nunique())\n\
+         print(f'{{filled:.1%}} of the users x movies matrix is rated')\n\
+         \n\
+         # What every later cell trains on: titles as the items, a fifth of the ratings held out.\n\
+         dls = CollabDataLoaders.from_df(ratings, item_name='title', bs={bs}, seed={seed})\n\
+         n_users, n_movies = len(dls.classes['user']), len(dls.classes['title'])\n\
+         print(dls.classes['title'][:3], n_users, n_movies)   # '#na#' first: index 0 is for what training never saw\n\
+         ratings.head()"
+    )
+}
+
+fn factors(values: &[f32; 12]) -> String {
+    let row = |v: &[f32]| v.iter().map(|&x| py_f32(x)).collect::<Vec<_>>().join(", ");
+    let names = crate::state::FACTOR_MOVIES.map(|m| m.0);
+    format!(
+        "import torch\n\
+         \n\
+         # Three made-up factors per movie and for you: sci-fi, action, old (the page's numbers).\n\
+         taste = torch.tensor([{}])   # yours\n\
+         films = {{\n\
+         \x20   {}: torch.tensor([{}]),\n\
+         \x20   {}: torch.tensor([{}]),\n\
+         \x20   {}: torch.tensor([{}]),\n\
+         }}\n\
+         # The match: multiply pairwise and add (a dot product). Bigger is a better match.\n\
+         {{title: round((taste * factors).sum().item(), 3) for title, factors in films.items()}}",
+        row(&values[..3]),
+        py_str(names[0]),
+        row(&values[3..6]),
+        py_str(names[1]),
+        row(&values[6..9]),
+        py_str(names[2]),
+        row(&values[9..12]),
+    )
+}
+
+fn table(sheet: &Sheet, path: &str) -> Vec<Vec<f32>> {
+    let t = sheet.weights.get(path).expect("the sheet has its four tables");
+    t.values.chunks(t.shape[1].max(1)).map(<[f32]>::to_vec).collect()
+}
+
+fn spreadsheet(app: &App) -> String {
+    let sheet = &app.sheet.sheet;
+    let s = &sheet.settings;
+    let cross = &sheet.cross;
+    let titles: Vec<String> = cross.titles.iter().map(|t| py_str(t)).collect();
+    let known = py_rows(cross.cells.iter().map(|r| r.iter().map(|c| c.unwrap_or(f32::NAN)).collect()), "    ");
     let mut code = format!(
         "import torch\n\
          \n\
-         # A small corner of the ratings: users x movies, NaN where nobody rated.\n\
-         corner = ratings.pivot_table(index='user', columns='title', values='rating').iloc[:15, :15]\n\
-         known = torch.tensor(corner.values, dtype=torch.float32)\n\
+         # The page's spreadsheet as it stands: the ratings its {n_u} busiest users (rows) gave its {n_i} most\n\
+         # rated movies (columns), NaN where a user did not rate, and every number of its tables, exactly.\n\
+         user_ids = {users:?}\n\
+         movie_titles = [{titles}]\n\
+         nan = float('nan')\n\
+         known = torch.tensor({known})\n\
          rated = ~known.isnan()\n\
-         k = {k}\n\
-         users = (torch.randn(known.shape[0], k) * 0.1).requires_grad_()\n\
-         movies = (torch.randn(known.shape[1], k) * 0.1).requires_grad_()\n",
-        k = s.k
+         users = torch.tensor({user_rows}).requires_grad_()   # one row of {k} factors per user\n\
+         movies = torch.tensor({movie_rows}).requires_grad_()   # one row per movie (the page draws them as columns)\n",
+        n_u = cross.users.len(),
+        n_i = cross.items.len(),
+        users = cross.users,
+        titles = titles.join(", "),
+        k = s.k,
+        user_rows = py_rows(table(sheet, USER_FACTORS).into_iter(), "    "),
+        movie_rows = py_rows(table(sheet, ITEM_FACTORS).into_iter(), "    "),
     );
+    let column = |path| table(sheet, path).into_iter().map(|r| py_f32(r[0])).collect::<Vec<_>>().join(", ");
     if s.bias {
-        code.push_str(
-            "user_bias = torch.zeros(known.shape[0], 1, requires_grad=True)\n\
-             movie_bias = torch.zeros(1, known.shape[1], requires_grad=True)\n",
-        );
+        code.push_str(&format!(
+            "user_bias = torch.tensor([{}]).reshape(-1, 1).requires_grad_()   # a column: one per user\n\
+             movie_bias = torch.tensor([{}]).reshape(1, -1).requires_grad_()   # a row: one per movie\n\
+             params = (users, movies, user_bias, movie_bias)\n",
+            column(USER_BIAS),
+            column(ITEM_BIAS)
+        ));
+    } else {
+        code.push_str("params = (users, movies)\n");
     }
-    let params = if s.bias { "users, movies, user_bias, movie_bias" } else { "users, movies" };
     let x = if s.bias { "users @ movies.T + user_bias + movie_bias" } else { "users @ movies.T" };
-    let pred = if s.y_range { format!("torch.sigmoid({x}) * 5.5") } else { x.to_string() };
-    let decay = match s.wd_kind {
-        _ if s.wd == 0.0 => String::new(),
-        WdKind::L2 => format!(" + {wd} * sum((p ** 2).sum() for p in ({params},))", wd = s.wd),
-        WdKind::Decoupled => String::new(),
+    let pred = if s.y_range { format!("torch.sigmoid({x}) * 5.5   # sigmoid_range(x, 0, 5.5)") } else { x.to_string() };
+    let (l2, decoupled) = match s.wd_kind {
+        WdKind::L2 => (" + wd * sum((p ** 2).sum() for p in params)   # the L2 term", ""),
+        WdKind::Decoupled => ("", "            p *= 1 - lr * wd   # decoupled weight decay, before the step\n"),
     };
+    if app.sheet.batch_size > 0 {
+        code.push_str(&format!(
+            "# The page steps on mini-batches of {} rated cells drawn by its own generator; this cell steps on\n\
+             # every rated cell, as the page does with \"step on: all rated cells\".\n",
+            app.sheet.batch_size
+        ));
+    }
     code.push_str(&format!(
-        "\nfor step in range(10):\n\
+        "lr, wd = {lr}, {wd}\n\
+         \n\
+         def mse():\n\
          \x20   preds = {pred}\n\
-         \x20   loss = ((preds - known)[rated] ** 2).mean(){decay}\n\
+         \x20   return ((preds - known)[rated] ** 2).mean()\n\
+         \n\
+         # The page's Step, {SHEET_STEPS} times: one step of plain gradient descent on every rated cell.\n\
+         print(f'before: MSE {{mse().item():.4f}}')\n\
+         for step in range(1, {stop}):\n\
+         \x20   loss = mse(){l2}\n\
          \x20   loss.backward()\n\
          \x20   with torch.no_grad():\n\
-         \x20       for p in ({params},):\n"
-    ));
-    if s.wd_kind == WdKind::Decoupled && s.wd != 0.0 {
-        code.push_str(&format!("            p *= 1 - {lr} * {wd}   # decoupled weight decay\n", lr = s.lr, wd = s.wd));
-    }
-    code.push_str(&format!(
-        "            p -= {lr} * p.grad     # plain gradient descent\n\
+         \x20       for p in params:\n\
+         {decoupled}\
+         \x20           p -= lr * p.grad\n\
          \x20           p.grad.zero_()\n\
-         \x20   print(step, loss.item())",
-        lr = s.lr
+         \x20   print(f'step {{step}}: MSE {{mse().item():.4f}}')",
+        lr = s.lr,
+        wd = s.wd,
+        stop = SHEET_STEPS + 1,
     ));
     code
 }
 
-fn lookup() -> String {
-    "from torch.nn.functional import one_hot\n\
-     \n\
-     user = 3\n\
-     picked = one_hot(torch.tensor(user), users.shape[0]).float()\n\
-     by_product = picked @ users      # multiplies every row, keeps one\n\
-     by_index = users[user]           # what nn.Embedding does: fetch the row\n\
-     torch.allclose(by_product, by_index)"
-        .into()
+fn lookup(app: &App) -> String {
+    let (user, movie) = app.lookup_cell().unwrap_or((0, 0));
+    let sheet = &app.sheet.sheet;
+    let bias = if sheet.settings.bias { " + user_bias[user, 0] + movie_bias[0, movie]" } else { "" };
+    let squash = if sheet.settings.y_range { "torch.sigmoid(x) * 5.5" } else { "x" };
+    format!(
+        "from torch.nn.functional import one_hot\n\
+         \n\
+         user, movie = {user}, {movie}   # the rating the page's lookup shows (row and column of the sheet)\n\
+         picked = one_hot(torch.tensor(user), len(users)).float()\n\
+         by_product = picked @ users      # multiplies every row by 0 or 1: keeps one\n\
+         by_index = users[user]           # what an Embedding does: fetch the row\n\
+         print(torch.allclose(by_product, by_index))\n\
+         x = (users[user] * movies[movie]).sum(){bias}\n\
+         print(f'prediction {{({squash}).item():.4f}}, rating {{known[user, movie].item()}}')"
+    )
 }
 
 fn bias_model() -> String {
-    "class DotProductBias(Module):\n\
+    "def create_params(shape):\n\
+     \x20   # A table the optimiser trains, started near zero: no Embedding module, just a tensor.\n\
+     \x20   return nn.Parameter(torch.zeros(*shape).normal_(0, 0.01))\n\
+     \n\
+     class DotProductBias(Module):\n\
      \x20   def __init__(self, n_users, n_movies, n_factors, y_range=(0, 5.5)):\n\
-     \x20       self.user_factors = Embedding(n_users, n_factors)\n\
-     \x20       self.user_bias = Embedding(n_users, 1)\n\
-     \x20       self.movie_factors = Embedding(n_movies, n_factors)\n\
-     \x20       self.movie_bias = Embedding(n_movies, 1)\n\
+     \x20       self.user_factors = create_params([n_users, n_factors])\n\
+     \x20       self.movie_factors = create_params([n_movies, n_factors])\n\
+     \x20       self.user_bias = create_params([n_users])     # one number per user: no second axis\n\
+     \x20       self.movie_bias = create_params([n_movies])\n\
      \x20       self.y_range = y_range\n\
      \n\
      \x20   def forward(self, x):\n\
-     \x20       u, m = self.user_factors(x[:, 0]), self.movie_factors(x[:, 1])\n\
-     \x20       dot = (u * m).sum(dim=1, keepdim=True)\n\
-     \x20       dot = dot + self.user_bias(x[:, 0]) + self.movie_bias(x[:, 1])\n\
-     \x20       return sigmoid_range(dot, *self.y_range)"
+     \x20       user, movie = x[:, 0], x[:, 1]\n\
+     \x20       dot = (self.user_factors[user] * self.movie_factors[movie]).sum(dim=1)   # shape (bs,)\n\
+     \x20       dot = dot + self.user_bias[user] + self.movie_bias[movie]                # (bs,) + (bs,): still (bs,)\n\
+     \x20       return sigmoid_range(dot, *self.y_range)\n\
+     \n\
+     model = DotProductBias(n_users, n_movies, 50)\n\
+     xb, yb = dls.one_batch()\n\
+     preds = model(xb)\n\
+     print(xb.shape, preds.shape, yb.shape)   # (bs, 2) indices in; (bs,) predictions for (bs, 1) ratings\n\
+     print(preds[:3])   # near 2.75: sigmoid(0) * 5.5, before any training"
         .into()
 }
 
-fn decay(s: &SheetSettings) -> String {
-    let wd = if s.wd > 0.0 { s.wd } else { 0.1 };
+fn decay(sheet_wd: f64) -> String {
+    let wd = if sheet_wd > 0.0 { sheet_wd } else { 0.1 };
     format!(
-        "# As a term of the loss (the lesson's explanation): its gradient adds 2·wd·p.\n\
-         loss_with_decay = loss + {wd} * sum((p ** 2).sum() for p in model.parameters())\n\
+        "# The lesson's explanation: a term added to the loss, so that each weight's gradient gains 2·wd·w.\n\
+         wd = {wd}\n\
+         mse = MSELossFlat()(model(xb), yb)\n\
+         loss = mse + wd * sum((p ** 2).sum() for p in model.parameters())\n\
+         print(f'MSE {{mse.item():.4f}}; with the L2 term {{loss.item():.4f}}')\n\
          \n\
-         # As fastai's Adam applies it by default (decoupled): no loss term; before each\n\
-         # step every weight is multiplied by (1 - lr·wd).\n\
-         learn.fit_one_cycle(5, 5e-3, wd={wd})\n\
-         # The L2 form instead (fastai adds wd·p to the gradient, so 2·wd gives the lesson's term):\n\
-         learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5), opt_func=partial(Adam, decouple_wd=False))\n\
-         learn.fit_one_cycle(5, 5e-3, wd={})",
+         # fastai's Adam does something else by default (decoupled weight decay): no term in the loss;\n\
+         # before each step every weight is multiplied by (1 - lr·wd). Section 8's cell trains that way.\n\
+         # For the lesson's L2 form instead: opt_func=partial(Adam, decouple_wd=False), which adds wd·w to\n\
+         # the gradient, so pass twice the page's weight decay ({}) to get its 2·wd·w.",
         2.0 * wd
     )
 }
 
+/// The model section 8 trains, as the later cells need to read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Model {
+    /// collab_learner's EmbeddingDotBias.
+    DotBias,
+    /// `DotProductBias` from the bias cell.
+    Scratch,
+    /// A dot product of two Embeddings, squashed or not.
+    Dot { y_range: bool },
+    /// CollabNN or EmbeddingNN: no dot product to read.
+    Neural,
+}
+
+impl Model {
+    fn of(key: &str) -> Self {
+        match key {
+            "dotbias" => Self::DotBias,
+            "scratch" => Self::Scratch,
+            "dot" => Self::Dot { y_range: true },
+            RAW_DOT => Self::Dot { y_range: false },
+            _ => Self::Neural,
+        }
+    }
+
+    /// Python lines that name the trained tables `user_w, movie_w, user_b, movie_b` (biases
+    /// zero for a model without them), or `None` for a neural model.
+    fn tables(self) -> Option<&'static str> {
+        Some(match self {
+            Self::DotBias => {
+                "user_w, movie_w = learn.model.u_weight.weight, learn.model.i_weight.weight   # collab_learner's names\n\
+                 user_b, movie_b = learn.model.u_bias.weight.squeeze(1), learn.model.i_bias.weight.squeeze(1)\n"
+            }
+            Self::Scratch => {
+                "user_w, movie_w = learn.model.user_factors, learn.model.movie_factors\n\
+                 user_b, movie_b = learn.model.user_bias, learn.model.movie_bias\n"
+            }
+            Self::Dot { .. } => {
+                "user_w, movie_w = learn.model.user_factors.weight, learn.model.movie_factors.weight\n\
+                 user_b, movie_b = torch.zeros(len(user_w)), torch.zeros(len(movie_w))   # this model has no biases\n"
+            }
+            Self::Neural => return None,
+        })
+    }
+
+    fn has_bias(self) -> bool {
+        matches!(self, Self::DotBias | Self::Scratch)
+    }
+
+    fn squash(self) -> &'static str {
+        match self {
+            Self::Dot { y_range: false } => "x",
+            _ => "sigmoid_range(x, 0, 5.5)",
+        }
+    }
+}
+
 fn train(c: &[String; 9]) -> String {
-    let [model, factors, epochs, lr, wd, wd_kind, bs, seed, _device] = c;
+    let [model, factors, epochs, lr, wd, wd_kind, _bs, _seed, _device] = c;
     let wd_value: f64 = wd.parse().unwrap_or(0.1);
     let (opt, wd) = if wd_kind == "l2" {
         (
             ", opt_func=partial(Adam, decouple_wd=False)",
-            format!("{}  # fastai's L2 adds wd·p: twice {wd} for the page's 2·wd·p", 2.0 * wd_value),
+            format!("{}  # fastai's L2 adds wd·w: twice {wd} for the page's 2·wd·w", 2.0 * wd_value),
         )
     } else {
         ("", wd.clone())
     };
-    let learner = match model.as_str() {
-        "dotbias" => format!("learn = collab_learner(dls, n_factors={factors}, y_range=(0, 5.5){opt})"),
-        "embnn" => format!("learn = collab_learner(dls, use_nn=True, y_range=(0, 5.5), layers=[100, 50]{opt})"),
-        "nn" => format!(
+    let learner = match Model::of(model) {
+        Model::DotBias => format!("learn = collab_learner(dls, n_factors={factors}, y_range=(0, 5.5){opt})"),
+        Model::Scratch => format!(
+            "# The bias cell's DotProductBias, trained.\n\
+             learn = Learner(dls, DotProductBias(n_users, n_movies, {factors}), loss_func=MSELossFlat(){opt})"
+        ),
+        Model::Dot { y_range } => {
+            let squash = if y_range { "sigmoid_range(dot, 0, 5.5)" } else { "dot   # no sigmoid_range: any number" };
+            format!(
+                "class DotProduct(Module):\n\
+                 \x20   def __init__(self, n_users, n_movies, n_factors):\n\
+                 \x20       self.user_factors = Embedding(n_users, n_factors)\n\
+                 \x20       self.movie_factors = Embedding(n_movies, n_factors)\n\
+                 \n\
+                 \x20   def forward(self, x):\n\
+                 \x20       dot = (self.user_factors(x[:, 0]) * self.movie_factors(x[:, 1])).sum(dim=1)\n\
+                 \x20       return {squash}\n\
+                 \n\
+                 learn = Learner(dls, DotProduct(n_users, n_movies, {factors}), loss_func=MSELossFlat(){opt})"
+            )
+        }
+        Model::Neural if model == "nn" => format!(
             "class CollabNN(Module):\n\
              \x20   def __init__(self, user_sz, movie_sz, y_range=(0, 5.5), n_act=100):\n\
              \x20       self.user_factors = Embedding(*user_sz)\n\
              \x20       self.movie_factors = Embedding(*movie_sz)\n\
              \x20       self.layers = nn.Sequential(nn.Linear(user_sz[1] + movie_sz[1], n_act), nn.ReLU(), nn.Linear(n_act, 1))\n\
              \x20       self.y_range = y_range\n\
+             \n\
              \x20   def forward(self, x):\n\
              \x20       both = torch.cat((self.user_factors(x[:, 0]), self.movie_factors(x[:, 1])), dim=1)\n\
              \x20       return sigmoid_range(self.layers(both), *self.y_range)\n\
              \n\
              learn = Learner(dls, CollabNN(*get_emb_sz(dls)), loss_func=MSELossFlat(){opt})"
         ),
-        RAW_DOT | "dot" | "scratch" => {
-            let squash = if model == RAW_DOT { "dot" } else { "sigmoid_range(dot, 0, 5.5)" };
-            let (bias_init, bias_add) = if model == "scratch" {
-                (
-                    "\n        self.user_bias = Embedding(n_users, 1)\n        self.movie_bias = Embedding(n_movies, 1)",
-                    " + self.user_bias(x[:, 0]) + self.movie_bias(x[:, 1])",
-                )
-            } else {
-                ("", "")
-            };
-            format!(
-                "class Model(Module):\n\
-                 \x20   def __init__(self, n_users, n_movies, n_factors):\n\
-                 \x20       self.user_factors = Embedding(n_users, n_factors)\n\
-                 \x20       self.movie_factors = Embedding(n_movies, n_factors){bias_init}\n\
-                 \x20   def forward(self, x):\n\
-                 \x20       dot = (self.user_factors(x[:, 0]) * self.movie_factors(x[:, 1])).sum(dim=1){bias_add}\n\
-                 \x20       return {squash}\n\
-                 \n\
-                 n_users, n_movies = len(dls.classes['user']), len(dls.classes['title'])\n\
-                 learn = Learner(dls, Model(n_users, n_movies, {factors}), loss_func=MSELossFlat(){opt})"
-            )
+        Model::Neural => {
+            format!("learn = collab_learner(dls, use_nn=True, y_range=(0, 5.5), layers=[100, 50]{opt})")
         }
-        other => format!("# model '{other}'"),
     };
     format!(
-        "dls = CollabDataLoaders.from_df(ratings, item_name='title', bs={bs}, seed={seed})\n\
-         dls.classes['title'][:5]   # '#na#' first\n\
+        "# fastai draws its own starting weights, so its losses differ a little from the page's.\n\
          {learner}\n\
          learn.fit_one_cycle({epochs}, {lr}, wd={wd})"
     )
 }
 
-fn learned() -> String {
-    "weights = learn.model.i_weight.weight      # collab_learner's names (i_bias for the biases)\n\
-     biases = learn.model.i_bias.weight.squeeze()\n\
-     names = dls.classes['title']\n\
-     [names[i] for i in biases.argsort()[:5]]   # liked least, whatever their factors\n\
-     \n\
-     counts = ratings.groupby('title')['rating'].count()\n\
-     most_rated = counts.sort_values(ascending=False).index.values[:1000]\n\
-     rows = tensor([names.o2i[t] for t in most_rated])\n\
-     pcs = weights[rows].cpu().detach().pca(3)\n\
-     \n\
-     target = weights[names.o2i['Star Wars (1977)']]\n\
-     near = nn.CosineSimilarity(dim=1)(weights, target[None]).argsort(descending=True)[1:6]\n\
-     [names[i] for i in near]"
-        .into()
+/// The user the page last recommended for (user 1 until then), as a Python literal of
+/// the user column's type (MovieLens' user ids are numbers).
+fn rec_user(app: &App) -> String {
+    let user = app.learned.recs.as_ref().map_or("1", |r| r.0.trim());
+    if user.parse::<i64>().is_ok() { user.to_string() } else { py_str(user) }
+}
+
+fn learned(model: Model, app: &App) -> String {
+    let mut code = String::from(
+        "# Lists name only movies enough people rated (the 1,000 most rated, each at least 5 times): a movie\n\
+         # rated once or twice keeps factors near where it started, and would rank by noise.\n\
+         counts = ratings.groupby('title')['rating'].count()\n\
+         listable = set(counts.sort_values(ascending=False).index[:1000]) & set(counts[counts >= 5].index)\n\
+         listable.discard('unknown')   # MovieLens-100k's placeholder title\n\
+         names = dls.classes['title']\n\
+         \n",
+    );
+    match model.tables() {
+        Some(tables) => code.push_str(&format!(
+            "{tables}\
+             {biases}\
+             most_rated = counts.sort_values(ascending=False).index.values[:1000]\n\
+             pcs = movie_w[tensor([names.o2i[t] for t in most_rated])].cpu().detach().pca(3)\n\
+             print(pcs.shape)   # the map: plot pcs[:, 0] against pcs[:, 2], titles as labels\n\
+             \n\
+             star_wars = movie_w[names.o2i['Star Wars (1977)']]\n\
+             similarity = nn.CosineSimilarity(dim=1)(movie_w, star_wars[None])\n\
+             like = [names[i] for i in similarity.argsort(descending=True).tolist() if names[i] in listable]\n\
+             print('movies like Star Wars:', like[1:6])\n\
+             \n",
+            biases = if model.has_bias() {
+                "order = movie_b.argsort().tolist()\n\
+                 print('liked least, whatever their factors:', [names[i] for i in order if i > 0][:5])\n\
+                 print('liked most:', [names[i] for i in reversed(order) if i > 0][:5])\n\
+                 \n"
+            } else {
+                ""
+            }
+        )),
+        None => code.push_str(
+            "# This model's predictions are not a dot product of two rows, so there are no biases, map or\n\
+             # similar movies to read off its tables: train a dot-product model above for those.\n\n",
+        ),
+    }
+    code.push_str(&format!(
+        "# Recommendations for a user: every listable movie they have not rated, ranked by the model.\n\
+         user = {user}\n\
+         unseen = sorted(listable - set(ratings[ratings.user == user].title))\n\
+         candidates = pd.DataFrame({{'user': [user] * len(unseen), 'title': unseen}})\n\
+         scores, _ = learn.get_preds(dl=dls.test_dl(candidates))\n\
+         candidates['predicted'] = scores.flatten().numpy()   # (n,) or (n, 1), as the model gives them\n\
+         candidates.nlargest(10, 'predicted')   # above 5 is possible: sigmoid_range's top is 5.5",
+        user = rec_user(app)
+    ));
+    code
+}
+
+fn you(model: Model, app: &App) -> String {
+    let Some(tables) = model.tables() else {
+        return "# A new user's row is fitted against the movies' factors: that needs a dot-product model.\n\
+                # Train DotProduct, DotProductBias or the from-scratch model in section 8 to run this cell."
+            .into();
+    };
+    let mine = match &app.learned.you {
+        Some(you) if !you.ratings.is_empty() => you.ratings.clone(),
+        _ => vec![("Star Wars (1977)".into(), 5.0), ("Fargo (1996)".into(), 4.0), ("Toy Story (1995)".into(), 2.0)],
+    };
+    let mine: Vec<String> = mine.iter().map(|(t, r)| format!("    {}: {r:?},", py_str(t))).collect();
+    format!(
+        "{tables}\
+         mine = {{\n{}\n}}\n\
+         \n\
+         # Your row starts as the average user's and learns from your ratings alone; every movie's factors\n\
+         # stay as trained. The page's fit: 400 steps of gradient descent, lr 0.5, L2 0.01 on your factors.\n\
+         movie_w, movie_b = movie_w.detach(), movie_b.detach()\n\
+         idx = tensor([names.o2i[t] for t in mine])\n\
+         target = tensor(list(mine.values()), dtype=torch.float32)\n\
+         you = user_w[1:].mean(0).detach().clone().requires_grad_()\n\
+         you_b = user_b[1:].mean().detach().clone().requires_grad_()\n\
+         for _ in range(400):\n\
+         \x20   x = movie_w[idx] @ you + you_b + movie_b[idx]\n\
+         \x20   loss = (({squash} - target) ** 2).mean() + 0.01 * (you ** 2).sum()\n\
+         \x20   loss.backward()\n\
+         \x20   with torch.no_grad():\n\
+         \x20       you -= 0.5 * you.grad\n\
+         {bias_step}\
+         \x20       you.grad.zero_(); you_b.grad.zero_()\n\
+         \n\
+         with torch.no_grad():\n\
+         \x20   x = movie_w @ you + you_b + movie_b\n\
+         \x20   predicted = {squash}\n\
+         print({{t: round(predicted[names.o2i[t]].item(), 2) for t in mine}})   # close to yours: few ratings are easy to meet\n\
+         ranked = [names[i] for i in predicted.argsort(descending=True).tolist() if names[i] in listable and names[i] not in mine]\n\
+         ranked[:10]",
+        mine.join("\n"),
+        squash = model.squash(),
+        bias_step = if model.has_bias() { "        you_b -= 0.5 * you_b.grad   # your bias: no decay\n" } else { "" },
+    )
 }
 
 /// The cells as a Jupyter notebook (nbformat 4.4): a heading, then per section a
@@ -260,9 +512,14 @@ mod tests {
     use super::*;
     use crate::fields::TrainControls;
     use crate::state::DeviceState;
+    use collab_core::sheet::SheetSettings;
 
     fn app(controls: [&str; 9]) -> App {
         App::new(DeviceState::default(), TrainControls(controls.map(String::from)), SheetSettings::default())
+    }
+
+    fn code_of(app: &App) -> Vec<String> {
+        cells(app).into_iter().map(|c| c.code).collect()
     }
 
     #[test]
@@ -271,7 +528,7 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_str(&ipynb(&app)).unwrap();
         assert_eq!(parsed["nbformat"], 4);
         let cells = parsed["cells"].as_array().unwrap();
-        assert_eq!(cells.len(), 1 + 2 * 7);
+        assert_eq!(cells.len(), 1 + 2 * 9, "a heading, then a line and the code of each of the nine sections");
         let code: String = cells
             .iter()
             .filter(|c| c["cell_type"] == "code")
@@ -280,10 +537,94 @@ mod tests {
         assert!(code.contains("CollabDataLoaders.from_df(ratings, item_name='title', bs=128, seed=7)"), "{code}");
         assert!(code.contains("learn = collab_learner(dls, n_factors=40, y_range=(0, 5.5))"));
         assert!(code.contains("learn.fit_one_cycle(3, 0.002, wd=0.05)"));
-        assert!(code.contains("k = 5\n"), "the sheet's factors");
         // Each source line but the last ends with a newline, as Jupyter writes them.
         let source = cells[2]["source"].as_array().unwrap();
         assert!(source[..source.len() - 1].iter().all(|l| l.as_str().unwrap().ends_with('\n')));
+    }
+
+    /// The words of `code` that could be Python names: comments and string literals left out.
+    fn names(code: &str) -> Vec<String> {
+        let mut bare = String::new();
+        for line in code.lines() {
+            let mut quote = None;
+            for c in line.chars() {
+                match (quote, c) {
+                    (None, '#') => break,
+                    (None, '\'' | '"') => quote = Some(c),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, c) => bare.push(c),
+                    (Some(_), _) => {}
+                }
+            }
+            bare.push('\n');
+        }
+        // A word followed by one '=' is assigned or a keyword argument, not used.
+        let mut words = Vec::new();
+        let mut rest = bare.as_str();
+        while let Some(start) = rest.find(|c: char| c.is_alphanumeric() || c == '_') {
+            let word_end =
+                rest[start..].find(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(rest.len(), |e| start + e);
+            let after = rest[word_end..].trim_start_matches(' ');
+            if !after.starts_with('=') || after.starts_with("==") {
+                words.push(rest[start..word_end].to_string());
+            }
+            rest = &rest[word_end..];
+        }
+        words
+    }
+
+    #[test]
+    fn every_name_a_cell_uses_is_defined_in_a_cell_above_it_for_every_model() {
+        // The names the cells share, with how each is defined: a cell that uses one before
+        // the cell that defines it stops the notebook with a NameError.
+        let defined_by = [
+            ("ratings", "ratings = "),
+            ("dls", "dls = "),
+            ("n_users", "n_users, n_movies = "),
+            ("users", "users = torch.tensor("),
+            ("movies", "movies = torch.tensor("),
+            ("known", "known = torch.tensor("),
+            ("create_params", "def create_params("),
+            ("DotProductBias", "class DotProductBias("),
+            ("model", "model = "),
+            ("xb", "xb, yb = "),
+            ("learn", "learn = "),
+            ("names", "names = "),
+            ("listable", "listable = "),
+            ("counts", "counts = "),
+            ("user_w", "user_w, movie_w = "),
+            ("movie_b", "user_b, movie_b = "),
+        ];
+        for model in ["dotbias", "scratch", "dot", "dotraw", "nn", "embnn"] {
+            let code = code_of(&app([model, "50", "5", "0.005", "0.1", "decoupled", "64", "42", "auto"]));
+            for (name, definition) in defined_by {
+                let first_use = code.iter().position(|c| names(c).iter().any(|w| w == name));
+                let defined = code.iter().position(|c| c.contains(definition));
+                if let Some(used) = first_use {
+                    let defined = defined.unwrap_or_else(|| panic!("{model}: '{name}' is used and never defined"));
+                    assert!(defined <= used, "{model}: '{name}' is used in cell {used}, defined in cell {defined}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_spreadsheet_cell_starts_from_the_pages_own_numbers() {
+        let mut app = app(["dotbias", "50", "5", "0.005", "0.1", "decoupled", "64", "42", "auto"]);
+        app.sheet.sheet.set(USER_FACTORS, 2, 1, 0.123_456_79).unwrap();
+        let code = spreadsheet(&app);
+        let sheet = &app.sheet.sheet;
+        for path in [USER_FACTORS, ITEM_FACTORS] {
+            for row in table(sheet, path) {
+                let line = format!("[{}]", row.iter().map(|&x| py_f32(x)).collect::<Vec<_>>().join(", "));
+                assert!(code.contains(&line), "{path}: {line} not in\n{code}");
+            }
+        }
+        assert!(code.contains("0.12345679"), "every digit of an edited number");
+        assert!(code.contains(&format!("user_ids = {:?}", sheet.cross.users)));
+        assert!(code.contains("lr, wd = 0.05, 0"), "{code}");
+        assert!(!code.contains("randn"), "no random start: the page's");
+        assert_eq!(py_f32(f32::NAN), "nan");
     }
 
     #[test]
@@ -293,13 +634,40 @@ mod tests {
         };
         assert!(code("embnn", "decoupled").contains("use_nn=True"));
         assert!(code("nn", "decoupled").contains("CollabNN(*get_emb_sz(dls))"));
-        assert!(code("dotraw", "decoupled").contains("return dot\n"));
+        assert!(code("nn", "decoupled").contains("learn.fit_one_cycle(5, 0.005, wd=0.1)"), "the setting's wd");
+        assert!(code("dotraw", "decoupled").contains("return dot   # no sigmoid_range"));
         assert!(code("dot", "decoupled").contains("return sigmoid_range(dot, 0, 5.5)"));
-        assert!(code("scratch", "decoupled").contains("self.movie_bias(x[:, 1])"));
+        assert!(code("scratch", "decoupled").contains("DotProductBias(n_users, n_movies, 50)"));
         let l2 = code("dotbias", "l2");
         assert!(
             l2.contains("opt_func=partial(Adam, decouple_wd=False)") && l2.contains("wd=0.2  # fastai's L2"),
             "{l2}"
         );
+    }
+
+    #[test]
+    fn dot_product_bias_from_scratch_creates_its_parameters_and_keeps_one_axis() {
+        let code = bias_model();
+        assert!(code.contains("def create_params(shape):") && !code.contains("Embedding("), "{code}");
+        // Biases of shape (n,) indexed by (bs,) indices give (bs,): added to the (bs,) dot
+        // product they stay (bs,). A (n, 1) table would give (bs, 1) and broadcast to (bs, bs).
+        assert!(code.contains("create_params([n_users])") && code.contains(".sum(dim=1)"));
+        assert!(!code.contains("keepdim") && !code.contains("create_params([n_users, 1])"));
+    }
+
+    #[test]
+    fn the_new_user_cell_carries_the_visitors_ratings() {
+        let mut app = app(["dotbias", "50", "5", "0.005", "0.1", "decoupled", "64", "42", "auto"]);
+        app.learned.you = Some(crate::state::YouFit {
+            ratings: vec![("Schindler's List (1993)".into(), 5.0), ("Fargo (1996)".into(), 2.0)],
+            fitted: String::new(),
+            you: Vec::new(),
+            average: Vec::new(),
+        });
+        let code = you(Model::of("dotbias"), &app);
+        assert!(code.contains("    \"Schindler's List (1993)\": 5.0,\n    \"Fargo (1996)\": 2.0,"), "{code}");
+        assert!(code.contains("you_b -= 0.5 * you_b.grad"));
+        assert!(!you(Model::of("dot"), &app).contains("you_b -= "), "no bias to fit without biases");
+        assert!(you(Model::of("nn"), &app).starts_with("# A new user's row"));
     }
 }

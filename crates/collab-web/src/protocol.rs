@@ -7,14 +7,8 @@
 //! carries its `run` id: the page drops any answer about a run it no longer has, and
 //! the worker starts a new fit when a command names a run it does not hold.
 
-use std::sync::Arc;
-
-use burn::tensor::Device;
-use collab_core::data::{CollabData, DataSettings, ItemKey, Rating, RatingsTable};
-use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::train::{
-    BatchTimes, EpochMetrics, FitSettings, Learner, OptimSettings, OptimizerKind, Schedule, StepPath, WdKind,
-};
+use collab_core::data::{Rating, RatingsTable};
+use collab_core::train::{BatchTimes, EpochMetrics, StepPath};
 use serde::{Deserialize, Serialize};
 
 /// Which learner a message is about: section 8's, or one of the overfitting pair.
@@ -28,53 +22,9 @@ pub enum Slot {
     Decayed,
 }
 
-/// The settings section 8's controls hold.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TrainSettings {
-    pub kind: ModelKind,
-    pub factors: usize,
-    pub epochs: usize,
-    pub lr: f64,
-    pub wd: f64,
-    pub wd_kind: WdKind,
-    pub batch_size: usize,
-    pub seed: u64,
-    /// sigmoid_range on the output (off only for the book's first DotProduct).
-    pub y_range: bool,
-}
-
-impl TrainSettings {
-    /// fastai's split of `table` for these settings (titles as item keys, 20% held out).
-    pub fn data(&self, table: &RatingsTable) -> CollabData {
-        let settings =
-            DataSettings { item_key: ItemKey::Title, valid_pct: 0.2, seed: self.seed, batch_size: self.batch_size };
-        CollabData::new(table, settings)
-    }
-
-    /// A fresh learner over `data` on `device`: fastai's one-cycle Adam.
-    pub fn learner(&self, data: Arc<CollabData>, device: &Device) -> Learner {
-        self.learner_on(data, device, StepPath::Direct)
-    }
-
-    /// [`TrainSettings::learner`] along `path` (the benchmark times the paths).
-    pub fn learner_on(&self, data: Arc<CollabData>, device: &Device, path: StepPath) -> Learner {
-        let mut spec =
-            ModelSpec { n_factors: self.factors, ..ModelSpec::new(self.kind, data.users.len(), data.items.len()) };
-        if !self.y_range {
-            spec.y_range = None;
-        }
-        Learner::on_path(data, spec, self.fit(), device, path)
-    }
-
-    fn fit(&self) -> FitSettings {
-        FitSettings {
-            epochs: self.epochs,
-            schedule: Schedule::OneCycle { lr_max: self.lr },
-            optim: OptimSettings { kind: OptimizerKind::Adam, wd: self.wd, wd_kind: self.wd_kind },
-            seed: self.seed,
-        }
-    }
-}
+/// The settings section 8's controls hold, read and checked by the core's one settings
+/// path (the same the page's address and the CLI take).
+pub use collab_core::settings::Settings as TrainSettings;
 
 /// Which build of the module a training worker runs, and so its device: the page's own
 /// CPU module, or the GPU module (fetched only when wanted), which trains on WebGPU when
@@ -216,15 +166,15 @@ pub enum FromWorker {
         bytes: Vec<u8>,
         points: Vec<(usize, f64)>,
     },
-    /// Section 8's fit ended: the saved model, who rated what in training, and the movies
-    /// of the validation ratings (popularity counts every rating, as the book's map does).
+    /// Section 8's fit ended: the saved model, and who rated what, training and
+    /// validation ratings alike (as user and item indices): a recommendation leaves out
+    /// every movie the user rated, and popularity counts every rating, as the book's map does.
     Trained {
         run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
-        train_users: Vec<i32>,
-        train_items: Vec<i32>,
-        valid_items: Vec<i32>,
+        users: Vec<i32>,
+        items: Vec<i32>,
     },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
@@ -349,27 +299,5 @@ mod tests {
         let mut huge = bytes.clone();
         huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(unpack_table(&huge).unwrap_err(), "the table is cut short");
-    }
-
-    #[test]
-    fn settings_make_fastais_split_and_learner() {
-        let table = generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() });
-        let s = TrainSettings {
-            kind: ModelKind::DotProductBias,
-            factors: 4,
-            epochs: 2,
-            lr: 0.01,
-            wd: 0.1,
-            wd_kind: WdKind::Decoupled,
-            batch_size: 16,
-            seed: 3,
-            y_range: false,
-        };
-        let data = s.data(&table);
-        let total = data.train.len() + data.valid.len();
-        assert_eq!(total, table.ratings.len());
-        assert_eq!(data.valid.len(), (total as f64 * 0.2) as usize, "fastai holds out 20%");
-        let learner = s.learner(Arc::new(data), &Device::flex());
-        assert_eq!((learner.spec().n_factors, learner.settings().epochs, learner.spec().y_range), (4, 2, None));
     }
 }

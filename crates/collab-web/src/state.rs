@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use collab_core::data::synth::{SynthSettings, generate};
 use collab_core::data::{CrossTable, RatingsTable, Vocab};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
@@ -203,13 +202,24 @@ impl DataSummary {
 }
 
 /// Section 2's three movies and one visitor.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FactorsState {
     /// The id of the last computation asked for; older answers are dropped.
     pub request: u64,
+    /// The visitor's three numbers, then each movie's: the last good ones typed.
+    pub values: [f32; 12],
     /// Each movie's match with the visitor.
     pub matches: Option<Vec<f32>>,
     pub message: String,
+}
+
+impl Default for FactorsState {
+    fn default() -> Self {
+        let mut values = [0.0; 12];
+        let all = FACTOR_USER.iter().chain(FACTOR_MOVIES.iter().flat_map(|m| m.1.iter()));
+        values.iter_mut().zip(all).for_each(|(v, x)| *v = *x);
+        Self { request: 0, values, matches: None, message: String::new() }
+    }
 }
 
 /// The live spreadsheet.
@@ -242,6 +252,8 @@ pub struct SheetState {
     pub start: Option<(Sheet, f32)>,
     /// True when stepping stopped because the loss blew up (the way back is offered).
     pub diverged: bool,
+    /// The settings fields holding a value the sheet refused, and why.
+    pub refused: crate::fields::Refused,
 }
 
 /// One rating fetched both ways, and the walk through the product.
@@ -345,28 +357,32 @@ pub struct Trained {
     pub users: Vocab,
     pub items: Vocab,
     pub model: CollabModel,
-    /// Item indices each user index rated in training (empty for a loaded model).
+    /// Item indices each user index rated, training and validation (empty for a loaded
+    /// model); `#na#` (0), the users seen only in validation, has none.
     pub rated: HashMap<i32, Vec<usize>>,
     /// Ratings of each item index, training and validation (zeros for a loaded model).
     pub counts: Vec<usize>,
+    /// What loading said of the file's names ("2 names cut to 200 characters"), if anything.
+    pub note: Option<String>,
 }
 
 impl Trained {
-    /// A model with who rated what in training (`(user, item)` index pairs) and the
-    /// movies of the validation ratings; both empty for a model loaded from a file.
-    pub fn new(model: collab_core::save::LoadedModel, rated: &[(i32, i32)], valid_items: &[i32]) -> Self {
+    /// A model with who rated what (`(user, item)` index pairs of every rating,
+    /// training and validation); empty for a model loaded from a file.
+    pub fn new(model: collab_core::save::LoadedModel, rated: &[(i32, i32)]) -> Self {
         let mut by_user = HashMap::<i32, Vec<usize>>::new();
         let mut counts = vec![0; model.items.len()];
         for &(u, i) in rated {
-            by_user.entry(u).or_default().push(i as usize);
-        }
-        for i in rated.iter().map(|r| r.1).chain(valid_items.iter().copied()) {
+            if u != 0 {
+                by_user.entry(u).or_default().push(i as usize);
+            }
             if let Some(c) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
                 *c += 1;
             }
         }
-        let collab_core::save::LoadedModel { spec, users, items, model } = model;
-        Trained { spec, users, items, model, rated: by_user, counts }
+        let note = model.note();
+        let collab_core::save::LoadedModel { spec, users, items, model, .. } = model;
+        Trained { spec, users, items, model, rated: by_user, counts, note }
     }
 }
 
@@ -399,8 +415,11 @@ pub struct ModelRead {
     pub tables: Option<Tables>,
     /// Item labels.
     pub labels: Vec<String>,
-    /// Item indices by training ratings, most first.
+    /// Item indices by ratings (training and validation), most first.
     pub popular: Vec<usize>,
+    /// The movies a list (similar movies, recommendations) may name: see
+    /// [`crate::update::learned::listable`].
+    pub listable: Vec<usize>,
     /// Movies by bias, lowest first (empty without biases).
     pub by_bias: Vec<(usize, f32)>,
     /// The most rated movies on the book's PCA map: (item, component 0, component 2).
@@ -417,6 +436,8 @@ pub struct ModelRead {
 /// The visitor fitted as a new user.
 #[derive(Debug, Clone)]
 pub struct YouFit {
+    /// The visitor's ratings: title and stars.
+    pub ratings: Vec<(String, f32)>,
     pub fitted: String,
     pub you: Vec<(usize, f32)>,
     pub average: Vec<(usize, f32)>,
@@ -467,6 +488,7 @@ impl App {
                 message: String::new(),
                 start: None,
                 diverged: false,
+                refused: Vec::new(),
             },
             lookup: LookupState::default(),
             bias: BiasState::default(),
@@ -532,5 +554,5 @@ impl SheetState {
 
 /// The demo table: made-up ratings from planted tastes.
 pub fn demo_table() -> RatingsTable {
-    generate(SynthSettings { users: 40, items: 24, density: 0.55, ..SynthSettings::default() })
+    collab_core::data::synth::demo()
 }

@@ -86,6 +86,7 @@ fn factors(app: &mut App, msg: FactorsMsg) -> Vec<Effect> {
             match values {
                 Ok(v) if v.len() == 12 => {
                     f.message.clear();
+                    f.values.copy_from_slice(&v);
                     let id = app.new_id();
                     app.factors.request = id;
                     vec![Effect::Dots {

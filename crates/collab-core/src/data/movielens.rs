@@ -7,10 +7,9 @@
 
 use std::io::{Cursor, Read};
 
-use std::collections::BTreeMap;
-
 use super::ratings::{GENRES, Rating, RatingsTable};
 use crate::error::{DataError, Result, clip};
+use crate::text::bounded;
 
 /// The most ratings one file may hold: ten times MovieLens-100k, as much as one
 /// browser tab trains in reasonable time. A file with more is refused, not truncated.
@@ -47,7 +46,7 @@ pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
         });
     }
     if ratings.is_empty() {
-        return Err(DataError::Empty { file: file.into() });
+        return Err(DataError::Empty { file: file.into(), holds: "ratings" });
     }
     Ok(ratings)
 }
@@ -57,16 +56,20 @@ pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
 pub struct Item {
     /// Movie id, as in `u.data`.
     pub id: u32,
-    /// Title with year.
+    /// Title with year, at most [`crate::text::MAX_TEXT`] characters.
     pub title: String,
     /// Genre flags as a mask; a flag that is missing or not `1` counts as not set.
     pub genres: u32,
+    /// True when the file's title was longer and is cut.
+    pub cut: bool,
 }
 
-/// Titles and genres by id, from [`parse_u_item`]'s lines.
-fn titles_and_genres(items: Vec<Item>) -> (BTreeMap<u32, String>, BTreeMap<u32, u32>) {
+/// The ratings with the titles and genres of `items` (from [`parse_u_item`] or
+/// [`parse_movies_csv`]), counting the titles that were cut.
+fn table(ratings: Vec<Rating>, items: Vec<Item>) -> RatingsTable {
     let genres = items.iter().filter(|i| i.genres != 0).map(|i| (i.id, i.genres)).collect();
-    (items.into_iter().map(|i| (i.id, i.title)).collect(), genres)
+    let cut_titles = items.iter().filter(|i| i.cut).count();
+    RatingsTable { ratings, titles: items.into_iter().map(|i| (i.id, i.title)).collect(), genres, cut_titles }
 }
 
 /// Parses `u.item`: `id | title | release date | video date | url | 19 genre flags`,
@@ -86,14 +89,16 @@ pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<Item>> {
             return Err(at.columns(24, fields.len(), "'|'"));
         }
         let genres = fields.iter().skip(5).take(GENRES.len()).enumerate().filter(|(_, f)| f.trim() == "1");
+        let (title, cut) = bounded(fields[1]);
         items.push(Item {
             id: at.number(fields[0], "movie id")?,
-            title: fields[1].to_string(),
+            title,
             genres: genres.fold(0, |mask, (n, _)| mask | 1 << n),
+            cut,
         });
     }
     if items.is_empty() {
-        return Err(DataError::Empty { file: file.into() });
+        return Err(DataError::Empty { file: file.into(), holds: "titles" });
     }
     Ok(items)
 }
@@ -101,7 +106,13 @@ pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<Item>> {
 /// Reads `ml-100k.zip` (or any zip holding one `u.data` and, optionally, one `u.item`).
 /// Each member is inflated up to [`MAX_INFLATED`] bytes, whatever its header claims.
 pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
-    let not_zip = |e: zip::result::ZipError| DataError::NotZip { file: file.into(), reason: e.to_string() };
+    // A zip starts with "PK": one that does and still cannot be opened lost its end (the
+    // directory a zip keeps there) or was damaged; anything else is not a zip.
+    let file = &clip(file, QUOTE);
+    let not_zip = |_| match bytes.starts_with(b"PK") {
+        true => DataError::DamagedZip { file: file.clone() },
+        false => DataError::NotZip { file: file.clone() },
+    };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_zip)?;
     let find = |archive: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Result<Option<String>> {
         let found: Vec<&str> =
@@ -130,7 +141,7 @@ pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
             zip::result::ZipError::UnsupportedArchive(why) => entry_error(format!(
                 "is stored in a way this notebook cannot read ({why}); it reads zips made with deflate, as MovieLens serves them"
             )),
-            other => not_zip(other),
+            _ => DataError::DamagedZip { file: file.clone() },
         })?;
         let mut out = Vec::new();
         entry
@@ -146,11 +157,20 @@ pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
         Ok(out)
     };
     let ratings = parse_u_data(&read(&data_name)?, "u.data")?;
-    let (titles, genres) = match item_name {
-        Some(name) => titles_and_genres(parse_u_item(&read(&name)?, "u.item")?),
-        None => Default::default(),
+    let items = match item_name {
+        Some(name) => parse_u_item(&read(&name)?, "u.item")?,
+        None => Vec::new(),
     };
-    Ok(RatingsTable { ratings, titles, genres })
+    Ok(table(ratings, items))
+}
+
+/// The file names [`parse_named`] reads, compared without case: what the CLI takes
+/// from a folder, as the page would from the same files picked.
+pub const NAMES: [&str; 4] = ["u.data", "u.item", "ratings.csv", "movies.csv"];
+
+/// True when [`parse_named`] reads a file of this name (any `.zip`, or one of [`NAMES`]).
+pub fn is_read(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".zip") || NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// A table read from files picked or dropped together: the first `.zip`, else `u.data`
@@ -170,12 +190,17 @@ pub fn parse_named(files: &[(String, Vec<u8>)]) -> Result<(RatingsTable, Vec<Str
     }
     if let Some((_, ratings)) = find("ratings.csv") {
         let ratings = parse_ratings_csv(ratings, "ratings.csv")?;
-        let titles = match find("movies.csv") {
-            Some((_, m)) => parse_movies_csv(m, "movies.csv")?.into_iter().collect(),
-            None => Default::default(),
+        let items = match find("movies.csv") {
+            Some((_, m)) => parse_movies_csv(m, "movies.csv")?,
+            None => Vec::new(),
         };
-        let table = RatingsTable { ratings, titles, ..RatingsTable::default() };
-        return Ok((table, used(&["ratings.csv", "movies.csv"])));
+        return Ok((table(ratings, items), used(&["ratings.csv", "movies.csv"])));
+    }
+    // Titles alone: say which file holds the ratings.
+    for (titles, ratings) in [("u.item", "u.data"), ("movies.csv", "ratings.csv")] {
+        if let Some((name, _)) = find(titles) {
+            return Err(DataError::TitlesOnly { file: name.clone(), missing: ratings });
+        }
     }
     Err(DataError::NoKnownFile)
 }
@@ -183,11 +208,11 @@ pub fn parse_named(files: &[(String, Vec<u8>)]) -> Result<(RatingsTable, Vec<Str
 /// Builds a table from `u.data` and, optionally, `u.item`.
 pub fn parse_ml100k_files(u_data: &[u8], u_item: Option<&[u8]>) -> Result<RatingsTable> {
     let ratings = parse_u_data(u_data, "u.data")?;
-    let (titles, genres) = match u_item {
-        Some(bytes) => titles_and_genres(parse_u_item(bytes, "u.item")?),
-        None => Default::default(),
+    let items = match u_item {
+        Some(bytes) => parse_u_item(bytes, "u.item")?,
+        None => Vec::new(),
     };
-    Ok(RatingsTable { ratings, titles, genres })
+    Ok(table(ratings, items))
 }
 
 /// The records of a MovieLens "latest" CSV file, numbered by line, without its header
@@ -223,24 +248,25 @@ pub fn parse_ratings_csv(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
         });
     }
     if ratings.is_empty() {
-        return Err(DataError::Empty { file: file.into() });
+        return Err(DataError::Empty { file: file.into(), holds: "ratings" });
     }
     Ok(ratings)
 }
 
 /// Parses MovieLens "latest" `movies.csv`: `movieId,title,genres` (titles may be
-/// quoted), with or without its header line.
-pub fn parse_movies_csv(bytes: &[u8], file: &str) -> Result<Vec<(u32, String)>> {
+/// quoted), with or without its header line. Its genres are not read (no genre mask).
+pub fn parse_movies_csv(bytes: &[u8], file: &str) -> Result<Vec<Item>> {
     let mut items = Vec::new();
     for (line, record) in csv_records(bytes, file)? {
         let at = Field { file, line };
         if record.len() != 3 {
             return Err(at.columns(3, record.len(), "commas"));
         }
-        items.push((at.number(&record[0], "movie id")?, record[1].to_string()));
+        let (title, cut) = bounded(&record[1]);
+        items.push(Item { id: at.number(&record[0], "movie id")?, title, genres: 0, cut });
     }
     if items.is_empty() {
-        return Err(DataError::Empty { file: file.into() });
+        return Err(DataError::Empty { file: file.into(), holds: "titles" });
     }
     Ok(items)
 }
@@ -297,10 +323,18 @@ impl Field<'_> {
         })
     }
 
+    /// A rating from 0.5 to 5. "NaN" and "inf" parse as floats but are not numbers a
+    /// rating can be; one too large for an f32 ("1e309") is quoted as written, not as "inf".
     fn rating(&self, value: &str) -> Result<f32> {
         let rating: f32 = self.number(value, "rating")?;
+        let written = value.trim();
+        if rating.is_nan() || (rating.is_infinite() && !written.bytes().any(|b| b.is_ascii_digit())) {
+            let (file, line, value) = (self.file.into(), self.line, clip(value, QUOTE));
+            return Err(DataError::NotNumeric { file, line, column: "rating", value });
+        }
         if !(0.5..=5.0).contains(&rating) {
-            return Err(DataError::RatingOutOfRange { file: self.file.into(), line: self.line, value: rating });
+            let (file, line, value) = (self.file.into(), self.line, clip(written, QUOTE));
+            return Err(DataError::RatingOutOfRange { file, line, value });
         }
         Ok(rating)
     }
@@ -341,7 +375,7 @@ mod tests {
     fn u_item_is_latin1() {
         // 0xE9 is é in latin-1 and not valid UTF-8 on its own.
         let items = parse_u_item(b"242|Kolya (1996)|24-Jan-1997||url|0\n1|Caf\xe9 (1995)|||\n", "u.item").unwrap();
-        assert_eq!(items[0], Item { id: 242, title: "Kolya (1996)".to_string(), genres: 0 });
+        assert_eq!(items[0], Item { id: 242, title: "Kolya (1996)".to_string(), genres: 0, cut: false });
         assert_eq!(items[1].title, "Café (1995)");
         // Bytes 0x80-0x9F are latin-1's control characters, not windows-1252's € or ‚.
         let items = parse_u_item(b"5|A\x80\x82\x9f (1995)|\n", "u.item").unwrap();
@@ -371,7 +405,7 @@ mod tests {
         let err = parse_u_data(b"1\t2\t7\t4\n", "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data, line 1: rating 7 is outside 0.5 to 5");
         let err = parse_u_data(b"", "u.data").unwrap_err();
-        assert_eq!(err, DataError::Empty { file: "u.data".into() });
+        assert_eq!(err.to_string(), "u.data is empty: it holds no ratings");
     }
 
     #[test]
@@ -396,7 +430,7 @@ mod tests {
         let movies =
             parse_movies_csv(b"movieId,title,genres\n11,\"American President, The (1995)\",Comedy\n", "movies.csv")
                 .unwrap();
-        assert_eq!(movies[0], (11, "American President, The (1995)".to_string()));
+        assert_eq!((movies[0].id, movies[0].title.as_str()), (11, "American President, The (1995)"));
         let err = parse_ratings_csv(b"userId,movieId,rating,timestamp\n1,31,9,1\n", "ratings.csv").unwrap_err();
         assert_eq!(err.to_string(), "ratings.csv, line 2: rating 9 is outside 0.5 to 5");
     }
@@ -422,7 +456,7 @@ mod tests {
         let csv = b"\xEF\xBB\xBFuserId,movieId,rating,timestamp\n1,31,2.5,1\n";
         assert_eq!(parse_ratings_csv(csv, "ratings.csv").unwrap().len(), 1);
         let movies = b"\xEF\xBB\xBFmovieId,title,genres\n11,Heat (1995),Action\n";
-        assert_eq!(parse_movies_csv(movies, "movies.csv").unwrap()[0].0, 11);
+        assert_eq!(parse_movies_csv(movies, "movies.csv").unwrap()[0].id, 11);
     }
 
     #[test]
@@ -449,6 +483,81 @@ mod tests {
         let bomb = zip_of(&[("u.data", &big)]);
         let err = parse_ml100k_zip(&bomb, "bomb.zip").unwrap_err().to_string();
         assert!(err.contains("unpacks to more than 64 MB"), "{err}");
+    }
+
+    #[test]
+    fn a_title_of_a_megabyte_is_cut_and_counted() {
+        let long = "x".repeat(1 << 20);
+        let u_item = format!("1|{long}|01-Jan-1995||url|0|1\n2|Heat (1995)|\n3|{long}é|\n");
+        let items = parse_u_item(u_item.as_bytes(), "u.item").unwrap();
+        assert_eq!(items.iter().map(|i| i.cut).collect::<Vec<_>>(), [true, false, true]);
+        assert_eq!(items[0].title.chars().count(), crate::text::MAX_TEXT);
+        assert_eq!(items[0].genres, 1 << 1, "the flags after a cut title are still read");
+        let file = |n: &str, b: &[u8]| (n.to_string(), b.to_vec());
+        let (table, _) =
+            parse_named(&[file("u.data", b"1\t1\t3\t4\n1\t2\t3\t4\n"), file("u.item", u_item.as_bytes())]).unwrap();
+        assert_eq!(table.cut_titles, 2);
+        assert_eq!(table.note().unwrap(), "2 titles cut to 200 characters");
+        assert!(table.titles.values().all(|t| t.chars().count() <= crate::text::MAX_TEXT));
+        // movies.csv the same.
+        let movies = format!("movieId,title,genres\n1,\"{long}\",Drama\n");
+        let (table, _) =
+            parse_named(&[file("ratings.csv", b"1,1,3.5,4\n"), file("movies.csv", movies.as_bytes())]).unwrap();
+        assert_eq!((table.cut_titles, table.note().unwrap().as_str()), (1, "1 title cut to 200 characters"));
+        // A table with nothing cut says nothing.
+        assert_eq!(parse_ml100k_files(b"1\t2\t3\t4\n", Some(b"2|Heat (1995)|\n")).unwrap().note(), None);
+    }
+
+    #[test]
+    fn each_refusal_names_the_real_fault() {
+        let file = |n: &str, b: &[u8]| (n.to_string(), b.to_vec());
+        // An empty u.item holds no titles (not "no ratings").
+        let err = parse_named(&[file("u.data", b"1\t2\t3\t4\n"), file("u.item", b"")]).unwrap_err();
+        assert_eq!(err.to_string(), "u.item is empty: it holds no titles");
+        let err = parse_movies_csv(b"movieId,title,genres\n", "movies.csv").unwrap_err();
+        assert_eq!(err.to_string(), "movies.csv is empty: it holds no titles");
+        // u.item without u.data: the missing file is named.
+        let err = parse_named(&[file("U.ITEM", b"2|Heat (1995)|\n")]).unwrap_err();
+        assert_eq!(err.to_string(), "U.ITEM holds the movies' titles, not ratings: pick u.data with it");
+        let err = parse_named(&[file("movies.csv", b"1,Heat (1995),Drama\n")]).unwrap_err();
+        assert_eq!(err.to_string(), "movies.csv holds the movies' titles, not ratings: pick ratings.csv with it");
+        // A rating too large for a float is quoted as written, not as "inf"; NaN and inf
+        // are not numbers.
+        let err = parse_u_data(b"1\t2\t1e309\t4\n", "u.data").unwrap_err();
+        assert_eq!(err.to_string(), "u.data, line 1: rating 1e309 is outside 0.5 to 5");
+        let err = parse_ratings_csv(b"1,2,NaN,4\n", "ratings.csv").unwrap_err();
+        assert_eq!(err.to_string(), "ratings.csv, line 1: the rating \"NaN\" is not a number");
+        let err = parse_u_data(b"1\t2\tinf\t4\n", "u.data").unwrap_err();
+        assert_eq!(err.to_string(), "u.data, line 1: the rating \"inf\" is not a number");
+        // A zip cut short is said to be so, not "Could not find EOCD".
+        let zip = zip_of(&[("ml-100k/u.data", &b"1\t2\t3\t4\n".repeat(50))]);
+        for cut in [zip.len() / 2, zip.len() - 10] {
+            let err = parse_ml100k_zip(&zip[..cut], "ml-100k.zip").unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "ml-100k.zip is cut short or damaged: it starts as a zip but its end is missing or broken; \
+                 download it again"
+            );
+        }
+        let err = parse_ml100k_zip(b"hello", "ml-100k.zip").unwrap_err();
+        assert_eq!(err.to_string(), "ml-100k.zip is not a zip archive");
+        for err in [
+            parse_ml100k_zip(&zip[..zip.len() / 2], "ml-100k.zip").unwrap_err(),
+            parse_u_data(b"1\t2\t1e309\t4\n", "u.data").unwrap_err(),
+        ] {
+            let text = err.to_string();
+            assert!(!text.contains("EOCD") && !text.contains("inf"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_cli_reads_the_names_the_page_reads() {
+        for name in ["u.data", "U.DATA", "u.item", "Ratings.CSV", "movies.csv", "ml-100k.zip", "X.ZIP"] {
+            assert!(is_read(name), "{name}");
+        }
+        for name in ["u1.base", "u.info", "README", "u.data.bak"] {
+            assert!(!is_read(name), "{name}");
+        }
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct RatingsTable {
     pub titles: BTreeMap<u32, String>,
     /// Item id to its genres, one bit per [`GENRES`] entry (items without are absent).
     pub genres: BTreeMap<u32, u32>,
+    /// Titles longer than [`crate::text::MAX_TEXT`] characters, cut when read.
+    pub cut_titles: usize,
 }
 
 /// MovieLens-100k's 19 genres, in `u.item`'s column order (bit n of a genre mask).
@@ -53,6 +55,12 @@ impl RatingsTable {
     /// The title of an item, or its id in words where the source gave no title.
     pub fn title(&self, item: u32) -> String {
         self.titles.get(&item).cloned().unwrap_or_else(|| format!("movie {item}"))
+    }
+
+    /// What the load message adds about the file's text: "3 titles cut to 200
+    /// characters", or nothing.
+    pub fn note(&self) -> Option<String> {
+        crate::text::cut_note(self.cut_titles, "title", "titles")
     }
 
     /// Numbers of distinct users and items.

@@ -64,6 +64,11 @@ impl Default for SynthSettings {
     }
 }
 
+/// The page's demo table: 40 users x 24 movies, about half rated.
+pub fn demo() -> RatingsTable {
+    generate(SynthSettings { users: 40, items: 24, density: 0.55, ..SynthSettings::default() })
+}
+
 /// Generates a ratings table; titles come from [`DEMO_TITLES`], then "Movie n".
 pub fn generate(settings: SynthSettings) -> RatingsTable {
     let mut rng = StdRng::seed_from_u64(settings.seed);
@@ -111,7 +116,7 @@ pub fn generate(settings: SynthSettings) -> RatingsTable {
             (i as u32 + 1, 1u32 << genre | u32::from(i % 7 == 0) << 8)
         })
         .collect();
-    RatingsTable { ratings, titles, genres }
+    RatingsTable { ratings, titles, genres, cut_titles: 0 }
 }
 
 /// The table as `u.data` text.

@@ -12,16 +12,18 @@
 
 use std::sync::Arc;
 
+use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::engine::{Engine, Restore};
+use super::fit_settings::FitSettings;
 use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
 use super::path::{self, StepPath};
-use super::settings::FitSettings;
+use super::schedule::Schedule;
 use super::state::EngineState;
-use super::step::Phase;
+use super::step::{Phase, mse};
 use crate::data::{CollabData, Encoded};
 use crate::model::{CollabModel, ModelSpec};
 use crate::read::{self, ReadError};
@@ -230,25 +232,24 @@ impl Learner {
     }
 
     /// A word for the visitor when the last closed epoch predicts no better than the
-    /// mean training rating: a learning rate so high that sigmoid_range pins every
-    /// prediction at an end of its range learns nothing, without ever diverging.
-    pub fn learned_nothing(&self) -> Option<String> {
-        let last = self.history.last()?;
-        let baseline = self.data.mean_baseline();
-        if !(last.valid_loss.is_finite() && baseline.is_finite() && last.valid_loss >= baseline) {
-            return None;
+    /// mean training rating: why, read from the course of the losses (see
+    /// [`super::advice`]), and what to change. The untrained model's valid loss, where
+    /// the course starts, is computed again from the fit's seed.
+    pub async fn learned_nothing(&self) -> Result<Option<String>, ReadError> {
+        if self.history.is_empty() {
+            return Ok(None);
         }
-        let lr = match self.settings.schedule {
-            super::schedule::Schedule::OneCycle { lr_max } => lr_max,
-            super::schedule::Schedule::Constant { lr } => lr,
+        let untrained = self.spec.init(self.settings.seed, &self.device);
+        let course = super::advice::Course {
+            start: mse(&untrained.valid(), &self.data.valid).await?,
+            epochs: &self.history,
+            baseline: self.data.mean_baseline(),
         };
-        Some(format!(
-            "this fit learned nothing: its valid loss {:.4} is no better than always predicting the average rating ({:.4}); \
-             the learning rate {} is probably too high",
-            last.valid_loss,
-            baseline,
-            super::guard::short_number(lr)
-        ))
+        let lr = match self.settings.schedule {
+            Schedule::OneCycle { lr_max } => lr_max,
+            Schedule::Constant { lr } => lr,
+        };
+        Ok(course.advice(lr, self.settings.optim.wd))
     }
 
     /// Why the fit stopped early, if its loss stopped being a number.

@@ -9,8 +9,9 @@
 
 use std::ops::RangeInclusive;
 
+use super::fit_settings::FitSettings;
+use super::guard::short_number;
 use super::schedule::Schedule;
-use super::settings::FitSettings;
 use crate::data::CollabData;
 use crate::model::{ModelKind, ModelSpec};
 
@@ -49,7 +50,7 @@ pub fn lr(value: f64) -> Result<f64, String> {
     if value.is_finite() && value > 0.0 && value <= MAX_LR {
         Ok(value)
     } else {
-        Err(format!("the learning rate must be a number above 0 and at most {MAX_LR}, not {value}"))
+        Err(format!("the learning rate must be a number above 0 and at most {MAX_LR}, not {}", short_number(value)))
     }
 }
 
@@ -58,7 +59,7 @@ pub fn wd(value: f64) -> Result<f64, String> {
     if value.is_finite() && (0.0..=MAX_WD).contains(&value) {
         Ok(value)
     } else {
-        Err(format!("the weight decay must be a number from 0 to {MAX_WD}, not {value}"))
+        Err(format!("the weight decay must be a number from 0 to {MAX_WD}, not {}", short_number(value)))
     }
 }
 
@@ -109,5 +110,8 @@ mod tests {
             assert!(wd(bad).is_err(), "wd {bad}");
         }
         assert!(lr(5e-3).is_ok() && wd(0.0).is_ok() && wd(0.1).is_ok());
+        // Echoed as typed, not as 301 digits.
+        assert_eq!(wd(1e300).unwrap_err(), "the weight decay must be a number from 0 to 10, not 1e300");
+        assert_eq!(lr(1e9).unwrap_err(), "the learning rate must be a number above 0 and at most 10, not 1e9");
     }
 }

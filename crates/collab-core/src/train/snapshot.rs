@@ -8,10 +8,10 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+use super::fit_settings::FitSettings;
 use super::guard::TrainError;
 use super::learner::{Learner, Place};
 use super::metrics::{EpochMetrics, SmoothLoss};
-use super::settings::FitSettings;
 use super::state::EngineState;
 use crate::data::CollabData;
 use crate::model::ModelSpec;

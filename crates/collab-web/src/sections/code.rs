@@ -7,12 +7,14 @@ use crate::state::App;
 
 pub const IDS: &[&str] = &[
     "code-data",
+    "code-factors",
     "code-sheet",
     "code-lookup",
     "code-bias",
     "code-decay",
     "code-train",
     "code-learned",
+    "code-you",
     "export-notebook",
 ];
 

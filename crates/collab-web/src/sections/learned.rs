@@ -26,6 +26,7 @@ pub const IDS: &[&str] = &[
     "rec-user",
     "rec-go",
     "rec-list",
+    "rec-note",
     "model-save",
     "model-file",
     "model-check",
@@ -37,6 +38,7 @@ pub const IDS: &[&str] = &[
     "you-fit",
     "you-list",
     "avg-list",
+    "you-note",
     "profiles",
     "profile-list",
 ];
@@ -71,10 +73,14 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
         |found: Option<&(String, Vec<(usize, f32)>)>| found.map(|f| ranked_list(&f.1, labels)).unwrap_or_default();
     out.push(html("similar-list", list(l.similar.as_ref())));
     out.push(html("rec-list", list(l.recs.as_ref())));
+    let y_range = tables.and_then(|r| r.tables.as_ref()).and_then(|t| t.y_range);
+    out.push(text("rec-note", l.recs.as_ref().map(|r| scores_note(&r.1, y_range)).unwrap_or_default()));
     out.push(text("you-message", l.you_message.clone()));
     out.push(text("you-fit", l.you.as_ref().map(|y| y.fitted.clone()).unwrap_or_default()));
     out.push(html("you-list", l.you.as_ref().map(|y| ranked_list(&y.you, labels)).unwrap_or_default()));
     out.push(html("avg-list", l.you.as_ref().map(|y| ranked_list(&y.average, labels)).unwrap_or_default()));
+    let you_scores = l.you.as_ref().map(|y| [&y.you[..], &y.average[..]].concat());
+    out.push(text("you-note", you_scores.map(|s| scores_note(&s, y_range)).unwrap_or_default()));
     let picked = l.profile.as_ref().map(|p| p.0);
     out.push(html("profiles", tables.map(|r| profiles(r, picked)).unwrap_or_default()));
     out.push(html("profile-list", l.profile.as_ref().map(|p| ranked_list(&p.1, labels)).unwrap_or_default()));
@@ -98,6 +104,25 @@ pub fn profiles(r: &ModelRead, picked: Option<usize>) -> String {
             )
         })
         .collect()
+}
+
+/// What a list's scores are, and why one can pass the top star: said only when one does.
+pub fn scores_note(scores: &[(usize, f32)], y_range: Option<(f32, f32)>) -> String {
+    let top = scores.iter().map(|s| s.1).fold(f32::MIN, f32::max);
+    if top <= 5.0 {
+        return String::new();
+    }
+    match y_range {
+        Some((lo, hi)) => format!(
+            "Scores are predicted ratings. The model squashes its predictions into ({lo}, {hi}) with sigmoid_range: \
+             the range reaches past 5 stars so that a 5 can be predicted at all (sigmoid never reaches its ends). A \
+             score above 5, such as {top:.3}, is the model saying “a sure 5”; nobody can rate above 5."
+        ),
+        None => format!(
+            "Scores are predicted ratings. This model has no sigmoid_range, so nothing keeps a prediction inside 1–5 \
+             stars: {top:.3} is a dot product, and nobody can rate above 5."
+        ),
+    }
 }
 
 /// The ten lowest and ten highest movie biases.
@@ -131,7 +156,8 @@ pub fn map(r: &ModelRead, zoom: f32) -> String {
         let label = escape(&r.labels[*i]);
         let colour = main_genre(r.genres.get(*i).copied().unwrap_or(0)).map_or(OTHER, |g| g.1);
         svg.push_str(&format!(
-            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" style=\"fill: {colour}\"><title>{label}: click for similar movies</title></circle>"
+            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" style=\"fill: \
+             {colour}\"><title>{label}: click for similar movies</title></circle>"
         ));
         if n < MAP_LABELS {
             let short: String = r.labels[*i].chars().take(24).collect();

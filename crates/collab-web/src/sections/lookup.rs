@@ -72,7 +72,7 @@ fn picker(app: &App) -> String {
         html.push_str(&format!(
             "<option value=\"{u}:{i}\"{selected}>row {n}: user {} (index {u}) · {} (index {i}) · rated {r}</option>",
             sheet.cross.users[u],
-            escape(&sheet.cross.titles[i])
+            escape(&crate::html::short(&sheet.cross.titles[i]))
         ));
     }
     html

@@ -26,10 +26,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
                 let book = (high == 0.1 && b.len() == FASTBOOK_WD_01.len()).then_some(&FASTBOOK_WD_01[..]);
                 let charts = chart(&format!("fastai's default weight decay {low}"), &a, range, None)
                     + &chart(&format!("weight decay {high}"), &b, range, book);
-                let status = format!(
-                    "Done. At weight decay {low} the training loss keeps falling while the validation loss stalls or \
-                     rises: that gap is overfitting. Weight decay {high} keeps the weights smaller and the gap narrower."
-                );
+                let status = verdict(low, &a, high, &b);
                 (status, charts, "done")
             }
         }
@@ -47,6 +44,45 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(text("overfit-status", status));
     out.push(html("overfit-charts", charts));
     out.push(attr("overfit", "data-state", state));
+}
+
+/// What the pair measured, in words: each fit's gap between its last training and
+/// validation loss, whether the validation loss rose after its best epoch (overfitting),
+/// and what more weight decay did to both; only what the numbers show is said.
+pub fn verdict(low: f64, a: &[EpochMetrics], high: f64, b: &[EpochMetrics]) -> String {
+    let (Some(la), Some(lb)) = (a.last(), b.last()) else { return "Done.".into() };
+    let gap = |r: &EpochMetrics| r.valid_loss - r.train_loss;
+    let best = |rows: &[EpochMetrics]| rows.iter().map(|r| r.valid_loss).fold(f64::INFINITY, f64::min);
+    let rose = |rows: &[EpochMetrics], last: &EpochMetrics| last.valid_loss > best(rows) + 1e-4;
+    let mut words = format!(
+        "Done. Weight decay {low}: training loss {:.3}, validation {:.3} (gap {:.3}){}. Weight decay {high}: training \
+         {:.3}, validation {:.3} (gap {:.3}){}. ",
+        la.train_loss,
+        la.valid_loss,
+        gap(la),
+        if rose(a, la) {
+            format!(", after its best of {:.3}: it rose, which is overfitting", best(a))
+        } else {
+            String::new()
+        },
+        lb.train_loss,
+        lb.valid_loss,
+        gap(lb),
+        if rose(b, lb) { format!(", after its best of {:.3}: it rose", best(b)) } else { String::new() },
+    );
+    words.push_str(match (gap(lb) < gap(la), lb.valid_loss < la.valid_loss) {
+        (true, true) => "More weight decay kept the weights smaller: a narrower gap and a better validation loss.",
+        (true, false) => {
+            "More weight decay narrowed the gap, but did not lower the validation loss here: it held the model back \
+             as much as it kept it from memorising."
+        }
+        (false, true) => "More weight decay gave the better validation loss, without narrowing the gap.",
+        (false, false) => {
+            "Here more weight decay neither narrowed the gap nor lowered the validation loss: this fit may be too \
+             short, or the data too small, to overfit."
+        }
+    });
+    words
 }
 
 /// fastbook's valid loss by epoch for DotProductBias at weight decay 0.1 (ML-100k by

@@ -25,6 +25,7 @@ pub const IDS: &[&str] = &[
     "sheet-l2",
     "sheet-formula",
     "sheet-message",
+    "sheet-settings-message",
     "sheet-rewind",
     "sheet-chart",
 ];
@@ -51,6 +52,12 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(attr("sheet", "data-state", if s.evaluated() { "ready" } else { "pending" }));
     out.push(text("sheet-formula", crate::formula::at(&s.sheet, s.eval.as_ref().filter(|_| s.evaluated()), s.cursor)));
     out.push(text("sheet-message", s.message.clone()));
+    let refused: Vec<&str> = s.refused.iter().map(|(_, why)| why.as_str()).collect();
+    out.push(text("sheet-settings-message", refused.join(". ")));
+    for id in ["sheet-lr", "sheet-k", "sheet-wd"] {
+        let bad = s.refused.iter().any(|(field, _)| *field == id);
+        out.push(attr(id, "aria-invalid", if bad { "true" } else { "false" }));
+    }
     out.push(flag("sheet-rewind", "hidden", !(s.diverged && s.start.is_some())));
 }
 

@@ -326,6 +326,7 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
         tables: None,
         labels: vec!["#na#".into(), "A".into(), "B".into()],
         popular: vec![1, 2],
+        listable: vec![1, 2],
         by_bias: vec![],
         map: vec![(1, 0.1, 0.2), (2, -0.1, 0.3)],
         profiles: vec![],
@@ -336,4 +337,65 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
     assert!(said.contains("Sci-Fi") && said.contains("Comedy") && said.contains("other"), "{said}");
     assert!(!said.contains("Drama"), "only the genres on the map");
     assert_eq!(legend(&crate::state::ModelRead { genres: vec![0; 3], ..read }), "", "no genres, no legend");
+}
+
+#[test]
+fn the_weight_decay_pair_says_only_what_its_losses_show() {
+    use super::overfit::verdict;
+    let rows = |losses: &[(f64, f64)]| -> Vec<EpochMetrics> {
+        losses
+            .iter()
+            .enumerate()
+            .map(|(epoch, &(train_loss, valid_loss))| EpochMetrics {
+                epoch,
+                train_loss,
+                valid_loss,
+                rmse: valid_loss.sqrt(),
+                seconds: 0.0,
+            })
+            .collect()
+    };
+    // The book's picture: at 0.01 the validation loss rises after its best; 0.1 closes the gap.
+    let low = rows(&[(0.9, 0.93), (0.6, 0.92), (0.4, 0.95)]);
+    let high = rows(&[(0.95, 0.96), (0.8, 0.86), (0.72, 0.82)]);
+    let said = verdict(0.01, &low, 0.1, &high);
+    assert!(
+        said.contains("validation 0.950 (gap 0.550), after its best of 0.920: it rose, which is overfitting"),
+        "{said}"
+    );
+    assert!(said.ends_with("a narrower gap and a better validation loss."), "{said}");
+    // A fit too short to overfit: nothing is claimed that did not happen.
+    let low = rows(&[(1.2, 1.1), (1.0, 0.95)]);
+    let high = rows(&[(1.25, 1.12), (1.05, 1.01)]);
+    let said = verdict(0.01, &low, 0.1, &high);
+    assert!(!said.contains("rose") && said.ends_with("too short, or the data too small, to overfit."), "{said}");
+}
+
+#[test]
+fn a_title_of_a_megabyte_reaches_no_element_longer_than_cut() {
+    use collab_core::data::{CrossTable, movielens};
+    // u.item's movie 1 has a 1 MB title and is rated by everyone (so it is on the sheet).
+    let long = "L".repeat(1 << 20);
+    let u_item = format!("1|{long}|\n2|Heat (1995)|\n3|Up (2009)|\n");
+    let u_data: String =
+        (1..=20).flat_map(|u| (1..=3).map(move |i| format!("{u}\t{i}\t{}\t1\n", 1 + (u + i) % 5))).collect();
+    let files = [("u.data".to_string(), u_data.into_bytes()), ("u.item".to_string(), u_item.into_bytes())];
+    let (table, _) = movielens::parse_named(&files).unwrap();
+    let mut app = app();
+    app.sheet.sheet = collab_core::sheet::Sheet::new(CrossTable::top(&table, 15), SheetSettings::default(), 1);
+    app.data.summary = crate::state::DataSummary::of(&table);
+    app.data.table = table;
+    // Every text or attribute value drawn that holds part of the title is short; the
+    // sheet's cells (one per factor and rating of its column) hold it cut to 60.
+    let run = "L".repeat(50);
+    let (mut seen, mut longest) = (0, 0);
+    for patch in render(&app) {
+        let (Patch::Text(_, s) | Patch::Html(_, s) | Patch::Attr(_, _, s)) = patch else { continue };
+        for piece in s.split(['<', '>', '"']).filter(|p| p.contains(&run)) {
+            seen += 1;
+            longest = longest.max(piece.chars().count());
+        }
+    }
+    assert!(seen > 20, "the title is drawn in the sheet's header and cells ({seen} times)");
+    assert!(longest <= 200, "a value of {longest} characters holds the title");
 }

@@ -57,8 +57,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
 /// neural models size each embedding by fastai's rule from its vocabulary (exact once a
 /// fit has split the data, MovieLens-100k's figures before).
 pub fn factors_note(app: &App) -> (bool, String) {
-    let model = &app.train.controls.0[0];
-    let name = match model.as_str() {
+    let name = match app.train.controls.get(collab_core::settings::Key::Model) {
         "nn" => "CollabNN",
         "embnn" => "EmbeddingNN",
         _ => return (true, String::new()),

@@ -38,7 +38,8 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
         }
         DataMsg::Files(Ok(files)) if files.is_empty() => failed(app, "no file was given"),
         DataMsg::Kept(names) => {
-            d.kept = names.filter(|n| !n.is_empty()).map(|n| n.join(" + "));
+            d.kept =
+                names.filter(|n| !n.is_empty()).map(|n| n.iter().map(|n| clip(n, 40)).collect::<Vec<_>>().join(" + "));
             Vec::new()
         }
         DataMsg::LoadKept => {
@@ -60,8 +61,9 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
                 } else {
                     format!(" Not used: {} (one data set at a time).", clip(&ignored.join(", "), 80))
                 };
-                app.data.kept = Some(used.join(" + "));
-                let mut effects = load(app, table, format!("your file {}", used.join(" + ")), &note);
+                let named = used.iter().map(|n| clip(n, 40)).collect::<Vec<_>>().join(" + ");
+                app.data.kept = Some(named.clone());
+                let mut effects = load(app, table, format!("your file {named}"), &note);
                 effects.push(Effect::KeepFiles(kept));
                 effects
             }
@@ -81,6 +83,11 @@ fn failed(app: &mut App, why: &str) -> Vec<Effect> {
 /// the worker), the lookup on the new sheet's first rating.
 fn load(app: &mut App, table: RatingsTable, source: String, note: &str) -> Vec<Effect> {
     let n = table.ratings.len();
+    // What was cut on reading is said with what was loaded.
+    let note = match table.note() {
+        Some(cut) => format!(" {cut}.{note}"),
+        None => note.to_string(),
+    };
     let settings = app.sheet.sheet.settings;
     let s = &mut app.sheet;
     s.sheet = Sheet::new(CrossTable::top(&table, SHEET_SIZE), settings, 1);

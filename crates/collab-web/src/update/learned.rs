@@ -1,6 +1,7 @@
 //! Sections 9 and 10: a new model replaces every view of the old one; searches,
 //! recommendations and the visitor's fit are ranked here, on the tables read once.
 
+use collab_core::error::clip;
 use collab_core::interpret::{self, Tables};
 use std::collections::HashMap;
 
@@ -14,6 +15,10 @@ use crate::state::{App, LearnedState, ModelRead, Trained, YouFit};
 /// components 0 and 2 of 3.
 pub const MAP_FIT: usize = 1000;
 pub const MAP_MOVIES: usize = 50;
+/// Fewest ratings of a movie a list names: fewer, and its factors say little.
+pub const LIST_MIN_RATINGS: usize = 5;
+/// Recommendations and similar movies shown.
+const LIST_LEN: usize = 10;
 
 pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
     let l = &mut app.learned;
@@ -25,7 +30,10 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             match result {
                 Ok(model) => {
                     let message = match &source {
-                        Some(file) => format!("Loaded {} from {file}.", model.spec.kind.name()),
+                        Some(file) => {
+                            let note = model.note.as_ref().map(|n| format!(" {n}.")).unwrap_or_default();
+                            format!("Loaded {} from {}.{note}", model.spec.kind.name(), clip(file, 40))
+                        }
                         None => String::new(),
                     };
                     let id = app.new_id();
@@ -63,7 +71,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             let counts = l.model.as_ref().map(|m| m.counts.clone()).unwrap_or_default();
             let found = tables(l).and_then(|(t, r)| {
                 let (index, note) = find_title(&r.labels, &counts, &query)?;
-                Ok((r.labels[index].clone(), note, interpret::similar_items(t, index, 10)))
+                Ok((r.labels[index].clone(), note, interpret::similar_items(t, index, &r.listable, LIST_LEN)))
             });
             match found {
                 Ok((title, note, list)) => {
@@ -89,7 +97,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             l.profile = None;
             let found = tables(l).and_then(|(t, r)| {
                 let profile = r.profiles.get(n).ok_or("no such taste profile")?;
-                Ok(profile.recommend(t, 10))
+                Ok(profile.recommend(t, &r.listable, LIST_LEN))
             });
             finish(&mut l.message, found, |list| l.profile = Some((n, list)));
             Vec::new()
@@ -133,7 +141,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             Ok(bytes) => {
                 let id = app.new_id();
                 app.learned.loading = id;
-                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new(), valid_items: Vec::new() }]
+                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new() }]
             }
             Err(e) => {
                 l.model_message = format!("{e}. The model you had is still here.");
@@ -194,10 +202,10 @@ fn recommend(l: &LearnedState, user: &str) -> Result<Vec<(usize, f32)>, String> 
     if index == 0 {
         return Err(format!("user “{}” is not in the training data", collab_core::error::clip(user, 40)));
     }
-    let (t, _) = tables(l)?;
+    let (t, read) = tables(l)?;
     let rated = model.rated.get(&index).cloned().unwrap_or_default();
     let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
-    Ok(interpret::recommend(t, t.user(index as usize), bias, &rated, 10))
+    Ok(interpret::recommend(t, t.user(index as usize), bias, &read.listable, &rated, LIST_LEN))
 }
 
 /// Fits the visitor's factors from their ratings, movies frozen.
@@ -212,14 +220,32 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
     let (avg, avg_bias) = interpret::average_user(t);
     let (you, you_bias) = interpret::fit_new_user(t, ratings, (&avg, avg_bias), 400, 0.5, 0.01);
     let rated: Vec<usize> = ratings.iter().map(|r| r.0).collect();
+    let predicted: Vec<f32> = ratings.iter().map(|&(i, _)| t.predict(&you, you_bias, i)).collect();
     let fitted: Vec<String> = ratings
         .iter()
-        .map(|&(i, r)| format!("{}: you {r}, model {:.2}", read.labels[i], t.predict(&you, you_bias, i)))
+        .zip(&predicted)
+        .map(|(&(i, r), p)| format!("{}: you {r}, model {p:.2}", read.labels[i]))
         .collect();
+    let worst = ratings.iter().zip(&predicted).map(|(&(_, r), p)| (r - p).abs()).fold(0.0, f32::max);
+    let n = ratings.len();
+    let ratings_word = if n == 1 { "rating" } else { "ratings" };
+    let mut words = format!("Fitted from {n} {ratings_word} ({}).", fitted.join("; "));
+    // Your row has k numbers (and a bias) to set: with no more ratings than that, some
+    // row meets every rating, so a close fit is no sign the model knows your taste.
+    let free = t.k + usize::from(!t.item_bias.is_empty());
+    if worst < 0.25 && n <= free {
+        words.push_str(&format!(
+            "The model matches your {n} {ratings_word} almost exactly because your row has {free} numbers to set and \
+             only {n} {ratings_word} to meet: many rows would do as well, so this says little about your taste yet. \
+             The recommendations lean on movies like the ones you rated; rate more and they have to agree with all of \
+             them."
+        ));
+    }
     Ok(YouFit {
-        fitted: format!("Fitted from {} ratings ({}).", ratings.len(), fitted.join("; ")),
-        you: interpret::recommend(t, &you, you_bias, &rated, 10),
-        average: interpret::recommend(t, &avg, avg_bias, &rated, 10),
+        ratings: ratings.iter().map(|&(i, r)| (read.labels[i].clone(), r)).collect(),
+        fitted: words,
+        you: interpret::recommend(t, &you, you_bias, &read.listable, &rated, LIST_LEN),
+        average: interpret::recommend(t, &avg, avg_bias, &read.listable, &rated, LIST_LEN),
     })
 }
 
@@ -256,5 +282,19 @@ pub fn model_read(model: &Trained, tables: Option<Tables>, check: String, genres
     let known: Vec<usize> = popular.iter().copied().take(PROFILE_MOVIES).collect();
     let profiles = tables.as_ref().map(|t| taste_profiles(t, PROFILES, &known, 3)).unwrap_or_default();
     let genres = model.items.labels.iter().map(|t| genres.get(t.as_str()).copied().unwrap_or(0)).collect();
-    ModelRead { tables, labels: model.items.labels.clone(), popular, by_bias, map, profiles, genres, check }
+    let listable = listable(&popular, &model.items.labels, &model.counts);
+    ModelRead { tables, labels: model.items.labels.clone(), popular, listable, by_bias, map, profiles, genres, check }
+}
+
+/// The movies a list may name, most rated first: the book's 1,000 most rated titles,
+/// each with at least [`LIST_MIN_RATINGS`] ratings (a movie rated once or twice keeps
+/// factors near where weight decay left them, and ranks by noise), and no placeholder
+/// title (MovieLens-100k calls one film "unknown"). A loaded model has no counts: every
+/// movie but the placeholders.
+pub fn listable(popular: &[usize], labels: &[String], counts: &[usize]) -> Vec<usize> {
+    let counted = counts.iter().any(|&c| c > 0);
+    let named = |i: &usize| labels.get(*i).is_some_and(|t| !t.trim().eq_ignore_ascii_case("unknown"));
+    let enough = |i: &usize| !counted || counts.get(*i).copied().unwrap_or(0) >= LIST_MIN_RATINGS;
+    let cap = if counted { MAP_FIT } else { usize::MAX };
+    popular.iter().copied().take(cap).filter(named).filter(enough).collect()
 }

@@ -89,7 +89,7 @@ pub fn update(app: &mut App, msg: LookupMsg) -> Vec<Effect> {
                 }
             };
             let moved = moved_text(&step, sheet.dims());
-            match super::sheet::stepped(app, sheet, step, eval) {
+            match super::sheet::stepped(app, sheet, step, eval, 1) {
                 Ok(effects) => {
                     app.lookup.moved = moved;
                     effects

@@ -2,6 +2,7 @@
 //! and the cell editor.
 
 use collab_core::sheet::{Sheet, SheetEval, SheetStep};
+use collab_core::train::guard::short_number;
 use collab_core::train::{Divergence, OptimSettings};
 
 use crate::effect::{Effect, Focus};
@@ -16,6 +17,9 @@ const RUN_PAUSE_MS: u32 = 40;
 /// A step whose loss is this many times the loss before the first step stops stepping:
 /// the learning rate is too high, and more steps would only grow the numbers.
 pub const BLOW_UP: f32 = 1000.0;
+
+/// A mini-batch step that raises the whole sheet's loss by this factor or more is named.
+const MINI_BATCH_RISE: f32 = 1.1;
 
 /// The one rule for a change of the numbers by the visitor (an edit, Randomise, a
 /// setting, new data): the loss history and the last step go, the generation moves on
@@ -35,8 +39,15 @@ pub fn changed(app: &mut App) -> Vec<Effect> {
 
 /// The one rule for a step (Step, Run, or the lookup's step on one rating): the new
 /// numbers, their loss on the chart, the step for the shading, one more step counted.
-/// A step whose loss is not finite is refused and the numbers before it are kept.
-pub fn stepped(app: &mut App, sheet: Sheet, step: SheetStep, eval: SheetEval) -> Result<Vec<Effect>, String> {
+/// A step whose loss is not finite is refused and the numbers before it are kept; one
+/// that raised the loss says so ([`rose`]; `batch_size` 0 is every rated cell).
+pub fn stepped(
+    app: &mut App,
+    sheet: Sheet,
+    step: SheetStep,
+    eval: SheetEval,
+    batch_size: usize,
+) -> Result<Vec<Effect>, String> {
     let start = app.sheet.start.as_ref().map(|s| s.1).filter(|l| l.is_finite() && *l > 0.0);
     if let Some(start) = start
         && eval.mse.is_finite()
@@ -61,6 +72,8 @@ pub fn stepped(app: &mut App, sheet: Sheet, step: SheetStep, eval: SheetEval) ->
         ));
     }
     let s = &mut app.sheet;
+    let before = s.history.last().copied().or(start);
+    s.message = before.map(|before| rose(before, eval.mse, batch_size, s.sheet.settings.lr)).unwrap_or_default();
     s.history.push(eval.mse);
     s.sheet = sheet;
     s.eval = Some(eval);
@@ -69,6 +82,27 @@ pub fn stepped(app: &mut App, sheet: Sheet, step: SheetStep, eval: SheetEval) ->
     s.generation += 1;
     s.eval_generation = s.generation;
     Ok(super::lookup_effect(app))
+}
+
+/// What a step that raised the loss says (empty when it did not). A step on every rated
+/// cell small enough always lowers the loss, so any rise means the rate overshoots; a
+/// step on a mini-batch may raise the whole sheet's loss a little, so only a clear rise
+/// is named there.
+pub fn rose(before: f32, after: f32, batch_size: usize, lr: f64) -> String {
+    let (lr_s, lower) = (short_number(lr), short_number(lr / 10.0));
+    if batch_size == 0 && after > before {
+        format!(
+            "The loss rose in this step, from {before:.4} to {after:.4}. A small enough step on every rated cell \
+             always lowers it, so the learning rate {lr_s} is too high for these numbers: try {lower}."
+        )
+    } else if batch_size > 0 && after > MINI_BATCH_RISE * before {
+        format!(
+            "The loss over every rated cell rose from {before:.4} to {after:.4} in this step. A step on a mini-batch \
+             can raise it a little; this much says the learning rate {lr_s} is too high: try {lower}."
+        )
+    } else {
+        String::new()
+    }
 }
 
 pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
@@ -97,9 +131,9 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
             if generation != s.generation {
                 return run_on(app);
             }
-            match result.and_then(|(sheet, step, eval)| stepped(app, sheet, step, eval)) {
+            let batch_size = app.sheet.batch_size;
+            match result.and_then(|(sheet, step, eval)| stepped(app, sheet, step, eval, batch_size)) {
                 Ok(mut effects) => {
-                    app.sheet.message.clear();
                     effects.extend(run_on(app));
                     effects
                 }
@@ -143,7 +177,7 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
         SheetMsg::Controls(controls) => {
             let query = controls.query();
             let old = s.sheet.settings;
-            let (settings, batch, result) = fields::sheet_settings(old, &controls);
+            let (settings, batch, refused) = fields::sheet_settings(old, &controls);
             s.batch_size = batch;
             s.sheet.settings = collab_core::sheet::SheetSettings { k: old.k, ..settings };
             if settings.k != old.k {
@@ -154,7 +188,8 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
                 s.cursor = (0, 0);
                 s.editing = None;
             }
-            s.message = result.err().unwrap_or_default();
+            // Said beside the fields until they hold good values again: a step does not clear it.
+            s.refused = refused;
             let reshaped = settings.k != old.k || settings.bias != old.bias;
             let mut effects = changed(app);
             effects.push(Effect::StoreUrl(query));

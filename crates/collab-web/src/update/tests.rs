@@ -248,7 +248,11 @@ fn settings_take_good_values_and_a_new_k_resets_the_cursor() {
     let s = app.sheet.sheet.settings;
     assert_eq!((s.k, s.wd, s.bias, app.sheet.batch_size, app.sheet.cursor), (3, 0.01, true, 4, (0, 0)));
     assert_eq!(s.lr, SheetSettings::default().lr, "the bad learning rate keeps the old one");
-    assert!(app.sheet.message.starts_with("“x” is not a valid learning rate"));
+    // Named beside its field, where it stays until the field holds a good value.
+    assert_eq!(
+        app.sheet.refused,
+        vec![("sheet-lr", "“x” is not a valid learning rate; the sheet keeps 0.05".to_string())]
+    );
     assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().shape[1], 3);
     assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1));
 }
@@ -550,8 +554,8 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
-    let loaded = collab_core::save::LoadedModel { spec, users, items, model };
-    crate::state::Trained::new(loaded, &[(1, 1), (1, 2), (2, 2), (2, 3)], &[])
+    let loaded = collab_core::save::LoadedModel { spec, users, items, model, cut_names: 0 };
+    crate::state::Trained::new(loaded, &[(1, 1), (1, 2), (2, 2), (2, 3)])
 }
 
 /// Loads `model` as the page does: asked for, built, read.
@@ -634,23 +638,14 @@ fn the_trained_model_of_an_older_run_is_ignored() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
-    let old = FromWorker::Trained {
-        run: run + 100,
-        model: vec![],
-        train_users: vec![],
-        train_items: vec![],
-        valid_items: vec![],
-    };
+    let old = FromWorker::Trained { run: run + 100, model: vec![], users: vec![], items: vec![] };
     assert!(update(&mut app, Msg::Worker(old)).is_empty());
-    let new = FromWorker::Trained {
-        run,
-        model: vec![9],
-        train_users: vec![1, 1],
-        train_items: vec![2, 3],
-        valid_items: vec![3],
-    };
+    // Training ratings, then validation ones: user 1 rated 2 and 3 in training, 4 in validation.
+    let new = FromWorker::Trained { run, model: vec![9], users: vec![1, 1, 1], items: vec![2, 3, 4] };
     let effects = update(&mut app, Msg::Worker(new));
-    assert!(matches!(&effects[..], [Effect::LoadModel { source: None, rated, .. }] if rated == &[(1, 2), (1, 3)]));
+    assert!(
+        matches!(&effects[..], [Effect::LoadModel { source: None, rated, .. }] if rated == &[(1, 2), (1, 3), (1, 4)])
+    );
 }
 
 #[test]
@@ -947,4 +942,105 @@ fn an_edit_travels_in_the_link_and_a_link_of_another_shape_is_refused() {
     // Randomise: the link no longer carries edited numbers.
     let effects = update(&mut edited, Msg::Sheet(SheetMsg::Randomise));
     assert!(effects.iter().any(|e| matches!(e, Effect::StoreUrl(q) if q == &[("sw", String::new())])));
+}
+
+#[test]
+fn a_step_that_raises_the_loss_says_which_way_to_move_the_rate() {
+    use super::sheet::rose;
+    let full = rose(0.229, 12.367, 0, 5.0);
+    assert_eq!(
+        full,
+        "The loss rose in this step, from 0.2290 to 12.3670. A small enough step on every rated cell always lowers \
+         it, so the learning rate 5 is too high for these numbers: try 0.5."
+    );
+    assert_eq!(rose(0.5, 0.4, 0, 5.0), "", "a falling loss says nothing");
+    // A mini-batch may raise the whole sheet's loss a little: only a clear rise is named.
+    assert_eq!(rose(0.5, 0.52, 16, 0.05), "");
+    assert!(rose(0.5, 0.6, 16, 0.05).ends_with("the learning rate 0.05 is too high: try 0.005."));
+}
+
+#[test]
+fn a_new_user_fitted_from_few_ratings_is_told_what_so_close_a_fit_means() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    load_model(&mut app, trained(ModelKind::DotProductBias));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(1, 5.0)])));
+    let you = app.learned.you.as_ref().unwrap();
+    assert!(you.fitted.starts_with("Fitted from 1 rating (movie 1: you 5, model "), "{}", you.fitted);
+    assert!(you.fitted.contains("your row has 4 numbers to set and only 1 rating to meet"), "{}", you.fitted);
+    assert_eq!(you.ratings, vec![("movie 1".to_string(), 5.0)]);
+}
+
+#[test]
+fn a_links_settings_take_the_checks_typed_ones_do_and_a_bad_one_is_named_with_its_default() {
+    let mut app = app();
+    let given = [("model", "nonsense"), ("lr", "NaN"), ("epochs", "3")];
+    let effects =
+        update(&mut app, Msg::Train(TrainMsg::Link(given.map(|(k, v)| (k.to_string(), v.to_string())).to_vec())));
+    assert_eq!(
+        app.train.message,
+        "the link's model 'nonsense' is not a model this notebook trains (dotraw, dot, dotbias, scratch, nn, embnn); \
+         dotbias is used; the link's learning rate 'NaN' is not a number; 0.005 is used."
+    );
+    // Every field is set to what is used: valid values, the good ones from the link.
+    let set = |id: &str| {
+        effects.iter().find_map(|e| match e {
+            Effect::SetControl { id: i, value } if *i == id => Some(value.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        (set("train-model"), set("train-lr"), set("train-epochs")),
+        (Some("dotbias".into()), Some("0.005".into()), Some("3".into()))
+    );
+    assert_eq!(count(&effects, |e| matches!(e, Effect::SetControl { .. })), 9);
+    let s = app.train.controls.settings().unwrap();
+    assert_eq!((s.kind, s.lr, s.epochs), (collab_core::model::ModelKind::DotProductBias, 0.005, 3));
+    // Train then trains with them (not "unknown model ''").
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(app.train.fit.as_ref().map(|f| f.settings), Some(s));
+    // A good link says nothing; a model without a decay gets the book's.
+    let mut app = self::app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Link(vec![("model".into(), "nn".into())])));
+    assert_eq!((app.train.message.as_str(), app.train.controls.settings().unwrap().wd), ("", 0.01));
+}
+
+#[test]
+fn a_typed_bad_setting_is_named_in_the_words_a_link_and_the_cli_use() {
+    let mut app = app();
+    let mut c = controls();
+    c.0[3] = "NaN".into();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    assert_eq!(app.train.message, "the learning rate 'NaN' is not a number; training keeps its last good settings.");
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(app.train.message, "the learning rate 'NaN' is not a number.");
+}
+
+#[test]
+fn a_title_cut_on_reading_is_said_in_the_load_message_and_never_reaches_the_page_long() {
+    let mut app = app();
+    let long = "L".repeat(1 << 20);
+    let u_item = format!("1|{long}|\n2|Heat (1995)|\n");
+    let u_data: String = (1..=20).flat_map(|u| [format!("{u}\t1\t4\t1\n"), format!("{u}\t2\t3\t1\n")]).collect();
+    let files = vec![("u.data".to_string(), u_data.into_bytes()), ("u.item".to_string(), u_item.into_bytes())];
+    let _ = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
+    assert_eq!(app.data.progress, "Loaded your file u.data + u.item: 40 ratings. 1 title cut to 200 characters.");
+    assert!(app.sheet.sheet.cross.titles.iter().all(|t| t.chars().count() <= 200));
+}
+
+#[test]
+fn a_model_files_long_names_are_cut_and_said() {
+    let mut app = app();
+    let mut model = trained(collab_core::model::ModelKind::DotProductBias);
+    model.note = Some("2 names cut to 200 characters".into());
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::File { name: "m".repeat(5000), bytes: Ok(vec![1]) }));
+    let id = match &effects[..] {
+        [Effect::LoadModel { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    let _ =
+        update(&mut app, Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), result: Ok(model) }));
+    assert!(app.learned.model_message.starts_with("Loaded DotProductBias from mmmm"), "{}", app.learned.model_message);
+    assert!(app.learned.model_message.ends_with(" 2 names cut to 200 characters."), "{}", app.learned.model_message);
+    assert!(app.learned.model_message.len() < 200);
 }

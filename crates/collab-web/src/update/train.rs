@@ -1,8 +1,10 @@
 //! Section 8's fit and the overfitting pair: what each button does to the fit the page
 //! knows of, and what is posted to the worker.
 
+use collab_core::settings::Key;
+
 use crate::effect::Effect;
-use crate::fields::DeviceChoice;
+use crate::fields::{DeviceChoice, TRAIN_CONTROLS};
 use crate::msg::TrainMsg;
 use crate::protocol::{Engine, Slot, ToWorker, TrainSettings, pack_table};
 use crate::state::{App, Fit, Phase, Race};
@@ -12,13 +14,13 @@ pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
         TrainMsg::Controls(mut controls) => {
             let mut effects = Vec::new();
             // Choosing a model sets the weight decay the book trains it with.
-            if controls.0[0] != app.train.controls.0[0] {
-                let wd = crate::fields::book_wd(&controls.0[0]);
-                controls.0[4] = wd.to_string();
+            if controls.get(Key::Model) != app.train.controls.get(Key::Model) {
+                let wd = crate::fields::book_wd(controls.get(Key::Model));
+                controls.set(Key::Wd, wd);
                 effects.push(Effect::SetControl { id: "train-wd", value: wd.to_string() });
             }
             app.train.controls = controls;
-            effects.push(Effect::StoreUrl(app.train.controls.query()));
+            effects.push(Effect::StoreUrl(app.train.controls.pairs()));
             match (app.train.controls.settings(), &app.train.fit) {
                 (Err(e), _) => app.train.message = format!("{e}; training keeps its last good settings."),
                 // A fit under way is never thrown away by a setting: it goes on with its own
@@ -34,6 +36,22 @@ pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
                     };
                 }
                 (Ok(_), _) => effects.extend(reset(app)),
+            }
+            effects
+        }
+        TrainMsg::Link(given) => {
+            // A link's values go through the checks typed ones do; a bad one is named and
+            // its field shows the value used instead.
+            let pairs = given.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let (controls, faults) = app.train.controls.clone().with(pairs);
+            let effects = TRAIN_CONTROLS
+                .into_iter()
+                .map(|(id, key)| Effect::SetControl { id, value: controls.get(key).to_string() })
+                .collect();
+            app.train.controls = controls;
+            app.train.message = faults.iter().map(|f| f.in_link()).collect::<Vec<_>>().join("; ");
+            if !faults.is_empty() {
+                app.train.message.push('.');
             }
             effects
         }
@@ -163,7 +181,7 @@ fn new_fit(app: &mut App, phase: Phase) -> Option<(u64, TrainSettings)> {
     let settings = match app.train.controls.settings() {
         Ok(s) => s,
         Err(e) => {
-            app.train.message = e;
+            app.train.message = format!("{e}.");
             return None;
         }
     };
@@ -196,7 +214,7 @@ pub fn compare(app: &mut App) -> Vec<Effect> {
         Ok(s) => s,
         Err(e) => {
             app.overfit = Default::default();
-            app.overfit.failed = Some(e);
+            app.overfit.failed = Some(format!("{e}."));
             return Vec::new();
         }
     };

@@ -36,12 +36,12 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, model, train_users, train_items, valid_items } => {
+        FromWorker::Trained { run, model, users, items } => {
             if app.fit_mut(Slot::Train, run).is_some() {
                 let id = app.new_id();
                 app.learned.loading = id;
-                let rated = train_users.into_iter().zip(train_items).collect();
-                return vec![Effect::LoadModel { id, source: None, bytes: model, rated, valid_items }];
+                let rated = users.into_iter().zip(items).collect();
+                return vec![Effect::LoadModel { id, source: None, bytes: model, rated }];
             }
         }
         FromWorker::Note { slot, run, message } => {

@@ -195,6 +195,7 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         expect,
     };
     let many = "1\t2\t3\t4\n".repeat(collab_core::data::movielens::MAX_RATINGS + 1);
+    let cut_zip = zip_of(&[("ml-100k/u.data", "1\t2\t3\t4\n".repeat(50).as_bytes())]);
     let long = format!("1\t{}\t3\t4\n", "7x".repeat(2_500_000));
     let mut cases = vec![
         data("three fields", "u.data", b"1\t2\t3\t4\n1\t2\t3\n", "u.data, line 2: expected 4 fields"),
@@ -225,6 +226,20 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
             "holds more than 1000000 ratings",
         ),
         data("a file of another kind", "notes.txt", b"hello", "expected ml-100k.zip"),
+        data("a rating of 1e309", "u.data", b"1\t2\t1e309\t4\n", "rating 1e309 is outside 0.5 to 5"),
+        data(
+            "u.item without u.data",
+            "u.item",
+            b"2|Heat (1995)|\n",
+            "u.item holds the movies' titles, not ratings: pick u.data with it",
+        ),
+        data("a zip cut short", "ml-100k.zip", &cut_zip[..cut_zip.len() / 2], "ml-100k.zip is cut short or damaged"),
+        Hostile {
+            label: "an empty u.item",
+            input: "data-file",
+            files: vec![file("u.data", b"1\t2\t3\t4\n"), file("u.item", b"")],
+            expect: "u.item is empty: it holds no titles",
+        },
     ];
     // Model files: a real save of a small model, then tampered with.
     let device = burn::tensor::Device::flex();
@@ -250,6 +265,13 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         files: vec![file("collab-model.bin", &bytes)],
         expect,
     };
+    // The header with a number written as text ("expected usize" to the JSON reader).
+    let json =
+        serde_json::to_string(&header).map_err(|e| e.to_string())?.replacen("\"n_users\":5", "\"n_users\":\"5\"", 1);
+    let mut changed = b"COLLAB1\n".to_vec();
+    changed.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    changed.extend_from_slice(json.as_bytes());
+    changed.extend_from_slice(values);
     let mut nan = values.to_vec();
     nan[..4].copy_from_slice(&f32::NAN.to_le_bytes());
     cases.extend([
@@ -283,6 +305,12 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
             "names for a table of 100000000 users",
         ),
         model("weights that are NaN", craft(&|_| {}, &nan), "not finite numbers"),
+        model(
+            "a kind that does not match its tables",
+            craft(&|h| h.spec.kind = ModelKind::Scratch, values),
+            "it says it is a DotProductBias (from scratch) but holds the tables of a DotProductBias",
+        ),
+        model("a header changed by hand", changed, "its header was changed after saving"),
     ]);
     super::worker::to_js(&cases).map_err(|e| JsValue::from_str(&e))
 }

@@ -50,18 +50,17 @@ async fn run() -> Result<(), String> {
     // Section 2's inputs are drawn once, before the elements are looked up.
     dom::set_html_by_id("factors-table", &sections::factors::table_html())?;
     let page = dom::Page::new(&sections::ids())?;
-    url::apply_to_controls(&page, &TRAIN_CONTROLS)?;
     url::apply_to_controls(&page, &crate::fields::SHEET_CONTROLS)?;
-    // A model named in the URL trains with the book's weight decay unless the URL says.
-    if !url::has("wd") {
-        page.set_value("train-wd", crate::fields::book_wd(&page.value("train-model")?));
-    }
+    // Section 8's controls as the page holds them; the link's values follow as a message,
+    // through the checks typed ones take.
     let controls = TrainControls(TRAIN_CONTROLS.map(|(id, _)| page.value(id).unwrap_or_default()));
     let device_state = DeviceState { label: "CPU (wasm, burn-flex)".into(), gpu: None };
     let app = App::new(device_state, controls, SheetSettings::default());
     let rt = runtime::new(app, page, effects::run);
     wire::all(&rt);
     runtime::dispatch(&rt, Msg::Start(wire::sheet::controls(&rt)));
+    let given = url::values(TRAIN_CONTROLS.map(|(_, key)| key.name()));
+    runtime::dispatch(&rt, Msg::Train(crate::msg::TrainMsg::Link(given)));
     // A link made after an edit of the spreadsheet opens on its numbers.
     if let Some(numbers) = url::get(crate::fields::SHEET_NUMBERS).filter(|n| !n.is_empty()) {
         runtime::dispatch(&rt, Msg::Sheet(crate::msg::SheetMsg::Numbers(numbers)));

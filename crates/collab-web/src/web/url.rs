@@ -20,14 +20,15 @@ pub fn apply_to_controls(page: &Page, controls: &[(&'static str, &str)]) -> Resu
     Ok(())
 }
 
+/// The URL's values of `keys` that it names, as `(key, value)` pairs.
+pub fn values(keys: impl IntoIterator<Item = &'static str>) -> Vec<(String, String)> {
+    let Some(params) = params() else { return Vec::new() };
+    keys.into_iter().filter_map(|key| Some((key.to_string(), params.get(key)?))).collect()
+}
+
 /// The URL's value for `key`, if any.
 pub fn get(key: &str) -> Option<String> {
     params()?.get(key)
-}
-
-/// Whether the URL names `key`.
-pub fn has(key: &str) -> bool {
-    params().is_some_and(|p| p.has(key))
 }
 
 /// Writes `(key, value)` pairs into the URL (without reloading or adding history).

@@ -383,7 +383,7 @@ impl Trainer {
             return;
         }
         let (l, run) = (&fit.learner, fit.run);
-        if let Some(message) = l.learned_nothing() {
+        if let Ok(Some(message)) = l.learned_nothing().await {
             post(&FromWorker::Note { slot, run, message });
         }
         let data = l.data();
@@ -391,9 +391,8 @@ impl Trainer {
             Ok(model) => post(&FromWorker::Trained {
                 run,
                 model,
-                train_users: data.train.users.clone(),
-                train_items: data.train.items.clone(),
-                valid_items: data.valid.items.clone(),
+                users: [&data.train.users, &data.valid.users].into_iter().flatten().copied().collect(),
+                items: [&data.train.items, &data.valid.items].into_iter().flatten().copied().collect(),
             }),
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }

@@ -3,6 +3,8 @@
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
+use collab_core::error::clip;
+
 use super::{files_of, on, on_click, read_files};
 use crate::html::size;
 use crate::msg::{DataMsg, Msg};
@@ -30,9 +32,10 @@ pub fn wire(rt: &Rt) {
 
 /// Reads the files, saying so, then hands their bytes to `update`.
 fn load(rt: &Rt, files: Vec<File>) {
-    let what: Vec<String> = files.iter().map(|f| format!("{} ({})", f.name(), size(f.size() as usize))).collect();
+    let what: Vec<String> =
+        files.iter().map(|f| format!("{} ({})", clip(&f.name(), 40), size(f.size() as usize))).collect();
     if !what.is_empty() {
-        dispatch(rt, Msg::Data(DataMsg::Reading(format!("Reading {} …", what.join(", ")))));
+        dispatch(rt, Msg::Data(DataMsg::Reading(format!("Reading {} …", clip(&what.join(", "), 200)))));
     }
     let rt = rt.clone();
     wasm_bindgen_futures::spawn_local(async move {
