@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, then run every test: formatting, native
-# unit and integration tests (the page crate's pure modules included), the parsers'
+# unit and integration tests (the page crate's pure modules included, and both crates'
+# shape tests), the GPU step natively on wgpu where a Vulkan driver is, the parsers'
 # fuzz targets (20 s each), clippy with warnings denied
 # (native and wasm32), a release build of
 # the page, the browser tests (WebGPU on SwiftShader, and the CPU fallback), then the
@@ -27,6 +28,22 @@ cargo clippy "${NATIVE[@]}" --all-targets --release -- -D warnings
 step "native tests (release: training tests need optimised burn)"
 # The fuzz targets only replay their seeds here; the next step fuzzes them.
 COLLAB_FUZZ_SECONDS=0 cargo test "${NATIVE[@]}" --release
+
+step "the GPU step natively on wgpu, against the host step (where a Vulkan driver is)"
+# A Vulkan loader and a driver's manifest: Mesa's software Vulkan (lavapipe) counts.
+vulkan_driver() {
+  ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' && {
+    compgen -G '/usr/share/vulkan/icd.d/*.json' >/dev/null || compgen -G '/etc/vulkan/icd.d/*.json' >/dev/null ||
+      [ -n "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]
+  }
+}
+if vulkan_driver; then
+  cargo test -p collab-core --release --features gpu --test gpu
+else
+  echo "not run: no Vulkan driver here (on Debian: apt-get install mesa-vulkan-drivers libvulkan1)."
+  echo "The kernels are still tested in Chromium below. Where there is a driver (or Metal, DX12):"
+  echo "  cargo test -p collab-core --release --features gpu --test gpu"
+fi
 
 step "fuzz every parser for 20 s each (u.data, u.item, CSV, zip, model/snapshot)"
 COLLAB_FUZZ_SECONDS=20 cargo test -p collab-core --release --test fuzz -- --nocapture

@@ -13,7 +13,7 @@ use burn::tensor::Device;
 use collab_core::data::{CollabData, DataSettings};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read::block_on;
-use collab_core::train::{EpochMetrics, FitSettings, Learner, RACE_STEPS, RACE_WARMUP, StepPath, format_table};
+use collab_core::train::{EpochMetrics, FitSettings, Learner, RACE_STEPS, RACE_WARMUP, StepPath, bench, format_table};
 
 use crate::device::Choice;
 
@@ -75,7 +75,8 @@ pub fn run(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings, devi
     for path in StepPath::ALL.into_iter().rev() {
         let mut l = learner(data, spec, settings, path);
         let start = Instant::now();
-        let split = block_on(l.profile_epoch(&|| start.elapsed().as_secs_f64())).map_err(|e| e.to_string())?;
+        let split =
+            block_on(bench::profile_epoch(&mut l, &|| start.elapsed().as_secs_f64())).map_err(|e| e.to_string())?;
         println!("  {:<8} {split}", path.key());
     }
     println!("one epoch of each model (seconds along each path; tensors / direct and fused / direct):");

@@ -19,6 +19,7 @@ pub mod interpret;
 pub mod lesson;
 pub mod model;
 pub mod packed;
+pub mod paths;
 pub mod profiles;
 
 pub use error::DataError;

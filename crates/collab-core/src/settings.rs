@@ -534,6 +534,6 @@ mod tests {
         assert_eq!(total, table.ratings.len());
         assert_eq!(data.valid.len(), (total as f64 * 0.2) as usize, "fastai holds out 20%");
         let learner = s.learner(Arc::new(data), &Device::flex());
-        assert_eq!((learner.spec.n_factors, learner.settings.epochs, learner.spec.y_range), (4, 2, None));
+        assert_eq!((learner.spec().n_factors, learner.settings().epochs, learner.spec().y_range), (4, 2, None));
     }
 }

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use crate::data::CrossTable;
 use crate::model::{CollabModel, ModelKind, ModelSpec};
 use crate::read::{self, ReadError};
-use crate::train::{Divergence, OptimSettings, Optimizer, OptimizerKind, TrainError, WdKind};
+use crate::train::{Divergence, OptimSettings, OptimizerKind, TensorOptimizer, TrainError, WdKind};
 use crate::weights::{self, NamedTensor, Weights};
 
 /// Paths of the four tables in the host weights.
@@ -230,7 +230,9 @@ impl Sheet {
             WdKind::L2 => OptimSettings { wd: 0.0, ..settings },
             WdKind::Decoupled => settings,
         };
-        let model = Optimizer::new(settings).step(model, grads, self.settings.lr, 0.9);
+        // The tensor rule runs on any device (the sheet's may be a GPU); for SGD it does
+        // the fused pass's arithmetic exactly.
+        let model = TensorOptimizer::new(settings).step(model, grads, self.settings.lr, 0.9);
         let after = weights::read(&model).await?;
         let loss_before = read::floats(minimised_value).await?[0];
         let values = std::iter::once(&loss_before).chain(after.tensors.iter().flat_map(|t| &t.values));

@@ -4,10 +4,11 @@
 //! Reading goes through one async device read (safe on WebGPU); writing builds fresh
 //! tensors on the model's device and keeps whether each one requires a gradient.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::paths::{self, AtPath, MapAtPath, ParamPath};
 use crate::read::{self, ReadError};
 
 /// One tensor of a model: its path (`user_factors.weight`), shape and values.
@@ -98,43 +99,42 @@ pub fn put_handles<M: Module>(module: M, handles: &[Tensor<1>]) -> M {
 }
 
 /// Replaces every float tensor of `module` with the values in `weights`, which must
-/// have the same paths and shapes in the same order.
+/// have the same paths and shapes in the same order ([`check`]).
 pub fn write<M: Module>(module: M, weights: &Weights) -> Result<M, String> {
-    let mut replace = Replace { path: Vec::new(), weights, next: 0, error: None };
-    let module = module.map(&mut replace);
-    if let Some(error) = replace.error {
-        return Err(error);
-    }
-    if replace.next != weights.tensors.len() {
-        return Err(format!("the model has {} tensors, the weights {}", replace.next, weights.tensors.len()));
-    }
-    Ok(module)
+    check(&shapes(&module), weights)?;
+    Ok(paths::map(module, &mut Replace { weights, next: 0 }))
 }
 
-/// The name a module adds to a path: none for the variant of an enum such as
-/// `CollabModel`, so that paths read `user_factors.weight` whichever model holds them.
-pub fn path_part(name: &str, container_type: &str) -> String {
-    if container_type.starts_with("Enum:") { String::new() } else { name.to_string() }
+/// The path and shape of every float tensor of `module`, in the order of [`read`].
+pub fn shapes<M: Module>(module: &M) -> Vec<(String, Vec<usize>)> {
+    collect(module).into_iter().map(|f| (f.path, f.shape)).collect()
 }
 
-/// Joins path parts, skipping empty ones.
-pub fn join_path(parts: &[String]) -> String {
-    parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(".")
+/// Checks saved values against a model's float tensors (`tables`: path and shape each,
+/// as [`shapes`] gives them) before anything is changed: as many tensors, each with the
+/// same path and shape and as many values. Model files and every engine's snapshot go
+/// through it.
+pub fn check(tables: &[(String, Vec<usize>)], saved: &Weights) -> Result<(), String> {
+    if saved.tensors.len() != tables.len() {
+        return Err(format!("the model has {} tensors, the weights {}", tables.len(), saved.tensors.len()));
+    }
+    for ((path, shape), saved) in tables.iter().zip(&saved.tensors) {
+        let size: usize = shape.iter().product();
+        if saved.path != *path || saved.shape != *shape || saved.values.len() != size {
+            return Err(format!("{path} {shape:?} does not match the saved {} {:?}", saved.path, saved.shape));
+        }
+    }
+    Ok(())
 }
 
 fn collect<M: Module>(module: &M) -> Vec<Found> {
-    let mut collect = Collect { path: Vec::new(), found: Vec::new() };
-    module.visit(&mut collect);
-    collect.found
+    let mut found = Vec::new();
+    paths::visit(module, &mut found);
+    found
 }
 
-/// Every float parameter: its path, id, shape and values flattened (a handle: nothing is
+/// A float parameter: its path, id, shape and values flattened (a handle: nothing is
 /// read until [`split`]).
-struct Collect {
-    path: Vec<String>,
-    found: Vec<Found>,
-}
-
 struct Found {
     path: String,
     id: ParamId,
@@ -142,57 +142,28 @@ struct Found {
     flat: Tensor<1>,
 }
 
-impl ModuleVisitor for Collect {
-    fn enter_module(&mut self, name: &str, container_type: &str) {
-        self.path.push(path_part(name, container_type));
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+impl AtPath for Vec<Found> {
+    fn float<const D: usize>(&mut self, path: &ParamPath, param: &Param<Tensor<D>>) {
         let tensor = param.val();
         let shape = tensor.dims().to_vec();
         let flat: Tensor<1> = tensor.inner().reshape([-1]);
-        self.found.push(Found { path: join_path(&self.path), id: param.id, shape, flat });
+        self.push(Found { path: path.dotted(), id: param.id, shape, flat });
     }
 }
 
+/// Puts each saved tensor in its place, in order ([`write`] has checked them).
 struct Replace<'a> {
-    path: Vec<String>,
     weights: &'a Weights,
     next: usize,
-    error: Option<String>,
 }
 
-impl ModuleMapper for Replace<'_> {
-    fn enter_module(&mut self, name: &str, container_type: &str) {
-        self.path.push(path_part(name, container_type));
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let index = self.next;
-        self.next += 1;
-        let path = join_path(&self.path);
+impl MapAtPath for Replace<'_> {
+    fn float<const D: usize>(&mut self, _path: &ParamPath, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
-        let Some(saved) = self.weights.tensors.get(index) else {
-            self.error.get_or_insert(format!("no saved values for {path}"));
+        let Some(saved) = self.weights.tensors.get(self.next) else {
             return Param::from_mapped_value(id, tensor, mapper);
         };
-        if saved.path != path || saved.shape != tensor.dims().to_vec() {
-            self.error.get_or_insert(format!(
-                "{path} {:?} does not match the saved {} {:?}",
-                tensor.dims(),
-                saved.path,
-                saved.shape
-            ));
-            return Param::from_mapped_value(id, tensor, mapper);
-        }
+        self.next += 1;
         let require_grad = tensor.is_require_grad();
         let mut fresh =
             Tensor::<D>::from_data(TensorData::new(saved.values.clone(), saved.shape.clone()), &tensor.device());
@@ -208,26 +179,19 @@ impl ModuleMapper for Replace<'_> {
 pub async fn read_grads<M: Module>(module: &M, grads: &burn::optim::GradientsParams) -> Result<Weights, ReadError> {
     struct Grads<'a> {
         grads: &'a burn::optim::GradientsParams,
-        path: Vec<String>,
         found: Vec<((String, Vec<usize>), Tensor<1>)>,
     }
-    impl ModuleVisitor for Grads<'_> {
-        fn enter_module(&mut self, name: &str, container_type: &str) {
-            self.path.push(path_part(name, container_type));
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+    impl AtPath for Grads<'_> {
+        fn float<const D: usize>(&mut self, path: &ParamPath, param: &Param<Tensor<D>>) {
             if let Some(g) = self.grads.get::<D>(param.id) {
                 let shape = g.dims().to_vec();
-                self.found.push(((join_path(&self.path), shape), g.reshape([-1])));
+                self.found.push(((path.dotted(), shape), g.reshape([-1])));
             }
         }
     }
-    let mut visitor = Grads { grads, path: Vec::new(), found: Vec::new() };
-    module.visit(&mut visitor);
-    split(visitor.found).await
+    let mut grads = Grads { grads, found: Vec::new() };
+    paths::visit(module, &mut grads);
+    split(grads.found).await
 }
 
 /// Reads flattened tensors in one read and cuts the values back apart.

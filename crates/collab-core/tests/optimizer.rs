@@ -3,7 +3,7 @@
 
 use burn::optim::GradientsParams;
 use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::train::{OptimSettings, Optimizer, OptimizerKind, WdKind, decayed_params};
+use collab_core::train::{FusedOptimizer, OptimSettings, OptimizerKind, TensorOptimizer, WdKind, decayed_params};
 use collab_core::weights::{self, Weights};
 
 use crate::{device, host, loss};
@@ -19,14 +19,19 @@ fn tiny() -> (ModelSpec, Weights) {
 }
 
 /// One step on the single rating (user 1, item 1, rating 3): prediction 0.5*2 - 1*1 = 0,
-/// so dL/du = 2 * (0 - 3) * i = (-12, -6) and dL/di = 2 * (0 - 3) * u = (-3, 6).
-fn step(settings: OptimSettings, lr: f64, beta1: f64) -> Weights {
+/// so dL/du = 2 * (0 - 3) * i = (-12, -6) and dL/di = 2 * (0 - 3) * u = (-3, 6). By each
+/// of the optimizer's rules: the tensor operations and the fused pass.
+fn step(settings: OptimSettings, lr: f64, beta1: f64) -> [Weights; 2] {
     let (spec, w) = tiny();
-    let model = weights::write(spec.init(0, &device()), &w).unwrap();
     let batch = Encoded { users: vec![1], items: vec![1], ratings: vec![3.0] };
-    let grads = GradientsParams::from_grads(loss(&model, &batch).backward(), &model);
-    let model = Optimizer::new(settings).step(model, grads, lr, beta1);
-    host(&model)
+    let model = || weights::write(spec.init(0, &device()), &w).unwrap();
+    let grads = |model| GradientsParams::from_grads(loss(model, &batch).backward(), model);
+    let (a, b) = (model(), model());
+    let (ga, gb) = (grads(&a), grads(&b));
+    [
+        host(&TensorOptimizer::new(settings).step(a, ga, lr, beta1)),
+        host(&FusedOptimizer::new(settings).step(b, gb, lr, beta1)),
+    ]
 }
 
 fn assert_close(got: &[f32], want: &[f64]) {
@@ -38,30 +43,44 @@ fn assert_close(got: &[f32], want: &[f64]) {
 #[test]
 fn adam_first_step_with_decoupled_weight_decay() {
     let (lr, beta1, wd) = (0.01, 0.9, 0.1);
-    let w = step(OptimSettings { kind: OptimizerKind::Adam, wd, wd_kind: WdKind::Decoupled }, lr, beta1);
-    // Step 1: grad_avg = (1-b1) g, sqr_avg = (1-b2) g^2; debiased they are g and g^2,
-    // so the step is lr * g / (|g| + eps) after p *= 1 - lr*wd.
-    let adam = |p: f64, g: f64| {
-        let p = p * (1.0 - lr * wd);
-        let avg = (1.0 - beta1) * g;
-        let sqr = (1.0 - 0.99) * g * g;
-        p - lr / (1.0 - beta1) * avg / ((sqr / (1.0 - 0.99)).sqrt() + 1e-5)
-    };
-    let u = &w.get("user_factors.weight").unwrap().values;
-    assert_close(&u[2..], &[adam(0.5, -12.0), adam(-1.0, -6.0)]);
-    let i = &w.get("item_factors.weight").unwrap().values;
-    assert_close(&i[2..], &[adam(2.0, -3.0), adam(1.0, 6.0)]);
-    // Row 0 had no gradient signal but is still decayed (it was 0, so it stays 0).
-    assert_close(&u[..2], &[0.0, 0.0]);
+    for w in step(OptimSettings { kind: OptimizerKind::Adam, wd, wd_kind: WdKind::Decoupled }, lr, beta1) {
+        // Step 1: grad_avg = (1-b1) g, sqr_avg = (1-b2) g^2; debiased they are g and g^2,
+        // so the step is lr * g / (|g| + eps) after p *= 1 - lr*wd.
+        let adam = |p: f64, g: f64| {
+            let p = p * (1.0 - lr * wd);
+            let avg = (1.0 - beta1) * g;
+            let sqr = (1.0 - 0.99) * g * g;
+            p - lr / (1.0 - beta1) * avg / ((sqr / (1.0 - 0.99)).sqrt() + 1e-5)
+        };
+        let u = &w.get("user_factors.weight").unwrap().values;
+        assert_close(&u[2..], &[adam(0.5, -12.0), adam(-1.0, -6.0)]);
+        let i = &w.get("item_factors.weight").unwrap().values;
+        assert_close(&i[2..], &[adam(2.0, -3.0), adam(1.0, 6.0)]);
+        // Row 0 had no gradient signal but is still decayed (it was 0, so it stays 0).
+        assert_close(&u[..2], &[0.0, 0.0]);
+    }
 }
 
 #[test]
 fn sgd_with_l2_adds_two_wd_p_to_the_gradient() {
     let (lr, wd) = (0.01, 0.1);
-    let w = step(OptimSettings { kind: OptimizerKind::Sgd, wd, wd_kind: WdKind::L2 }, lr, 0.9);
-    let sgd = |p: f64, g: f64| p - lr * (g + 2.0 * wd * p);
-    let u = &w.get("user_factors.weight").unwrap().values;
-    assert_close(&u[2..], &[sgd(0.5, -12.0), sgd(-1.0, -6.0)]);
+    for w in step(OptimSettings { kind: OptimizerKind::Sgd, wd, wd_kind: WdKind::L2 }, lr, 0.9) {
+        let sgd = |p: f64, g: f64| p - lr * (g + 2.0 * wd * p);
+        let u = &w.get("user_factors.weight").unwrap().values;
+        assert_close(&u[2..], &[sgd(0.5, -12.0), sgd(-1.0, -6.0)]);
+    }
+}
+
+/// The page's spreadsheet steps with the tensor rule on any device, where the CPU's
+/// learner would take the fused pass: for SGD (all the sheet takes) the two do the same
+/// arithmetic, to the bit.
+#[test]
+fn sgd_takes_the_same_step_by_either_rule_to_the_bit() {
+    for wd in [0.0, 0.1] {
+        let settings = OptimSettings { kind: OptimizerKind::Sgd, wd, wd_kind: WdKind::Decoupled };
+        let [tensors, fused] = step(settings, 0.05, 0.9);
+        assert_eq!(tensors, fused, "wd {wd}");
+    }
 }
 
 #[test]
@@ -124,7 +143,7 @@ fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
                 let mut l = Learner::on_path(data.clone(), spec.clone(), fit, &device(), path);
                 for _ in 0..100 {
                     if l.train_batch().is_none() {
-                        collab_core::read::block_on(l.end_epoch(0.0)).unwrap();
+                        collab_core::read::block_on(l.end_epoch(&|| 0.0)).unwrap();
                         l.train_batch().unwrap();
                     }
                 }

@@ -4,14 +4,16 @@ mod gradients;
 mod onehot;
 mod optimizer;
 mod save;
+mod shape;
 mod training;
 
 use std::collections::BTreeMap;
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::Param;
 use burn::tensor::{Device, Gradients, Tensor};
 use collab_core::data::Encoded;
 use collab_core::model::CollabModel;
+use collab_core::paths::{self, AtPath, ParamPath};
 use collab_core::read::block_on;
 use collab_core::train::to_device;
 use collab_core::weights::{self, Weights};
@@ -40,24 +42,17 @@ pub fn host(model: &CollabModel) -> Weights {
 pub fn grads_by_path(model: &CollabModel, grads: &Gradients) -> BTreeMap<String, Vec<f32>> {
     struct Collect<'a> {
         grads: &'a Gradients,
-        path: Vec<String>,
         out: BTreeMap<String, Vec<f32>>,
     }
-    impl ModuleVisitor for Collect<'_> {
-        fn enter_module(&mut self, name: &str, container_type: &str) {
-            self.path.push(weights::path_part(name, container_type));
-        }
-        fn exit_module(&mut self, _: &str, _: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+    impl AtPath for Collect<'_> {
+        fn float<const D: usize>(&mut self, path: &ParamPath, param: &Param<Tensor<D>>) {
             if let Some(g) = param.val().grad(self.grads) {
-                self.out.insert(weights::join_path(&self.path), g.into_data().convert::<f32>().try_to_vec().unwrap());
+                self.out.insert(path.dotted(), g.into_data().convert::<f32>().try_to_vec().unwrap());
             }
         }
     }
-    let mut c = Collect { grads, path: vec![], out: BTreeMap::new() };
-    model.visit(&mut c);
+    let mut c = Collect { grads, out: BTreeMap::new() };
+    paths::visit(model, &mut c);
     c.out
 }
 

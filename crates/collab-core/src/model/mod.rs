@@ -6,6 +6,8 @@ pub mod init;
 pub mod nn;
 pub mod scratch;
 
+use std::ops::RangeInclusive;
+
 use burn::module::Module;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Int, Tensor};
@@ -14,6 +16,19 @@ use serde::{Deserialize, Serialize};
 pub use dot::{DotConfig, DotProductBias};
 pub use nn::{CollabNn, NnConfig, emb_size};
 pub use scratch::{ScratchConfig, ScratchDotBias};
+
+/// Latent factors of the dot-product models: generous for a teaching notebook (the
+/// lesson uses 50), and small enough that one fit stays within a browser tab's memory.
+pub const FACTORS: RangeInclusive<usize> = 1..=400;
+
+/// A number of latent factors within [`FACTORS`], or why not.
+pub fn factors(value: usize) -> Result<usize, String> {
+    if FACTORS.contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("the number of factors must be {} to {}, not {value}", FACTORS.start(), FACTORS.end()))
+    }
+}
 
 /// `sigmoid(x) * (hi - lo) + lo`: keeps predictions in a rating's range.
 pub fn sigmoid_range<const D: usize>(x: Tensor<D>, lo: f32, hi: f32) -> Tensor<D> {
@@ -105,7 +120,7 @@ impl ModelSpec {
 
     /// Checks a spec that came from outside (a model file, a snapshot) before anything
     /// is allocated from it: users and movies beyond `#na#`, factors within
-    /// [`crate::train::limits::FACTORS`], and a sensible output range.
+    /// [`FACTORS`], and a sensible output range.
     pub fn check(&self) -> Result<(), String> {
         if self.n_users < 2 || self.n_items < 2 {
             return Err(format!(
@@ -113,7 +128,7 @@ impl ModelSpec {
                 self.n_users, self.n_items
             ));
         }
-        crate::train::limits::factors(self.n_factors)?;
+        factors(self.n_factors)?;
         if let Some((lo, hi)) = self.y_range
             && !(lo.is_finite() && hi.is_finite() && lo < hi)
         {

@@ -16,11 +16,14 @@ use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::engine::{Engine, StepPath};
+use super::engine::{Engine, Restore};
+use super::fit_settings::FitSettings;
 use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
-use super::optimizer::OptimSettings;
+use super::path::{self, StepPath};
 use super::schedule::Schedule;
+use super::state::EngineState;
+use super::step::{Phase, mse};
 use crate::data::{CollabData, Encoded};
 use crate::model::{CollabModel, ModelSpec};
 use crate::read::{self, ReadError};
@@ -30,26 +33,6 @@ use crate::read::{self, ReadError};
 pub const RACE_STEPS: usize = 30;
 /// Untimed batches before a race's timed ones.
 pub const RACE_WARMUP: usize = 5;
-
-/// Settings of a fit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct FitSettings {
-    /// Epochs to train.
-    pub epochs: usize,
-    /// Learning-rate schedule.
-    pub schedule: Schedule,
-    /// Optimizer and weight decay.
-    pub optim: OptimSettings,
-    /// Seed of the initial weights.
-    pub seed: u64,
-}
-
-impl Default for FitSettings {
-    /// The lesson's reference run: fit_one_cycle(5, 5e-3, wd=0.1).
-    fn default() -> Self {
-        Self { epochs: 5, schedule: Schedule::OneCycle { lr_max: 5e-3 }, optim: OptimSettings::default(), seed: 42 }
-    }
-}
 
 /// What [`Learner::time_batches`] measured, in milliseconds per batch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -98,39 +81,32 @@ pub struct BatchTrace {
 
 /// A model, its data and its optimizer, stepping through a fit.
 pub struct Learner {
-    /// The data it trains on.
-    pub data: Arc<CollabData>,
-    /// The model's description.
-    pub spec: ModelSpec,
-    /// Settings of the fit.
-    pub settings: FitSettings,
-    /// Rows per epoch history.
-    pub history: Vec<EpochMetrics>,
+    data: Arc<CollabData>,
+    spec: ModelSpec,
+    settings: FitSettings,
+    /// One row per closed epoch.
+    history: Vec<EpochMetrics>,
+    /// The autodiff device the model lives on.
     device: Device,
-    /// The model and its optimizer.
-    pub(super) engine: Engine,
-    pub(super) step: usize,
-    pub(super) batch_in_epoch: usize,
-    pub(super) epoch_batches: Vec<Vec<usize>>,
+    /// The model and its optimizer, and how they take a step: chosen once, in
+    /// [`Learner::on_path`].
+    engine: Box<dyn Engine>,
+    step: usize,
+    batch_in_epoch: usize,
+    epoch_batches: Vec<Vec<usize>>,
     pending: Vec<Tensor<1>>,
-    pub(super) smooth: SmoothLoss,
+    smooth: SmoothLoss,
     /// The state at the last read whose numbers were all finite.
     checkpoint: Checkpoint,
     /// Set once the loss stopped being finite: the run ends there.
     diverged: Option<Divergence>,
 }
 
-/// The parts of a training step, as [`Learner::train_batch_marked`] reports their ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// The batch to the device, predictions and loss.
-    Forward,
-    /// Gradients.
-    Backward,
-    /// The optimizer's update.
-    Optimizer,
-    /// Losses kept for the next read, counters, the next epoch's batches.
-    Bookkeeping,
+/// Where a fit stands besides its engine's numbers: what a snapshot keeps of it.
+pub(super) struct Place {
+    pub step: usize,
+    pub smooth: SmoothLoss,
+    pub history: Vec<EpochMetrics>,
 }
 
 /// What the divergence guard goes back to. Cloning a burn module clones handles to
@@ -139,9 +115,7 @@ pub enum Phase {
 /// engine's weights too.
 #[derive(Clone)]
 struct Checkpoint {
-    engine: Engine,
-    /// What the engine needs kept besides its clone (see [`Engine::handles`]).
-    values: Vec<Tensor<1>>,
+    engine: Restore,
     step: usize,
     smooth: SmoothLoss,
 }
@@ -154,7 +128,8 @@ impl Learner {
     }
 
     /// A fresh learner that takes its steps along `path`: for timing the paths against
-    /// each other, and for testing them against the reference.
+    /// each other, and for testing them against the reference. The engine that takes
+    /// them is chosen here, once ([`path::choose`]).
     pub fn on_path(
         data: Arc<CollabData>,
         spec: ModelSpec,
@@ -163,10 +138,9 @@ impl Learner {
         path: StepPath,
     ) -> Self {
         let device = device.clone().autodiff();
-        let engine = Engine::new(spec.init(settings.seed, &device), settings.optim, path, &device);
+        let engine = path::choose(spec.init(settings.seed, &device), settings.optim, path, &device);
         let epoch_batches = data.train_batches(0);
-        let checkpoint =
-            Checkpoint { values: engine.handles(), engine: engine.clone(), step: 0, smooth: SmoothLoss::default() };
+        let checkpoint = Checkpoint { engine: engine.checkpoint(), step: 0, smooth: SmoothLoss::default() };
         Self {
             data,
             spec,
@@ -188,13 +162,13 @@ impl Learner {
     /// needs to see that both the losses and the weights are still finite.
     async fn read_pending_and_sums(&mut self) -> Result<Vec<f32>, ReadError> {
         let mut parts = std::mem::take(&mut self.pending);
-        parts.extend(self.engine.sums(&self.device));
+        parts.extend(self.engine.sums());
         read::floats(Tensor::cat(parts, 0)).await
     }
 
     /// Puts the learner at `step` of its fit: the batch order of that step's epoch and
     /// the position in it (the weights and optimizer are the caller's business).
-    pub(super) fn seek(&mut self, step: usize) {
+    fn seek(&mut self, step: usize) {
         let per_epoch = self.data.batches_per_epoch().max(1);
         self.step = step;
         self.batch_in_epoch = step % per_epoch;
@@ -202,20 +176,59 @@ impl Learner {
     }
 
     /// Marks the current state as known-finite: the divergence guard comes back here.
-    pub(super) fn mark_finite(&mut self) {
+    fn mark_finite(&mut self) {
         self.checkpoint = self.here();
     }
 
     /// The state now, as a checkpoint.
     fn here(&self) -> Checkpoint {
-        Checkpoint { values: self.engine.handles(), engine: self.engine.clone(), step: self.step, smooth: self.smooth }
+        Checkpoint { engine: self.engine.checkpoint(), step: self.step, smooth: self.smooth }
     }
 
     fn go_back(&mut self, to: Checkpoint) {
-        self.engine = to.engine.with_handles(&to.values);
+        self.engine = (to.engine)();
         self.smooth = to.smooth;
         self.pending.clear();
         self.seek(to.step);
+    }
+
+    /// The engine's numbers and where the fit stands, read to the host (the pending
+    /// losses first): what a snapshot keeps.
+    pub(super) async fn place(&mut self) -> Result<(EngineState, Place), TrainError> {
+        self.read_losses().await?;
+        let state = self.engine.read_state().await?;
+        Ok((state, Place { step: self.step, smooth: self.smooth, history: self.history.clone() }))
+    }
+
+    /// Puts a fresh learner where a snapshot's stood: its engine's numbers (checked first:
+    /// nothing changes when they are refused), its step, smoothed loss and epochs.
+    pub(super) fn resume(&mut self, state: &EngineState, place: Place) -> Result<(), String> {
+        self.engine.load_state(state)?;
+        self.smooth = place.smooth;
+        self.history = place.history;
+        self.seek(place.step);
+        self.mark_finite();
+        Ok(())
+    }
+
+    /// The data it trains on.
+    pub fn data(&self) -> &Arc<CollabData> {
+        &self.data
+    }
+
+    /// The model's description.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Settings of the fit.
+    pub fn settings(&self) -> &FitSettings {
+        &self.settings
+    }
+
+    /// One row per closed epoch.
+    pub fn history(&self) -> &[EpochMetrics] {
+        &self.history
     }
 
     /// A word for the visitor when the last closed epoch predicts no better than the
@@ -270,46 +283,15 @@ impl Learner {
         self.step > 0 && self.batch_in_epoch == 0 && self.history.len() < self.epoch()
     }
 
-    /// Whether its steps run on the host: [`StepPath::Direct`], a dot-product model, the CPU.
-    pub fn on_host(&self) -> bool {
-        matches!(self.engine, Engine::Host { .. })
-    }
-
-    /// How its steps run, in a few words: which engine took the fit.
+    /// How its steps run, in a few words: the name of the engine that takes them.
     pub fn step_kind(&self) -> &'static str {
-        match &self.engine {
-            // On a GPU burn's optimizer is always tensor operations.
-            Engine::Burn { optim, .. } if optim.fused && super::optimizer::is_cpu(&self.device.clone().inner()) => {
-                StepPath::FusedOptimizer.describe()
-            }
-            Engine::Burn { .. } => StepPath::Tensors.describe(),
-            Engine::Host { .. } => "whole step on the host",
-            #[cfg(feature = "gpu")]
-            Engine::Gpu { .. } => "two GPU kernels a step",
-        }
-    }
-
-    /// Takes up to `steps` batches, then reads each one's loss and the weights: what a
-    /// test compares between two engines. Meant for a fresh learner.
-    pub async fn probe(&mut self, steps: usize) -> Result<(Vec<f32>, crate::weights::Weights), TrainError> {
-        let losses: Vec<Tensor<1>> = (0..steps).map_while(|_| self.train_batch().map(|s| s.loss)).collect();
-        if losses.is_empty() {
-            return Err(TrainError::Nothing("no batch was left to probe".into()));
-        }
-        let losses = read::floats(Tensor::cat(losses, 0)).await?;
-        self.read_losses().await?;
-        Ok((losses, crate::weights::read(&self.model()).await?))
+        self.engine.name()
     }
 
     /// The model as it is now (on the autodiff device). On the host path this builds
     /// it from the host's numbers: a copy of the weights, for reads, not for every step.
     pub fn model(&self) -> CollabModel {
         self.engine.model()
-    }
-
-    /// The device the model lives on.
-    pub fn device(&self) -> &Device {
-        &self.device
     }
 
     /// Takes one training batch. `None` when the fit is over or the epoch needs
@@ -320,14 +302,14 @@ impl Learner {
 
     /// [`Learner::train_batch`], calling `mark` as each phase of the step ends: what the
     /// benchmark's profile times (on the CPU each operation runs when it is called).
-    pub fn train_batch_marked(&mut self, mark: &mut dyn FnMut(Phase)) -> Option<BatchStep> {
+    pub(super) fn train_batch_marked(&mut self, mark: &mut dyn FnMut(Phase)) -> Option<BatchStep> {
         if self.is_done() || self.epoch_complete() || self.diverged.is_some() {
             return None;
         }
         let epoch = self.epoch();
         let batch = self.data.train.select(&self.epoch_batches[self.batch_in_epoch]);
         let (lr, beta1) = self.settings.schedule.at(self.step, self.total_steps());
-        let (preds, loss) = self.engine.step(&batch, lr, beta1, &self.device, mark);
+        let (preds, loss) = self.engine.step(&batch, lr, beta1, mark);
         self.pending.push(loss.clone());
         self.step += 1;
         self.batch_in_epoch += 1;
@@ -447,17 +429,14 @@ impl Learner {
         Ok(Divergence::new(Some(until), f64::NAN, lr, &self.settings.optim))
     }
 
-    /// Mean squared error over the validation split (the model in eval mode).
-    pub async fn validate(&self) -> Result<f64, ReadError> {
-        self.engine.mse(&self.data.valid).await
-    }
-
-    /// Closes an epoch: reads losses, validates, records the row. `seconds` is the
-    /// caller's measure of the epoch (the core has no clock that works in a browser).
-    pub async fn end_epoch(&mut self, seconds: f64) -> Result<EpochMetrics, TrainError> {
+    /// Closes an epoch: reads losses, validates (the model in eval mode), records the
+    /// row. `seconds` gives the caller's measure of the epoch (the core has no clock that
+    /// works in a browser); it is asked once the reads have returned, since on WebGPU the
+    /// batches only queue their work and the epoch ends when its reads do.
+    pub async fn end_epoch(&mut self, seconds: &dyn Fn() -> f64) -> Result<EpochMetrics, TrainError> {
         let train_loss = self.read_losses().await?;
-        let valid_loss = self.validate().await?;
-        Ok(self.record(train_loss, valid_loss, seconds))
+        let valid_loss = self.engine.mse(&self.data.valid).await?;
+        Ok(self.record(train_loss, valid_loss, seconds()))
     }
 
     /// Trains the rest of the current epoch and closes it, timing it with `clock` (seconds)
@@ -465,13 +444,7 @@ impl Learner {
     pub async fn run_epoch(&mut self, clock: &dyn Fn() -> f64) -> Result<EpochMetrics, TrainError> {
         let start = clock();
         while self.train_batch().is_some() {}
-        // On WebGPU the batches only queue work: the epoch ends when the reads return.
-        let mut row = self.end_epoch(0.0).await?;
-        row.seconds = clock() - start;
-        if let Some(last) = self.history.last_mut() {
-            last.seconds = row.seconds;
-        }
-        Ok(row)
+        self.end_epoch(&|| clock() - start).await
     }
 }
 
@@ -491,30 +464,4 @@ impl Learner {
         }
         Ok(self.history.clone())
     }
-}
-
-/// Index and rating tensors of a batch.
-pub fn to_device(batch: &Encoded, device: &Device) -> (Tensor<1, Int>, Tensor<1, Int>, Tensor<1>) {
-    let n = batch.len();
-    let users = Tensor::from_data(TensorData::new(batch.users.clone(), [n]), device);
-    let items = Tensor::from_data(TensorData::new(batch.items.clone(), [n]), device);
-    let ratings = Tensor::from_data(TensorData::new(batch.ratings.clone(), [n]), device);
-    (users, items, ratings)
-}
-
-/// Mean squared error of `model` on `rows`, computed in chunks, read once.
-pub async fn mse(model: &CollabModel, rows: &Encoded) -> Result<f64, ReadError> {
-    if rows.is_empty() {
-        return Ok(f64::NAN);
-    }
-    let device = model.item_factors().device();
-    const CHUNK: usize = 8192;
-    let mut sums = Vec::new();
-    let index: Vec<usize> = (0..rows.len()).collect();
-    for chunk in index.chunks(CHUNK) {
-        let (users, items, ratings) = to_device(&rows.select(chunk), &device);
-        sums.push((model.forward(users, items) - ratings).powi_scalar(2).sum());
-    }
-    let total: f64 = read::floats(Tensor::cat(sums, 0)).await?.iter().map(|&s| s as f64).sum();
-    Ok(total / rows.len() as f64)
 }

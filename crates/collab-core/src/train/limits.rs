@@ -9,14 +9,15 @@
 
 use std::ops::RangeInclusive;
 
+use super::fit_settings::FitSettings;
 use super::guard::short_number;
-use super::learner::FitSettings;
 use super::schedule::Schedule;
 use crate::data::CollabData;
 use crate::model::{ModelKind, ModelSpec};
 
-/// Latent factors of the dot-product models.
-pub const FACTORS: RangeInclusive<usize> = 1..=400;
+/// The factors' bound belongs to the model (a model file is checked against it too).
+pub use crate::model::{FACTORS, factors};
+
 /// Epochs of one fit.
 pub const EPOCHS: RangeInclusive<usize> = 1..=50;
 /// Ratings per training batch.
@@ -32,11 +33,6 @@ fn within(value: usize, range: RangeInclusive<usize>, what: &str) -> Result<usiz
     } else {
         Err(format!("the {what} must be {} to {}, not {value}", range.start(), range.end()))
     }
-}
-
-/// Number of latent factors.
-pub fn factors(value: usize) -> Result<usize, String> {
-    within(value, FACTORS, "number of factors")
 }
 
 /// Number of epochs.

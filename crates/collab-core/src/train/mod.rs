@@ -1,7 +1,17 @@
 //! Training: fastai's one-cycle schedule, its Adam and SGD, and the stepping learner.
+//!
+//! The learner ([`Learner`]) steps through a fit; what takes each step is its engine,
+//! chosen once when the learner is made ([`path::choose`]). The layers, each importing only
+//! those below it: the leaves (`step`, `fit_settings`, `schedule`, `metrics`, `state`),
+//! the optimizer, the engine trait (`engine`) and the engines (`autodiff`, `host`, `gpu`,
+//! over `tables`), the choice of engine (`path`), the learner,
+//! and what is built on it (`snapshot`, `bench`).
 
 pub mod advice;
-pub mod engine;
+mod autodiff;
+pub mod bench;
+mod engine;
+pub mod fit_settings;
 mod gpu;
 pub mod guard;
 mod host;
@@ -9,17 +19,20 @@ pub mod learner;
 pub mod limits;
 pub mod metrics;
 pub mod optimizer;
-pub mod profile;
+pub mod path;
 pub mod schedule;
 pub mod snapshot;
+mod state;
+pub mod step;
+mod tables;
 
-pub use engine::StepPath;
+pub use bench::EpochSplit;
+pub use fit_settings::FitSettings;
 pub use guard::{Divergence, TrainError};
-pub use learner::{
-    BatchStep, BatchTimes, BatchTrace, FitSettings, Learner, Phase, RACE_STEPS, RACE_WARMUP, mse, to_device,
-};
+pub use learner::{BatchStep, BatchTimes, BatchTrace, Learner, RACE_STEPS, RACE_WARMUP};
 pub use metrics::{EpochMetrics, SmoothLoss, format_table};
-pub use optimizer::{OptimSettings, Optimizer, OptimizerKind, WdKind, decayed_params};
-pub use profile::EpochSplit;
+pub use optimizer::{FusedOptimizer, OptimSettings, OptimizerKind, TensorOptimizer, WdKind, decayed_params};
+pub use path::StepPath;
 pub use schedule::Schedule;
 pub use snapshot::Snapshot;
+pub use step::{Phase, mse, to_device};

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+use super::fit_settings::FitSettings;
 use super::guard::TrainError;
-use super::learner::{FitSettings, Learner};
+use super::learner::{Learner, Place};
 use super::metrics::{EpochMetrics, SmoothLoss};
+use super::state::EngineState;
 use crate::data::CollabData;
 use crate::model::ModelSpec;
 use crate::packed;
@@ -35,8 +37,8 @@ struct Header {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     header: Header,
-    weights: Weights,
-    optim: Weights,
+    /// The engine's numbers (the header's `adam_steps` are its step counts).
+    state: EngineState,
 }
 
 impl Snapshot {
@@ -52,7 +54,7 @@ impl Snapshot {
 
     /// The snapshot as one byte buffer (to cross from a worker to the page).
     pub fn to_bytes(&self) -> Vec<u8> {
-        packed::pack(MAGIC, &self.header, self.weights.tensors.iter().chain(&self.optim.tensors))
+        packed::pack(MAGIC, &self.header, self.state.weights.tensors.iter().chain(&self.state.optim.tensors))
     }
 
     /// Reads [`Snapshot::to_bytes`] back.
@@ -64,7 +66,8 @@ impl Snapshot {
         // The header keeps the shapes so that the bytes alone describe themselves.
         header.weights = weights.tensors.clone();
         header.optim = optim.tensors.clone();
-        Ok(Self { header, weights, optim })
+        let state = EngineState { weights, optim, steps: header.adam_steps.clone() };
+        Ok(Self { header, state })
     }
 }
 
@@ -72,19 +75,18 @@ impl Learner {
     /// Reads the learner's state to the host (pending losses first, then one read of the
     /// weights and one of the optimizer state).
     pub async fn snapshot(&mut self) -> Result<Snapshot, TrainError> {
-        self.read_losses().await?;
-        let (weights, optim, adam_steps) = self.engine.read_state().await?;
+        let (state, place) = self.place().await?;
         let header = Header {
-            spec: self.spec.clone(),
-            settings: self.settings,
-            step: self.step,
-            smooth: self.smooth,
-            history: self.history.clone(),
-            adam_steps,
-            weights: weights.tensors.clone(),
-            optim: optim.tensors.clone(),
+            spec: self.spec().clone(),
+            settings: *self.settings(),
+            step: place.step,
+            smooth: place.smooth,
+            history: place.history,
+            adam_steps: state.steps.clone(),
+            weights: state.weights.tensors.clone(),
+            optim: state.optim.tensors.clone(),
         };
-        Ok(Snapshot { header, weights, optim })
+        Ok(Snapshot { header, state })
     }
 
     /// Rebuilds a learner from `snapshot` on `device`, over the same `data` it was
@@ -103,12 +105,8 @@ impl Learner {
             ));
         }
         let mut learner = Learner::new(data, h.spec.clone(), h.settings, device);
-        let device = learner.device().clone();
-        learner.engine.load_state(&snapshot.weights, &snapshot.optim, &h.adam_steps, &device)?;
-        learner.smooth = h.smooth;
-        learner.history = h.history.clone();
-        learner.seek(h.step);
-        learner.mark_finite();
+        let place = Place { step: h.step, smooth: h.smooth, history: h.history.clone() };
+        learner.resume(&snapshot.state, place)?;
         Ok(learner)
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use collab_core::data::synth::{SynthSettings, generate, to_ml100k_zip};
 use collab_core::data::{CollabData, DataSettings, movielens};
 use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::train::{FitSettings, Learner, StepPath};
+use collab_core::train::{FitSettings, Learner, StepPath, bench};
 use wasm_bindgen::prelude::*;
 
 use super::dom;
@@ -33,7 +33,7 @@ pub async fn bench_reference(zip: Option<Vec<u8>>, path: Option<String>) -> Resu
         rows.push(fit.run_epoch(&clock).await.map_err(|e| e.to_string())?);
     }
     let seconds = (dom::now_ms() - start) / 1000.0;
-    let split = learner().profile_epoch(&clock).await.map_err(|e| e.to_string())?;
+    let split = bench::profile_epoch(&mut learner(), &clock).await.map_err(|e| e.to_string())?;
     Ok(serde_json::json!({
         "source": source,
         "device": chosen.label,

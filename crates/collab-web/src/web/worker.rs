@@ -320,7 +320,7 @@ impl Trainer {
 
     async fn probe(&self, settings: TrainSettings, steps: usize) -> Result<FromWorker, Failure> {
         let mut learner = self.fresh(settings, StepPath::Direct)?;
-        let (losses, weights) = learner.probe(steps).await?;
+        let (losses, weights) = collab_core::train::bench::probe(&mut learner, steps).await?;
         let weights = weights.tensors.into_iter().flat_map(|t| t.values).collect();
         Ok(FromWorker::Probed { step_kind: learner.step_kind().into(), losses, weights })
     }
@@ -386,12 +386,13 @@ impl Trainer {
         if let Ok(Some(message)) = l.learned_nothing().await {
             post(&FromWorker::Note { slot, run, message });
         }
-        match save(&l.model().valid(), &l.spec, &l.data.users, &l.data.items).await {
+        let data = l.data();
+        match save(&l.model().valid(), l.spec(), &data.users, &data.items).await {
             Ok(model) => post(&FromWorker::Trained {
                 run,
                 model,
-                users: [&l.data.train.users, &l.data.valid.users].into_iter().flatten().copied().collect(),
-                items: [&l.data.train.items, &l.data.valid.items].into_iter().flatten().copied().collect(),
+                users: [&data.train.users, &data.valid.users].into_iter().flatten().copied().collect(),
+                items: [&data.train.items, &data.valid.items].into_iter().flatten().copied().collect(),
             }),
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }
@@ -451,16 +452,16 @@ fn split_counts(d: &CollabData) -> SplitCounts {
 
 fn progress(l: &Learner, points: &[(usize, f64)]) -> Progress {
     let total = l.total_steps().max(1);
-    let (lr, beta1) = l.settings.schedule.at(l.steps_done().min(total - 1), total);
+    let (lr, beta1) = l.settings().schedule.at(l.steps_done().min(total - 1), total);
     Progress {
         steps_done: l.steps_done(),
         total_steps: total,
-        epoch: l.epoch().min(l.settings.epochs.saturating_sub(1)),
+        epoch: l.epoch().min(l.settings().epochs.saturating_sub(1)),
         lr,
         beta1,
-        batches_per_epoch: l.data.batches_per_epoch(),
+        batches_per_epoch: l.data().batches_per_epoch(),
         points: points.to_vec(),
-        history: l.history.clone(),
+        history: l.history().to_vec(),
         done: l.is_done(),
     }
 }
@@ -476,10 +477,7 @@ async fn read_and_close(fit: &mut Fit, start: f64) -> Result<(), Failure> {
     if l.epoch_complete() {
         let start = now_ms();
         let ms = std::mem::take(&mut fit.epoch_ms);
-        l.end_epoch(0.0).await?;
-        if let Some(row) = l.history.last_mut() {
-            row.seconds = (ms + now_ms() - start) / 1000.0;
-        }
+        l.end_epoch(&|| (ms + now_ms() - start) / 1000.0).await?;
     }
     Ok(())
 }
@@ -489,7 +487,7 @@ async fn batch_view(l: &Learner, t: &BatchTrace) -> Result<BatchView, read::Read
     let loss = read::floats(t.step.loss.clone()).await?[0];
     let user_moves = read::floats(t.user_moves.clone()).await?;
     let item_moves = read::floats(t.item_moves.clone()).await?;
-    let (d, b) = (&l.data, &t.step.batch);
+    let (d, b) = (l.data(), &t.step.batch);
     let rows = preds
         .iter()
         .enumerate()

@@ -6,109 +6,80 @@
 //! Every table lies in one buffer (`params`), with Adam's two running averages beside
 //! it in two more. A step uploads one buffer of packed indices and one of ratings,
 //! queues the two kernels, and reads nothing: the predictions and the loss stay on the
-//! device until the learner reads its pending losses, as on every other path.
+//! device until the learner reads its pending losses, as on every other path. The
+//! buffer's layout, and how a snapshot names and checks its parts, are the host step's
+//! ([`DotTables`]).
+
+use std::rc::Rc;
 
 use burn::backend::Dispatch;
+use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::op::{DotStep, StepSettings};
 use super::pack::pack;
 use crate::data::Encoded;
 use crate::model::CollabModel;
-use crate::read::{self, ReadError};
-use crate::train::host::{Role, dot_y_range};
-use crate::train::optimizer::{HostAdam, OptimSettings, OptimizerKind, Update, decayed_params};
-use crate::weights::{self, NamedTensor, Weights};
-
-/// Where one of the model's tensors lies in the parameter buffer.
-#[derive(Debug, Clone, PartialEq)]
-struct Table {
-    path: String,
-    shape: Vec<usize>,
-    at: usize,
-    len: usize,
-}
-
-/// A table as the model lists it: its place in the model's order, path, shape, values.
-type Found = (usize, String, Vec<usize>, Tensor<1>);
+use crate::read;
+use crate::train::engine::{Engine, Pending, Restore};
+use crate::train::optimizer::{OptimSettings, OptimizerKind, Update};
+use crate::train::state::{EngineState, HostAdam};
+use crate::train::step::{Phase, mse};
+use crate::train::tables::DotTables;
+use crate::weights;
 
 /// A dot-product model's tables and Adam's state, on the GPU.
 #[derive(Clone)]
 pub(in crate::train) struct GpuDot {
-    /// The tables in the burn model's order (their places in the buffer are in the
-    /// kernels' order: user factors, item factors, user biases, item biases).
-    tables: Vec<Table>,
-    n_users: usize,
-    n_items: usize,
-    k: usize,
-    items_at: usize,
-    /// Where the bias tables start; both are the buffer's end when the model has none.
-    user_bias_at: usize,
-    item_bias_at: usize,
-    y_range: Option<(f32, f32)>,
+    tables: DotTables,
     params: Tensor<1>,
     grad_avg: Tensor<1>,
     sqr_avg: Tensor<1>,
     /// Adam steps taken (0 before the first, and always with SGD).
     step: i32,
     settings: OptimSettings,
+    /// The model it was built from (its parameter ids and devices), which
+    /// [`Engine::model`] fills with the current values.
+    template: CollabModel,
 }
 
 impl GpuDot {
     /// The GPU step for `model` (on a GPU device), if it is one of the dot-product models
-    /// and all its tables take weight decay, as fastai's do.
-    pub fn new(model: &CollabModel, settings: OptimSettings) -> Option<Self> {
-        let y_range = dot_y_range(model)?;
-        if !decayed_params(model).iter().all(|(_, decays)| *decays) {
-            return None;
-        }
-        let mut by_role: [Option<Found>; 4] = Default::default();
-        for (order, (path, shape, flat)) in weights::tables(model).into_iter().enumerate() {
-            let role = Role::of(&path)?;
-            by_role[role as usize] = Some((order, path, shape, flat));
-        }
-        let [Some(users), Some(items), user_bias, item_bias] = by_role else { return None };
-        let ([n_users, k], [n_items, k_items]) = (users.2[..].try_into().ok()?, items.2[..].try_into().ok()?);
-        if k != k_items || user_bias.is_some() != item_bias.is_some() {
-            return None;
-        }
-        let mut tables = Vec::new();
-        let mut flats = Vec::new();
-        let mut starts = [0; 4];
-        let mut at = 0;
-        for (role, table) in [Some(users), Some(items), user_bias, item_bias].into_iter().enumerate() {
-            starts[role] = at;
-            let Some((order, path, shape, flat)) = table else { continue };
-            let len = shape.iter().product();
-            tables.push((order, Table { path, shape, at, len }));
-            flats.push(flat);
-            at += len;
-        }
-        tables.sort_by_key(|(order, _)| *order);
+    /// ([`DotTables::of`]).
+    pub fn new(model: CollabModel, settings: OptimSettings) -> Option<Self> {
+        let tables = DotTables::of(&model)?;
+        let handles = weights::tables(&model);
+        let flats = tables.buffer_order().into_iter().map(|i| handles[i].2.clone()).collect();
         let params = Tensor::cat(flats, 0);
         Some(Self {
-            tables: tables.into_iter().map(|(_, t)| t).collect(),
-            n_users,
-            n_items,
-            k,
-            items_at: starts[Role::ItemFactors as usize],
-            user_bias_at: starts[Role::UserBias as usize],
-            item_bias_at: starts[Role::ItemBias as usize],
-            y_range,
+            tables,
             grad_avg: params.zeros_like(),
             sqr_avg: params.zeros_like(),
             params,
             step: 0,
             settings,
+            template: model,
         })
     }
 
-    /// One training step on `batch` (indices within the tables, as the learner's data
-    /// encodes them): the predictions before the update and the batch's mean squared
-    /// error, on the device, not read.
-    pub fn step(&mut self, batch: &Encoded, lr: f64, beta1: f64) -> (Tensor<1>, Tensor<1>) {
+    /// Each table's values, flat, in the burn model's order (handles: nothing is read).
+    fn handles(&self) -> Vec<Tensor<1>> {
+        self.tables.tables.iter().map(|t| self.params.clone().slice(t.at..t.at + t.len)).collect()
+    }
+}
+
+impl Engine for GpuDot {
+    fn name(&self) -> &'static str {
+        "two GPU kernels a step"
+    }
+
+    /// One step on `batch` (indices within the tables, as the learner's data encodes
+    /// them): one upload of the packed batch, the two kernels queued, nothing read. The
+    /// phases are not told apart (the kernels only queue).
+    fn step(&mut self, batch: &Encoded, lr: f64, beta1: f64, mark: &mut dyn FnMut(Phase)) -> (Tensor<1>, Tensor<1>) {
+        let t = &self.tables;
         let device = self.params.device();
-        let packed = pack(batch, self.n_users, self.n_items)
+        let packed = pack(batch, t.n_users, t.n_items)
             .expect("a learner's batches index its own model's tables (the data and the model share a vocabulary)");
         let n = batch.len();
         let rows = Tensor::<1, Int>::from_data(TensorData::new(packed.rows.clone(), [packed.rows.len()]), &device);
@@ -117,16 +88,16 @@ impl GpuDot {
         let step = if adam { self.step + 1 } else { self.step };
         let at = |i: usize| i as u32;
         let settings = StepSettings {
-            k: at(self.k),
-            items_at: at(self.items_at),
-            user_bias_at: at(self.user_bias_at),
-            item_bias_at: at(self.item_bias_at),
+            k: at(t.k),
+            items_at: at(t.items_at),
+            user_bias_at: at(t.user_bias_at),
+            item_bias_at: at(t.item_bias_at),
             user_starts: at(packed.user_starts),
             user_list: at(packed.user_list),
             item_starts: at(packed.item_starts),
             item_list: at(packed.item_list),
-            biased: self.user_bias_at < self.item_bias_at,
-            y_range: self.y_range,
+            biased: t.biased(),
+            y_range: t.y_range,
             scale: 2.0 / n as f32,
             adam,
             update: Update::new(&self.settings, self.settings.wd, lr, beta1, step.max(1)),
@@ -143,84 +114,58 @@ impl GpuDot {
         self.grad_avg = Tensor::from_dispatch(out.grad_avg);
         self.sqr_avg = Tensor::from_dispatch(out.sqr_avg);
         self.step = step;
+        mark(Phase::Forward);
+        mark(Phase::Backward);
+        mark(Phase::Optimizer);
         (Tensor::from_dispatch(out.preds), Tensor::<1>::from_dispatch(out.squared).mean())
     }
 
-    /// Each table's values, flat, in the burn model's order (handles: nothing is read).
-    fn handles(&self) -> Vec<Tensor<1>> {
-        self.tables.iter().map(|t| self.params.clone().slice(t.at..t.at + t.len)).collect()
+    fn model(&self) -> CollabModel {
+        weights::put_handles(self.template.clone(), &self.handles())
     }
 
-    /// `template` (the model this was built from) with the current values.
-    pub fn model(&self, template: &CollabModel) -> CollabModel {
-        weights::put_handles(template.clone(), &self.handles())
-    }
-
-    /// Each table's sum, `[1]` each, not read.
-    pub fn sums(&self) -> Vec<Tensor<1>> {
+    fn sums(&self) -> Vec<Tensor<1>> {
         self.handles().into_iter().map(Tensor::sum).collect()
     }
 
-    /// The weights, Adam's running averages (named as the other engines name them) and
-    /// each table's step count, in one read.
-    pub async fn read_state(&self) -> Result<(Weights, Weights, Vec<(String, i32)>), ReadError> {
-        let parts = vec![self.params.clone(), self.grad_avg.clone(), self.sqr_avg.clone()];
-        let all = read::floats(Tensor::cat(parts, 0)).await?;
-        let size = all.len() / 3;
-        let (values, avgs) = all.split_at(size);
-        let (grad_avg, sqr_avg) = avgs.split_at(size);
-        let mut weights = Weights::default();
-        let mut state = Weights::default();
-        let mut steps = Vec::new();
-        for t in &self.tables {
-            let part = |all: &[f32]| all[t.at..t.at + t.len].to_vec();
-            weights.tensors.push(NamedTensor { path: t.path.clone(), shape: t.shape.clone(), values: part(values) });
-            if self.step > 0 {
-                let adam = HostAdam { grad_avg: part(grad_avg), sqr_avg: part(sqr_avg), step: self.step };
-                state.tensors.extend(adam.named(&t.path));
-                steps.push((t.path.clone(), self.step));
-            }
-        }
-        Ok((weights, state, steps))
+    /// A clone: it holds handles to tensors that no later step changes (each step
+    /// writes new ones).
+    fn checkpoint(&self) -> Restore {
+        let kept = self.clone();
+        Rc::new(move || Box::new(kept.clone()))
     }
 
-    /// Puts back what a snapshot holds (from any engine), checked as the host step checks
-    /// it; tables at different Adam steps are refused too (one step counter serves them
-    /// all). Nothing changes when it is refused.
-    pub fn load(&mut self, saved: &Weights, state: &Weights, steps: &[(String, i32)]) -> Result<(), String> {
-        if saved.tensors.len() != self.tables.len() {
-            return Err(format!("the model has {} tensors, the weights {}", self.tables.len(), saved.tensors.len()));
-        }
-        for (t, w) in self.tables.iter().zip(&saved.tensors) {
-            if w.path != t.path || w.shape != t.shape || w.values.len() != t.len {
-                return Err(format!("{} {:?} does not match the saved {} {:?}", t.path, t.shape, w.path, w.shape));
-            }
-        }
-        if let Some((path, _)) = steps.iter().find(|(path, _)| !self.tables.iter().any(|t| t.path == *path)) {
-            return Err(format!("the model has no parameter {path}"));
-        }
-        let size = self.tables.iter().map(|t| t.len).sum();
-        let (mut values, mut grad_avg, mut sqr_avg) = (vec![0.0; size], vec![0.0; size], vec![0.0; size]);
-        let mut step = None;
-        for (t, w) in self.tables.iter().zip(&saved.tensors) {
-            values[t.at..t.at + t.len].copy_from_slice(&w.values);
-            let adam = HostAdam::load(&t.path, t.len, state, steps)?;
-            let this = adam.as_ref().map_or(0, |a| a.step);
-            if *step.get_or_insert(this) != this {
-                return Err(format!("{} was saved at Adam step {this}, the other tables at another", t.path));
-            }
-            if let Some(adam) = adam {
-                grad_avg[t.at..t.at + t.len].copy_from_slice(&adam.grad_avg);
-                sqr_avg[t.at..t.at + t.len].copy_from_slice(&adam.sqr_avg);
-            }
-        }
+    /// The weights and Adam's running averages, in one read.
+    fn read_state(&self) -> Pending<'_, EngineState> {
+        Box::pin(async move {
+            let parts = vec![self.params.clone(), self.grad_avg.clone(), self.sqr_avg.clone()];
+            let all = read::floats(Tensor::cat(parts, 0)).await?;
+            let size = all.len() / 3;
+            let (values, avgs) = all.split_at(size);
+            let (grad_avg, sqr_avg) = avgs.split_at(size);
+            let adam = HostAdam { grad_avg: grad_avg.to_vec(), sqr_avg: sqr_avg.to_vec(), step: self.step };
+            Ok(self.tables.state(values, (self.step > 0).then_some(&adam)))
+        })
+    }
+
+    fn load_state(&mut self, state: &EngineState) -> Result<(), String> {
+        let (values, adam) = self.tables.load(state)?;
+        let size = values.len();
         let device = self.params.device();
         let tensor = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [size]), &device);
+        let (grad_avg, sqr_avg, step) = match adam {
+            Some(a) => (a.grad_avg, a.sqr_avg, a.step),
+            None => (vec![0.0; size], vec![0.0; size], 0),
+        };
         self.params = tensor(values);
         self.grad_avg = tensor(grad_avg);
         self.sqr_avg = tensor(sqr_avg);
-        self.step = step.unwrap_or(0);
+        self.step = step;
         Ok(())
+    }
+
+    fn mse<'a>(&'a self, rows: &'a Encoded) -> Pending<'a, f64> {
+        Box::pin(async move { mse(&self.model().valid(), rows).await })
     }
 }
 

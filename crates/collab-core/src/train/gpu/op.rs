@@ -153,7 +153,7 @@ impl DotStep for CubeBackend {
             u.debias2,
             u.eps,
             u.step_size,
-            crate::train::optimizer::TINY,
+            crate::train::optimizer::fused::TINY,
             s.adam,
         );
         StepOut { params: new_params, grad_avg: new_grad_avg, sqr_avg: new_sqr_avg, preds, squared }
