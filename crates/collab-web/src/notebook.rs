@@ -10,7 +10,7 @@ use collab_core::train::WdKind;
 use serde_json::json;
 
 use crate::fields::RAW_DOT;
-use crate::state::App;
+use crate::state::{App, LIST_MIN_RATINGS, MAP_FIT};
 
 /// One section's code: its element id suffix, a line of prose, and the code.
 pub struct CodeCell {
@@ -377,11 +377,13 @@ fn rec_user(app: &App) -> String {
 }
 
 fn learned(model: Model, app: &App) -> String {
-    let mut code = String::from(
-        "# Lists name only movies enough people rated (the 1,000 most rated, each at least 5 times): a movie\n\
+    // The page's own rule for what a list may name (`update::learned::listable`), in pandas.
+    let mut code = format!(
+        "# Lists name only movies enough people rated (the {MAP_FIT} most rated, each at least {LIST_MIN_RATINGS} \
+         times): a movie\n\
          # rated once or twice keeps factors near where it started, and would rank by noise.\n\
          counts = ratings.groupby('title')['rating'].count()\n\
-         listable = set(counts.sort_values(ascending=False).index[:1000]) & set(counts[counts >= 5].index)\n\
+         listable = set(counts.sort_values(ascending=False).index[:{MAP_FIT}]) & set(counts[counts >= {LIST_MIN_RATINGS}].index)\n\
          listable.discard('unknown')   # MovieLens-100k's placeholder title\n\
          names = dls.classes['title']\n\
          \n",
@@ -390,7 +392,7 @@ fn learned(model: Model, app: &App) -> String {
         Some(tables) => code.push_str(&format!(
             "{tables}\
              {biases}\
-             most_rated = counts.sort_values(ascending=False).index.values[:1000]\n\
+             most_rated = counts.sort_values(ascending=False).index.values[:{MAP_FIT}]\n\
              pcs = movie_w[tensor([names.o2i[t] for t in most_rated])].cpu().detach().pca(3)\n\
              print(pcs.shape)   # the map: plot pcs[:, 0] against pcs[:, 2], titles as labels\n\
              \n\
@@ -638,6 +640,10 @@ mod tests {
         assert!(code("dotraw", "decoupled").contains("return dot   # no sigmoid_range"));
         assert!(code("dot", "decoupled").contains("return sigmoid_range(dot, 0, 5.5)"));
         assert!(code("scratch", "decoupled").contains("DotProductBias(n_users, n_movies, 50)"));
+        let app = app(["dotbias", "50", "5", "0.005", "0.1", "decoupled", "64", "42", "auto"]);
+        let listed = learned(Model::of("dotbias"), &app);
+        assert!(listed.contains("(the 1000 most rated, each at least 5 times)"), "{listed}");
+        assert!(listed.contains("index[:1000]) & set(counts[counts >= 5].index)"), "{listed}");
         let l2 = code("dotbias", "l2");
         assert!(
             l2.contains("opt_func=partial(Adam, decouple_wd=False)") && l2.contains("wd=0.2  # fastai's L2"),

@@ -24,6 +24,12 @@ pub const FACTOR_USER: [f32; 3] = [0.9, 0.8, -0.6];
 /// Section 2's three factors.
 pub const FACTOR_NAMES: [&str; 3] = ["sci-fi", "action", "old"];
 
+/// The most rated titles the book fits its PCA map on, and the most a list (similar
+/// movies, recommendations) draws from: the page's and the exported notebook's rule.
+pub const MAP_FIT: usize = 1000;
+/// Fewest ratings of a movie a list names: fewer, and its factors say little.
+pub const LIST_MIN_RATINGS: usize = 5;
+
 /// The label of the CPU device, with the reason the page runs there.
 pub fn cpu_label(reason: &str) -> String {
     format!("CPU (wasm): {reason}")

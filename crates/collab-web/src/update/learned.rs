@@ -9,14 +9,11 @@ use collab_core::profiles::taste_profiles;
 
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
-use crate::state::{App, LearnedState, ModelRead, Trained, YouFit};
+use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Trained, YouFit};
 
-/// The book's map: PCA fitted on the 1,000 most rated titles, the first 50 drawn, on
-/// components 0 and 2 of 3.
-pub const MAP_FIT: usize = 1000;
+/// The book's map: PCA fitted on the [`MAP_FIT`] most rated titles, the first 50 drawn,
+/// on components 0 and 2 of 3.
 pub const MAP_MOVIES: usize = 50;
-/// Fewest ratings of a movie a list names: fewer, and its factors say little.
-pub const LIST_MIN_RATINGS: usize = 5;
 /// Recommendations and similar movies shown.
 const LIST_LEN: usize = 10;
 
