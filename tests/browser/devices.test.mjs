@@ -107,6 +107,8 @@ test('the switch forces WebGPU, which trains to the same valid MSE as the CPU', 
 test('the GPU kernels compute the CPU host step\'s losses and weights', { timeout: 600_000 }, async () => {
   const { browser, page, problems } = await openPage(WEBGPU, url);
   try {
+    // The hooks exist once the page's module has started (a busy machine can take seconds).
+    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
     const base = { kind: 'DotProductBias', factors: 50, epochs: 5, lr: 5e-3, wd: 0.1, wd_kind: 'Decoupled', batch_size: 64, seed: 42, y_range: true };
     const cases = [
       base,
