@@ -82,12 +82,15 @@ pub enum ToWorker {
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
     /// [`FromWorker::Raced`].
     Race { settings: TrainSettings, path: StepPath },
+    #[cfg(feature = "hooks")]
     /// Test hook: take `steps` batches of a fresh fit with `settings` and answer
     /// [`FromWorker::Probed`], so that a test can hold one engine's numbers against
     /// another's.
     Probe { settings: TrainSettings, steps: usize },
+    #[cfg(feature = "hooks")]
     /// Test hook: destroy the worker's GPU device, as a lost GPU would be.
     LoseDevice,
+    #[cfg(feature = "hooks")]
     /// Test hook: end the worker with an uncaught error, as a crash would.
     Crash,
 }
@@ -180,6 +183,7 @@ pub enum FromWorker {
     Note { slot: Slot, run: u64, message: String },
     /// A race's answer: milliseconds per batch on this worker's device.
     Raced { times: BatchTimes },
+    #[cfg(feature = "hooks")]
     /// A probe's answer: how the steps ran, each batch's loss, and every weight after
     /// the last one (the model's tensors one after another).
     Probed { step_kind: String, losses: Vec<f32>, weights: Vec<f32> },

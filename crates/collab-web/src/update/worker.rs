@@ -50,7 +50,9 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
             }
         }
         // Races and probes run in workers of their own; their answers never come here.
-        FromWorker::Raced { .. } | FromWorker::Probed { .. } => {}
+        FromWorker::Raced { .. } => {}
+        #[cfg(feature = "hooks")]
+        FromWorker::Probed { .. } => {}
         FromWorker::Failed { device_lost: true, message, .. } if app.worker.engine == Engine::WebGpu => {
             return to_cpu(app, &message);
         }

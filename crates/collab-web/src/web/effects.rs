@@ -2,6 +2,7 @@
 //! own task; each result comes back as a message, and `update` drops it if it is stale.
 
 use std::sync::Arc;
+#[cfg(feature = "hooks")]
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use collab_core::data::synth::{SynthSettings, generate};
@@ -24,6 +25,7 @@ use crate::protocol::{Engine, FromWorker};
 use crate::state::{BIAS_STEPS, ProofDone, Trained};
 
 /// Lookups computed since the page started (read by a test hook: one per change).
+#[cfg(feature = "hooks")]
 pub static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs one effect.
@@ -80,6 +82,7 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, msg);
         }),
         Effect::Lookup { generation, sheet, cell } => {
+            #[cfg(feature = "hooks")]
             LOOKUPS.fetch_add(1, Ordering::Relaxed);
             spawn_local(async move {
                 let result = lookup_both(&sheet, cell.0, cell.1, &device).await.map_err(|e| e.to_string());

@@ -1,5 +1,7 @@
 //! Functions exported for the benchmark and the browser tests, not part of the page's
 //! interface: the reference run timed in the browser, and generated MovieLens files.
+//! Built only with the crate's `hooks` feature (the test build, `dist-test/`): the
+//! published page exports none of them, and the test command checks that it does not.
 
 use std::sync::Arc;
 

@@ -284,11 +284,14 @@ impl Trainer {
                 Ok(times) => post(&FromWorker::Raced { times }),
                 Err(e) => self.fail(None, e),
             },
+            #[cfg(feature = "hooks")]
             ToWorker::Probe { settings, steps } => match self.probe(settings, steps).await {
                 Ok(probed) => post(&probed),
                 Err(e) => self.fail(None, e),
             },
+            #[cfg(feature = "hooks")]
             ToWorker::LoseDevice => device::destroy_gpu(),
+            #[cfg(feature = "hooks")]
             ToWorker::Crash => wasm_bindgen::throw_str("the worker crashed (a test hook)"),
         }
     }
@@ -318,6 +321,7 @@ impl Trainer {
         Ok(learner.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms).await?)
     }
 
+    #[cfg(feature = "hooks")]
     async fn probe(&self, settings: TrainSettings, steps: usize) -> Result<FromWorker, Failure> {
         let mut learner = self.fresh(settings, StepPath::Direct)?;
         let (losses, weights) = collab_core::train::bench::probe(&mut learner, steps).await?;
