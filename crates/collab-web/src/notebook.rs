@@ -9,8 +9,8 @@ use collab_core::sheet::{ITEM_BIAS, ITEM_FACTORS, Sheet, USER_BIAS, USER_FACTORS
 use collab_core::train::WdKind;
 use serde_json::json;
 
-use crate::fields::RAW_DOT;
 use crate::state::{App, LIST_MIN_RATINGS, MAP_FIT};
+use collab_core::model::ModelKind;
 
 /// One section's code: its element id suffix, a line of prose, and the code.
 pub struct CodeCell {
@@ -271,11 +271,10 @@ enum Model {
 
 impl Model {
     fn of(key: &str) -> Self {
-        match key {
-            "dotbias" => Self::DotBias,
-            "scratch" => Self::Scratch,
-            "dot" => Self::Dot { y_range: true },
-            RAW_DOT => Self::Dot { y_range: false },
+        match collab_core::settings::model(key) {
+            Ok((ModelKind::DotProductBias, _)) => Self::DotBias,
+            Ok((ModelKind::Scratch, _)) => Self::Scratch,
+            Ok((ModelKind::DotProduct, y_range)) => Self::Dot { y_range },
             _ => Self::Neural,
         }
     }

@@ -354,7 +354,7 @@ impl Learner {
 
     /// Appends an epoch's row to the history.
     fn record(&mut self, train_loss: f64, valid_loss: f64, seconds: f64) -> EpochMetrics {
-        let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
+        let row = EpochMetrics::new(self.history.len(), train_loss, valid_loss, seconds);
         self.history.push(row);
         row
     }

@@ -342,19 +342,7 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
 #[test]
 fn the_weight_decay_pair_says_only_what_its_losses_show() {
     use super::overfit::verdict;
-    let rows = |losses: &[(f64, f64)]| -> Vec<EpochMetrics> {
-        losses
-            .iter()
-            .enumerate()
-            .map(|(epoch, &(train_loss, valid_loss))| EpochMetrics {
-                epoch,
-                train_loss,
-                valid_loss,
-                rmse: valid_loss.sqrt(),
-                seconds: 0.0,
-            })
-            .collect()
-    };
+    let rows = EpochMetrics::course;
     // The book's picture: at 0.01 the validation loss rises after its best; 0.1 closes the gap.
     let low = rows(&[(0.9, 0.93), (0.6, 0.92), (0.4, 0.95)]);
     let high = rows(&[(0.95, 0.96), (0.8, 0.86), (0.72, 0.82)]);
