@@ -8,6 +8,7 @@
 //! the worker starts a new fit when a command names a run it does not hold.
 
 use collab_core::data::{Rating, RatingsTable};
+use collab_core::residuals::Residuals;
 use collab_core::train::{BatchTimes, EpochMetrics, StepPath};
 use serde::{Deserialize, Serialize};
 
@@ -172,12 +173,14 @@ pub enum FromWorker {
     /// Section 8's fit ended: the saved model, and who rated what, training and
     /// validation ratings alike (as user and item indices): a recommendation leaves out
     /// every movie the user rated, and popularity counts every rating, as the book's map does.
+    /// With where the model is wrong on the validation ratings.
     Trained {
         run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
         users: Vec<i32>,
         items: Vec<i32>,
+        residuals: Option<Box<Residuals>>,
     },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },

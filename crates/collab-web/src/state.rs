@@ -7,6 +7,7 @@ use collab_core::data::{CrossTable, RatingsTable, Vocab};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
 use collab_core::model::{CollabModel, ModelKind, ModelSpec};
+use collab_core::residuals::Residuals;
 use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::weights::NamedTensor;
 
@@ -370,12 +371,14 @@ pub struct Trained {
     pub counts: Vec<usize>,
     /// What loading said of the file's names ("2 names cut to 200 characters"), if anything.
     pub note: Option<String>,
+    /// Where it is wrong on the validation ratings (`None` for a model loaded from a file).
+    pub residuals: Option<Box<Residuals>>,
 }
 
 impl Trained {
     /// A model with who rated what (`(user, item)` index pairs of every rating,
     /// training and validation); empty for a model loaded from a file.
-    pub fn new(model: collab_core::save::LoadedModel, rated: &[(i32, i32)]) -> Self {
+    pub fn new(model: collab_core::save::LoadedModel, rated: &[(i32, i32)], residuals: Option<Box<Residuals>>) -> Self {
         let mut by_user = HashMap::<i32, Vec<usize>>::new();
         let mut counts = vec![0; model.items.len()];
         for &(u, i) in rated {
@@ -388,7 +391,7 @@ impl Trained {
         }
         let note = model.note();
         let collab_core::save::LoadedModel { spec, users, items, model, .. } = model;
-        Trained { spec, users, items, model, rated: by_user, counts, note }
+        Trained { spec, users, items, model, rated: by_user, counts, note, residuals }
     }
 }
 

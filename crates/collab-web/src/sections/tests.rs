@@ -403,3 +403,57 @@ fn code_is_drawn_a_line_an_element_and_escaped() {
     assert!(sheet.len() > 2000, "the page's numbers are in it");
     assert!(sheet.split('\n').all(|l| l.len() < 400), "no line of the cell is long");
 }
+
+#[test]
+fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst() {
+    use collab_core::data::{Encoded, Vocab};
+    use collab_core::model::{ModelKind, ModelSpec};
+    use collab_core::residuals::Residuals;
+    let mut app = app();
+    let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 4, 4) };
+    let users = Vocab::new((1..4).map(|i| i.to_string()).collect(), true);
+    let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Casablanca (1942)"].map(String::from).to_vec(), false);
+    let loaded = || collab_core::save::LoadedModel {
+        spec: spec.clone(),
+        users: users.clone(),
+        items: items.clone(),
+        model: spec.init(1, &burn::tensor::Device::flex()),
+        cut_names: 0,
+    };
+    // Without its validation ratings (a model from a file), the section says why it is empty.
+    app.learned.model = Some(crate::state::Trained::new(loaded(), &[], None));
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("pending"));
+    assert_eq!(drawn(&patches, "errors-summary", None), Some(super::errors::WAITING));
+    assert_eq!(drawn(&patches, "errors-scatter", None), Some(""));
+
+    let train = Encoded { users: vec![1, 1, 2], items: vec![1, 2, 1], ratings: vec![4.0, 3.0, 5.0] };
+    let valid = Encoded { users: vec![1, 0, 3], items: vec![3, 1, 2], ratings: vec![2.0, 4.5, 5.0] };
+    let predicted = [3.25, 3.9, 1.5];
+    let residuals = Residuals::new(&valid, &predicted, &train);
+    app.learned.model = Some(crate::state::Trained::new(loaded(), &[], Some(Box::new(residuals.clone()))));
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("ready"));
+    let scatter = drawn(&patches, "errors-scatter", None).unwrap();
+    let dots: Vec<f32> =
+        scatter.split("data-predicted=\"").skip(1).map(|s| s[..s.find('"').unwrap()].parse().unwrap()).collect();
+    assert_eq!(dots, predicted, "one dot a validation rating, at the model's exact prediction");
+    assert!(scatter.contains("data-actual=\"4.5\""), "half stars keep their value");
+    let summary = drawn(&patches, "errors-summary", None).unwrap();
+    assert!(
+        summary.starts_with("The 3 validation ratings") && summary.contains(&format!("{:.4}", residuals.rmse)),
+        "{summary}"
+    );
+    // The worst first, by name: user 3 rated Brazil 5 and was predicted 1.5.
+    let worst = drawn(&patches, "errors-worst", None).unwrap();
+    assert!(
+        worst.starts_with("<tr><td>3</td><td>Brazil (1985)</td><td>5</td><td>1.50</td><td>-3.50</td></tr>"),
+        "{worst}"
+    );
+    assert!(worst.contains("#na# (not in training)"), "index 0 is said for what it is");
+    // Cold start, by the user's training ratings: user 0 and user 3 had none, user 1 two.
+    let users = drawn(&patches, "errors-users", None).unwrap();
+    assert!(users.starts_with("<tr><td>none</td><td>2</td>"), "{users}");
+    assert!(users.contains("<tr><td>1–4</td><td>1</td><td>1.250</td>"), "{users}");
+    assert!(users.contains("<tr><td>100 or more</td><td>0</td><td>—</td>"), "{users}");
+}

@@ -138,7 +138,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             Ok(bytes) => {
                 let id = app.new_id();
                 app.learned.loading = id;
-                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new() }]
+                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new(), residuals: None }]
             }
             Err(e) => {
                 l.model_message = format!("{e}. The model you had is still here.");

@@ -36,12 +36,12 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, model, users, items } => {
+        FromWorker::Trained { run, model, users, items, residuals } => {
             if app.fit_mut(Slot::Train, run).is_some() {
                 let id = app.new_id();
                 app.learned.loading = id;
                 let rated = users.into_iter().zip(items).collect();
-                return vec![Effect::LoadModel { id, source: None, bytes: model, rated }];
+                return vec![Effect::LoadModel { id, source: None, bytes: model, rated, residuals }];
             }
         }
         FromWorker::Note { slot, run, message } => {

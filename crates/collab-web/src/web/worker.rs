@@ -12,8 +12,9 @@ use std::sync::Arc;
 use burn::module::Module;
 use collab_core::data::{CollabData, RatingsTable};
 use collab_core::read;
+use collab_core::residuals::Residuals;
 use collab_core::save::save;
-use collab_core::train::{BatchTimes, BatchTrace, Learner, Snapshot, StepPath, TrainError, limits};
+use collab_core::train::{BatchTimes, BatchTrace, Learner, Snapshot, StepPath, TrainError, limits, predictions};
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use gloo::timers::future::TimeoutFuture;
@@ -391,12 +392,19 @@ impl Trainer {
             post(&FromWorker::Note { slot, run, message });
         }
         let data = l.data();
-        match save(&l.model().valid(), l.spec(), &data.users, &data.items).await {
+        let model = l.model().valid();
+        // Where the model is wrong; a fit without it still hands over its model.
+        let residuals = predictions(&model, &data.valid)
+            .await
+            .ok()
+            .map(|predicted| Box::new(Residuals::new(&data.valid, &predicted, &data.train)));
+        match save(&model, l.spec(), &data.users, &data.items).await {
             Ok(model) => post(&FromWorker::Trained {
                 run,
                 model,
                 users: [&data.train.users, &data.valid.users].into_iter().flatten().copied().collect(),
                 items: [&data.train.items, &data.valid.items].into_iter().flatten().copied().collect(),
+                residuals,
             }),
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }
