@@ -157,3 +157,25 @@ fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
         }
     }
 }
+
+/// The untrained model a learner names (the first map of the page's map as it forms, and
+/// where the advice's course starts) is the model its fit starts from, on every path.
+#[test]
+fn untrained_is_the_model_before_the_first_step() {
+    use collab_core::data::synth::{SynthSettings, generate};
+    use collab_core::data::{CollabData, DataSettings};
+    use collab_core::train::{FitSettings, Learner, StepPath};
+    use std::sync::Arc;
+    let table = generate(SynthSettings { users: 40, items: 30, factors: 3, density: 0.5, noise: 0.3, seed: 5 });
+    let data = Arc::new(CollabData::new(&table, DataSettings::default()));
+    for path in [StepPath::Tensors, StepPath::FusedOptimizer, StepPath::Direct] {
+        let spec =
+            ModelSpec { n_factors: 4, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+        let mut l = Learner::on_path(data.clone(), spec, FitSettings::default(), &device(), path);
+        let untrained = host(&l.untrained());
+        assert_eq!(host(&l.model()), untrained, "{path:?}: before any step");
+        l.train_batch().unwrap();
+        assert_ne!(host(&l.model()), untrained, "{path:?}: a step moves it; untrained stays");
+        assert_eq!(host(&l.untrained()), untrained);
+    }
+}

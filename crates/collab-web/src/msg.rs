@@ -187,6 +187,8 @@ pub enum LearnedMsg {
     /// The visitor's ratings: (item index, stars).
     FitYou(Vec<(usize, f32)>),
     Zoom(f32),
+    /// The map's epoch slider moved.
+    MapEpoch(usize),
     Save,
     Saved(Result<usize, String>),
     /// A model file, read to bytes.

@@ -386,7 +386,7 @@ fn errors() -> String {
          valid['predicted'] = preds.flatten().numpy()\n\
          valid['error'] = valid['predicted'] - valid['rating']\n\
          rmse = lambda e: (e ** 2).mean() ** 0.5\n\
-         print(f'{{len(valid)}} validation ratings, RMSE {{rmse(valid['error']):.4f}}')\n\
+         print(f\"{{len(valid)}} validation ratings, RMSE {{rmse(valid['error']):.4f}}\")\n\
          print(valid.groupby('rating')['predicted'].agg(['count', 'mean']))   # the scatter's columns\n\
          \n\
          # Cold start: the error by how many training ratings the user (or the movie) had.\n\

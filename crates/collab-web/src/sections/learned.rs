@@ -2,9 +2,9 @@
 //! movies, recommendations, the visitor as a new user, the save/load check. Every view
 //! is of the current model: a new model clears what the old one showed.
 
-use super::{Patch, attr, html, text};
+use super::{Patch, attr, flag, html, text};
 use crate::html::{escape, ranked_list};
-use crate::state::{App, ModelRead, NEURAL};
+use crate::state::{App, MapPoints, ModelRead, NEURAL};
 
 /// Movies offered for the visitor to rate.
 pub const TO_RATE: usize = 12;
@@ -17,6 +17,9 @@ pub const IDS: &[&str] = &[
     "bias-low",
     "bias-high",
     "map-zoom",
+    "map-epochs",
+    "map-epoch",
+    "map-epoch-label",
     "map",
     "map-legend",
     "title-list",
@@ -61,7 +64,19 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     let (low, high) = tables.map(biases).unwrap_or_default();
     out.push(html("bias-low", low));
     out.push(html("bias-high", high));
-    out.push(html("map", tables.map(|r| map(r, l.zoom)).unwrap_or_default()));
+    // The map as it formed, epoch by epoch, when the model was trained here.
+    let frames = match (tables, &l.model) {
+        (Some(r), Some(m)) if m.maps.len() >= 2 && !r.map.is_empty() => aligned(&m.maps, &r.map),
+        _ => Vec::new(),
+    };
+    let last = frames.len().saturating_sub(1);
+    let epoch = l.map_epoch.filter(|&e| e < last).unwrap_or(last);
+    out.push(flag("map-epochs", "hidden", frames.is_empty()));
+    out.push(attr("map-epoch", "max", last.to_string()));
+    out.push(attr("map-epoch", "value", epoch.to_string()));
+    out.push(text("map-epoch-label", if frames.is_empty() { String::new() } else { epoch_label(epoch, last) }));
+    let points = |r: &ModelRead| if frames.is_empty() { r.map.clone() } else { frames[epoch].clone() };
+    out.push(html("map", tables.map(|r| map(r, &points(r), l.zoom)).unwrap_or_default()));
     out.push(html("map-legend", tables.map(legend).unwrap_or_default()));
     let options: String = tables
         .map(|r| r.labels.iter().skip(1).map(|x| format!("<option value=\"{}\">", escape(x))).collect())
@@ -136,7 +151,34 @@ fn biases(r: &ModelRead) -> (String, String) {
 }
 
 /// The book's map: components 0 and 2 of a PCA of the most rated titles' factors.
-pub fn map(r: &ModelRead, zoom: f32) -> String {
+/// The fit's maps with each one's axes turned to agree with the next, back from the
+/// trained model's own map (the last, which it equals): played in order, points move
+/// instead of flipping.
+pub fn aligned(maps: &[MapPoints], trained: &MapPoints) -> Vec<MapPoints> {
+    let mut out: Vec<MapPoints> = Vec::with_capacity(maps.len());
+    let mut next = trained.clone();
+    for frame in maps.iter().rev() {
+        let mut frame = frame.clone();
+        collab_core::interpret::align_axes(&mut frame, &next);
+        next = frame.clone();
+        out.push(frame);
+    }
+    out.reverse();
+    out
+}
+
+/// What the slider's position shows: the untrained model, an epoch (fastai counts from
+/// 0), or the trained model.
+pub fn epoch_label(epoch: usize, last: usize) -> String {
+    match epoch {
+        0 => format!("untrained: the random start (slide to see {last} epochs of training)"),
+        e if e == last => format!("trained: after epoch {} (the model below)", e - 1),
+        e => format!("after epoch {} of {last}", e - 1),
+    }
+}
+
+/// The map of `points` (`(item, x, y)`), each scaled to the largest coordinate.
+pub fn map(r: &ModelRead, points: &[(usize, f32, f32)], zoom: f32) -> String {
     let k = r.tables.as_ref().map_or(0, |t| t.k);
     if k < 2 {
         return format!(
@@ -144,14 +186,14 @@ pub fn map(r: &ModelRead, zoom: f32) -> String {
              Its single factor already orders the movies on one line.</text>"
         );
     }
-    let max = r.map.iter().fold(1e-6f32, |m, p| m.max(p.1.abs()).max(p.2.abs()));
+    let max = points.iter().fold(1e-6f32, |m, p| m.max(p.1.abs()).max(p.2.abs()));
     let mut svg = String::from(
         "<line x1=\"0\" y1=\"200\" x2=\"600\" y2=\"200\" class=\"axis\"/><line x1=\"300\" y1=\"0\" x2=\"300\" y2=\"400\" class=\"axis\"/>",
     );
     // Labels go where they overlap no earlier one (right, left, above or below the dot),
     // or not at all; the most rated titles come first, so they win.
     let mut taken: Vec<Box2> = Vec::new();
-    for (n, (i, x, y)) in r.map.iter().enumerate() {
+    for (n, (i, x, y)) in points.iter().enumerate() {
         let (cx, cy) = (300.0 + 280.0 * zoom * x / max, 200.0 - 180.0 * zoom * y / max);
         let label = escape(&r.labels[*i]);
         let colour = main_genre(r.genres.get(*i).copied().unwrap_or(0)).map_or(OTHER, |g| g.1);

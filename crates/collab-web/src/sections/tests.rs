@@ -27,7 +27,7 @@ fn drawn<'a>(patches: &'a [Patch], id: &str, name: Option<&str>) -> Option<&'a s
 fn fit(phase: Phase, progress: Option<Progress>) -> Fit {
     let settings =
         TrainControls(["dot", "4", "1", "0.01", "0", "l2", "8", "1", "auto"].map(String::from)).settings().unwrap();
-    Fit { run: 1, settings, phase, progress, snapshot: None }
+    Fit { progress, ..Fit::new(1, settings, phase) }
 }
 
 #[test]
@@ -421,7 +421,7 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
         cut_names: 0,
     };
     // Without its validation ratings (a model from a file), the section says why it is empty.
-    app.learned.model = Some(crate::state::Trained::new(loaded(), &[], None));
+    app.learned.model = Some(crate::state::Trained::new(loaded(), Default::default()));
     let patches = render(&app);
     assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("pending"));
     assert_eq!(drawn(&patches, "errors-summary", None), Some(super::errors::WAITING));
@@ -431,7 +431,10 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let valid = Encoded { users: vec![1, 0, 3], items: vec![3, 1, 2], ratings: vec![2.0, 4.5, 5.0] };
     let predicted = [3.25, 3.9, 1.5];
     let residuals = Residuals::new(&valid, &predicted, &train);
-    app.learned.model = Some(crate::state::Trained::new(loaded(), &[], Some(Box::new(residuals.clone()))));
+    app.learned.model = Some(crate::state::Trained::new(
+        loaded(),
+        crate::state::Fitted { residuals: Some(Box::new(residuals.clone())), ..Default::default() },
+    ));
     let patches = render(&app);
     assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("ready"));
     let scatter = drawn(&patches, "errors-scatter", None).unwrap();
@@ -456,4 +459,24 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     assert!(users.starts_with("<tr><td>none</td><td>2</td>"), "{users}");
     assert!(users.contains("<tr><td>1–4</td><td>1</td><td>1.250</td>"), "{users}");
     assert!(users.contains("<tr><td>100 or more</td><td>0</td><td>—</td>"), "{users}");
+}
+
+#[test]
+fn the_map_plays_back_its_epochs_with_axes_turned_to_agree_and_ends_on_the_trained_map() {
+    use super::learned::{aligned, epoch_label};
+    let trained = vec![(1, 2.0, 1.0), (2, -1.0, 0.5), (3, 0.5, -2.0)];
+    // Epoch 0 came out of the PCA with its x axis the other way; the last equals the trained map.
+    let maps = vec![
+        vec![(1, -0.2, 0.1), (2, 0.1, 0.0), (3, -0.1, -0.3)],
+        vec![(1, -1.0, 0.8), (2, 0.7, 0.4), (3, -0.2, -1.5)],
+        trained.clone(),
+    ];
+    let frames = aligned(&maps, &trained);
+    assert_eq!(frames.len(), 3);
+    assert_eq!(frames[2], trained, "the last frame is the trained model's map");
+    assert_eq!(frames[1], vec![(1, 1.0, 0.8), (2, -0.7, 0.4), (3, 0.2, -1.5)], "x turned, y kept");
+    assert_eq!(frames[0], vec![(1, 0.2, 0.1), (2, -0.1, 0.0), (3, 0.1, -0.3)]);
+    assert_eq!(epoch_label(0, 2), "untrained: the random start (slide to see 2 epochs of training)");
+    assert_eq!(epoch_label(1, 2), "after epoch 0 of 2");
+    assert_eq!(epoch_label(2, 2), "trained: after epoch 1 (the model below)");
 }

@@ -4,7 +4,7 @@
 
 use crate::effect::Effect;
 use crate::protocol::{Engine, FromWorker, Slot, ToWorker, pack_table};
-use crate::state::{App, KeptSnapshot, Phase, WorkerState};
+use crate::state::{App, Fitted, KeptSnapshot, Phase, WorkerState};
 
 pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
     match msg {
@@ -26,6 +26,13 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.progress = Some(progress);
             }
         }
+        FromWorker::Map { slot, run, epoch, points } => {
+            if let Some(fit) = app.fit_mut(slot, run)
+                && epoch == fit.maps.len()
+            {
+                fit.maps.push(points);
+            }
+        }
         FromWorker::Batch { slot, run, batch } => {
             if slot == Slot::Train && app.fit_mut(slot, run).is_some() {
                 app.train.batch = Some(batch);
@@ -37,11 +44,12 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
             }
         }
         FromWorker::Trained { run, model, users, items, residuals } => {
-            if app.fit_mut(Slot::Train, run).is_some() {
+            if let Some(fit) = app.fit_mut(Slot::Train, run) {
+                let fitted =
+                    Fitted { rated: users.into_iter().zip(items).collect(), residuals, maps: fit.maps.clone() };
                 let id = app.new_id();
                 app.learned.loading = id;
-                let rated = users.into_iter().zip(items).collect();
-                return vec![Effect::LoadModel { id, source: None, bytes: model, rated, residuals }];
+                return vec![Effect::LoadModel { id, source: None, bytes: model, fitted: Box::new(fitted) }];
             }
         }
         FromWorker::Note { slot, run, message } => {

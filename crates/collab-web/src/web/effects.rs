@@ -97,10 +97,10 @@ pub fn run(rt: &Rt, effect: Effect) {
             let result = bias_comparison(&sheet, BIAS_STEPS, &device).await.map_err(|e| e.to_string());
             dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));
         }),
-        Effect::LoadModel { id, source, bytes, rated, residuals } => spawn_local(async move {
+        Effect::LoadModel { id, source, bytes, fitted } => spawn_local(async move {
             // `load` checks the whole file (sizes against the bytes, vocabularies against
             // the tables, finite weights) before building anything.
-            let result = load(&bytes, &device).map_err(|e| e.to_string()).map(|m| Trained::new(m, &rated, residuals));
+            let result = load(&bytes, &device).map_err(|e| e.to_string()).map(|m| Trained::new(m, *fitted));
             dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
         }),
         Effect::ReadModel { id, model } => spawn_local(async move {

@@ -329,3 +329,17 @@ pub async fn predict_pairs(users: Vec<i32>, items: Vec<i32>) -> Result<Vec<f32>,
     let rows = collab_core::data::Encoded { users, items, ratings };
     collab_core::train::predictions(&model, &rows).await.map_err(|e| JsValue::from_str(&e.to_string()))
 }
+
+/// The learned model's maps as the worker computed them epoch by epoch (axes as each
+/// PCA found them) and the map the page computed from the trained model itself, as JSON
+/// `{ frames, trained }` of `[item, x, y]` points: the browser test that the last frame
+/// is the trained model's map.
+#[wasm_bindgen]
+pub fn map_frames() -> Result<String, JsValue> {
+    let rt = super::runtime::for_hooks().ok_or("the page has not started")?;
+    let app = rt.app.borrow();
+    let l = &app.learned;
+    let frames = l.model.as_ref().map(|m| m.maps.clone()).unwrap_or_default();
+    let trained = l.read.as_ref().and_then(|r| r.as_ref().ok()).map(|r| r.map.clone()).unwrap_or_default();
+    Ok(serde_json::json!({ "frames": frames, "trained": trained }).to_string())
+}
