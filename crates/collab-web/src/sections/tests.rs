@@ -480,3 +480,10 @@ fn the_map_plays_back_its_epochs_with_axes_turned_to_agree_and_ends_on_the_train
     assert_eq!(epoch_label(1, 2), "after epoch 0 of 2");
     assert_eq!(epoch_label(2, 2), "trained: after epoch 1 (the model below)");
 }
+
+#[test]
+fn the_pages_words_about_the_map_name_its_own_numbers() {
+    let page = include_str!("../../../../index.html");
+    assert!(page.contains(&format!("The {} most rated movies; hover", crate::state::MAP_MOVIES)));
+    assert!(page.contains("of the 1,000 most rated titles") && crate::state::MAP_FIT == 1000);
+}
