@@ -203,7 +203,7 @@ pub fn map(r: &ModelRead, points: &[(usize, f32, f32)], zoom: f32) -> String {
         ));
         if n < MAP_LABELS {
             let short: String = r.labels[*i].chars().take(24).collect();
-            if let Some((lx, ly)) = place_label(cx, cy, short.chars().count() as f32 * 4.6, &mut taken) {
+            if let Some((lx, ly)) = place_label(cx, cy, short.chars().count() as f32 * LABEL_CHAR, &mut taken) {
                 svg.push_str(&format!("<text x=\"{lx:.1}\" y=\"{ly:.1}\">{}</text>", escape(&short)));
             }
         }
@@ -248,18 +248,23 @@ pub fn legend(r: &ModelRead) -> String {
     html
 }
 
+/// The map's labels: their height and a character's width at the 11 px of style.css's
+/// `#map text` (the least any chart text is drawn at).
+const LABEL_HEIGHT: f32 = 12.0;
+const LABEL_CHAR: f32 = 6.0;
+
 /// A label's box on the map: left, top, right, bottom.
 type Box2 = (f32, f32, f32, f32);
 
 /// Where a label `width` wide goes beside the dot at (cx, cy): the first of right, left,
 /// above and below that overlaps no box in `taken` (then taken too), or nowhere.
 pub fn place_label(cx: f32, cy: f32, width: f32, taken: &mut Vec<Box2>) -> Option<(f32, f32)> {
-    const HEIGHT: f32 = 10.0;
+    const HEIGHT: f32 = LABEL_HEIGHT;
     let spots = [
-        (cx + 6.0, cy + 3.0),
-        (cx - 6.0 - width, cy + 3.0),
-        (cx - width / 2.0, cy - 7.0),
-        (cx - width / 2.0, cy + 14.0),
+        (cx + 6.0, cy + 4.0),
+        (cx - 6.0 - width, cy + 4.0),
+        (cx - width / 2.0, cy - 8.0),
+        (cx - width / 2.0, cy + 17.0),
     ];
     let overlaps = |a: &Box2, b: &Box2| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
     let (x, y) = spots.into_iter().find(|&(x, y)| {
