@@ -206,6 +206,22 @@ pub fn align_axes(frame: &mut [(usize, f32, f32)], next: &[(usize, f32, f32)]) {
     }
 }
 
+/// A fit's maps by epoch with each one's axes turned to agree with the next, back from
+/// `last` (the trained model's own map, which the last frame equals up to its axes'
+/// signs): played in order, points move instead of flipping.
+pub fn align_back(frames: &[Vec<(usize, f32, f32)>], last: &[(usize, f32, f32)]) -> Vec<Vec<(usize, f32, f32)>> {
+    let mut out: Vec<Vec<(usize, f32, f32)>> = Vec::with_capacity(frames.len());
+    let mut next = last.to_vec();
+    for frame in frames.iter().rev() {
+        let mut frame = frame.clone();
+        align_axes(&mut frame, &next);
+        next = frame.clone();
+        out.push(frame);
+    }
+    out.reverse();
+    out
+}
+
 /// Fits a new user's factors and bias to `(item, rating)` pairs by gradient descent on
 /// the squared error, the items held fixed. Starts from `start` (the average user).
 pub fn fit_new_user(

@@ -302,7 +302,8 @@ fn the_overfitting_pair_shares_one_fitted_axis_with_the_books_numbers() {
 fn map_labels_never_overlap_and_give_way_when_crowded() {
     let mut taken = Vec::new();
     // Ten dots on one spot: four labels fit around it (right, left, above, below), no more.
-    let placed: Vec<_> = (0..10).filter_map(|_| super::learned::place_label(300.0, 200.0, 60.0, &mut taken)).collect();
+    let placed: Vec<_> =
+        (0..10).filter_map(|_| crate::html::place_label(300.0, 200.0, 60.0, 600.0, &mut taken)).collect();
     assert_eq!(placed.len(), 4);
     for (n, a) in taken.iter().enumerate() {
         for b in &taken[n + 1..] {
@@ -311,7 +312,7 @@ fn map_labels_never_overlap_and_give_way_when_crowded() {
     }
     // A dot at the right edge puts its label on the left, inside the map.
     let mut taken = Vec::new();
-    let (x, _) = super::learned::place_label(590.0, 100.0, 60.0, &mut taken).unwrap();
+    let (x, _) = crate::html::place_label(590.0, 100.0, 60.0, 600.0, &mut taken).unwrap();
     assert!(x + 60.0 <= 600.0, "{x}");
 }
 
@@ -463,7 +464,8 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
 
 #[test]
 fn the_map_plays_back_its_epochs_with_axes_turned_to_agree_and_ends_on_the_trained_map() {
-    use super::learned::{aligned, epoch_label};
+    use super::learned::epoch_label;
+    use collab_core::interpret::align_back as aligned;
     let trained = vec![(1, 2.0, 1.0), (2, -1.0, 0.5), (3, 0.5, -2.0)];
     // Epoch 0 came out of the PCA with its x axis the other way; the last equals the trained map.
     let maps = vec![
