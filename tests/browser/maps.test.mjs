@@ -54,3 +54,27 @@ test('the map plays back from the untrained model to the trained one, epoch by e
     assert.deepEqual(seen[0].map((d) => d[0]), atEnd.map((d) => d[0]), 'the same movies throughout');
   });
 });
+
+test('the weight-decay pair shows its two maps forming side by side, from the same start', { timeout: 900_000 }, async () => {
+  await withPage(CPU, `${url}?epochs=3`, async (page) => {
+    await loadZip(page, 200, 150, 11);
+    assert.equal(await page.getAttribute('#overfit-maps', 'hidden'), '', 'no maps before the pair trains');
+    await page.click('#overfit-run');
+    await page.waitForSelector('#overfit[data-state="done"]', { timeout: 600_000 });
+    assert.equal(await page.getAttribute('#overfit-maps', 'hidden'), null);
+    assert.equal(await page.getAttribute('#overfit-map-epoch', 'max'), '3');
+    const maps = () => page.evaluate(() => ['low', 'high'].map((id) => document.querySelector(`#overfit-map-${id}`).innerHTML));
+    const [low, high] = await maps();
+    assert.equal((low.match(/<circle/g) ?? []).length, 50, 'the 50 most rated movies');
+    assert.notEqual(low, high, 'trained with other weight decays, the maps differ');
+    const slideTo = (v) => page.$eval('#overfit-map-epoch', (e, v) => { e.value = String(v); e.dispatchEvent(new Event('input', { bubbles: true })); }, v);
+    await slideTo(0);
+    await page.waitForFunction(() => /^untrained/.test(document.querySelector('#overfit-map-label').textContent));
+    const [low0, high0] = await maps();
+    assert.equal(low0, high0, 'the same seed: the same random start');
+    assert.notEqual(low0, low);
+    await slideTo(2);
+    await page.waitForFunction(() => document.querySelector('#overfit-map-label').textContent === 'after epoch 1');
+    console.log(`screenshot ${await screenshot(page.locator('#overfit'), 'overfit-maps')}`);
+  });
+});

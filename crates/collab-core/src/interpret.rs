@@ -222,6 +222,20 @@ pub fn align_back(frames: &[Vec<(usize, f32, f32)>], last: &[(usize, f32, f32)])
     out
 }
 
+/// A fit's maps by epoch with each one's axes turned to agree with the one before: two
+/// fits from the same start (the weight-decay pair) start from the same picture.
+pub fn align_forward(frames: &[Vec<(usize, f32, f32)>]) -> Vec<Vec<(usize, f32, f32)>> {
+    let mut out: Vec<Vec<(usize, f32, f32)>> = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let mut frame = frame.clone();
+        if let Some(before) = out.last() {
+            align_axes(&mut frame, before);
+        }
+        out.push(frame);
+    }
+    out
+}
+
 /// Fits a new user's factors and bias to `(item, rating)` pairs by gradient descent on
 /// the squared error, the items held fixed. Starts from `start` (the average user).
 pub fn fit_new_user(

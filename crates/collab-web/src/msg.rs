@@ -160,6 +160,8 @@ pub enum TrainMsg {
 #[derive(Debug)]
 pub enum OverfitMsg {
     Compare,
+    /// The pair's map slider moved.
+    MapEpoch(usize),
 }
 
 /// Sections 9 and 10, and saving.

@@ -184,8 +184,8 @@ pub enum FromWorker {
     },
     /// The map of the movie factors at `epoch` (0: untrained; n: after epoch n-1 in
     /// fastai's count): `(item, x, y)` as [`collab_core::interpret::map_points`] draws
-    /// them, axes as the PCA found them (the page aligns them).
-    Map { slot: Slot, run: u64, epoch: usize, points: Vec<(usize, f32, f32)> },
+    /// them, axes as the PCA found them (the page aligns them), and each point's title.
+    Map { slot: Slot, run: u64, epoch: usize, points: Vec<(usize, f32, f32)>, titles: Vec<String> },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
     /// A race's answer: milliseconds per batch on this worker's device.

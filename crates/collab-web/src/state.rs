@@ -327,6 +327,8 @@ pub struct Fit {
     /// The map of the movie factors as it formed, by epoch (0: untrained), as the worker
     /// computed it (axes unaligned); empty for a model without factor tables.
     pub maps: Vec<MapPoints>,
+    /// The titles of the items on those maps.
+    pub map_titles: std::collections::BTreeMap<usize, String>,
 }
 
 /// Points of the book's map: `(item, x, y)`.
@@ -335,7 +337,7 @@ pub type MapPoints = Vec<(usize, f32, f32)>;
 impl Fit {
     /// A fit that has not reported yet.
     pub fn new(run: u64, settings: TrainSettings, phase: Phase) -> Self {
-        Fit { run, settings, phase, progress: None, snapshot: None, maps: Vec::new() }
+        Fit { run, settings, phase, progress: None, snapshot: None, maps: Vec::new(), map_titles: Default::default() }
     }
 }
 
@@ -370,6 +372,8 @@ pub struct OverfitState {
     pub pair: Option<[Fit; 2]>,
     /// Set when a fit of the pair failed.
     pub failed: Option<String>,
+    /// The epoch the pair's maps show (`None`: their last).
+    pub map_epoch: Option<usize>,
 }
 
 /// A model to interpret: trained here or loaded from a file.

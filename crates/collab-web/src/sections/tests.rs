@@ -489,3 +489,44 @@ fn the_pages_words_about_the_map_name_its_own_numbers() {
     assert!(page.contains(&format!("The {} most rated movies; hover", crate::state::MAP_MOVIES)));
     assert!(page.contains("of the 1,000 most rated titles") && crate::state::MAP_FIT == 1000);
 }
+
+#[test]
+fn the_weight_decay_pair_shows_its_maps_at_one_epoch_of_a_shared_slider() {
+    let mut app = app();
+    let frame = |s: f32| vec![(1, s, s), (2, -s, -0.5 * s), (3, 0.5 * s, -s)];
+    let with = |wd, maps: Vec<Vec<(usize, f32, f32)>>| {
+        let mut f = fit(Phase::Done, Some(Progress::default()));
+        f.settings.wd = wd;
+        f.maps = maps;
+        f.map_titles = [(1, "Alien (1979)"), (2, "Brazil (1985)"), (3, "Casablanca (1942)")]
+            .into_iter()
+            .map(|(i, t)| (i, t.to_string()))
+            .collect();
+        f
+    };
+    // The decayed fit's last map came out of its PCA with both axes the other way.
+    app.overfit.pair = Some([with(0.01, vec![frame(0.01), frame(1.0)]), with(0.1, vec![frame(0.01), frame(-0.4)])]);
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "overfit-maps", None), None);
+    assert!(patches.contains(&Patch::Flag("overfit-maps", "hidden", false)));
+    assert_eq!(drawn(&patches, "overfit-map-epoch", Some("max")), Some("1"));
+    assert_eq!(drawn(&patches, "overfit-map-label", None), Some("after epoch 0 (trained)"));
+    let low = drawn(&patches, "overfit-map-low", None).unwrap();
+    assert_eq!(low.matches("<circle").count(), 3);
+    assert!(low.contains("Brazil (1985)"));
+    assert_eq!(drawn(&patches, "overfit-map-high-caption", None), Some("weight decay 0.1"));
+    let high = drawn(&patches, "overfit-map-high", None).unwrap();
+    let first_dot = |svg: &str| svg[svg.find("cx=\"").unwrap()..].split('"').nth(1).unwrap().parse::<f32>().unwrap();
+    assert!(
+        first_dot(low) > 150.0 && first_dot(high) > 150.0,
+        "turned to agree with its start: Alien to the right in both"
+    );
+    // At epoch 0 both maps are the same random start.
+    app.overfit.map_epoch = Some(0);
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "overfit-map-low", None), drawn(&patches, "overfit-map-high", None));
+    assert_eq!(drawn(&patches, "overfit-map-label", None), Some("untrained (both start from the same random factors)"));
+    // No maps while the pair trains.
+    app.overfit.pair.as_mut().unwrap()[1].phase = Phase::Running;
+    assert!(render(&app).contains(&Patch::Flag("overfit-maps", "hidden", true)));
+}

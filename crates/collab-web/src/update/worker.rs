@@ -26,10 +26,11 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.progress = Some(progress);
             }
         }
-        FromWorker::Map { slot, run, epoch, points } => {
+        FromWorker::Map { slot, run, epoch, points, titles } => {
             if let Some(fit) = app.fit_mut(slot, run)
                 && epoch == fit.maps.len()
             {
+                fit.map_titles.extend(points.iter().map(|p| p.0).zip(titles));
                 fit.maps.push(points);
             }
         }

@@ -400,7 +400,9 @@ impl Trainer {
                 Some(t) => map_points(&t, &most_rated(&self.item_counts(l)), MAP_FIT, MAP_MOVIES),
                 None => Vec::new(),
             };
-            post(&FromWorker::Map { slot, run: fit.run, epoch, points });
+            let labels = &l.data().items.labels;
+            let titles = points.iter().map(|p| labels.get(p.0).cloned().unwrap_or_default()).collect();
+            post(&FromWorker::Map { slot, run: fit.run, epoch, points, titles });
             fit.next_map = if epoch == 0 { closed.max(1) } else { epoch + 1 };
         }
         Ok(())
