@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use crate::data::CrossTable;
 use crate::model::{CollabModel, ModelKind, ModelSpec};
 use crate::read::{self, ReadError};
+use crate::train::lr_find::{self, Sweep};
 use crate::train::{Divergence, OptimSettings, OptimizerKind, TensorOptimizer, TrainError, WdKind};
 use crate::weights::{self, NamedTensor, Weights};
 
@@ -252,6 +253,32 @@ impl Sheet {
         Ok(SheetStep { grads: shown, deltas })
     }
 
+    /// fastai's LR finder on the sheet ([`crate::train::lr_find`]): from a copy of its
+    /// numbers (the sheet is left as it is), plain full-batch steps at the finder's rates,
+    /// recording before each step the MSE of the rated cells, the loss that step
+    /// computes (an L2 term is the optimizer's in fastai, never part of the recorded loss).
+    /// A step that would leave a number that is not finite is refused: fastai's next loss
+    /// would be NaN, and is recorded as such.
+    pub async fn lr_find(&self, device: &Device) -> Result<Sweep, TrainError> {
+        let mut sheet = self.clone();
+        let mut sweep = Sweep::new(lr_find::NUM_IT);
+        while sweep.going() {
+            let lr = sweep.next_lr();
+            let loss = sheet.evaluate(device).await?.mse;
+            sweep.record(loss as f64);
+            if !sweep.going() {
+                break;
+            }
+            sheet.settings.lr = lr;
+            match sheet.step(device, &[]).await {
+                Ok(_) => {}
+                Err(TrainError::Diverged(_)) => sweep.record(f64::NAN),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sweep)
+    }
+
     /// A mini-batch of `size` rated cells drawn with `seed` (all of them if `size` is 0
     /// or more than there are).
     pub fn batch(&self, size: usize, seed: u64) -> Vec<(usize, usize)> {
@@ -306,6 +333,30 @@ mod tests {
     fn sheet(settings: SheetSettings) -> Sheet {
         let table = generate(SynthSettings::default());
         Sheet::new(CrossTable::top(&table, 15), settings, 3)
+    }
+
+    #[test]
+    fn the_lr_finder_steps_a_copy_at_the_finders_rates() {
+        let s = sheet(SheetSettings::default());
+        let device = Device::flex();
+        let sweep = block_on(s.lr_find(&device)).unwrap();
+        assert_eq!(s, sheet(SheetSettings::default()), "the sheet itself is not stepped");
+        // The first loss is the sheet's own MSE; the second, the MSE after one plain step at 1e-7.
+        let mut copy = s.clone();
+        let first = block_on(copy.evaluate(&device)).unwrap().mse as f64;
+        assert!((sweep.losses[0] - first).abs() < 1e-12);
+        copy.settings.lr = 1e-7;
+        block_on(copy.step(&device, &[])).unwrap();
+        let second = block_on(copy.evaluate(&device)).unwrap().mse as f64;
+        let want = (0.98 * 0.02 * first + 0.02 * second) / (1.0 - 0.98f64.powi(2));
+        assert!((sweep.losses[1] - want).abs() < 1e-9, "{} against {want}", sweep.losses[1]);
+        // The gradient of a mean over the sheet's ~100 ratings moves each factor by a small
+        // share of the rate: the loss still falls at 10, and all 100 steps run.
+        assert_eq!(sweep.stop, Some(lr_find::Stop::Done), "{:?}", sweep.losses);
+        assert_eq!(sweep.lrs.len(), 100);
+        assert!(sweep.losses[99] < sweep.losses[50] && sweep.losses[50] < sweep.losses[0]);
+        let s = sweep.suggestion().unwrap();
+        assert_eq!(s.lr, sweep.lrs[s.index] as f32 as f64);
     }
 
     #[test]
