@@ -8,6 +8,7 @@
 //! the worker starts a new fit when a command names a run it does not hold.
 
 use collab_core::data::{Rating, RatingsTable};
+use collab_core::train::lr_find::Sweep;
 use collab_core::train::{BatchTimes, EpochMetrics, StepPath};
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +83,9 @@ pub enum ToWorker {
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
     /// [`FromWorker::Raced`].
     Race { settings: TrainSettings, path: StepPath },
+    /// Run fastai's LR finder on a fresh learner of `settings` (Adam at the finder's
+    /// weight decay) and answer [`FromWorker::LrFound`]; the fits are not touched.
+    LrFind { run: u64, settings: TrainSettings },
     /// Test hook: take `steps` batches of a fresh fit with `settings` and answer
     /// [`FromWorker::Probed`], so that a test can hold one engine's numbers against
     /// another's.
@@ -178,6 +182,8 @@ pub enum FromWorker {
     },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
+    /// The LR finder's sweep `run`, or why it could not run.
+    LrFound { run: u64, result: Result<Sweep, String> },
     /// A race's answer: milliseconds per batch on this worker's device.
     Raced { times: BatchTimes },
     /// A probe's answer: how the steps ran, each batch's loss, and every weight after

@@ -258,6 +258,8 @@ pub struct SheetState {
     pub start: Option<(Sheet, f32)>,
     /// True when stepping stopped because the loss blew up (the way back is offered).
     pub diverged: bool,
+    /// The last LR finder's sweep of the sheet.
+    pub lr_find: Option<crate::lrfind::LrFind>,
     /// The settings fields holding a value the sheet refused, and why.
     pub refused: crate::fields::Refused,
 }
@@ -345,6 +347,8 @@ pub struct TrainState {
     pub racing: Option<(u64, ToWorker)>,
     /// Where the fit trains and why, when that is not simply the current worker.
     pub placed: String,
+    /// The last LR finder's sweep of the controls' model.
+    pub lr_find: Option<crate::lrfind::LrFind>,
 }
 
 /// The overfitting comparison: the same settings without and with weight decay.
@@ -494,6 +498,7 @@ impl App {
                 message: String::new(),
                 start: None,
                 diverged: false,
+                lr_find: None,
                 refused: Vec::new(),
             },
             lookup: LookupState::default(),
@@ -507,6 +512,7 @@ impl App {
                 races: Vec::new(),
                 racing: None,
                 placed: String::new(),
+                lr_find: None,
             },
             overfit: OverfitState::default(),
             learned: LearnedState { zoom: 1.0, ..LearnedState::default() },

@@ -4,6 +4,7 @@
 use super::{Patch, attr, flag, html, text};
 use crate::grid;
 use crate::html::{Frame, finite_max};
+use crate::lrfind;
 use crate::state::App;
 
 pub const IDS: &[&str] = &[
@@ -28,6 +29,10 @@ pub const IDS: &[&str] = &[
     "sheet-settings-message",
     "sheet-rewind",
     "sheet-chart",
+    "sheet-lrfind",
+    "sheet-lrfind-text",
+    "sheet-lrfind-chart",
+    "sheet-lrfind-use",
 ];
 
 /// The sheet's controls, in the order the DOM side reads them.
@@ -59,6 +64,12 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
         out.push(attr(id, "aria-invalid", if bad { "true" } else { "false" }));
     }
     out.push(flag("sheet-rewind", "hidden", !(s.diverged && s.start.is_some())));
+    let sweep = s.lr_find.as_ref();
+    out.push(html("sheet-lrfind-text", sweep.map(lrfind::words).unwrap_or_default()));
+    out.push(html("sheet-lrfind-chart", sweep.map(lrfind::chart).unwrap_or_default()));
+    out.push(flag("sheet-lrfind-chart", "hidden", sweep.and_then(|f| f.result.as_ref()).is_none_or(|r| r.is_err())));
+    out.push(flag("sheet-lrfind-use", "hidden", sweep.and_then(|f| f.suggestion()).is_none()));
+    out.push(flag("sheet-lrfind", "disabled", sweep.is_some_and(|f| f.result.is_none())));
 }
 
 /// The loss after each step since the last change, as a small line.

@@ -252,6 +252,8 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
             s.message = "Edit cancelled; the old value is kept.".into();
             vec![Effect::Focus(Focus::Cursor)]
         }
+        // The LR finder's messages are `lr_find`'s (the dispatcher sends them there).
+        SheetMsg::LrFind | SheetMsg::LrFound { .. } | SheetMsg::UseLr => Vec::new(),
     }
 }
 
