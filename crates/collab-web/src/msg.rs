@@ -195,6 +195,8 @@ pub enum LearnedMsg {
     /// A movie's dot on the map was clicked (its item index).
     SimilarTo(usize),
     Recommend(String),
+    /// "why?" beside a recommended movie (its item index).
+    Why(usize),
     /// A taste profile was picked (its index).
     Profile(usize),
     /// The visitor's ratings: (item index, stars).

@@ -409,6 +409,8 @@ pub struct LearnedState {
     /// Search results, each for the current model only.
     pub similar: Option<(String, Vec<(usize, f32)>)>,
     pub recs: Option<(String, Vec<(usize, f32)>)>,
+    /// One recommended movie's prediction written out.
+    pub why: Option<Why>,
     /// The taste profile picked, and what it recommends.
     pub profile: Option<(usize, Vec<(usize, f32)>)>,
     pub you: Option<YouFit>,
@@ -441,6 +443,17 @@ pub struct ModelRead {
     pub genres: Vec<u32>,
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,
+}
+
+/// Why a movie is recommended to a user: the prediction term by term, and the movies the
+/// user rated that are most like it (with the user's rating, where the loaded data has it).
+#[derive(Debug, Clone)]
+pub struct Why {
+    pub user: String,
+    pub item: usize,
+    pub explanation: collab_core::interpret::Explanation,
+    /// The user's rating of each of `explanation.closest`, if the loaded data holds it.
+    pub ratings: Vec<Option<f32>>,
 }
 
 /// The visitor fitted as a new user.

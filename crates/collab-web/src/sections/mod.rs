@@ -13,6 +13,7 @@ pub mod overfit;
 pub mod proof;
 pub mod sheet;
 pub mod train;
+pub mod why;
 
 use crate::state::App;
 
@@ -43,6 +44,7 @@ pub fn render(app: &App) -> Vec<Patch> {
         train::render,
         overfit::render,
         learned::render,
+        why::render,
         code::render,
     ] {
         section(app, &mut out);
@@ -64,6 +66,7 @@ pub fn ids() -> Vec<&'static str> {
         train::IDS,
         overfit::IDS,
         learned::IDS,
+        why::IDS,
         code::IDS,
     ]
     .concat()

@@ -24,8 +24,9 @@ pub fn train_find(app: &mut App) -> Vec<Effect> {
     };
     let run = app.new_id();
     let about = format!(
-        "{} (batch {}, seed {}) with Adam at fastai's default weight decay {} ({}), on the {} worker",
+        "{}{} (batch {}, seed {}) with Adam at fastai's default weight decay {} ({}), on the {} worker",
         settings.kind.name(),
+        if settings.y_range { "" } else { " without sigmoid_range" },
         settings.batch_size,
         settings.seed,
         lr_find::WD,

@@ -593,6 +593,52 @@ fn a_new_model_clears_every_view_of_the_old_one() {
 }
 
 #[test]
+fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    // User 1 rated movies 1 and 2; users 2 to 4 rated every movie, twice over, so that each
+    // has the ratings a list asks for.
+    let mut rated = vec![(1, 1), (1, 2)];
+    for _ in 0..2 {
+        rated.extend((2..=4).flat_map(|u| (1..=5).map(move |i| (u, i))));
+    }
+    let base = trained(ModelKind::DotProductBias);
+    let model = crate::state::Trained::new(
+        collab_core::save::LoadedModel {
+            spec: base.spec,
+            users: base.users,
+            items: base.items,
+            model: base.model,
+            cut_names: 0,
+        },
+        &rated,
+    );
+    load_model(&mut app, model);
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
+    assert_eq!(app.learned.message, "ask for recommendations first");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    let (item, score) = app.learned.recs.as_ref().unwrap().1[0];
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(item)));
+    let why = app.learned.why.as_ref().expect("an explanation");
+    let e = &why.explanation;
+    assert_eq!((why.user.as_str(), why.item, e.products.len()), ("1", item, 3));
+    // Each product is the user's factor times the movie's; they and the biases add up to
+    // the sum, and sigmoid_range of the sum is the very score the list ranked by.
+    for f in 0..3 {
+        assert_eq!(e.products[f], e.user[f] * e.item[f]);
+    }
+    let sum = e.products.iter().sum::<f32>() + e.user_bias + e.item_bias;
+    assert!((sum - e.total).abs() < 1e-6, "{sum} against {}", e.total);
+    assert!((5.5 / (1.0 + (-e.total).exp()) - e.prediction).abs() < 1e-5);
+    assert_eq!(e.prediction, score);
+    // The closest movies are user 1's own: movies 1 and 2.
+    assert!(!e.closest.is_empty() && e.closest.iter().all(|c| c.0 == 1 || c.0 == 2), "{:?}", e.closest);
+    // Another user's list drops the explanation.
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
+    assert!(app.learned.why.is_none());
+}
+
+#[test]
 fn a_failed_search_clears_the_old_answer() {
     use collab_core::model::ModelKind;
     let mut app = app();
