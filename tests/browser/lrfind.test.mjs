@@ -47,8 +47,22 @@ function fastaiSuggestion(points) {
   return { index: at, lr: Math.fround(points[at][0]) };
 }
 
-/** The rate as the page writes it: three significant figures, Rust's `{:.2e}` (`1.32e-3`). */
-const rateText = (lr) => lr.toExponential(2).replace('e+', 'e');
+/** fastai's `steep` on the cut curve: the first index of the most negative slope against log(lr). */
+function fastaiSteep(points) {
+  let cut = points.slice(10);
+  const nan = cut.findIndex((p) => p[1] === null);
+  if (nan >= 0) cut = cut.slice(0, nan);
+  let best = 0;
+  const slope = (i) => (Math.fround(cut[i + 1][1]) - Math.fround(cut[i][1])) / (Math.log(Math.fround(cut[i + 1][0])) - Math.log(Math.fround(cut[i][0])));
+  for (let i = 1; i < cut.length - 1; i++) if (slope(i) < slope(best)) best = i;
+  return { index: 10 + best, lr: Math.fround(cut[best][0]) };
+}
+
+/** The rate as the page writes it: three significant figures, plain from 0.01 to 99.9, else `1.32e-3`. */
+function rateText(lr) {
+  const exponent = Math.floor(Math.log10(Math.abs(lr)));
+  return exponent >= -2 && exponent < 2 ? lr.toFixed(2 - exponent) : lr.toExponential(2).replace('e+', 'e');
+}
 
 /** Asserts the suggestion is fastai's and lies on the curve's fall: below where the cut curve
  * starts, before its lowest point, where the loss falls over the neighbouring decade. */
@@ -80,7 +94,10 @@ test("section 8: lr_find sweeps the model in the worker, draws fastai's curve, a
       const { points, suggestion } = await curve(page, 'train-lrfind-chart');
       const said = await page.textContent('#train-lrfind-text');
       console.log(`${model}: ${said}`);
-      assert.match(said, new RegExp(`fastai's suggestion \\(valley\\): ${suggestion.replace('.', '\\.')}, where the smoothed loss is \\d`));
+      assert.match(said, new RegExp(`fastai's suggestion \\(valley, its default\\): ${suggestion.replace('.', '\\.')} \\(●\\), where the smoothed loss is \\d`));
+      // steep: fastai's other rule, where the cut curve falls fastest against log(lr).
+      const steep = fastaiSteep(points);
+      assert.equal(await page.textContent('#train-lrfind-text .lr-steep'), rateText(steep.lr), `${model}: steep`);
       // The sweep's rates are fastai's schedule: 1e-7 · 1e8^(i/100).
       points.forEach(([lr], i) => assert.ok(Math.abs(lr / (1e-7 * 1e8 ** (i / 100)) - 1) < 1e-9, `rate ${i}`));
       assertOnTheFall(points, suggestion, model);

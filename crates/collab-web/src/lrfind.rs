@@ -26,9 +26,16 @@ impl LrFind {
 }
 
 /// A learning rate as the page writes it into a rate field and a link: three
-/// significant figures (`1.32e-3`).
+/// significant figures, as a plain decimal from 0.01 to 99.9 (`0.0158`, `8.32`) and in
+/// e-notation outside it (`1.32e-3`).
 pub fn rate_text(lr: f64) -> String {
-    format!("{lr:.2e}")
+    let exponent = lr.abs().log10().floor() as i32;
+    if (-2..2).contains(&exponent) {
+        let decimals = (2 - exponent) as usize;
+        format!("{lr:.decimals$}")
+    } else {
+        format!("{lr:.2e}")
+    }
 }
 
 /// fastai's `plot_lr_find(skip_end=5)`: the points it draws.
@@ -54,14 +61,21 @@ pub fn words(f: &LrFind) -> String {
         Some(Stop::NotANumber) => "stopped when the loss stopped being a number".to_string(),
         _ => format!("ran all {} batches, up to lr {}", sweep.lrs.len(), rate_text(last)),
     };
-    let suggestion = match sweep.suggestion() {
-        Some(s) => format!(
-            " fastai's suggestion (<code>valley</code>): <output class=\"lr-suggestion\">{}</output>, where the \
-             smoothed loss is {:.4}.",
+    let suggestion = match (sweep.suggestion(), sweep.steep()) {
+        (Some(s), steep) => format!(
+            " fastai's suggestion (<code>valley</code>, its default): <output class=\"lr-suggestion\">{}</output> \
+             (●), where the smoothed loss is {:.4}: a point a third to a half of the way into the longest stretch \
+             over which the loss keeps falling, a little before the fall is steepest.{}",
             rate_text(s.lr),
-            s.loss
+            s.loss,
+            steep
+                .map(|t| format!(
+                    " The steepest fall (<code>steep</code>) is at <output class=\"lr-steep\">{}</output> (○).",
+                    rate_text(t.lr)
+                ))
+                .unwrap_or_default()
         ),
-        None => " Too few batches were recorded for a suggestion (fastai leaves off the first 10 and the last 5)."
+        (None, _) => " Too few batches were recorded for a suggestion (fastai leaves off the first 10 and the last 5)."
             .to_string(),
     };
     format!("Swept {} from {START_LR:e}: {how}.{suggestion}", escape(&f.about))
@@ -73,7 +87,7 @@ pub fn words(f: &LrFind) -> String {
 pub fn chart(f: &LrFind) -> String {
     let Some(Ok(sweep)) = &f.result else { return String::new() };
     let points = drawn(sweep);
-    let frame = Frame { left: 56.0, right: 390.0, top: 12.0, bottom: 160.0 };
+    let frame = Frame { left: 56.0, right: 380.0, top: 12.0, bottom: 160.0 };
     let (lo_x, hi_x) = (START_LR.log10(), END_LR.log10());
     let range = fitted(points.iter().map(|p| p.1));
     let at = |lr: f64, loss: f64| frame.point_in((lr.log10() - lo_x, loss), hi_x - lo_x, range);
@@ -98,17 +112,18 @@ pub fn chart(f: &LrFind) -> String {
         .iter()
         .map(|(v, y)| format!("<text x=\"52\" y=\"{:.1}\" text-anchor=\"end\">{v:.3}</text>", y + 4.0))
         .collect();
-    let dot = match sweep.suggestion() {
+    let mark = |s: Option<Suggestion>, class: &str| match s {
         Some(s) => {
             let (x, y) = at(s.lr, s.loss);
-            format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" class=\"suggestion\"/>")
+            format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" class=\"{class}\"/>")
         }
         None => String::new(),
     };
+    let dot = mark(sweep.steep(), "steep") + &mark(sweep.suggestion(), "suggestion");
     let curve: Vec<String> = points.iter().map(|(lr, loss)| format!("[{lr:e},{}]", json_number(*loss))).collect();
     format!(
         "<g data-curve=\"[{}]\" data-suggestion=\"{}\">\
-         <line x1=\"56\" y1=\"160\" x2=\"390\" y2=\"160\" class=\"axis\"/><line x1=\"56\" y1=\"12\" x2=\"56\" y2=\"160\" class=\"axis\"/>\
+         <line x1=\"56\" y1=\"160\" x2=\"380\" y2=\"160\" class=\"axis\"/><line x1=\"56\" y1=\"12\" x2=\"56\" y2=\"160\" class=\"axis\"/>\
          {ticks}{y_ticks}<text x=\"223\" y=\"196\" text-anchor=\"middle\">learning rate (log scale)</text>\
          <text x=\"14\" y=\"86\" text-anchor=\"middle\" transform=\"rotate(-90 14 86)\">loss</text>\
          <polyline class=\"curve\" points=\"{}\"/>{dot}</g>",
@@ -158,12 +173,17 @@ mod tests {
         // The dot sits on the curve: its point is one of the polyline's.
         let lo = START_LR.log10();
         let range = fitted(drawn(&sweep).iter().map(|p| p.1));
-        let frame = Frame { left: 56.0, right: 390.0, top: 12.0, bottom: 160.0 };
+        let frame = Frame { left: 56.0, right: 380.0, top: 12.0, bottom: 160.0 };
         let (x, y) = frame.point_in((sweep.lrs[s.index].log10() - lo, s.loss), END_LR.log10() - lo, range);
         assert!(html.contains(&format!("{x:.1},{y:.1}")), "{html}");
         assert!(words(&f).contains(&format!("<output class=\"lr-suggestion\">{}</output>", rate_text(s.lr))));
         assert_eq!(rate_text(0.0013182567), "1.32e-3");
         assert_eq!(rate_text(0.0013182567).parse::<f64>().unwrap(), 0.00132);
+        assert_eq!(
+            (rate_text(0.015848932), rate_text(8.317637711), rate_text(0.9120108)),
+            ("0.0158".into(), "8.32".into(), "0.912".into())
+        );
+        assert_eq!((rate_text(12.34), rate_text(123.4)), ("12.3".into(), "1.23e2".into()));
     }
 
     #[test]

@@ -140,19 +140,50 @@ impl Sweep {
     /// fastai's default suggestion, `valley`, on the curve as `lr_find` cuts it; `None`
     /// when too little of it is left (fastai would fail on an empty tensor).
     pub fn suggestion(&self) -> Option<Suggestion> {
+        let (from, _, losses) = self.cut()?;
+        self.at(from + valley(&losses)?)
+    }
+
+    /// fastai's `steep` suggestion (`SuggestionMethod.Steep`): where the cut curve falls
+    /// fastest against the log of the rate.
+    pub fn steep(&self) -> Option<Suggestion> {
+        let (from, lrs, losses) = self.cut()?;
+        self.at(from + steep(&lrs, &losses)?)
+    }
+
+    /// The curve as `lr_find` hands it to a suggestion: `[num_it // 10 : -5]`, then up to
+    /// the first NaN; as float32, as fastai's tensors hold it. With where it starts.
+    fn cut(&self) -> Option<(usize, Vec<f32>, Vec<f32>)> {
         let from = self.num_it / 10;
         let to = self.losses.len().saturating_sub(5);
         if from >= to {
             return None;
         }
-        // Losses are float32 in fastai's tensor; compared as such.
         let mut losses: Vec<f32> = self.losses[from..to].iter().map(|&l| l as f32).collect();
         if let Some(nan) = losses.iter().position(|l| l.is_nan()) {
             losses.truncate(nan);
         }
-        let index = from + valley(&losses)?;
-        Some(Suggestion { lr: self.lrs[index] as f32 as f64, loss: self.losses[index], index })
+        let lrs = self.lrs[from..from + losses.len()].iter().map(|&l| l as f32).collect();
+        Some((from, lrs, losses))
     }
+
+    fn at(&self, index: usize) -> Option<Suggestion> {
+        Some(Suggestion { lr: *self.lrs.get(index)? as f32 as f64, loss: self.losses[index], index })
+    }
+}
+
+/// fastai's `steep`: the index of the steepest fall, `argmin((losses[1:] - losses[:-1]) /
+/// (log(lrs[1:]) - log(lrs[:-1])))` (its first, as torch's argmin); `None` for fewer than
+/// two points.
+pub fn steep(lrs: &[f32], losses: &[f32]) -> Option<usize> {
+    let slopes = (1..losses.len()).map(|i| (losses[i] - losses[i - 1]) / (lrs[i].ln() - lrs[i - 1].ln()));
+    let mut best: Option<(usize, f32)> = None;
+    for (i, g) in slopes.enumerate() {
+        if best.is_none_or(|(_, b)| g < b) {
+            best = Some((i, g));
+        }
+    }
+    best.map(|(i, _)| i)
 }
 
 /// fastai's `valley` on `losses`: the index it picks, or `None` for no losses. Written as
@@ -277,6 +308,9 @@ mod tests {
         assert_eq!(s.index, 46);
         assert_eq!(s.lr, 0.0004786300923226385f64 as f32 as f64);
         assert!(close(s.loss, 1.7349114896086186, 1e-12));
+        // steep: the slope's argmin at index 49 of the cut curve, lr 5.248074602497722e-3.
+        let s = sweep.steep().unwrap();
+        assert_eq!((s.index, s.lr), (10 + 49, 0.005248074602497722f64 as f32 as f64));
     }
 
     #[test]
@@ -292,6 +326,7 @@ mod tests {
         assert_eq!(s.index, 10 + 33);
         assert_eq!(s.lr, 0.0002754228703338166f64 as f32 as f64);
         assert!(close(s.loss, 1.7543914195174555, 1e-12));
+        assert_eq!(sweep.steep().unwrap().index, 10 + 49);
     }
 
     #[test]
