@@ -236,8 +236,9 @@ pub struct SheetState {
     pub eval_generation: u64,
     /// The last step, for the gradient shading and section 7.
     pub last_step: Option<SheetStep>,
-    /// MSE after each step since the last change, for the chart.
-    pub history: Vec<f32>,
+    /// The chart's series, oldest first: a change of the numbers or settings starts a
+    /// new one (at most [`SERIES_KEPT`] are kept); the last is the current one.
+    pub series: Vec<Series>,
     /// Selected cell (row, column).
     pub cursor: (usize, usize),
     /// While a cell is edited: the text the editor opened with.
@@ -262,6 +263,22 @@ pub struct SheetState {
     pub lr_find: Option<crate::lrfind::LrFind>,
     /// The settings fields holding a value the sheet refused, and why.
     pub refused: crate::fields::Refused,
+}
+
+/// Series the sheet's chart keeps.
+pub const SERIES_KEPT: usize = 6;
+
+/// The sheet's losses from one change of its numbers or settings to the next.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    /// The settings it ran with, in words.
+    pub label: String,
+    /// The training (and held-out) MSE before its first step, once evaluated.
+    pub start: Option<(f32, Option<f32>)>,
+    /// The training MSE after each step.
+    pub train: Vec<f32>,
+    /// The held-out MSE after each step (empty when no cells are held out).
+    pub held: Vec<f32>,
 }
 
 /// One rating fetched both ways, and the walk through the product.
@@ -500,7 +517,7 @@ impl App {
                 eval: None,
                 eval_generation: 0,
                 last_step: None,
-                history: Vec::new(),
+                series: vec![Series::default()],
                 cursor: (0, 1),
                 editing: None,
                 running: false,
@@ -571,6 +588,11 @@ impl App {
 }
 
 impl SheetState {
+    /// The MSE after each step since the last change.
+    pub fn history(&self) -> &[f32] {
+        self.series.last().map_or(&[][..], |s| &s.train[..])
+    }
+
     /// True when the shown evaluation is of the current numbers.
     pub fn evaluated(&self) -> bool {
         self.eval.is_some() && self.eval_generation == self.generation

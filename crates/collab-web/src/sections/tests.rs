@@ -79,9 +79,12 @@ fn a_reset_fit_draws_an_empty_progress_bar_and_table() {
 
 #[test]
 fn the_charts_draw_only_finite_points() {
-    assert!(super::sheet::chart(&[1.0]).contains("Step or Run"));
-    let sheet = super::sheet::chart(&[2.0, f32::NAN, 1.0]);
-    assert_eq!(sheet.matches(',').count(), 2, "two points: {sheet}");
+    use crate::state::Series;
+    let steps = |train: &[f32]| vec![Series { train: train.to_vec(), ..Series::default() }];
+    assert!(super::sheet::chart(&steps(&[1.0])).contains("Step or Run"));
+    let sheet = super::sheet::chart(&steps(&[2.0, f32::NAN, 1.0]));
+    let line = sheet.split("class=\"train\" points=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(line.matches(',').count(), 2, "two points: {sheet}");
     assert!(!sheet.contains("NaN"));
     let row = |v: f64| EpochMetrics { epoch: 0, train_loss: 1.0, valid_loss: v, rmse: 1.0, seconds: 1.0 };
     let p = Progress {

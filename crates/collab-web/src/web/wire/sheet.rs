@@ -51,6 +51,7 @@ pub fn controls(rt: &Rt) -> SheetControls {
         wd: text("sheet-wd"),
         decoupled: text("sheet-wdkind") == "decoupled",
         batch: text("sheet-batch"),
+        held: p.checked("sheet-held"),
     }
 }
 
