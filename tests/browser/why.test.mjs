@@ -31,7 +31,8 @@ test("why?: each factor's product, the biases and sigmoid_range add up to the re
       await li.locator('button.why').click();
       await page.waitForFunction((k) => document.querySelectorAll('#rec-list button.why')[k].getAttribute('aria-pressed') === 'true', n);
       const shown = await page.$eval('#rec-why', (why) => {
-        const value = (el) => Number(el.dataset.value);
+        // Each number is a float32 written in its shortest form: read back as that float32.
+        const value = (el) => Math.fround(Number(el.dataset.value));
         const products = [...why.querySelectorAll('tr.product')].map((tr) => [...tr.querySelectorAll('td[data-value]')].map(value));
         const foot = [...why.querySelectorAll('tfoot td[data-value]')].map(value);
         return { title: why.querySelector('h4').textContent, products, foot, prediction: value(why.querySelector('#why-prediction')), closest: why.querySelectorAll('ol li').length };

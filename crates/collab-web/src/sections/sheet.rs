@@ -82,7 +82,8 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
 
 /// The losses of every series kept: the training MSE as a line, the held-out MSE
 /// dashed, each series after the one before it on one step axis (a rule and its number
-/// where it starts), with the y axis labelled. Each series' numbers travel in its
+/// where it starts), on a log scale (a held-out loss rising from 0.4 to 0.5 while the
+/// training loss falls from 7 to 0.02 must be seen), with the y axis labelled. Each series' numbers travel in its
 /// `data-train` and `data-held` (JSON), for whoever reads the page's numbers.
 pub fn chart(series: &[Series]) -> String {
     let frame = Frame { left: 52.0, right: 390.0, top: 12.0, bottom: 160.0 };
@@ -111,11 +112,16 @@ pub fn chart(series: &[Series]) -> String {
     if values.len() < 2 {
         return String::from("<text x=\"56\" y=\"90\">Step or Run to plot the loss</text>");
     }
-    let range = crate::html::fitted(values.iter().copied());
+    // On a log scale: a loss of 0 (or below, which an MSE never is) has no place on it.
+    let log = |points: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        points.iter().map(|&(x, y)| (x, if y > 0.0 { y.log10() } else { f64::NAN })).collect()
+    };
+    let range = crate::html::fitted(values.iter().filter(|v| **v > 0.0).map(|v| v.log10()));
     let x_max = (x - 1.0).max(1.0);
     let json = |points: &[(f64, f64)]| {
         let v: Vec<String> =
-            points.iter().map(|p| if p.1.is_finite() { format!("{}", p.1) } else { "null".into() }).collect();
+            // The losses are float32s: each in its shortest form.
+            points.iter().map(|p| if p.1.is_finite() { format!("{}", p.1 as f32) } else { "null".into() }).collect();
         format!("[{}]", v.join(","))
     };
     let many = drawn.len() > 1;
@@ -135,12 +141,12 @@ pub fn chart(series: &[Series]) -> String {
                 String::new()
             };
             let held_line = if held.len() > 1 {
-                format!("<polyline class=\"held\" points=\"{}\"/>", frame.points_in(held, x_max, range))
+                format!("<polyline class=\"held\" points=\"{}\"/>", frame.points_in(&log(held), x_max, range))
             } else {
                 String::new()
             };
             let train_line = if train.iter().filter(finite).count() > 1 {
-                format!("<polyline class=\"train\" points=\"{}\"/>", frame.points_in(train, x_max, range))
+                format!("<polyline class=\"train\" points=\"{}\"/>", frame.points_in(&log(train), x_max, range))
             } else {
                 String::new()
             };
@@ -154,11 +160,28 @@ pub fn chart(series: &[Series]) -> String {
     let held_key = if drawn.iter().any(|d| !d.2.is_empty()) { " - - held out" } else { "" };
     format!(
         "<line x1=\"52\" y1=\"160\" x2=\"390\" y2=\"160\" class=\"axis\"/><line x1=\"52\" y1=\"12\" x2=\"52\" y2=\"160\" class=\"axis\"/>\
-         {}<text x=\"221\" y=\"180\" text-anchor=\"middle\">steps ({} in all)</text>\
+         {}<text x=\"14\" y=\"86\" text-anchor=\"middle\" transform=\"rotate(-90 14 86)\">MSE (log scale)</text>\
+         <text x=\"221\" y=\"180\" text-anchor=\"middle\">steps ({} in all)</text>\
          <text x=\"221\" y=\"196\" text-anchor=\"middle\">— MSE of the cells stepped on{held_key}</text>{lines}",
-        frame.y_ticks(range),
+        y_ticks(&frame, range),
         x_max as usize
     )
+}
+
+/// The log scale's ticks: the bottom, middle and top of `range` (in log10), as losses.
+fn y_ticks(frame: &Frame, (lo, hi): (f64, f64)) -> String {
+    [(lo, frame.bottom), ((lo + hi) / 2.0, (frame.top + frame.bottom) / 2.0), (hi, frame.top)]
+        .iter()
+        .map(|&(v, y)| {
+            let loss = 10f64.powf(v);
+            let digits = (2 - loss.log10().floor() as i32).clamp(0, 6) as usize;
+            format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{loss:.digits$}</text>",
+                frame.left - 4.0,
+                y + 4.0
+            )
+        })
+        .collect()
 }
 
 /// The series kept, in words, numbered as on the chart.
