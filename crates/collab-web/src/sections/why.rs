@@ -72,7 +72,8 @@ pub fn view(w: &Why, labels: &[String]) -> String {
     };
     format!(
         "<h4>Why {} for user {}</h4>\
-         <p>The prediction is the dot product of the user's row and the movie's row, plus both biases{}.</p>\
+         <p>The prediction is the dot product of the user's row and the movie's row, plus both biases{}. The \
+         factors' products, largest first:</p>\
          <div class=\"scroll\"><table class=\"plain why\" aria-label=\"The prediction term by term\">\
          <thead><tr><th>factor</th><th>user</th><th>movie</th><th>product</th></tr></thead><tbody>{rows}</tbody>\
          <tfoot><tr><th colspan=\"3\">dot product (sum of the {} products)</th>{}</tr>\
