@@ -86,7 +86,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
 /// training loss falls from 7 to 0.02 must be seen), with the y axis labelled. Each series' numbers travel in its
 /// `data-train` and `data-held` (JSON), for whoever reads the page's numbers.
 pub fn chart(series: &[Series]) -> String {
-    let frame = Frame { left: 52.0, right: 390.0, top: 12.0, bottom: 160.0 };
+    let frame = Frame { left: 66.0, right: 390.0, top: 12.0, bottom: 160.0 };
     // Each series' points: its start (if evaluated), then one per step, at a running x.
     let mut x = 0.0;
     let mut drawn = Vec::new();
@@ -133,8 +133,10 @@ pub fn chart(series: &[Series]) -> String {
             let rule = if many {
                 format!(
                     "<line x1=\"{rule_x:.1}\" y1=\"12\" x2=\"{rule_x:.1}\" y2=\"160\" class=\"axis\"/>\
-                     <text x=\"{:.1}\" y=\"26\">{}</text>",
+                     <text x=\"{:.1}\" y=\"{}\">{}</text>",
                     rule_x + 3.0,
+                    // Series that start close together: their numbers at two heights.
+                    26 + 14 * (n % 2),
                     n + 1
                 )
             } else {
@@ -159,10 +161,10 @@ pub fn chart(series: &[Series]) -> String {
         .collect();
     let held_key = if drawn.iter().any(|d| !d.2.is_empty()) { " - - held out" } else { "" };
     format!(
-        "<line x1=\"52\" y1=\"160\" x2=\"390\" y2=\"160\" class=\"axis\"/><line x1=\"52\" y1=\"12\" x2=\"52\" y2=\"160\" class=\"axis\"/>\
-         {}<text x=\"14\" y=\"86\" text-anchor=\"middle\" transform=\"rotate(-90 14 86)\">MSE (log scale)</text>\
-         <text x=\"221\" y=\"180\" text-anchor=\"middle\">steps ({} in all)</text>\
-         <text x=\"221\" y=\"196\" text-anchor=\"middle\">— MSE of the cells stepped on{held_key}</text>{lines}",
+        "<line x1=\"66\" y1=\"160\" x2=\"390\" y2=\"160\" class=\"axis\"/><line x1=\"66\" y1=\"12\" x2=\"66\" y2=\"160\" class=\"axis\"/>\
+         {}<text x=\"12\" y=\"86\" text-anchor=\"middle\" transform=\"rotate(-90 12 86)\">MSE (log scale)</text>\
+         <text x=\"228\" y=\"180\" text-anchor=\"middle\">steps ({} in all)</text>\
+         <text x=\"228\" y=\"196\" text-anchor=\"middle\">— MSE of the cells stepped on{held_key}</text>{lines}",
         y_ticks(&frame, range),
         x_max as usize
     )
