@@ -64,8 +64,8 @@ pub fn words(f: &LrFind) -> String {
     let suggestion = match (sweep.suggestion(), sweep.steep()) {
         (Some(s), steep) => format!(
             " fastai's suggestion (<code>valley</code>, its default): <output class=\"lr-suggestion\">{}</output> \
-             (●), where the smoothed loss is {:.4}: a point a third to a half of the way into the longest stretch \
-             over which the loss keeps falling, a little before the fall is steepest.{}",
+             (●), where the smoothed loss is {:.4}: the point a third and a sixth of the way into the longest \
+             stretch over which the loss keeps falling (however slowly it falls there).{}",
             rate_text(s.lr),
             s.loss,
             steep
