@@ -64,8 +64,8 @@ pub fn words(f: &LrFind) -> String {
     let suggestion = match (sweep.suggestion(), sweep.steep()) {
         (Some(s), steep) => format!(
             " fastai's suggestion (<code>valley</code>, its default): <output class=\"lr-suggestion\">{}</output> \
-             (●), where the smoothed loss is {:.4}: the point a third and a sixth of the way into the longest \
-             stretch over which the loss keeps falling (however slowly it falls there).{}",
+             (●), where the smoothed loss is {:.4}: about half way into the longest stretch over which the loss \
+             keeps falling, however slowly (fastai adds a third of its length and a sixth to its start).{}",
             rate_text(s.lr),
             s.loss,
             steep

@@ -10,9 +10,8 @@
 //!
 //! The suggestion is fastai's default, `valley`: on the recorded curve less its first
 //! tenth of `num_it` points and its last five (and anything from the first NaN on), the
-//! longest run of falling losses (a longest decreasing subsequence), and the point a
-//! third and a sixth of the way into it (`max_start + int(s) + int(s/2)`, `s` a third of
-//! its length).
+//! longest run of falling losses (a longest decreasing subsequence), and the point about
+//! half way into it (`max_start + int(s) + int(s/2)`, `s` a third of its length).
 
 use serde::{Deserialize, Serialize};
 
