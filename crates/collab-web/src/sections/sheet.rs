@@ -4,7 +4,6 @@
 use super::{Patch, attr, flag, html, text};
 use crate::grid;
 use crate::html::{Frame, escape};
-use crate::lrfind;
 use crate::state::{App, Series};
 
 pub const IDS: &[&str] = &[
@@ -72,12 +71,11 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
         out.push(attr(id, "aria-invalid", if bad { "true" } else { "false" }));
     }
     out.push(flag("sheet-rewind", "hidden", !(s.diverged && s.start.is_some())));
-    let sweep = s.lr_find.as_ref();
-    out.push(html("sheet-lrfind-text", sweep.map(lrfind::words).unwrap_or_default()));
-    out.push(html("sheet-lrfind-chart", sweep.map(lrfind::chart).unwrap_or_default()));
-    out.push(flag("sheet-lrfind-chart", "hidden", sweep.and_then(|f| f.result.as_ref()).is_none_or(|r| r.is_err())));
-    out.push(flag("sheet-lrfind-use", "hidden", sweep.and_then(|f| f.suggestion()).is_none()));
-    out.push(flag("sheet-lrfind", "disabled", sweep.is_some_and(|f| f.result.is_none())));
+    super::lr_find(
+        s.lr_find.as_ref(),
+        ["sheet-lrfind", "sheet-lrfind-text", "sheet-lrfind-chart", "sheet-lrfind-use"],
+        out,
+    );
 }
 
 /// The losses of every series kept: the training MSE as a line, the held-out MSE

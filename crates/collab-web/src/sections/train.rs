@@ -3,7 +3,6 @@
 
 use super::{Patch, attr, flag, html, text};
 use crate::html::{Frame, escape, fitted};
-use crate::lrfind;
 use crate::protocol::{BatchView, Engine, Progress, SplitCounts};
 use crate::state::{App, Fit, Phase};
 use collab_core::model::nn::emb_size;
@@ -56,12 +55,11 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(html("train-chart", progress.map(chart).unwrap_or_default()));
     out.push(html("train-split", t.split.as_ref().map(split).unwrap_or_default()));
     out.push(html("train-batch", t.batch.as_ref().map(batch).unwrap_or_default()));
-    let sweep = t.lr_find.as_ref();
-    out.push(html("train-lrfind-text", sweep.map(lrfind::words).unwrap_or_default()));
-    out.push(html("train-lrfind-chart", sweep.map(lrfind::chart).unwrap_or_default()));
-    out.push(flag("train-lrfind-chart", "hidden", sweep.and_then(|f| f.result.as_ref()).is_none_or(|r| r.is_err())));
-    out.push(flag("train-lrfind-use", "hidden", sweep.and_then(|f| f.suggestion()).is_none()));
-    out.push(flag("train-lrfind", "disabled", sweep.is_some_and(|f| f.result.is_none())));
+    super::lr_find(
+        t.lr_find.as_ref(),
+        ["train-lrfind", "train-lrfind-text", "train-lrfind-chart", "train-lrfind-use"],
+        out,
+    );
 }
 
 /// Whether the factors field is used, and if not, what sizes the embeddings instead: the
