@@ -116,6 +116,57 @@ pub fn recommend(
     best(scored.collect(), n)
 }
 
+/// A prediction written out term by term: why a movie is recommended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The user's factors.
+    pub user: Vec<f32>,
+    /// The movie's factors.
+    pub item: Vec<f32>,
+    /// `user[f] × item[f]` for each factor `f`.
+    pub products: Vec<f32>,
+    /// The user's bias (0 without biases).
+    pub user_bias: f32,
+    /// The movie's bias (0 without biases).
+    pub item_bias: f32,
+    /// The sum of the products and the biases: what sigmoid_range squashes.
+    pub total: f32,
+    /// sigmoid_range, if the model has one.
+    pub y_range: Option<(f32, f32)>,
+    /// The model's prediction.
+    pub prediction: f32,
+    /// The movies among the user's own closest to this one (cosine of their factors),
+    /// most similar first.
+    pub closest: Vec<(usize, f32)>,
+}
+
+/// The prediction of a user vector and bias for `item`, in the order [`Tables::predict`]
+/// adds it up (so the terms give its very number), and the `n` movies of `rated` whose
+/// factors point most the same way.
+pub fn explain(t: &Tables, user: &[f32], user_bias: f32, item: usize, rated: &[usize], n: usize) -> Explanation {
+    let products: Vec<f32> = user.iter().zip(t.item(item)).map(|(a, b)| a * b).collect();
+    let dot: f32 = products.iter().sum();
+    let item_bias = t.item_bias.get(item).copied().unwrap_or(0.0);
+    let total = dot + user_bias + item_bias;
+    let prediction = match t.y_range {
+        Some((lo, hi)) => lo + (hi - lo) / (1.0 + (-total).exp()),
+        None => total,
+    };
+    let closest =
+        best(listable(t, rated).filter(|&i| i != item).map(|i| (i, cosine(t.item(item), t.item(i)))).collect(), n);
+    Explanation {
+        user: user.to_vec(),
+        item: t.item(item).to_vec(),
+        products,
+        user_bias,
+        item_bias,
+        total,
+        y_range: t.y_range,
+        prediction,
+        closest,
+    }
+}
+
 /// The book's map: the first `components` principal axes of the factors of the items
 /// `rows` (fastbook fits them on the 1,000 most rated titles, so that rare titles with
 /// tiny, decayed factors move neither the centre nor the axes), and each of those items'
@@ -327,6 +378,31 @@ mod tests {
         );
         let recs = recommend(&t, t.user(1), 0.1, &[3, 9], &[], 5);
         assert_eq!(recs.iter().map(|x| x.0).collect::<Vec<_>>(), vec![3], "only candidates in the tables");
+    }
+
+    #[test]
+    fn an_explanation_adds_up_to_the_prediction_it_explains() {
+        let t = tables();
+        let all = [0, 1, 2, 3];
+        // User 2, (0.5, 0.5), bias -0.1, and item 2, (2.0, 0.3), bias 0.5: products 1.0 and
+        // 0.15, total 1.0 + 0.15 - 0.1 + 0.5 = 1.55, prediction 5.5 · sigmoid(1.55).
+        let e = explain(&t, t.user(2), -0.1, 2, &[1, 3], 2);
+        assert_eq!(e.products, vec![1.0, 0.15]);
+        assert_eq!((e.user_bias, e.item_bias), (-0.1, 0.5));
+        assert!((e.total - 1.55).abs() < 1e-6);
+        assert!((e.prediction - 5.5 / (1.0 + (-1.55f32).exp())).abs() < 1e-6);
+        // The very number the recommendation ranked by.
+        let recs = recommend(&t, t.user(2), -0.1, &all, &[], 5);
+        assert_eq!(recs.iter().find(|r| r.0 == 2).unwrap().1, e.prediction);
+        assert_eq!(e.prediction, t.predict(t.user(2), -0.1, 2));
+        // Item 1 points nearly the way item 2 does, item 3 the opposite way.
+        assert_eq!(e.closest.iter().map(|c| c.0).collect::<Vec<_>>(), vec![1, 3]);
+        assert!(e.closest[0].1 > 0.99 && e.closest[1].1 < -0.98);
+        // Without sigmoid_range the total is the prediction.
+        let raw = Tables { y_range: None, ..tables() };
+        let e = explain(&raw, raw.user(2), -0.1, 2, &[], 2);
+        assert_eq!(e.prediction, e.total);
+        assert!(e.closest.is_empty());
     }
 
     #[test]

@@ -427,6 +427,18 @@ impl Settings {
         Learner::on_path(data, spec, self.fit(), device, path)
     }
 
+    /// A fresh learner of these settings for fastai's LR finder (`learn.lr_find()` on the
+    /// learner these settings make): the finder's schedule and epochs, Adam with the
+    /// finder's weight decay (fastai's default, [`crate::train::lr_find::WD`], applied as
+    /// these settings apply it), the same seed and batches.
+    pub fn lr_finder(&self, data: Arc<CollabData>, device: &Device) -> Learner {
+        use crate::train::lr_find;
+        let spec = self.spec(&data);
+        let optim = OptimSettings { kind: OptimizerKind::Adam, wd: lr_find::WD, wd_kind: self.wd_kind };
+        let fit = lr_find::fit_settings(lr_find::NUM_IT, data.batches_per_epoch(), optim, self.seed);
+        Learner::on_path(data, spec, fit, device, StepPath::Direct)
+    }
+
     /// The fit's schedule and optimizer.
     pub fn fit(&self) -> FitSettings {
         FitSettings {

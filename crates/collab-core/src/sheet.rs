@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use crate::data::CrossTable;
 use crate::model::{CollabModel, ModelKind, ModelSpec};
 use crate::read::{self, ReadError};
+use crate::train::lr_find::{self, Sweep};
 use crate::train::{Divergence, OptimSettings, OptimizerKind, TensorOptimizer, TrainError, WdKind};
 use crate::weights::{self, NamedTensor, Weights};
 
@@ -25,6 +26,9 @@ pub const ITEM_FACTORS: &str = "item_factors.weight";
 pub const USER_BIAS: &str = "user_bias.weight";
 /// Movie biases `[n_items, 1]`.
 pub const ITEM_BIAS: &str = "item_bias.weight";
+
+/// Seed of the held-out cells' draw.
+const HELD_SEED: u64 = 20;
 
 /// The largest factor or bias the visitor may type.
 pub const MAX_CELL: f32 = 1000.0;
@@ -44,11 +48,17 @@ pub struct SheetSettings {
     pub wd: f64,
     /// L2 in the loss (the lesson) or decoupled (fastai).
     pub wd_kind: WdKind,
+    /// Hold out [`HELD_SHARE`] of the rated cells: no step sees them, and the evaluation
+    /// reports their loss apart, so that overfitting shows where the numbers are edited.
+    pub held_out: bool,
 }
+
+/// The share of rated cells held out when [`SheetSettings::held_out`] is on.
+pub const HELD_SHARE: f64 = 0.2;
 
 impl Default for SheetSettings {
     fn default() -> Self {
-        Self { k: 5, bias: false, y_range: false, lr: 0.05, wd: 0.0, wd_kind: WdKind::L2 }
+        Self { k: 5, bias: false, y_range: false, lr: 0.05, wd: 0.0, wd_kind: WdKind::L2, held_out: false }
     }
 }
 
@@ -68,8 +78,11 @@ pub struct Sheet {
 pub struct SheetEval {
     /// `preds[u][i]` for every cell, rated or not.
     pub preds: Vec<Vec<f32>>,
-    /// Mean squared error over the rated cells.
+    /// Mean squared error over the rated cells the steps learn from (every rated cell
+    /// unless some are held out).
     pub mse: f32,
+    /// Mean squared error over the held-out cells, when cells are held out.
+    pub held_mse: Option<f32>,
     /// Its square root.
     pub rmse: f32,
     /// `wd * sum(w^2)` over the factors (and biases when on): the L2 term.
@@ -195,10 +208,16 @@ impl Sheet {
         let preds = model.forward(int_tensor(users, device), int_tensor(items, device)); // [n_u * n_i]
         let loss = self.loss(&model, &self.rated_cells(), device); // [1]
         let l2 = self.l2_term(&model); // [1]
-        let values = read::floats(Tensor::cat(vec![preds, loss, l2], 0)).await?;
+        let held = self.held_cells();
+        let mut parts = vec![preds, loss, l2];
+        if !held.is_empty() {
+            parts.push(self.loss(&model, &held, device)); // [1]
+        }
+        let values = read::floats(Tensor::cat(parts, 0)).await?;
         let preds = values[..n_u * n_i].chunks(n_i).map(<[f32]>::to_vec).collect();
         let mse = values[n_u * n_i];
-        Ok(SheetEval { preds, mse, rmse: mse.sqrt(), l2: values[n_u * n_i + 1] })
+        let held_mse = values.get(n_u * n_i + 2).copied();
+        Ok(SheetEval { preds, mse, held_mse, rmse: mse.sqrt(), l2: values[n_u * n_i + 1] })
     }
 
     /// One gradient step on `cells` (all rated cells when empty), plain SGD with the
@@ -252,6 +271,32 @@ impl Sheet {
         Ok(SheetStep { grads: shown, deltas })
     }
 
+    /// fastai's LR finder on the sheet ([`crate::train::lr_find`]): from a copy of its
+    /// numbers (the sheet is left as it is), plain full-batch steps at the finder's rates,
+    /// recording before each step the MSE of the rated cells, the loss that step
+    /// computes (an L2 term is the optimizer's in fastai, never part of the recorded loss).
+    /// A step that would leave a number that is not finite is refused: fastai's next loss
+    /// would be NaN, and is recorded as such.
+    pub async fn lr_find(&self, device: &Device) -> Result<Sweep, TrainError> {
+        let mut sheet = self.clone();
+        let mut sweep = Sweep::new(lr_find::NUM_IT);
+        while sweep.going() {
+            let lr = sweep.next_lr();
+            let loss = sheet.evaluate(device).await?.mse;
+            sweep.record(loss as f64);
+            if !sweep.going() {
+                break;
+            }
+            sheet.settings.lr = lr;
+            match sheet.step(device, &[]).await {
+                Ok(_) => {}
+                Err(TrainError::Diverged(_)) => sweep.record(f64::NAN),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sweep)
+    }
+
     /// A mini-batch of `size` rated cells drawn with `seed` (all of them if `size` is 0
     /// or more than there are).
     pub fn batch(&self, size: usize, seed: u64) -> Vec<(usize, usize)> {
@@ -265,8 +310,29 @@ impl Sheet {
         cells
     }
 
+    /// The rated cells the steps learn from: every rated cell but the held-out ones.
+    pub fn trained_on(&self) -> Vec<(usize, usize, f32)> {
+        let held = self.held_cells();
+        self.rated().into_iter().filter(|&(u, i, _)| !held.contains(&(u, i))).collect()
+    }
+
+    /// The held-out cells (none unless [`SheetSettings::held_out`]): a fixed draw of
+    /// [`HELD_SHARE`] of the rated cells, rounded, the same for any numbers in the sheet.
+    pub fn held_cells(&self) -> Vec<(usize, usize)> {
+        if !self.settings.held_out {
+            return Vec::new();
+        }
+        use rand::seq::SliceRandom;
+        let mut cells: Vec<(usize, usize)> = self.rated().into_iter().map(|(u, i, _)| (u, i)).collect();
+        let n = (cells.len() as f64 * HELD_SHARE).round() as usize;
+        cells.shuffle(&mut StdRng::seed_from_u64(HELD_SEED));
+        cells.truncate(n);
+        cells.sort_unstable();
+        cells
+    }
+
     fn rated_cells(&self) -> Vec<(usize, usize)> {
-        self.rated().into_iter().map(|(u, i, _)| (u, i)).collect()
+        self.trained_on().into_iter().map(|(u, i, _)| (u, i)).collect()
     }
 
     /// MSE of `model` on `cells`, `[1]`.
@@ -306,6 +372,78 @@ mod tests {
     fn sheet(settings: SheetSettings) -> Sheet {
         let table = generate(SynthSettings::default());
         Sheet::new(CrossTable::top(&table, 15), settings, 3)
+    }
+
+    #[test]
+    fn held_out_cells_are_never_stepped_on_and_their_loss_is_reported_apart() {
+        let device = Device::flex();
+        let mut s = sheet(SheetSettings { held_out: true, ..Default::default() });
+        let rated = s.rated();
+        let held = s.held_cells();
+        assert_eq!(held.len(), (rated.len() as f64 * 0.2).round() as usize);
+        assert_eq!(s.trained_on().len() + held.len(), rated.len());
+        let eval = block_on(s.evaluate(&device)).unwrap();
+        let mse = |cells: &[(usize, usize)]| {
+            cells.iter().map(|&(u, i)| (eval.preds[u][i] - s.cross.cells[u][i].unwrap()).powi(2)).sum::<f32>()
+                / cells.len() as f32
+        };
+        let trained: Vec<(usize, usize)> = s.trained_on().iter().map(|c| (c.0, c.1)).collect();
+        assert!((eval.mse - mse(&trained)).abs() < 1e-4, "train MSE over the cells stepped on");
+        assert!((eval.held_mse.unwrap() - mse(&held)).abs() < 1e-4, "held-out MSE over the others");
+        // A step does not see a held-out rating: changing it changes nothing the step does.
+        let mut other = s.clone();
+        let (u, i) = held[0];
+        other.cross.cells[u][i] = Some(if other.cross.cells[u][i] == Some(1.0) { 5.0 } else { 1.0 });
+        assert_eq!(other.held_cells(), held, "the draw depends on which cells are rated, not on their ratings");
+        let (a, b) = (block_on(s.step(&device, &[])).unwrap(), block_on(other.step(&device, &[])).unwrap());
+        assert_eq!((a, &s.weights), (b, &other.weights));
+        // Mini-batches are drawn from the cells stepped on only.
+        assert!((0..20).flat_map(|seed| s.batch(16, seed)).all(|c| !held.contains(&c)));
+        // Off, nothing is held out and the loss is over every rated cell.
+        s.settings.held_out = false;
+        assert!(s.held_cells().is_empty() && block_on(s.evaluate(&device)).unwrap().held_mse.is_none());
+    }
+
+    #[test]
+    fn with_ten_factors_the_demo_sheet_overfits_and_the_held_out_loss_shows_it() {
+        // 15 x 15 users and movies, 160 ratings, 128 stepped on: 300 factors to fit them.
+        let device = Device::flex();
+        let settings = SheetSettings { k: 10, held_out: true, lr: 0.5, ..Default::default() };
+        let mut s = Sheet::new(CrossTable::top(&crate::data::synth::demo(), 15), settings, 1);
+        let mut losses = Vec::new();
+        for _ in 0..200 {
+            let e = block_on(s.evaluate(&device)).unwrap();
+            losses.push((e.mse, e.held_mse.unwrap()));
+            block_on(s.step(&device, &[])).unwrap();
+        }
+        let lowest_held = losses.iter().map(|l| l.1).fold(f32::INFINITY, f32::min);
+        let (train, held) = *losses.last().unwrap();
+        assert!(train < 0.01, "the cells stepped on are learned by heart: {train}");
+        assert!(held > lowest_held + 0.03, "the held-out loss rose from {lowest_held} to {held}");
+    }
+
+    #[test]
+    fn the_lr_finder_steps_a_copy_at_the_finders_rates() {
+        let s = sheet(SheetSettings::default());
+        let device = Device::flex();
+        let sweep = block_on(s.lr_find(&device)).unwrap();
+        assert_eq!(s, sheet(SheetSettings::default()), "the sheet itself is not stepped");
+        // The first loss is the sheet's own MSE; the second, the MSE after one plain step at 1e-7.
+        let mut copy = s.clone();
+        let first = block_on(copy.evaluate(&device)).unwrap().mse as f64;
+        assert!((sweep.losses[0] - first).abs() < 1e-12);
+        copy.settings.lr = 1e-7;
+        block_on(copy.step(&device, &[])).unwrap();
+        let second = block_on(copy.evaluate(&device)).unwrap().mse as f64;
+        let want = (0.98 * 0.02 * first + 0.02 * second) / (1.0 - 0.98f64.powi(2));
+        assert!((sweep.losses[1] - want).abs() < 1e-9, "{} against {want}", sweep.losses[1]);
+        // The gradient of a mean over the sheet's ~100 ratings moves each factor by a small
+        // share of the rate: the loss still falls at 10, and all 100 steps run.
+        assert_eq!(sweep.stop, Some(lr_find::Stop::Done), "{:?}", sweep.losses);
+        assert_eq!(sweep.lrs.len(), 100);
+        assert!(sweep.losses[99] < sweep.losses[50] && sweep.losses[50] < sweep.losses[0]);
+        let s = sweep.suggestion().unwrap();
+        assert_eq!(s.lr, sweep.lrs[s.index] as f32 as f64);
     }
 
     #[test]

@@ -307,3 +307,31 @@ fn time_batches_times_only_the_batches_after_the_warmup() {
     let e = block_on(spent.time_batches(batches, 30, &now)).unwrap_err();
     assert!(e.to_string().contains("no batch was left to time"), "{e}");
 }
+
+#[test]
+fn the_lr_finder_trains_at_its_schedule_and_stops_at_four_times_the_minimum() {
+    use collab_core::train::lr_find::{self, Stop};
+    let table = generate(SynthSettings { users: 300, items: 200, factors: 3, density: 0.4, noise: 0.3, seed: 3 });
+    // The book's first model, no sigmoid_range: nothing bounds its loss as the rate grows.
+    let mut texts = collab_core::settings::Texts::defaults();
+    texts.set(collab_core::settings::Key::Model, "dotraw");
+    let settings = texts.settings().unwrap();
+    let data = Arc::new(settings.data(&table));
+    let mut learner = settings.lr_finder(data.clone(), &Device::flex());
+    assert_eq!(learner.settings().optim.wd, lr_find::WD);
+    let sweep = block_on(lr_find::run(&mut learner)).unwrap();
+    // Each recorded rate is the one its batch trained at.
+    assert_eq!(learner.steps_done(), sweep.lrs.len());
+    for (i, lr) in sweep.lrs.iter().enumerate() {
+        assert_eq!(*lr, lr_find::schedule(100).at(i, 0).0);
+    }
+    // Up to 10 with Adam, the loss blows up before the last batch, and the stop rule holds.
+    assert_eq!(sweep.stop, Some(Stop::Diverged), "{:?}", sweep.losses);
+    let min = sweep.losses.iter().copied().fold(f64::INFINITY, f64::min);
+    let last = *sweep.losses.last().unwrap();
+    assert!(last > 4.0 * min && sweep.losses[..sweep.losses.len() - 1].iter().all(|&l| l <= 4.0 * min));
+    // The suggestion lies on the curve's fall: below the curve's start, before its minimum.
+    let s = lr_find::Sweep::suggestion(&sweep).unwrap();
+    let argmin = sweep.losses.iter().position(|&l| l == min).unwrap();
+    assert!(s.index < argmin && s.loss < sweep.losses[10], "{s:?} min at {argmin}");
+}

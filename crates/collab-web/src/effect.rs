@@ -68,6 +68,11 @@ pub enum Effect {
         user: Vec<f32>,
         movies: Vec<Vec<f32>>,
     },
+    /// fastai's LR finder on a copy of the sheet: answers [`crate::msg::SheetMsg::LrFound`].
+    SheetLrFind {
+        id: u64,
+        sheet: Sheet,
+    },
     /// Section 6: the sheet trained without and with biases.
     BiasCompare {
         sheet: Sheet,

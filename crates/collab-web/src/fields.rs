@@ -35,7 +35,7 @@ pub fn number<T: std::str::FromStr, U>(
 }
 
 /// The spreadsheet's controls: element id and URL key, in the page's order.
-pub const SHEET_CONTROLS: [(&str, &str); 7] = [
+pub const SHEET_CONTROLS: [(&str, &str); 8] = [
     ("sheet-k", "sk"),
     ("sheet-lr", "slr"),
     ("sheet-batch", "sbatch"),
@@ -43,6 +43,7 @@ pub const SHEET_CONTROLS: [(&str, &str); 7] = [
     ("sheet-range", "srange"),
     ("sheet-wd", "swd"),
     ("sheet-wdkind", "swdkind"),
+    ("sheet-held", "sheld"),
 ];
 
 /// The spreadsheet's controls as text and ticks.
@@ -55,6 +56,8 @@ pub struct SheetControls {
     pub wd: String,
     pub decoupled: bool,
     pub batch: String,
+    /// Hold out a fifth of the rated cells.
+    pub held: bool,
 }
 
 impl SheetControls {
@@ -68,6 +71,7 @@ impl SheetControls {
             wd: s.wd.to_string(),
             decoupled: s.wd_kind == WdKind::Decoupled,
             batch: "0".into(),
+            held: s.held_out,
         }
     }
 }
@@ -85,6 +89,7 @@ impl SheetControls {
             tick(self.y_range),
             self.wd.clone(),
             kind,
+            tick(self.held),
         ];
         SHEET_CONTROLS.iter().map(|(_, key)| *key).zip(values).collect()
     }
@@ -136,6 +141,7 @@ pub fn sheet_settings(old: SheetSettings, c: &SheetControls) -> (SheetSettings, 
     s.wd_kind = if c.decoupled { WdKind::Decoupled } else { WdKind::L2 };
     s.bias = c.bias;
     s.y_range = c.y_range;
+    s.held_out = c.held;
     let batch = c.batch.trim().parse().unwrap_or(0);
     (s, batch, refused)
 }
@@ -236,6 +242,7 @@ mod tests {
             wd: "-2".into(),
             decoupled: true,
             batch: "4".into(),
+            held: false,
         };
         let (s, batch, refused) = sheet_settings(old, &c);
         assert_eq!((s.lr, s.k, s.wd, s.bias, s.wd_kind, batch), (0.5, old.k, old.wd, true, WdKind::Decoupled, 4));

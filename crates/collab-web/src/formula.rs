@@ -74,9 +74,10 @@ pub fn prediction(sheet: &Sheet, eval: &SheetEval, user: usize, item: usize) -> 
 
 /// ∂MSE/∂w for the number at `path[row][col]`, written as a sum over the rated cells it
 /// takes part in, and its value: 2/n × Σ (prediction − rating) × slope × the other
-/// factor, where n counts every rated cell and the slope is sigmoid_range's (1 without it).
+/// factor, where n counts every rated cell a step learns from (the held-out ones are not
+/// in the loss it minimises) and the slope is sigmoid_range's (1 without it).
 pub fn gradient(sheet: &Sheet, eval: &SheetEval, path: &str, row: usize, col: usize) -> Option<(String, f32)> {
-    let rated = sheet.rated();
+    let rated = sheet.trained_on();
     let n = rated.len() as f32;
     let cells: Vec<(usize, usize, f32)> = rated
         .into_iter()

@@ -113,6 +113,7 @@ pub fn html(
     editing: Option<&str>,
 ) -> String {
     let grid = layout(sheet);
+    let held = sheet.held_cells();
     let max_grad =
         step.map_or(0.0, |s| s.grads.tensors.iter().flat_map(|t| t.values.iter()).fold(0.0f32, |m, g| m.max(g.abs())));
     let mut html = String::new();
@@ -145,7 +146,9 @@ pub fn html(
                         escape(name),
                     )
                 }
-                Cell::Rating { user, item } => rating_html(sheet, eval, *user, *item, &focus),
+                Cell::Rating { user, item } => {
+                    rating_html(sheet, eval, *user, *item, &focus, held.contains(&(*user, *item)))
+                }
             });
         }
         html.push_str("</tr>");
@@ -153,7 +156,9 @@ pub fn html(
     html
 }
 
-fn rating_html(sheet: &Sheet, eval: Option<&SheetEval>, u: usize, i: usize, focus: &str) -> String {
+/// A rating cell; a held-out one (which no step sees) is hatched and says so.
+fn rating_html(sheet: &Sheet, eval: Option<&SheetEval>, u: usize, i: usize, focus: &str, held: bool) -> String {
+    let (class, note) = if held { ("rated held", ", held out: no step sees it") } else { ("rated", "") };
     let pred = eval.map(|e| e.preds[u][i]);
     let label = format!("user {}, {}", sheet.cross.users[u], short(&sheet.cross.titles[i]));
     match (sheet.cross.cells[u][i], pred) {
@@ -161,8 +166,8 @@ fn rating_html(sheet: &Sheet, eval: Option<&SheetEval>, u: usize, i: usize, focu
             // Error 0 is white-green, 2 stars or more is full red.
             let err = ((p - r).abs() / 2.0).min(1.0);
             format!(
-                "<td role=\"gridcell\" {focus} class=\"rated\" style=\"background: hsl({:.0} 70% {:.0}%)\" \
-                 aria-label=\"{}: predicted {p:.2}, rated {r}\"><span class=\"pred\">{p:.2}</span><span class=\"rating\">{r}</span></td>",
+                "<td role=\"gridcell\" {focus} class=\"{class}\" style=\"background-color: hsl({:.0} 70% {:.0}%)\" \
+                 aria-label=\"{}: predicted {p:.2}, rated {r}{note}\"><span class=\"pred\">{p:.2}</span><span class=\"rating\">{r}</span></td>",
                 120.0 * (1.0 - err),
                 92.0 - 20.0 * err,
                 escape(&label)

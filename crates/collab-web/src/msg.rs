@@ -104,6 +104,15 @@ pub enum SheetMsg {
     },
     /// Escape in the editor.
     Cancel,
+    /// "Find a learning rate" was pressed.
+    LrFind,
+    /// The sweep `id` ended.
+    LrFound {
+        id: u64,
+        result: Result<collab_core::train::lr_find::Sweep, String>,
+    },
+    /// "Use this rate": the suggestion into the learning-rate field.
+    UseLr,
 }
 
 /// Sections 4 and 5.
@@ -147,6 +156,10 @@ pub enum TrainMsg {
     /// One batch.
     Step,
     Reset,
+    /// "Find a learning rate" was pressed.
+    LrFind,
+    /// "Use this rate": the suggestion into the max learning rate field.
+    UseLr,
     /// A device race `id` ended: milliseconds per batch on the CPU, and on WebGPU with the
     /// device the GPU module's worker found (or why an engine could not run).
     Raced {
@@ -184,6 +197,8 @@ pub enum LearnedMsg {
     /// A movie's dot on the map was clicked (its item index).
     SimilarTo(usize),
     Recommend(String),
+    /// "why?" beside a recommended movie (its item index).
+    Why(usize),
     /// A taste profile was picked (its index).
     Profile(usize),
     /// The visitor's ratings: (item index, stars).

@@ -145,6 +145,22 @@ fn spreadsheet(app: &App) -> String {
         user_rows = py_rows(table(sheet, USER_FACTORS).into_iter(), "    "),
         movie_rows = py_rows(table(sheet, ITEM_FACTORS).into_iter(), "    "),
     );
+    // Held-out cells: the loss a step minimises leaves them out, and their MSE is printed apart.
+    let held = sheet.held_cells();
+    let (cells, held_print) = if held.is_empty() {
+        ("rated", String::new())
+    } else {
+        let list: Vec<String> = held.iter().map(|(u, i)| format!("({u}, {i})")).collect();
+        code.push_str(&format!(
+            "held = torch.zeros_like(rated)   # the page's held-out cells (hatched): no step sees them
+             for u, m in [{}]:
+                 held[u, m] = True
+             train = rated & ~held
+",
+            list.join(", ")
+        ));
+        ("train", ", held-out MSE {mse(held).item():.4f}".to_string())
+    };
     let column = |path| table(sheet, path).into_iter().map(|r| py_f32(r[0])).collect::<Vec<_>>().join(", ");
     if s.bias {
         code.push_str(&format!(
@@ -173,12 +189,12 @@ fn spreadsheet(app: &App) -> String {
     code.push_str(&format!(
         "lr, wd = {lr}, {wd}\n\
          \n\
-         def mse():\n\
+         def mse(cells={cells}):\n\
          \x20   preds = {pred}\n\
-         \x20   return ((preds - known)[rated] ** 2).mean()\n\
+         \x20   return ((preds - known)[cells] ** 2).mean()\n\
          \n\
-         # The page's Step, {SHEET_STEPS} times: one step of plain gradient descent on every rated cell.\n\
-         print(f'before: MSE {{mse().item():.4f}}')\n\
+         # The page's Step, {SHEET_STEPS} times: one step of plain gradient descent on every rated cell{stepped}.\n\
+         print(f'before: MSE {{mse().item():.4f}}{held_print}')\n\
          for step in range(1, {stop}):\n\
          \x20   loss = mse(){l2}\n\
          \x20   loss.backward()\n\
@@ -187,7 +203,8 @@ fn spreadsheet(app: &App) -> String {
          {decoupled}\
          \x20           p -= lr * p.grad\n\
          \x20           p.grad.zero_()\n\
-         \x20   print(f'step {{step}}: MSE {{mse().item():.4f}}')",
+         \x20   print(f'step {{step}}: MSE {{mse().item():.4f}}{held_print}')",
+        stepped = if held.is_empty() { "" } else { " but the held-out ones" },
         lr = s.lr,
         wd = s.wd,
         stop = SHEET_STEPS + 1,
@@ -656,6 +673,19 @@ mod tests {
         assert!(code.contains("lr, wd = 0.05, 0"), "{code}");
         assert!(!code.contains("randn"), "no random start: the page's");
         assert_eq!(py_f32(f32::NAN), "nan");
+    }
+
+    #[test]
+    fn the_spreadsheet_cell_holds_out_the_pages_held_out_cells() {
+        let mut app = app(["dotbias", "50", "5", "0.005", "0.1", "decoupled", "64", "42", "auto"]);
+        assert!(spreadsheet(&app).contains("def mse(cells=rated):"), "nothing held out by default");
+        app.sheet.sheet.settings.held_out = true;
+        let code = spreadsheet(&app);
+        let held = app.sheet.sheet.held_cells();
+        let list: Vec<String> = held.iter().map(|(u, i)| format!("({u}, {i})")).collect();
+        assert!(code.contains(&format!("for u, m in [{}]:", list.join(", "))), "{code}");
+        assert!(code.contains("train = rated & ~held") && code.contains("def mse(cells=train):"));
+        assert!(code.contains("print(f'before: MSE {mse().item():.4f}, held-out MSE {mse(held).item():.4f}')"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use collab_core::data::{Rating, RatingsTable};
 use collab_core::residuals::Residuals;
+use collab_core::train::lr_find::Sweep;
 use collab_core::train::{BatchTimes, EpochMetrics, StepPath};
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +84,9 @@ pub enum ToWorker {
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
     /// [`FromWorker::Raced`].
     Race { settings: TrainSettings, path: StepPath },
+    /// Run fastai's LR finder on a fresh learner of `settings` (Adam at the finder's
+    /// weight decay) and answer [`FromWorker::LrFound`]; the fits are not touched.
+    LrFind { run: u64, settings: TrainSettings },
     #[cfg(feature = "hooks")]
     /// Test hook: take `steps` batches of a fresh fit with `settings` and answer
     /// [`FromWorker::Probed`], so that a test can hold one engine's numbers against
@@ -188,6 +192,8 @@ pub enum FromWorker {
     Map { slot: Slot, run: u64, epoch: usize, points: Vec<(usize, f32, f32)>, titles: Vec<String> },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
+    /// The LR finder's sweep `run`, or why it could not run.
+    LrFound { run: u64, result: Result<Sweep, String> },
     /// A race's answer: milliseconds per batch on this worker's device.
     Raced { times: BatchTimes },
     #[cfg(feature = "hooks")]

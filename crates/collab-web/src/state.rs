@@ -239,8 +239,9 @@ pub struct SheetState {
     pub eval_generation: u64,
     /// The last step, for the gradient shading and section 7.
     pub last_step: Option<SheetStep>,
-    /// MSE after each step since the last change, for the chart.
-    pub history: Vec<f32>,
+    /// The chart's series, oldest first: a change of the numbers or settings starts a
+    /// new one (at most [`SERIES_KEPT`] are kept); the last is the current one.
+    pub series: Vec<Series>,
     /// Selected cell (row, column).
     pub cursor: (usize, usize),
     /// While a cell is edited: the text the editor opened with.
@@ -261,8 +262,26 @@ pub struct SheetState {
     pub start: Option<(Sheet, f32)>,
     /// True when stepping stopped because the loss blew up (the way back is offered).
     pub diverged: bool,
+    /// The last LR finder's sweep of the sheet.
+    pub lr_find: Option<crate::lrfind::LrFind>,
     /// The settings fields holding a value the sheet refused, and why.
     pub refused: crate::fields::Refused,
+}
+
+/// Series the sheet's chart keeps.
+pub const SERIES_KEPT: usize = 6;
+
+/// The sheet's losses from one change of its numbers or settings to the next.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    /// The settings it ran with, in words.
+    pub label: String,
+    /// The training (and held-out) MSE before its first step, once evaluated.
+    pub start: Option<(f32, Option<f32>)>,
+    /// The training MSE after each step.
+    pub train: Vec<f32>,
+    /// The held-out MSE after each step (empty when no cells are held out).
+    pub held: Vec<f32>,
 }
 
 /// One rating fetched both ways, and the walk through the product.
@@ -363,6 +382,8 @@ pub struct TrainState {
     pub racing: Option<(u64, ToWorker)>,
     /// Where the fit trains and why, when that is not simply the current worker.
     pub placed: String,
+    /// The last LR finder's sweep of the controls' model.
+    pub lr_find: Option<crate::lrfind::LrFind>,
 }
 
 /// The overfitting comparison: the same settings without and with weight decay.
@@ -440,6 +461,8 @@ pub struct LearnedState {
     /// Search results, each for the current model only.
     pub similar: Option<(String, Vec<(usize, f32)>)>,
     pub recs: Option<(String, Vec<(usize, f32)>)>,
+    /// One recommended movie's prediction written out.
+    pub why: Option<Why>,
     /// The taste profile picked, and what it recommends.
     pub profile: Option<(usize, Vec<(usize, f32)>)>,
     pub you: Option<YouFit>,
@@ -474,6 +497,17 @@ pub struct ModelRead {
     pub genres: Vec<u32>,
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,
+}
+
+/// Why a movie is recommended to a user: the prediction term by term, and the movies the
+/// user rated that are most like it (with the user's rating, where the loaded data has it).
+#[derive(Debug, Clone)]
+pub struct Why {
+    pub user: String,
+    pub item: usize,
+    pub explanation: collab_core::interpret::Explanation,
+    /// The user's rating of each of `explanation.closest`, if the loaded data holds it.
+    pub ratings: Vec<Option<f32>>,
 }
 
 /// The visitor fitted as a new user.
@@ -520,7 +554,7 @@ impl App {
                 eval: None,
                 eval_generation: 0,
                 last_step: None,
-                history: Vec::new(),
+                series: vec![Series::default()],
                 cursor: (0, 1),
                 editing: None,
                 running: false,
@@ -531,6 +565,7 @@ impl App {
                 message: String::new(),
                 start: None,
                 diverged: false,
+                lr_find: None,
                 refused: Vec::new(),
             },
             lookup: LookupState::default(),
@@ -544,6 +579,7 @@ impl App {
                 races: Vec::new(),
                 racing: None,
                 placed: String::new(),
+                lr_find: None,
             },
             overfit: OverfitState::default(),
             learned: LearnedState { zoom: 1.0, ..LearnedState::default() },
@@ -589,6 +625,11 @@ impl App {
 }
 
 impl SheetState {
+    /// The MSE after each step since the last change.
+    pub fn history(&self) -> &[f32] {
+        self.series.last().map_or(&[][..], |s| &s.train[..])
+    }
+
     /// True when the shown evaluation is of the current numbers.
     pub fn evaluated(&self) -> bool {
         self.eval.is_some() && self.eval_generation == self.generation

@@ -4,6 +4,7 @@
 mod data;
 mod learned;
 mod lookup;
+mod lr_find;
 mod sheet;
 mod train;
 mod worker;
@@ -13,7 +14,8 @@ mod tests;
 
 use crate::effect::Effect;
 use crate::fields;
-use crate::msg::{BiasMsg, FactorsMsg, Msg, OverfitMsg};
+use crate::msg::{BiasMsg, FactorsMsg, Msg, OverfitMsg, SheetMsg, TrainMsg};
+use crate::protocol::FromWorker;
 use crate::state::App;
 
 /// Applies `msg` to `app` and says what to do outside.
@@ -22,6 +24,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Start(controls) => start(app, controls),
         Msg::Proof(result) => {
             app.proof = Some(result);
+            Vec::new()
+        }
+        Msg::Sheet(SheetMsg::LrFind) => lr_find::sheet_find(app),
+        Msg::Sheet(SheetMsg::LrFound { id, result }) => {
+            lr_find::sheet_found(app, id, result);
+            Vec::new()
+        }
+        Msg::Sheet(SheetMsg::UseLr) => lr_find::sheet_use(app),
+        Msg::Train(TrainMsg::LrFind) => lr_find::train_find(app),
+        Msg::Train(TrainMsg::UseLr) => lr_find::train_use(app),
+        Msg::Worker(FromWorker::LrFound { run, result }) => {
+            lr_find::train_found(app, run, result);
             Vec::new()
         }
         Msg::Data(m) => data::update(app, m),

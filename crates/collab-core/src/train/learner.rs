@@ -21,7 +21,6 @@ use super::fit_settings::FitSettings;
 use super::guard::{Divergence, TrainError, first_non_finite};
 use super::metrics::{EpochMetrics, SmoothLoss};
 use super::path::{self, StepPath};
-use super::schedule::Schedule;
 use super::state::EngineState;
 use super::step::{Phase, mse};
 use crate::data::{CollabData, Encoded};
@@ -251,11 +250,7 @@ impl Learner {
             epochs: &self.history,
             baseline: self.data.mean_baseline(),
         };
-        let lr = match self.settings.schedule {
-            Schedule::OneCycle { lr_max } => lr_max,
-            Schedule::Constant { lr } => lr,
-        };
-        Ok(course.advice(lr, self.settings.optim.wd))
+        Ok(course.advice(self.settings.schedule.peak(), self.settings.optim.wd))
     }
 
     /// Why the fit stopped early, if its loss stopped being a number.

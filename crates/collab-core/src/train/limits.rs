@@ -11,7 +11,6 @@ use std::ops::RangeInclusive;
 
 use super::fit_settings::FitSettings;
 use super::guard::short_number;
-use super::schedule::Schedule;
 use crate::data::CollabData;
 use crate::model::{ModelKind, ModelSpec};
 
@@ -70,10 +69,7 @@ pub fn fit(spec: &ModelSpec, fit: &FitSettings) -> Result<(), String> {
         factors(spec.n_factors)?;
     }
     epochs(fit.epochs)?;
-    match fit.schedule {
-        Schedule::OneCycle { lr_max } => lr(lr_max)?,
-        Schedule::Constant { lr: value } => lr(value)?,
-    };
+    lr(fit.schedule.peak())?;
     wd(fit.optim.wd)?;
     Ok(())
 }

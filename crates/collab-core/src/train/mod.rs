@@ -17,6 +17,7 @@ pub mod guard;
 mod host;
 pub mod learner;
 pub mod limits;
+pub mod lr_find;
 pub mod metrics;
 pub mod optimizer;
 pub mod path;

@@ -24,6 +24,17 @@ pub enum Schedule {
         /// Learning rate.
         lr: f64,
     },
+    /// fastai's LR finder (`LRFinder`, a `ParamScheduler` with `SchedExp`): batch `i`
+    /// trains at `start · (end / start)^(i / num_it)`; beta1 stays at Adam's 0.9, since
+    /// the finder schedules only the learning rate.
+    Exponential {
+        /// Learning rate of the first batch.
+        start: f64,
+        /// The rate batch `num_it` would train at (the last one trains just below it).
+        end: f64,
+        /// Batches of the sweep.
+        num_it: usize,
+    },
 }
 
 /// fastai's defaults: warm up for 25% of the steps, start at lr_max/25, end at lr_max/1e5.
@@ -33,10 +44,22 @@ const DIV_FINAL: f64 = 1e5;
 const MOMS: (f64, f64, f64) = (0.95, 0.85, 0.95);
 
 impl Schedule {
+    /// The largest learning rate it reaches (what the bounds check).
+    pub fn peak(&self) -> f64 {
+        match *self {
+            Schedule::OneCycle { lr_max } => lr_max,
+            Schedule::Constant { lr } => lr,
+            Schedule::Exponential { start, end, .. } => start.max(end),
+        }
+    }
+
     /// Learning rate and beta1 at batch `step` (0-based) of `total` batches.
     pub fn at(&self, step: usize, total: usize) -> (f64, f64) {
         match *self {
             Schedule::Constant { lr } => (lr, 0.9),
+            Schedule::Exponential { start, end, num_it } => {
+                (start * (end / start).powf(step as f64 / num_it.max(1) as f64), 0.9)
+            }
             Schedule::OneCycle { lr_max } => {
                 // fastai's ParamScheduler: pos = train_iter / total_iters.
                 let pos = step as f64 / total.max(1) as f64;

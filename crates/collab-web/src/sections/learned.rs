@@ -89,7 +89,10 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     let list =
         |found: Option<&(String, Vec<(usize, f32)>)>| found.map(|f| ranked_list(&f.1, labels)).unwrap_or_default();
     out.push(html("similar-list", list(l.similar.as_ref())));
-    out.push(html("rec-list", list(l.recs.as_ref())));
+    out.push(html(
+        "rec-list",
+        l.recs.as_ref().map(|r| recs(&r.1, labels, l.why.as_ref().map(|w| w.item))).unwrap_or_default(),
+    ));
     let y_range = tables.and_then(|r| r.tables.as_ref()).and_then(|t| t.y_range);
     out.push(text("rec-note", l.recs.as_ref().map(|r| scores_note(&r.1, y_range)).unwrap_or_default()));
     out.push(text("you-message", l.you_message.clone()));
@@ -101,6 +104,21 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     let picked = l.profile.as_ref().map(|p| p.0);
     out.push(html("profiles", tables.map(|r| profiles(r, picked)).unwrap_or_default()));
     out.push(html("profile-list", l.profile.as_ref().map(|p| ranked_list(&p.1, labels)).unwrap_or_default()));
+}
+
+/// The recommendations, each with a "why?" that writes its prediction out.
+pub fn recs(items: &[(usize, f32)], labels: &[String], shown: Option<usize>) -> String {
+    items
+        .iter()
+        .filter_map(|&(i, v)| {
+            Some(format!(
+                "<li>{} <span class=\"note\">{v:.3}</span> <button type=\"button\" class=\"why\" data-why=\"{i}\" \
+                 aria-pressed=\"{}\">why?</button></li>",
+                escape(labels.get(i)?),
+                shown == Some(i)
+            ))
+        })
+        .collect()
 }
 
 /// Each taste profile as a button: how many users, what it loves and dislikes.

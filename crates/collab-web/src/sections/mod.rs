@@ -14,6 +14,7 @@ pub mod overfit;
 pub mod proof;
 pub mod sheet;
 pub mod train;
+pub mod why;
 
 use crate::state::App;
 
@@ -45,6 +46,7 @@ pub fn render(app: &App) -> Vec<Patch> {
         overfit::render,
         errors::render,
         learned::render,
+        why::render,
         code::render,
     ] {
         section(app, &mut out);
@@ -67,9 +69,21 @@ pub fn ids() -> Vec<&'static str> {
         overfit::IDS,
         errors::IDS,
         learned::IDS,
+        why::IDS,
         code::IDS,
     ]
     .concat()
+}
+
+/// The LR finder's view, the same in sections 3 and 8: its button (off while a sweep
+/// runs), its words, its chart and "Use this rate" (`ids` in that order).
+pub fn lr_find(sweep: Option<&crate::lrfind::LrFind>, ids: [&'static str; 4], out: &mut Vec<Patch>) {
+    let [button, words, chart, use_it] = ids;
+    out.push(html(words, sweep.map(crate::lrfind::words).unwrap_or_default()));
+    out.push(html(chart, sweep.map(crate::lrfind::chart).unwrap_or_default()));
+    out.push(flag(chart, "hidden", sweep.and_then(|f| f.result.as_ref()).is_none_or(|r| r.is_err())));
+    out.push(flag(use_it, "hidden", sweep.and_then(|f| f.suggestion()).is_none()));
+    out.push(flag(button, "disabled", sweep.is_some_and(|f| f.result.is_none())));
 }
 
 /// Shorthands for building patches.

@@ -78,10 +78,37 @@ fn a_reset_fit_draws_an_empty_progress_bar_and_table() {
 }
 
 #[test]
+fn the_sheets_chart_draws_each_series_on_one_log_axis_and_carries_its_numbers() {
+    use crate::state::Series;
+    let first = Series { label: "a".into(), start: Some((8.0, None)), train: vec![4.0, 2.0], held: vec![] };
+    let second =
+        Series { label: "b".into(), start: Some((2.0, Some(1.0))), train: vec![0.2, 0.02], held: vec![0.5, 0.8] };
+    let svg = super::sheet::chart(&[first, second]);
+    assert_eq!(svg.matches("<g class=\"series\"").count(), 2);
+    assert!(svg.contains("data-train=\"[8,4,2]\" data-held=\"[]\""), "{svg}");
+    assert!(svg.contains("data-train=\"[2,0.2,0.02]\" data-held=\"[1,0.5,0.8]\""), "{svg}");
+    let ys = |class: &str, n: usize| -> Vec<f64> {
+        let line = svg.split(&format!("class=\"{class}\" points=\"")).nth(n).unwrap().split('"').next().unwrap();
+        line.split(' ').map(|p| p.split(',').nth(1).unwrap().parse().unwrap()).collect()
+    };
+    // The second series starts where the first ended (x), a falling loss goes down the
+    // chart (y grows), the rising held-out loss goes up, and on a log scale 8 → 4 → 2
+    // are evenly spaced.
+    let (a, b, held) = (ys("train", 1), ys("train", 2), ys("held", 1));
+    assert!(a[0] < a[1] && a[1] < a[2] && b[1] < b[2] && held[2] < held[1], "{svg}");
+    assert!(((a[1] - a[0]) - (a[2] - a[1])).abs() < 0.15, "{a:?}");
+    // The top and bottom ticks are the losses at the fitted range's ends.
+    assert!(svg.contains("MSE (log scale)") && svg.contains("steps (5 in all)"), "{svg}");
+}
+
+#[test]
 fn the_charts_draw_only_finite_points() {
-    assert!(super::sheet::chart(&[1.0]).contains("Step or Run"));
-    let sheet = super::sheet::chart(&[2.0, f32::NAN, 1.0]);
-    assert_eq!(sheet.matches(',').count(), 2, "two points: {sheet}");
+    use crate::state::Series;
+    let steps = |train: &[f32]| vec![Series { train: train.to_vec(), ..Series::default() }];
+    assert!(super::sheet::chart(&steps(&[1.0])).contains("Step or Run"));
+    let sheet = super::sheet::chart(&steps(&[2.0, f32::NAN, 1.0]));
+    let line = sheet.split("class=\"train\" points=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(line.matches(',').count(), 2, "two points: {sheet}");
     assert!(!sheet.contains("NaN"));
     let row = |v: f64| EpochMetrics { epoch: 0, train_loss: 1.0, valid_loss: v, rmse: 1.0, seconds: 1.0 };
     let p = Progress {

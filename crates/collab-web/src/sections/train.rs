@@ -31,6 +31,10 @@ pub const IDS: &[&str] = &[
     "train-rows",
     "train-chart",
     "train-batch",
+    "train-lrfind",
+    "train-lrfind-text",
+    "train-lrfind-chart",
+    "train-lrfind-use",
 ];
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
@@ -51,6 +55,11 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(html("train-chart", progress.map(chart).unwrap_or_default()));
     out.push(html("train-split", t.split.as_ref().map(split).unwrap_or_default()));
     out.push(html("train-batch", t.batch.as_ref().map(batch).unwrap_or_default()));
+    super::lr_find(
+        t.lr_find.as_ref(),
+        ["train-lrfind", "train-lrfind-text", "train-lrfind-chart", "train-lrfind-use"],
+        out,
+    );
 }
 
 /// Whether the factors field is used, and if not, what sizes the embeddings instead: the

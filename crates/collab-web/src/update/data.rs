@@ -102,6 +102,9 @@ fn load(app: &mut App, table: RatingsTable, source: String, note: &str) -> Vec<E
     app.data.source = source;
     app.lookup = Default::default();
     app.train.fit = None;
+    // A sweep was of the old ratings.
+    app.train.lr_find = None;
+    app.sheet.lr_find = None;
     app.train.split = None;
     app.train.batch = None;
     app.train.message.clear();

@@ -9,7 +9,7 @@ use collab_core::profiles::taste_profiles;
 
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
-use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, MAP_MOVIES, ModelRead, Trained, YouFit};
+use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, MAP_MOVIES, ModelRead, Trained, Why, YouFit};
 
 /// Recommendations and similar movies shown.
 const LIST_LEN: usize = 10;
@@ -96,8 +96,14 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             finish(&mut l.message, found, |list| l.profile = Some((n, list)));
             Vec::new()
         }
+        LearnedMsg::Why(item) => {
+            let found = why(l, &app.data.table, item);
+            finish(&mut l.message, found, |why| l.why = Some(why));
+            Vec::new()
+        }
         LearnedMsg::Recommend(user) => {
             l.recs = None;
+            l.why = None;
             let found = recommend(l, &user);
             finish(&mut l.message, found, |list| l.recs = Some((user, list)));
             Vec::new()
@@ -205,6 +211,38 @@ fn recommend(l: &LearnedState, user: &str) -> Result<Vec<(usize, f32)>, String> 
     let rated = model.rated.get(&index).cloned().unwrap_or_default();
     let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
     Ok(interpret::recommend(t, t.user(index as usize), bias, &read.listable, &rated, LIST_LEN))
+}
+
+/// Movies of the user's own shown beside an explanation.
+const CLOSEST: usize = 3;
+
+/// The prediction of the recommendation list's user for `item`, written out.
+fn why(l: &LearnedState, table: &collab_core::data::RatingsTable, item: usize) -> Result<Why, String> {
+    let model = l.model.as_ref().ok_or("train a model first")?;
+    let (user, _) = l.recs.as_ref().ok_or("ask for recommendations first")?;
+    let index = model.users.encode(user.trim());
+    let (t, read) = tables(l)?;
+    if index == 0 || item == 0 || item >= t.n_items() {
+        return Err("that movie is not among the recommendations".into());
+    }
+    let rated = model.rated.get(&index).cloned().unwrap_or_default();
+    let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
+    let explanation = interpret::explain(t, t.user(index as usize), bias, item, &rated, CLOSEST);
+    // The user's own ratings of those movies, from the loaded data (ids are the model's labels).
+    let label = &model.users.labels[index as usize];
+    let ratings = explanation
+        .closest
+        .iter()
+        .map(|&(i, _)| {
+            let title = read.labels.get(i)?;
+            table
+                .ratings
+                .iter()
+                .find(|r| r.user.to_string() == *label && table.titles.get(&r.item) == Some(title))
+                .map(|r| r.rating)
+        })
+        .collect();
+    Ok(Why { user: user.trim().to_string(), item, explanation, ratings })
 }
 
 /// Fits the visitor's factors from their ratings, movies frozen.

@@ -9,7 +9,7 @@ use crate::effect::{Effect, Focus};
 use crate::fields;
 use crate::grid;
 use crate::msg::{Msg, SheetMsg};
-use crate::state::App;
+use crate::state::{App, SERIES_KEPT, Series};
 
 /// Milliseconds between two steps of Run.
 const RUN_PAUSE_MS: u32 = 40;
@@ -27,7 +27,15 @@ const MINI_BATCH_RISE: f32 = 1.1;
 /// computed again, once each.
 pub fn changed(app: &mut App) -> Vec<Effect> {
     let s = &mut app.sheet;
-    s.history.clear();
+    // A series with steps stays on the chart; a new one starts (one without steps is
+    // replaced).
+    if s.series.last().is_none_or(|last| !last.train.is_empty()) {
+        s.series.push(Series::default());
+    }
+    if s.series.len() > SERIES_KEPT {
+        s.series.remove(0);
+    }
+    *s.series.last_mut().expect("a series") = Series { label: series_label(&s.sheet.settings), ..Series::default() };
     s.last_step = None;
     s.start = None;
     s.diverged = false;
@@ -35,6 +43,28 @@ pub fn changed(app: &mut App) -> Vec<Effect> {
     let mut effects = vec![Effect::EvalSheet { generation: s.generation, sheet: s.sheet.clone() }];
     effects.extend(super::lookup_effect(app));
     effects
+}
+
+/// The settings a series runs with, in words.
+pub fn series_label(s: &collab_core::sheet::SheetSettings) -> String {
+    let mut words = vec![format!("lr {}", short_number(s.lr)), format!("{} factors", s.k)];
+    if s.bias {
+        words.push("bias".into());
+    }
+    if s.y_range {
+        words.push("sigmoid_range".into());
+    }
+    if s.wd > 0.0 {
+        let kind = match s.wd_kind {
+            collab_core::train::WdKind::L2 => "L2",
+            collab_core::train::WdKind::Decoupled => "decoupled",
+        };
+        words.push(format!("wd {} ({kind})", short_number(s.wd)));
+    }
+    if s.held_out {
+        words.push("a fifth held out".into());
+    }
+    words.join(", ")
 }
 
 /// The one rule for a step (Step, Run, or the lookup's step on one rating): the new
@@ -58,7 +88,7 @@ pub fn stepped(
             "Learning rate too high: the loss grew from {start:.4} to {:.4e} in {} steps. Stepping stopped and the \
              numbers before this step are kept; lower the learning rate, or go back to the numbers before the first step.",
             eval.mse,
-            app.sheet.history.len() + 1
+            app.sheet.history().len() + 1
         ));
     }
     if !eval.mse.is_finite() {
@@ -72,9 +102,11 @@ pub fn stepped(
         ));
     }
     let s = &mut app.sheet;
-    let before = s.history.last().copied().or(start);
+    let before = s.history().last().copied().or(start);
     s.message = before.map(|before| rose(before, eval.mse, batch_size, s.sheet.settings.lr)).unwrap_or_default();
-    s.history.push(eval.mse);
+    let series = s.series.last_mut().expect("a series");
+    series.train.push(eval.mse);
+    series.held.extend(eval.held_mse);
     s.sheet = sheet;
     s.eval = Some(eval);
     s.last_step = Some(step);
@@ -116,6 +148,10 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
                             s.message = "The 15 users and 15 movies shown share no rating: there is nothing to fit. \
                                          Load data with more ratings."
                                 .into();
+                        }
+                        // The loss before a series' first step: where its line starts.
+                        if let Some(series) = s.series.last_mut().filter(|x| x.train.is_empty()) {
+                            series.start = Some((eval.mse, eval.held_mse));
                         }
                         s.eval = Some(eval);
                         s.eval_generation = generation;
@@ -252,6 +288,8 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
             s.message = "Edit cancelled; the old value is kept.".into();
             vec![Effect::Focus(Focus::Cursor)]
         }
+        // The LR finder's messages are `lr_find`'s (the dispatcher sends them there).
+        SheetMsg::LrFind | SheetMsg::LrFound { .. } | SheetMsg::UseLr => Vec::new(),
     }
 }
 

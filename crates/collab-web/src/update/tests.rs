@@ -107,7 +107,7 @@ fn an_edit_bumps_the_generation_clears_the_step_and_computes_each_view_once() {
     let generation = app.sheet.generation;
     let effects = edit(&mut app, "2.5");
     assert_eq!(app.sheet.generation, generation + 1);
-    assert!(app.sheet.last_step.is_none() && app.sheet.history.is_empty());
+    assert!(app.sheet.last_step.is_none() && app.sheet.history().is_empty());
     assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().values[0], 2.5);
     assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1), "{effects:?}");
     assert!(matches!(effects.last(), Some(Effect::Focus(Focus::Cursor))));
@@ -132,20 +132,20 @@ fn step_then_lookup_step_then_step_follow_one_rule() {
     evaluate(&mut app);
     let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
     let effects = update(&mut app, run_step(step));
-    assert_eq!((app.sheet.steps, app.sheet.history.len()), (1, 1));
+    assert_eq!((app.sheet.steps, app.sheet.history().len()), (1, 1));
     assert_eq!(count(&effects, is_lookup), 1, "a step recomputes the lookup once");
     let _ = edit(&mut app, "0.75");
-    assert_eq!((app.sheet.steps, app.sheet.history.len()), (1, 0));
+    assert_eq!((app.sheet.steps, app.sheet.history().len()), (1, 0));
     let generation = app.sheet.generation;
     let step = update(&mut app, Msg::Lookup(LookupMsg::Step)).remove(0);
     let _ = update(&mut app, run_step(step));
-    assert_eq!((app.sheet.steps, app.sheet.history.len(), app.sheet.generation), (2, 1, generation + 1));
+    assert_eq!((app.sheet.steps, app.sheet.history().len(), app.sheet.generation), (2, 1, generation + 1));
     assert!(app.lookup.moved.starts_with("After one step on this rating, user rows ["), "{}", app.lookup.moved);
     assert!(app.sheet.evaluated(), "a step brings its own evaluation");
     let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
     let _ = update(&mut app, run_step(step));
-    assert_eq!((app.sheet.steps, app.sheet.history.len()), (3, 2));
-    assert!(app.sheet.history[1] < app.sheet.history[0], "steps lower the loss: {:?}", app.sheet.history);
+    assert_eq!((app.sheet.steps, app.sheet.history().len()), (3, 2));
+    assert!(app.sheet.history()[1] < app.sheet.history()[0], "steps lower the loss: {:?}", app.sheet.history());
 }
 
 #[test]
@@ -243,6 +243,7 @@ fn settings_take_good_values_and_a_new_k_resets_the_cursor() {
         wd: "0.01".into(),
         decoupled: false,
         batch: "4".into(),
+        held: false,
     };
     let effects = update(&mut app, Msg::Sheet(SheetMsg::Controls(c)));
     let s = app.sheet.sheet.settings;
@@ -594,6 +595,52 @@ fn a_new_model_clears_every_view_of_the_old_one() {
 }
 
 #[test]
+fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    // User 1 rated movies 1 and 2; users 2 to 4 rated every movie, twice over, so that each
+    // has the ratings a list asks for.
+    let mut rated = vec![(1, 1), (1, 2)];
+    for _ in 0..2 {
+        rated.extend((2..=4).flat_map(|u| (1..=5).map(move |i| (u, i))));
+    }
+    let base = trained(ModelKind::DotProductBias);
+    let model = crate::state::Trained::new(
+        collab_core::save::LoadedModel {
+            spec: base.spec,
+            users: base.users,
+            items: base.items,
+            model: base.model,
+            cut_names: 0,
+        },
+        crate::state::Fitted { rated, ..Default::default() },
+    );
+    load_model(&mut app, model);
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
+    assert_eq!(app.learned.message, "ask for recommendations first");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    let (item, score) = app.learned.recs.as_ref().unwrap().1[0];
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(item)));
+    let why = app.learned.why.as_ref().expect("an explanation");
+    let e = &why.explanation;
+    assert_eq!((why.user.as_str(), why.item, e.products.len()), ("1", item, 3));
+    // Each product is the user's factor times the movie's; they and the biases add up to
+    // the sum, and sigmoid_range of the sum is the very score the list ranked by.
+    for f in 0..3 {
+        assert_eq!(e.products[f], e.user[f] * e.item[f]);
+    }
+    let sum = e.products.iter().sum::<f32>() + e.user_bias + e.item_bias;
+    assert!((sum - e.total).abs() < 1e-6, "{sum} against {}", e.total);
+    assert!((5.5 / (1.0 + (-e.total).exp()) - e.prediction).abs() < 1e-5);
+    assert_eq!(e.prediction, score);
+    // The closest movies are user 1's own: movies 1 and 2.
+    assert!(!e.closest.is_empty() && e.closest.iter().all(|c| c.0 == 1 || c.0 == 2), "{:?}", e.closest);
+    // Another user's list drops the explanation.
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
+    assert!(app.learned.why.is_none());
+}
+
+#[test]
 fn a_failed_search_clears_the_old_answer() {
     use collab_core::model::ModelKind;
     let mut app = app();
@@ -838,7 +885,7 @@ fn a_run_whose_loss_blows_up_stops_says_why_and_can_go_back() {
     );
     assert!(app.sheet.diverged);
     assert_eq!(Some(&app.sheet.sheet.weights), kept.as_ref(), "the step that blew up is refused");
-    assert!(app.sheet.history.iter().all(|&l| l <= super::sheet::BLOW_UP * start));
+    assert!(app.sheet.history().iter().all(|&l| l <= super::sheet::BLOW_UP * start));
     let effects = update(&mut app, Msg::Sheet(SheetMsg::Rewind));
     assert!(effects.iter().any(is_eval));
     assert_eq!(app.sheet.sheet.weights, before, "back to the numbers before the first step");
@@ -887,7 +934,8 @@ fn the_link_keeps_the_sheets_settings_and_the_served_data() {
             ("sbias", "1"),
             ("srange", "0"),
             ("swd", "0"),
-            ("swdkind", "decoupled")
+            ("swdkind", "decoupled"),
+            ("sheld", "0")
         ]
         .map(|(k, v)| (k, v.to_string()))
     );
@@ -1044,4 +1092,46 @@ fn a_model_files_long_names_are_cut_and_said() {
     assert!(app.learned.model_message.starts_with("Loaded DotProductBias from mmmm"), "{}", app.learned.model_message);
     assert!(app.learned.model_message.ends_with(" 2 names cut to 200 characters."), "{}", app.learned.model_message);
     assert!(app.learned.model_message.len() < 200);
+}
+
+#[test]
+fn the_sheets_chart_keeps_each_series_and_a_change_starts_a_new_one_with_held_out_losses() {
+    let mut app = app();
+    evaluate(&mut app);
+    for _ in 0..2 {
+        let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
+        let _ = update(&mut app, run_step(step));
+    }
+    let first = app.sheet.series.last().unwrap().clone();
+    assert_eq!((first.train.len(), first.held.len()), (2, 0));
+    assert!(first.start.is_some_and(|(t, h)| t > first.train[0] && h.is_none()), "the line starts before step 1");
+    assert_eq!(first.label, "lr 0.05, 5 factors");
+    // Holding out cells is a change: a new series starts and the old one stays.
+    let held = SheetControls { held: true, ..SheetControls::showing(&app.sheet.sheet.settings) };
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(held)));
+    assert_eq!(app.sheet.series.len(), 2);
+    assert_eq!(app.sheet.series[0], first);
+    assert!(app.sheet.history().is_empty());
+    evaluate(&mut app);
+    let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
+    let _ = update(&mut app, run_step(step));
+    let now = app.sheet.series.last().unwrap();
+    assert_eq!(now.label, "lr 0.05, 5 factors, a fifth held out");
+    assert_eq!((now.train.len(), now.held.len()), (1, 1));
+    assert_eq!(now.held[0], app.sheet.eval.as_ref().unwrap().held_mse.unwrap());
+    assert!(now.start.is_some_and(|(_, h)| h.is_some()));
+    // A change before any step replaces the empty series rather than piling up empty ones.
+    let shown = SheetControls::showing(&app.sheet.sheet.settings);
+    let lr = |v: &str| SheetControls { lr: v.into(), ..shown.clone() };
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(lr("0.1"))));
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(lr("0.2"))));
+    assert_eq!(app.sheet.series.len(), 3);
+    assert_eq!(app.sheet.series[2].label, "lr 0.2, 5 factors, a fifth held out");
+    // At most SERIES_KEPT series are kept, the oldest dropped.
+    for n in 0..10 {
+        let step = update(&mut app, Msg::Sheet(SheetMsg::Step)).remove(0);
+        let _ = update(&mut app, run_step(step));
+        let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(lr(&format!("0.0{}", n + 1)))));
+    }
+    assert_eq!(app.sheet.series.len(), crate::state::SERIES_KEPT);
 }

@@ -85,6 +85,8 @@ pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
             },
         },
         TrainMsg::Reset => reset(app),
+        // The LR finder's messages are `lr_find`'s (the dispatcher sends them there).
+        TrainMsg::LrFind | TrainMsg::UseLr => Vec::new(),
         TrainMsg::Raced { id, cpu, gpu } => match app.train.racing.take() {
             Some((racing, command)) if racing == id => {
                 let settings = command_settings(&command);

@@ -58,6 +58,8 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 app.train.message = message;
             }
         }
+        // The LR finder's answer is `lr_find`'s (the dispatcher sends it there).
+        FromWorker::LrFound { .. } => {}
         // Races and probes run in workers of their own; their answers never come here.
         FromWorker::Raced { .. } => {}
         #[cfg(feature = "hooks")]

@@ -93,6 +93,10 @@ pub fn run(rt: &Rt, effect: Effect) {
             let result = dot_products(&user, &movies, &device).await.map_err(|e| e.to_string());
             dispatch(&rt, Msg::Factors(FactorsMsg::Computed { id, result }));
         }),
+        Effect::SheetLrFind { id, sheet } => spawn_local(async move {
+            let result = sheet.lr_find(&device).await.map_err(|e| e.to_string());
+            dispatch(&rt, Msg::Sheet(SheetMsg::LrFound { id, result }));
+        }),
         Effect::BiasCompare { sheet } => spawn_local(async move {
             let result = bias_comparison(&sheet, BIAS_STEPS, &device).await.map_err(|e| e.to_string());
             dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));

@@ -290,6 +290,17 @@ impl Trainer {
                 Ok(times) => post(&FromWorker::Raced { times }),
                 Err(e) => self.fail(None, e),
             },
+            ToWorker::LrFind { run, settings } => {
+                let result = self.lr_find(settings).await;
+                let lost = matches!(&result, Err(Failure::Device(_))) && self.on_gpu();
+                let answer = result.map_err(|f| match f {
+                    Failure::Refused(m) | Failure::Device(m) => m,
+                });
+                if let (true, Err(message)) = (lost, &answer) {
+                    post(&FromWorker::Failed { slot: None, message: message.clone(), device_lost: true });
+                }
+                post(&FromWorker::LrFound { run, result: answer });
+            }
             #[cfg(feature = "hooks")]
             ToWorker::Probe { settings, steps } => match self.probe(settings, steps).await {
                 Ok(probed) => post(&probed),
@@ -333,6 +344,17 @@ impl Trainer {
         let (losses, weights) = collab_core::train::bench::probe(&mut learner, steps).await?;
         let weights = weights.tensors.into_iter().flat_map(|t| t.values).collect();
         Ok(FromWorker::Probed { step_kind: learner.step_kind().into(), losses, weights })
+    }
+
+    /// fastai's LR finder on a fresh learner of `settings` ([`TrainSettings::lr_finder`]).
+    async fn lr_find(&self, settings: TrainSettings) -> Result<collab_core::train::lr_find::Sweep, Failure> {
+        let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
+            return Err("the worker has no data or no device yet".into());
+        };
+        let data = Arc::new(settings.data(&table));
+        limits::against_data(&data)?;
+        let mut learner = settings.lr_finder(data, &device.device);
+        Ok(collab_core::train::lr_find::run(&mut learner).await?)
     }
 
     /// A fresh learner for `settings`, away from the page's fits (a race's, a probe's).

@@ -24,6 +24,10 @@ pub fn wire(rt: &Rt) {
         let button = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("button[data-profile]").ok()??;
         Some(Msg::Learned(LearnedMsg::Profile(button.get_attribute("data-profile")?.parse().ok()?)))
     });
+    on(rt, "rec-list", "click", false, |_, e| {
+        let button = e.target()?.dyn_into::<web_sys::Element>().ok()?.closest("button[data-why]").ok()??;
+        Some(Msg::Learned(LearnedMsg::Why(button.get_attribute("data-why")?.parse().ok()?)))
+    });
     on(rt, "you-go", "click", false, |rt, _| Some(Msg::Learned(LearnedMsg::FitYou(your_ratings(rt)))));
     on(rt, "map-epoch", "input", false, |rt, _| {
         Some(Msg::Learned(LearnedMsg::MapEpoch(rt.page.value("map-epoch").ok()?.parse().ok()?)))

@@ -32,6 +32,8 @@ pub fn wire(rt: &Rt) {
     on_click(rt, "sheet-run", || Msg::Sheet(SheetMsg::ToggleRun));
     on_click(rt, "sheet-randomise", || Msg::Sheet(SheetMsg::Randomise));
     on_click(rt, "sheet-rewind", || Msg::Sheet(SheetMsg::Rewind));
+    on_click(rt, "sheet-lrfind", || Msg::Sheet(SheetMsg::LrFind));
+    on_click(rt, "sheet-lrfind-use", || Msg::Sheet(SheetMsg::UseLr));
     for id in crate::sections::sheet::CONTROLS {
         on(rt, id, "change", false, |rt, _| Some(Msg::Sheet(SheetMsg::Controls(controls(rt)))));
     }
@@ -49,6 +51,7 @@ pub fn controls(rt: &Rt) -> SheetControls {
         wd: text("sheet-wd"),
         decoupled: text("sheet-wdkind") == "decoupled",
         batch: text("sheet-batch"),
+        held: p.checked("sheet-held"),
     }
 }
 

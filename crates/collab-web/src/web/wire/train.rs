@@ -15,4 +15,6 @@ pub fn wire(rt: &Rt) {
     on_click(rt, "train-start", || Msg::Train(TrainMsg::Toggle));
     on_click(rt, "train-step", || Msg::Train(TrainMsg::Step));
     on_click(rt, "train-reset", || Msg::Train(TrainMsg::Reset));
+    on_click(rt, "train-lrfind", || Msg::Train(TrainMsg::LrFind));
+    on_click(rt, "train-lrfind-use", || Msg::Train(TrainMsg::UseLr));
 }
