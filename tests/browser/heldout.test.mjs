@@ -7,7 +7,6 @@ import { CPU, screenshot, setControl, sheetReady, startServer, withPage } from '
 const { server, url } = await startServer();
 after(() => server.close());
 
-const ready = (page) => sheetReady(page);
 const steps = async (page) => Number(await page.textContent('#sheet-steps'));
 
 /** The chart's series as the page drew them: each one's training and held-out MSE. */
@@ -36,7 +35,7 @@ test('held-out cells: hatched, never stepped on, and their loss rises as ten fac
     await page.check('#sheet-held');
     await page.dispatchEvent('#sheet-held', 'change');
     await page.waitForFunction(() => document.querySelectorAll('#sheet-grid td.held').length > 0);
-    await ready(page);
+    await sheetReady(page);
     const rated = await page.$$eval('#sheet-grid td.rated', (tds) => tds.length);
     const held = await page.$$eval('#sheet-grid td.held', (tds) => tds.map((td) => td.getAttribute('aria-label')));
     console.log(`${held.length} of ${rated} rated cells held out`);
@@ -57,7 +56,7 @@ test('held-out cells: hatched, never stepped on, and their loss rises as ten fac
     await page.waitForFunction(() => Number(document.querySelector('#sheet-steps').textContent) >= 152, null, { timeout: 300_000 });
     await page.click('#sheet-run');
     await page.waitForFunction(() => document.querySelector('#sheet-run').textContent === 'Run');
-    await ready(page);
+    await sheetReady(page);
     const all = await series(page);
     assert.equal(all.length, 2, 'the first series stays on the chart: a change starts a new one');
     assert.deepEqual(all[0], first[0]);

@@ -3,12 +3,10 @@
 // rule recomputed here from the drawn curve, and "Use this rate" against the fields.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CPU, loadZip, screenshot, setControl, sheetReady, startServer, withPage } from './harness.mjs';
+import { CPU, loadZip, screenshot, setControl, startServer, withPage } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
-
-const ready = (page) => sheetReady(page);
 
 /** The chart's points ([lr, smoothed loss], fastai's plot: the record less its last five) and suggestion. */
 async function curve(page, id) {
