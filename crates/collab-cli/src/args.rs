@@ -34,8 +34,10 @@ pub enum Refused {
 }
 
 /// The data argument's help.
-const DATA: &str = "MovieLens files or folders: ml-100k.zip, u.data (with u.item), or ratings.csv (with movies.csv), \
-                    as the page takes them picked together; a folder gives the ones it holds (names in any case)";
+const DATA: &str = "MovieLens files or folders: any release's zip as GroupLens ships it (ml-100k.zip, \
+                    ml-latest-small.zip, ml-1m.zip, ml-10m.zip, ml-20m.zip, ml-25m.zip, ml-32m.zip, ml-latest.zip), \
+                    u.data (with u.item), ratings.dat (with movies.dat) or ratings.csv (with movies.csv), as the page \
+                    takes them picked together; a folder gives the ones it holds (names in any case)";
 
 /// One option per setting, named and described by the core.
 fn settings() -> Vec<Arg> {

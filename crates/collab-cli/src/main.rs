@@ -3,7 +3,8 @@
 //! checked as the page checks it (`collab train --help`).
 //!
 //! ```text
-//! collab train <ml-100k.zip | u.data [u.item] | ratings.csv [movies.csv] | folder>... [--model dotbias]
+//! collab train <a MovieLens zip | u.data [u.item] | ratings.dat [movies.dat] | ratings.csv [movies.csv] | folder>...
+//!     [--model dotbias]
 //!     [--factors 50] [--epochs 5] [--lr 0.005] [--wd 0.1] [--wdkind decoupled] [--bs 64] [--seed 42]
 //!     [--device auto|cpu|webgpu]
 //! collab bench [data]... [the same options]
@@ -41,6 +42,9 @@ fn run(args: args::Args) -> Result<(), String> {
     let (n_users, n_items) = table.counts();
     let note = table.note().map(|n| format!(" ({n})")).unwrap_or_default();
     println!("data: {source}: {} ratings, {n_users} users, {n_items} movies{note}", table.ratings.len());
+    if let Some(recognised) = table.recognised {
+        println!("release: {recognised}");
+    }
     let settings = args.settings;
     let data = Arc::new(settings.data(&table));
     limits::against_data(&data)?;

@@ -25,8 +25,7 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
             Vec::new()
         }
         DataMsg::Fetched(result) => {
-            match result.and_then(|bytes| movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string()))
-            {
+            match result.and_then(|bytes| movielens::parse_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())) {
                 Ok(table) => {
                     // A link to this page now opens on the served copy too.
                     let mut effects = load(app, table, "MovieLens-100k (served copy)".into(), "");
