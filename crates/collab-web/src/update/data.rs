@@ -94,7 +94,9 @@ fn load(app: &mut App, table: RatingsTable, source: String, note: &str) -> Vec<E
     s.running = false;
     s.editing = None;
     let mut effects = vec![Effect::Post(ToWorker::Data { table: pack_table(&table) })];
-    app.data.progress = format!("Loaded {source}: {} ratings.{note}", group(n));
+    // The release recognised, when the file is one ("…: 1,000,209 ratings, MovieLens 1M (ml-1m).").
+    let release = table.recognised.and_then(|r| r.release).map(|r| format!(", {r}")).unwrap_or_default();
+    app.data.progress = format!("Loaded {source}: {} ratings{release}.{note}", group(n));
     app.data.progress_state = "loaded";
     app.data.summary = crate::state::DataSummary::of(&table);
     app.data.table = table;
