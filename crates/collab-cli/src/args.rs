@@ -5,6 +5,7 @@
 
 use clap::{Arg, ArgAction, ArgMatches, Command as Cli};
 use collab_core::settings::{DeviceChoice, Key, Settings, Texts};
+use collab_core::train::OptimizerKind;
 
 /// What to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +40,17 @@ const DATA: &str = "MovieLens files or folders: any release's zip as GroupLens s
                     u.data (with u.item), ratings.dat (with movies.dat) or ratings.csv (with movies.csv), as the page \
                     takes them picked together; a folder gives the ones it holds (names in any case)";
 
-/// One option per setting, named and described by the core.
+/// The optimizer's option (the page keeps fastai's Adam; lazy Adam is for big data).
+const OPTIM: &str = "optim";
+
+/// One option per setting, named and described by the core, and the optimizer's.
 fn settings() -> Vec<Arg> {
+    let kinds: Vec<String> = OptimizerKind::ALL.iter().map(|k| format!("{} ({})", k.key(), k.describe())).collect();
+    let optim = Arg::new(OPTIM)
+        .long(OPTIM)
+        .value_name("VALUE")
+        .action(ArgAction::Set)
+        .help(format!("the optimizer: {} [default: adam]", kinds.join("; ")));
     Key::ALL
         .into_iter()
         .map(|key| {
@@ -52,6 +62,7 @@ fn settings() -> Vec<Arg> {
                 .allow_negative_numbers(true)
                 .help(format!("the {}: {} [default: {}]", key.words(), key.takes(), key.default()))
         })
+        .chain(std::iter::once(optim))
         .collect()
 }
 
@@ -104,7 +115,10 @@ fn read_settings(sub: &ArgMatches) -> Result<(Settings, DeviceChoice), Refused> 
         let said: Vec<String> = faults.iter().map(|f| format!("--{}: {f}", f.key.name())).collect();
         return Err(Refused::Setting(said.join("\n")));
     }
-    let settings = texts.settings().map_err(|f| Refused::Setting(format!("--{}: {f}", f.key.name())))?;
+    let mut settings = texts.settings().map_err(|f| Refused::Setting(format!("--{}: {f}", f.key.name())))?;
+    if let Some(optim) = sub.get_one::<String>(OPTIM) {
+        settings.optimizer = optim.parse().map_err(|e| Refused::Setting(format!("--{OPTIM}: {e}")))?;
+    }
     Ok((settings, texts.device()))
 }
 
@@ -141,6 +155,10 @@ mod tests {
             (ModelKind::DotProductBias, 0.005, 0.1, DeviceChoice::Auto)
         );
         assert_eq!(parse("train d --model nn").unwrap().settings.wd, 0.01);
+        assert_eq!(d.settings.optimizer, OptimizerKind::Adam, "fastai's Adam unless told");
+        let lazy = parse("train d --optim lazy --bs 65536").unwrap().settings;
+        assert_eq!((lazy.optimizer, lazy.batch_size), (OptimizerKind::LazyAdam, 65_536));
+        assert_eq!(lazy.fit().optim.kind, OptimizerKind::LazyAdam);
         assert_eq!(parse("bench --device wgpu").unwrap().device, DeviceChoice::WebGpu);
         assert_eq!(parse("bench --device flex").unwrap().device, DeviceChoice::Cpu);
     }
@@ -155,7 +173,8 @@ mod tests {
             ("--wd -5", "--wd: the weight decay '-5' must be 0 to 10"),
             ("--epochs 0", "--epochs: the number of epochs '0' must be 1 to 50"),
             ("--factors 100000", "--factors: the number of factors '100000' must be 1 to 400"),
-            ("--bs 0", "--bs: the batch size '0' must be 1 to 4096"),
+            ("--bs 0", "--bs: the batch size '0' must be 1 to 65536"),
+            ("--optim adamw", "--optim: the optimizer 'adamw' is not adam, lazy or sgd"),
             ("--wdkind L1", "--wdkind: the weight decay kind 'L1' is not decoupled or l2"),
             ("--device tpu", "--device: the device 'tpu' is not auto, cpu or webgpu"),
             ("--seed x", "--seed: the seed 'x' is not a number"),
@@ -179,7 +198,7 @@ mod tests {
         for key in Key::ALL {
             assert!(help.contains(&format!("--{}", key.name())), "--{} in the help", key.name());
         }
-        assert!(help.contains("[default: 0.005]") && help.contains("1 to 4096"), "{help}");
+        assert!(help.contains("[default: 0.005]") && help.contains("1 to 65536"), "{help}");
         let err = Args::parse(["train", "--help"]).unwrap_err();
         assert!(matches!(err, Refused::Cli(e) if e.kind() == clap::error::ErrorKind::DisplayHelp));
     }
