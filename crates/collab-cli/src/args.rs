@@ -4,6 +4,7 @@
 //! address names it (`--bs` as `?bs=`).
 
 use clap::{Arg, ArgAction, ArgMatches, Command as Cli};
+use collab_core::data::Release;
 use collab_core::settings::{DeviceChoice, Key, Settings, Texts};
 use collab_core::train::OptimizerKind;
 
@@ -14,6 +15,8 @@ pub enum Command {
     Train,
     /// The reference run, timed.
     Bench,
+    /// Writes a generated stand-in of a release's zip.
+    Generate,
 }
 
 /// Parsed arguments.
@@ -24,6 +27,8 @@ pub struct Args {
     pub paths: Vec<String>,
     pub settings: Settings,
     pub device: DeviceChoice,
+    /// `generate`: the release and how many ratings (its published count when not given).
+    pub generate: Option<(Release, Option<usize>)>,
 }
 
 /// Why the arguments were refused: clap's own error (which also carries `--help`), or
@@ -87,6 +92,27 @@ pub fn cli() -> Cli {
                 )))
                 .args(settings()),
         )
+        .subcommand(
+            Cli::new("generate")
+                .about(
+                    "Write a generated stand-in of a MovieLens release's zip (its layout exactly, made-up ratings from \
+                     planted tastes), for benchmarks and tests",
+                )
+                .arg(
+                    Arg::new("release")
+                        .value_name("RELEASE")
+                        .required(true)
+                        .help(format!("the release's folder name: {}", Release::ALL.map(|r| r.folder()).join(", "))),
+                )
+                .arg(Arg::new("out").value_name("OUT").required(true).help("the zip to write"))
+                .arg(
+                    Arg::new("ratings")
+                        .long("ratings")
+                        .value_name("N")
+                        .value_parser(clap::value_parser!(usize))
+                        .help("how many ratings [default: the release's published count]"),
+                ),
+        )
 }
 
 impl Args {
@@ -97,11 +123,24 @@ impl Args {
         let (command, sub) = match matches.subcommand() {
             Some(("train", sub)) => (Command::Train, sub),
             Some(("bench", sub)) => (Command::Bench, sub),
+            Some(("generate", sub)) => {
+                let name = sub.get_one::<String>("release").expect("required");
+                let release = Release::of_folder(name).or_else(|| Release::of_folder(&name.replace("10m", "10M100K")));
+                let release = release.ok_or_else(|| {
+                    let known = Release::ALL.map(|r| r.folder()).join(", ");
+                    Refused::Setting(format!("'{name}' is not a MovieLens release ({known})"))
+                })?;
+                let out = sub.get_one::<String>("out").expect("required").clone();
+                let settings = Texts::defaults().settings().expect("the defaults are settings");
+                let device = DeviceChoice::Auto;
+                let generate = Some((release, sub.get_one::<usize>("ratings").copied()));
+                return Ok(Args { command: Command::Generate, paths: vec![out], settings, device, generate });
+            }
             _ => unreachable!("clap requires a known subcommand"),
         };
         let (settings, device) = read_settings(sub)?;
         let paths = sub.get_many::<String>("data").map(|p| p.cloned().collect()).unwrap_or_default();
-        Ok(Args { command, paths, settings, device })
+        Ok(Args { command, paths, settings, device, generate: None })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use collab_core::data::{Budget, RatingsTable, movielens, synth};
+use collab_core::data::{Budget, RatingsTable, Release, generate, movielens, synth};
 
 /// The ratings in `paths`, read as the page reads files picked together: each file by
 /// its name, each folder as the files in it the page would read ([`movielens::is_read`],
@@ -48,6 +48,40 @@ pub fn ratings(paths: &[String], allow_generated: bool) -> Result<(RatingsTable,
     let source: Vec<&str> =
         used.iter().filter_map(|u| shown.iter().find(|f| &f.0 == u)).map(|f| f.1.as_str()).collect();
     Ok((table, source.join(" + ")))
+}
+
+/// Writes a generated stand-in of `release`'s zip with `ratings` ratings (its published
+/// count when none) to `out`, as it is generated.
+pub fn generate(release: Release, ratings: Option<usize>, out: &str) -> Result<(), String> {
+    let stand = ratings.map_or_else(|| generate::Stand::published(release), |n| generate::Stand::new(release, n));
+    let start = std::time::Instant::now();
+    let file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
+    let written = generate::write_zip(&stand, std::io::BufWriter::new(file), &[]).map_err(|e| format!("{out}: {e}"))?;
+    drop(written);
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "{out}: {} in {}'s layout, {} ratings of {} users on {} movies (made up, from planted tastes), {:.1} MB, {:.1} s",
+        release.folder(),
+        release.name(),
+        stand.ratings,
+        stand.users,
+        stand.movies,
+        size as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// This process's peak resident memory in bytes (Linux's VmHWM), or 0 where unknown.
+pub fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or_default();
+    line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).map_or(0, |kb| kb * 1024)
+}
+
+/// Bytes in megabytes, or "unknown" for 0.
+pub fn megabytes(bytes: u64) -> String {
+    if bytes == 0 { "unknown".into() } else { format!("{:.0} MB", bytes as f64 / 1e6) }
 }
 
 /// The 1-minute load average, so that a benchmark says how busy the machine was.

@@ -161,7 +161,7 @@ fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
 }
 
 /// Lazy Adam moves only the rows a batch reaches, with their running averages; fastai's
-/// Adam moves every row (decay and momentum). On the host step, after a few dense-free
+/// Adam moves every row (decay and momentum). On the host step, after a few
 /// steps, a user the batches never reached still has its initial weights.
 #[test]
 fn lazy_adam_moves_only_the_rows_the_batch_reaches() {

@@ -99,8 +99,20 @@ impl HostDot {
         self.adam = match settings.kind {
             // Only the batch's rows: a pass over what the batch reached.
             OptimizerKind::LazyAdam => {
-                let reached = rows().flat_map(|(u, i)| self.tables.rows_of(u, i));
-                lazy_rows(settings, wd, &mut self.values, &mut self.grad, adam, lr, beta1, reached)
+                // Each row once, however often the batch has it.
+                let distinct = |index: &[i32]| {
+                    let mut rows: Vec<usize> = index.iter().map(|&r| r as usize).collect();
+                    rows.sort_unstable();
+                    rows.dedup();
+                    rows
+                };
+                let (users, items) = (distinct(&batch.users), distinct(&batch.items));
+                let t = &self.tables;
+                let reached = users
+                    .iter()
+                    .flat_map(|&u| t.rows_of(u, false))
+                    .chain(items.iter().flat_map(|&i| t.rows_of(i, true)));
+                lazy_rows(settings, wd, &mut self.values, &mut self.grad, adam, (lr, beta1), reached)
             }
             // Every table decays (DotTables::of): one pass over the buffer.
             _ => pass(settings, wd, &mut self.values, &mut self.grad, adam, lr, beta1),

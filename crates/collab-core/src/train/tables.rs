@@ -115,16 +115,15 @@ impl DotTables {
         })
     }
 
-    /// The parts of the buffer a rating of (user, item) reaches: the two factor rows and,
-    /// with biases, the two biases.
-    pub fn rows_of(&self, user: usize, item: usize) -> impl Iterator<Item = std::ops::Range<usize>> + use<> {
+    /// The parts of the buffer that belong to `user` (`item: false`) or to item `index`:
+    /// its factor row and, with biases, its bias.
+    pub fn rows_of(&self, index: usize, item: bool) -> impl Iterator<Item = std::ops::Range<usize>> + use<> {
         let k = self.k;
-        let (items_at, biased) = (self.items_at, self.biased());
-        let (user_bias, item_bias) = (self.user_bias_at + user, self.item_bias_at + item);
-        let biases = biased.then_some([user_bias..user_bias + 1, item_bias..item_bias + 1]);
-        [user * k..user * k + k, items_at + item * k..items_at + item * k + k]
-            .into_iter()
-            .chain(biases.into_iter().flatten())
+        let (factors, bias) = match item {
+            false => (index * k, self.user_bias_at + index),
+            true => (self.items_at + index * k, self.item_bias_at + index),
+        };
+        std::iter::once(factors..factors + k).chain(self.biased().then_some(bias..bias + 1))
     }
 
     /// Whether the model has bias tables.

@@ -83,7 +83,7 @@ pub(in crate::train) fn pass(
 }
 
 /// Lazy Adam's step over the parts of a buffer a batch reached, `rows` (ranges of the
-/// buffer; a range given twice is passed over once, since its gradient is then zero):
+/// buffer; a range given twice changes nothing the second time, its gradient then zero):
 /// the host step's, whose cost is the batch's, not the tables'. The step count is the
 /// buffer's, one a call. Elsewhere the gradient must be zero already.
 pub(in crate::train) fn lazy_rows(
@@ -92,8 +92,7 @@ pub(in crate::train) fn lazy_rows(
     p: &mut [f32],
     grad: &mut [f32],
     state: Option<HostAdam>,
-    lr: f64,
-    beta1: f64,
+    (lr, beta1): (f64, f64),
     rows: impl Iterator<Item = std::ops::Range<usize>>,
 ) -> Option<HostAdam> {
     debug_assert_eq!(settings.kind, OptimizerKind::LazyAdam);
@@ -120,18 +119,29 @@ fn adam_pass(kind: OptimizerKind, u: &Update, p: &mut [f32], grad: &mut [f32], a
         *sqr = flush(*sqr * u.b2 + g * g * u.one_b2);
         *p = kept - *avg / ((*sqr / u.debias2).sqrt() + u.eps) * u.step_size;
     };
-    let all = p.iter_mut().zip(grad).zip(avg).zip(sqr);
     match kind {
+        // Without a branch, so that it vectorises too: every number is computed, and
+        // kept where the gradient is zero.
         OptimizerKind::LazyAdam => {
-            for (((p, g), avg), sqr) in all {
-                let g = std::mem::take(g);
-                if g != 0.0 {
-                    one(p, g, avg, sqr);
-                }
+            let Update { decay, l2, b1, one_b1, b2, one_b2, debias2, eps, step_size } = *u;
+            let n = p.len();
+            let (grad, avg, sqr) = (&mut grad[..n], &mut avg[..n], &mut sqr[..n]);
+            for i in 0..n {
+                let raw = grad[i];
+                grad[i] = 0.0;
+                let keep = raw == 0.0;
+                let g = raw + p[i] * l2;
+                let kept = p[i] * decay;
+                let new_avg = flush(avg[i] * b1 + g * one_b1);
+                let new_sqr = flush(sqr[i] * b2 + g * g * one_b2);
+                let new_p = kept - new_avg / ((new_sqr / debias2).sqrt() + eps) * step_size;
+                avg[i] = if keep { avg[i] } else { new_avg };
+                sqr[i] = if keep { sqr[i] } else { new_sqr };
+                p[i] = if keep { p[i] } else { new_p };
             }
         }
         _ => {
-            for (((p, g), avg), sqr) in all {
+            for (((p, g), avg), sqr) in p.iter_mut().zip(grad).zip(avg).zip(sqr) {
                 one(p, std::mem::take(g), avg, sqr);
             }
         }
