@@ -300,8 +300,8 @@ mod tests {
         for (seed, t) in (0..6).flat_map(|seed| [(seed, &dense), (seed, &t)]) {
             for item_key in [ItemKey::Title, ItemKey::Id] {
                 let settings = DataSettings { seed, item_key, ..Default::default() };
-                let d = CollabData::new(&t, settings);
-                let (users, items, train, valid) = by_labels(&t, settings);
+                let d = CollabData::new(t, settings);
+                let (users, items, train, valid) = by_labels(t, settings);
                 assert_eq!((d.users, d.items, d.train, d.valid), (users, items, train, valid), "{seed} {item_key:?}");
             }
         }
