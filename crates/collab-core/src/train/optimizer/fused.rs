@@ -121,23 +121,22 @@ fn adam_pass(kind: OptimizerKind, u: &Update, p: &mut [f32], grad: &mut [f32], a
     };
     match kind {
         // Without a branch, so that it vectorises too: every number is computed, and
-        // kept where the gradient is zero.
+        // where the gradient is zero the old one is kept, chosen by a mask of bits (the
+        // compiler vectorises that, not an `if` here).
         OptimizerKind::LazyAdam => {
             let Update { decay, l2, b1, one_b1, b2, one_b2, debias2, eps, step_size } = *u;
-            let n = p.len();
-            let (grad, avg, sqr) = (&mut grad[..n], &mut avg[..n], &mut sqr[..n]);
-            for i in 0..n {
-                let raw = grad[i];
-                grad[i] = 0.0;
-                let keep = raw == 0.0;
-                let g = raw + p[i] * l2;
-                let kept = p[i] * decay;
-                let new_avg = flush(avg[i] * b1 + g * one_b1);
-                let new_sqr = flush(sqr[i] * b2 + g * g * one_b2);
+            for (((p, g), avg), sqr) in p.iter_mut().zip(grad.iter_mut()).zip(avg.iter_mut()).zip(sqr.iter_mut()) {
+                let raw = std::mem::take(g);
+                let g = raw + *p * l2;
+                let kept = *p * decay;
+                let new_avg = flush(*avg * b1 + g * one_b1);
+                let new_sqr = flush(*sqr * b2 + g * g * one_b2);
                 let new_p = kept - new_avg / ((new_sqr / debias2).sqrt() + eps) * step_size;
-                avg[i] = if keep { avg[i] } else { new_avg };
-                sqr[i] = if keep { sqr[i] } else { new_sqr };
-                p[i] = if keep { p[i] } else { new_p };
+                let reached = 0u32.wrapping_sub(u32::from(raw != 0.0));
+                let pick = |new: f32, old: f32| f32::from_bits((new.to_bits() & reached) | (old.to_bits() & !reached));
+                *avg = pick(new_avg, *avg);
+                *sqr = pick(new_sqr, *sqr);
+                *p = pick(new_p, *p);
             }
         }
         _ => {
