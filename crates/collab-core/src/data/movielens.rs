@@ -361,6 +361,15 @@ mod tests {
         let bomb = zip_of(&[("u.data", &big)]);
         let err = read_zip(Cursor::new(&bomb), "bomb.zip", small).unwrap_err().to_string();
         assert!(err.starts_with("u.data is 62.5 KiB of text: even at 64 bytes a line"), "{err}");
+        // A header that claims 4 GiB, with the stated budget: refused before unpacking
+        // (the page's hostile-file test drops this one).
+        let claims = crate::data::synth::declaring(&zip_of(&[("u.data", b"1\t2\t3\t4\n")]), u32::MAX - 1);
+        let err = parse_zip(&claims, "ml-100k.zip").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "u.data is 4.0 GiB of text: even at 64 bytes a line that is more than the 62,914,560 ratings this \
+             notebook keeps within its memory budget of 1 GiB (16 bytes a rating)"
+        );
         let liar = crate::data::synth::declaring(&bomb, 100);
         let err = read_zip(Cursor::new(&liar), "bomb.zip", small).unwrap_err().to_string();
         assert!(err.starts_with("u.data is 62.5 KiB of text: even at 64 bytes a line"), "{err}");
