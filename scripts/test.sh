@@ -2,9 +2,9 @@
 # README command 2: install what is missing, then run every test: formatting, native
 # unit and integration tests (the page crate's pure modules included, and both crates'
 # shape tests), the GPU step natively on wgpu where a Vulkan driver is, the parsers'
-# fuzz targets (20 s each), clippy with warnings denied
-# (native and wasm32), a release build of
-# the page, the browser tests (WebGPU on SwiftShader, and the CPU fallback), then the
+# fuzz targets (20 s each), clippy with warnings denied (native and wasm32), a release
+# build of the page and a test build with its test hooks (checking that the release has
+# none), the browser tests (WebGPU on SwiftShader, and the CPU fallback), then the
 # benchmark, which prints figures and asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,9 +51,12 @@ COLLAB_FUZZ_SECONDS=20 cargo test -p collab-core --release --test fuzz -- --noca
 step "clippy, wasm32 (core and the page's CPU module; then the GPU module, the page with its gpu feature)"
 ( wasm_env
   cargo clippy -p collab-core -p collab-web --target wasm32-unknown-unknown --release -- -D warnings
-  cargo clippy -p collab-gpu --target wasm32-unknown-unknown --release -- -D warnings )
+  cargo clippy -p collab-gpu --target wasm32-unknown-unknown --release -- -D warnings
+  # and both again with the test hooks (the test build)
+  cargo clippy -p collab-web --features hooks --target wasm32-unknown-unknown --release -- -D warnings
+  cargo clippy -p collab-gpu --features hooks --target wasm32-unknown-unknown --release -- -D warnings )
 
-step "release build of the page (its CPU module and the GPU module)"
+step "release build of the page (dist/, as published: its CPU module and the GPU module)"
 ( wasm_env; trunk build --release )
 for wasm in dist/*_bg.wasm dist/gpu/*_bg.wasm; do
   ctors=$(strings -n 8 "$wasm" | grep -c command_export || true)
@@ -63,6 +66,21 @@ for wasm in dist/*_bg.wasm dist/gpu/*_bg.wasm; do
     exit 1
   fi
 done
+
+step "test build of the page (dist-test/: the same, with the test hooks the browser tests call)"
+( wasm_env; trunk build --release --features hooks --dist dist-test )
+# The hooks (crates/collab-web/src/web/hooks.rs, and the worker's Probe, LoseDevice and
+# Crash commands) are built only with the `hooks` feature: none may be in dist/. The
+# same search must find them all in dist-test/, or it is searching for the wrong names.
+HOOKS=($(sed -n '/^#\[wasm_bindgen\]/{n;s/^pub \(async \)\?fn \([a-z0-9_]*\).*/\2/p}' crates/collab-web/src/web/hooks.rs) LoseDevice Probed)
+hooks_in() { for name in "${HOOKS[@]}"; do grep -qa "$name" "$1"/*.js "$1"/*_bg.wasm "$1"/gpu/*.js "$1"/gpu/*_bg.wasm && echo "$name"; done; true; }
+found=$(hooks_in dist-test | wc -l)
+shipped=$(hooks_in dist | tr '\n' ' ')
+echo "test hooks: ${#HOOKS[@]} names; in dist-test/: $found; in dist/: ${shipped:-none}"
+if [ "${#HOOKS[@]}" -lt 10 ] || [ "$found" != "${#HOOKS[@]}" ] || [ -n "$shipped" ]; then
+  echo "every test hook must be in dist-test/ and none in the published dist/" >&2
+  exit 1
+fi
 
 step "browser tests (Chromium, WebGPU on SwiftShader and CPU)"
 export COLLAB_TEST_OUTPUT="$PWD/tests/output"

@@ -15,19 +15,21 @@
 //   longest main-thread tasks while it trains (goal: none over 50 ms),
 // - natively (the CLI, if built), with the wasm/native ratio from the same run, and its
 //   milliseconds per batch on flex and wgpu (wgpu only in a build with --features wgpu).
-//   npm run bench            (from tests/; needs a built dist/)
+//   npm run bench            (from tests/; needs the built dist/ and dist-test/:
+//                             sizes and opening from the release build, runs through the hooks of the test build)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MODES, openPage, startServer } from '../browser/harness.mjs';
+import { CPU, MODES, WEBGPU, openPage, startServer } from '../browser/harness.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const zipPath = join(ROOT, 'data/ml-100k.zip');
 const hasData = existsSync(zipPath);
 const bytes = hasData ? Array.from(readFileSync(zipPath)) : null;
-const { server, url } = await startServer(join(ROOT, 'data'));
+const { server, url } = await startServer({ data: join(ROOT, 'data') });
+const published = await startServer({ build: 'release', data: join(ROOT, 'data') });
 
 /** The reference fit along each CPU path, one after the other in one page. */
 async function inBrowser(mode) {
@@ -51,7 +53,7 @@ async function inBrowser(mode) {
 /** Opening the page in a fresh browser: wasm bytes fetched and milliseconds until the first computation shows. */
 async function opening(mode) {
   const start = Date.now();
-  const { browser, page, problems } = await openPage(mode, url, { watch: true });
+  const { browser, page, problems } = await openPage(mode, published.url, { watch: true });
   try {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
     const ms = Date.now() - start;
@@ -72,7 +74,7 @@ const reference = (kind, batch_size) => ({ kind, factors: 50, epochs: 5, lr: 5e-
  * the dot-product models; `tensors`: burn's autodiff and tensor optimizer).
  */
 async function race(kind, batchSize, path) {
-  const { browser, page, problems } = await openPage(MODES.find((m) => m.name === 'webgpu'), url);
+  const { browser, page, problems } = await openPage(WEBGPU, url);
   try {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
     const json = await page.evaluate(
@@ -118,10 +120,10 @@ function print(label, run) {
   if (run.problems.length) console.log(`  page problems: ${run.problems.join('; ')}`);
 }
 
-/** Bytes on the wire for `path` from the bundled server, asking for `encoding`. */
+/** Bytes on the wire for `path` of the release build from the bundled server, asking for `encoding`. */
 function wireBytes(path, encoding) {
   return new Promise((ok, fail) => {
-    const req = request(new URL(path, url), { headers: { 'accept-encoding': encoding } }, (res) => {
+    const req = request(new URL(path, published.url), { headers: { 'accept-encoding': encoding } }, (res) => {
       let bytes = 0;
       res.on('data', (chunk) => { bytes += chunk.length; });
       res.on('end', () => ok({ bytes, sent: res.headers['content-encoding'] ?? 'identity' }));
@@ -149,10 +151,11 @@ const races = [
   await race('DotProductBias', 4096, 'tensors'),
   await race('EmbeddingNn', 64, 'direct'),
 ];
-const paths = await inBrowser(MODES.find((m) => m.name === 'cpu'));
+const paths = await inBrowser(CPU);
 const cpu = paths.direct;
-const pageRun = await inPage(MODES.find((m) => m.name === 'cpu'));
+const pageRun = await inPage(CPU);
 server.close();
+published.server.close();
 
 const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/collab-notebook/target');
 const cli = join(target, 'release/collab');

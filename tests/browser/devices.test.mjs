@@ -1,23 +1,26 @@
 // Two modules, CPU first (issue: make the GPU worth using): the page opens and computes
 // on its CPU module without asking for the GPU module; before a fit the page times both
 // devices and trains on the faster, saying so; the switch forces WebGPU, which then
-// trains to the CPU's numbers.
+// trains to the CPU's numbers. The first test opens the release build, as published.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
+import { CPU, WEBGPU, MODES, loadZip, screenshot, setControl, startServer, withPage } from './harness.mjs';
 
 const { server, url } = await startServer();
-after(() => server.close());
-const [WEBGPU, CPU] = MODES;
+const published = await startServer({ build: 'release' });
+after(() => {
+  server.close();
+  published.server.close();
+});
 
 const isGpuModule = (u) => /\/gpu\/collab-gpu-/.test(u);
 
 for (const mode of MODES) {
-  test(`the page computes on its CPU module without fetching the GPU module (${mode.name})`, { timeout: 240_000 }, async () => {
-    const { browser, page, problems } = await openPage(mode, url, { watch: true });
-    try {
+  test(`the published page computes on its CPU module without fetching the GPU module, and has no test hooks (${mode.name})`, { timeout: 240_000 }, async () => {
+    await withPage(mode, published.url, async (page) => {
       await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
-      await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+      const exported = await page.evaluate(() => Object.keys(window.wasmBindings).filter((k) => !k.startsWith('__') && k !== 'default' && k !== 'initSync'));
+      assert.deepEqual(exported, ['start'], 'the release module exports its start and nothing for tests');
       await page.waitForFunction(() => document.querySelector('#device').dataset.gpu !== 'asking');
       const wasm = page.responses.filter((r) => r.url.endsWith('.wasm'));
       const bytes = wasm.reduce((sum, r) => sum + r.bytes, 0);
@@ -33,16 +36,12 @@ for (const mode of MODES) {
         assert.match(device, /^CPU \(wasm, burn-flex\); no WebGPU for training: .*(no adapter|no WebGPU)/, device);
         assert.equal(await page.getAttribute('#device', 'data-gpu'), 'no');
       }
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
+    }, { watch: true });
   });
 }
 
 test('before a fit the page races the CPU and WebGPU, trains on the faster, and says why', { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(WEBGPU, url, { watch: true });
-  try {
+  await withPage(WEBGPU, url, async (page) => {
     await loadZip(page, 200, 150, 11);
     await setControl(page, 'train-epochs', '1');
     await page.click('#train-start');
@@ -67,26 +66,19 @@ test('before a fit the page races the CPU and WebGPU, trains on the faster, and 
     assert.equal(page.requests.filter(isGpuModule).length, asked, 'no new GPU module request');
     assert.equal(await page.textContent('#train-race'), said);
     console.log(`screenshot ${await screenshot(page.locator('#train'), 'devices-race')}`);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  }, { watch: true });
 });
 
 /** Trains 2 epochs of DotProductBias on the same generated data; the final valid MSE and where it ran. */
 async function fitOn(mode, device) {
-  const { browser, page, problems } = await openPage(mode, `${url}?epochs=2&bs=64&device=${device}`);
-  try {
+  return withPage(mode, `${url}?epochs=2&bs=64&device=${device}`, async (page) => {
     await loadZip(page, 200, 150, 11);
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 400_000 });
     const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => Number(c.textContent))));
     const where = await page.textContent('#train-device');
-    assert.deepEqual(problems, []);
     return { valid: rows.at(-1)[2], where, said: await page.textContent('#train-race') };
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 test('the switch forces WebGPU, which trains to the same valid MSE as the CPU', { timeout: 900_000 }, async () => {
@@ -105,10 +97,8 @@ test('the switch forces WebGPU, which trains to the same valid MSE as the CPU', 
 // tests hold against burn's autodiff: the same seed, the same batches, 200 steps of
 // Adam, every loss and every weight compared. Generated data of MovieLens-100k's size.
 test('the GPU kernels compute the CPU host step\'s losses and weights', { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(WEBGPU, url);
-  try {
+  await withPage(WEBGPU, url, async (page) => {
     // The hooks exist once the page's module has started (a busy machine can take seconds).
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
     const base = { kind: 'DotProductBias', factors: 50, epochs: 5, lr: 5e-3, wd: 0.1, wd_kind: 'Decoupled', batch_size: 64, seed: 42, y_range: true };
     const cases = [
       base,
@@ -136,8 +126,5 @@ test('the GPU kernels compute the CPU host step\'s losses and weights', { timeou
     console.log(`EmbeddingNn: GPU ${nn.gpu.step_kind}; loss gap ${nn.loss_gap}, weight gap ${nn.weight_gap}`);
     assert.equal(nn.gpu.step_kind, 'burn autodiff, optimizer as tensor operations');
     assert.ok(nn.loss_gap < 1e-3, `EmbeddingNn: losses differ by ${nn.loss_gap}`);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });

@@ -4,16 +4,13 @@
 // book's 50 titles.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadZip, loadZipBytes, openPage, setControl, startServer } from './harness.mjs';
+import { CPU, loadZip, loadZipBytes, setControl, sheetReady, startServer, withPage } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
-const CPU = MODES.find((m) => m.name === 'cpu');
 
 test("the overfitting comparison shows the book's effect: the default decay overfits, more decay does better", { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, url);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, url, async (page) => {
     await loadZipBytes(page, await page.evaluate(() => Array.from(window.wasmBindings.overfit_ml100k_zip())));
     await page.click('#overfit-run');
     await page.waitForSelector('#overfit[data-state="done"]', { timeout: 400_000 });
@@ -31,15 +28,11 @@ test("the overfitting comparison shows the book's effect: the default decay over
     assert.ok(more.valid[last] < base.valid[last], `more decay ends lower: ${more.valid[last]} vs ${base.valid[last]}`);
     assert.ok(base.valid[last] > base.valid[last - 2], `the default's valid loss rises over its last epochs: ${base.valid}`);
     assert.ok(base.train[last] < base.train[last - 2], `while its train loss falls: ${base.train}`);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("each model starts at the book's weight decay; the book's first model trains; the map has the book's 50 titles", { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?epochs=1`);
-  try {
+  await withPage(CPU, `${url}?epochs=1`, async (page) => {
     await loadZip(page, 200, 150, 11);
     await setControl(page, 'train-model', 'nn');
     assert.equal(await page.inputValue('#train-wd'), '0.01');
@@ -51,22 +44,14 @@ test("each model starts at the book's weight decay; the book's first model train
     const valid = Number(await page.$eval('#train-rows tr td:nth-child(3)', (td) => td.textContent));
     assert.ok(Number.isFinite(valid), `DotProduct without sigmoid_range trains: ${valid}`);
     assert.equal(await page.locator('#map circle').count(), 50);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('a model named in the URL starts at its book weight decay unless the URL gives one', { timeout: 300_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?model=nn`);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, `${url}?model=nn`, async (page) => {
     assert.equal(await page.inputValue('#train-wd'), '0.01');
     await page.goto(`${url}?model=nn&wd=0.2`);
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    await sheetReady(page);
     assert.equal(await page.inputValue('#train-wd'), '0.2');
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });

@@ -3,20 +3,19 @@
 // computes a loss. Run with and without WebGPU.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, openPage, screenshot, startServer } from './harness.mjs';
+import { WEBGPU, MODES, screenshot, startServer, withPage } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
 
 for (const mode of MODES) {
   test(`page computes a loss on ${mode.name}`, { timeout: 240_000 }, async () => {
-    const { browser, page, problems } = await openPage(mode, url);
-    try {
+    await withPage(mode, url, async (page) => {
       await page.waitForSelector('#proof[data-state="done"], #fatal:not(:empty)', { timeout: 200_000 });
       assert.equal(await page.textContent('#fatal'), '', 'the page reported a start-up failure');
       await page.waitForFunction(() => document.querySelector('#device').dataset.gpu !== 'asking');
       const device = await page.textContent('#device');
-      if (mode.name === 'webgpu') {
+      if (mode === WEBGPU) {
         assert.match(device, /WebGPU: .*swiftshader/i, `expected the SwiftShader adapter: ${device}`);
       } else {
         assert.match(device, /no WebGPU for training: .*(no adapter|no WebGPU)/, device);
@@ -26,9 +25,6 @@ for (const mode of MODES) {
       assert.ok(Number.isFinite(before) && before > 0.5 && before < 20, `loss before: ${before}`);
       assert.ok(afterStep < before, `one Adam step must lower the loss: ${before} -> ${afterStep}`);
       console.log(`${mode.name}: ${device}; loss ${before} -> ${afterStep}; screenshot ${await screenshot(page, `foundation-${mode.name}`)}`);
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 }

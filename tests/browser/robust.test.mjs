@@ -4,12 +4,10 @@
 // stuck state. Any console error (a wasm panic logs one) fails the test.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadZip, openPage, startServer } from './harness.mjs';
+import { CPU, loadZip, startServer, withPage } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
-const CPU = MODES.find((m) => m.name === 'cpu');
-
 
 /** What must survive a refused file. */
 async function state(page) {
@@ -22,13 +20,8 @@ async function state(page) {
   }));
 }
 
-function noPanics(problems) {
-  assert.deepEqual(problems, []);
-}
-
 test('every kind of bad file is refused in words, and nothing loaded or trained is lost', { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?epochs=1`);
-  try {
+  await withPage(CPU, `${url}?epochs=1`, async (page) => {
     await loadZip(page, 60, 40, 3);
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
@@ -56,15 +49,11 @@ test('every kind of bad file is refused in words, and nothing loaded or trained 
     await page.keyboard.type('1.25');
     await page.keyboard.press('Enter');
     await page.waitForFunction((c) => document.querySelector(c).title.startsWith('1.25'), cell);
-    noPanics(problems);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('fast clicks and a reload during training leave no stuck state', { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?epochs=2`);
-  try {
+  await withPage(CPU, `${url}?epochs=2`, async (page) => {
     await loadZip(page, 200, 150, 11);
     for (let n = 0; n < 5; n++) await page.click('#train-start');
     // Train, Pause, Resume, Pause, Resume — but a small fit may end between two clicks
@@ -87,15 +76,11 @@ test('fast clicks and a reload during training leave no stuck state', { timeout:
     assert.equal(await page.getAttribute('#train', 'data-state'), 'idle');
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
-    noPanics(problems);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('a fit that diverges stops at the step with the reason; a batch larger than the data is refused', { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?epochs=1&lr=1&wd=10`);
-  try {
+  await withPage(CPU, `${url}?epochs=1&lr=1&wd=10`, async (page) => {
     await loadZip(page, 200, 150, 11);
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="stopped"]', { timeout: 240_000 });
@@ -104,40 +89,27 @@ test('a fit that diverges stops at the step with the reason; a batch larger than
     const points = await page.$eval('#train-chart', (svg) => svg.innerHTML);
     assert.ok(!/NaN|inf/i.test(points), 'the chart holds only finite points');
     console.log(`diverged: ${message}`);
-  } finally {
-    await browser.close();
-  }
-  noPanics(problems);
+  });
 
-  const second = await openPage(CPU, `${url}?bs=4096`);
-  try {
-    await loadZip(second.page, 20, 20, 1);
-    await second.page.click('#train-start');
-    await second.page.waitForSelector('#train[data-state="stopped"]', { timeout: 60_000 });
-    assert.match(await second.page.textContent('#train-message'), /^the batch size 4096 is larger than the \d+ training ratings/);
-    noPanics(second.problems);
-  } finally {
-    await second.browser.close();
-  }
+  await withPage(CPU, `${url}?bs=4096`, async (page) => {
+    await loadZip(page, 20, 20, 1);
+    await page.click('#train-start');
+    await page.waitForSelector('#train[data-state="stopped"]', { timeout: 60_000 });
+    assert.match(await page.textContent('#train-message'), /^the batch size 4096 is larger than the \d+ training ratings/);
+  });
 
   // A learning rate that saturates sigmoid_range never diverges, but learns nothing.
-  const third = await openPage(CPU, `${url}?epochs=1&lr=9.99`);
-  try {
-    await loadZip(third.page, 200, 150, 11);
-    await third.page.click('#train-start');
-    await third.page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
-    await third.page.waitForFunction(() => /learned nothing/.test(document.querySelector('#train-message').textContent));
-    assert.match(await third.page.textContent('#train-message'), /the learning rate 9\.99 is probably too high/);
-    noPanics(third.problems);
-  } finally {
-    await third.browser.close();
-  }
+  await withPage(CPU, `${url}?epochs=1&lr=9.99`, async (page) => {
+    await loadZip(page, 200, 150, 11);
+    await page.click('#train-start');
+    await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
+    await page.waitForFunction(() => /learned nothing/.test(document.querySelector('#train-message').textContent));
+    assert.match(await page.textContent('#train-message'), /the learning rate 9\.99 is probably too high/);
+  });
 });
 
 test('the spreadsheet stops a diverging step and keeps its numbers', { timeout: 300_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, url);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, url, async (page) => {
     await page.fill('#sheet-lr', '1e30');
     await page.dispatchEvent('#sheet-lr', 'change');
     for (let n = 0; n < 4; n++) {
@@ -148,23 +120,16 @@ test('the spreadsheet stops a diverging step and keeps its numbers', { timeout: 
     assert.match(await page.textContent('#sheet-message'), /learning rate 1e30 is too high/);
     const mse = await page.textContent('#sheet-mse');
     assert.ok(Number.isFinite(Number(mse)), `MSE ${mse}`);
-    noPanics(problems);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('a model with one factor trains and every view reads it', { timeout: 300_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?factors=1&epochs=1`);
-  try {
+  await withPage(CPU, `${url}?factors=1&epochs=1`, async (page) => {
     await loadZip(page, 60, 40, 3);
     await page.click('#train-start');
     await page.waitForSelector('#train[data-state="done"]', { timeout: 240_000 });
     await page.waitForSelector('#learned[data-state="ready"]', { timeout: 60_000 });
     assert.match(await page.textContent('#map'), /needs two axes, so at least 2 factors: this model has 1/);
     assert.ok((await page.locator('#bias-low li').count()) > 0);
-    noPanics(problems);
-  } finally {
-    await browser.close();
-  }
+  });
 });

@@ -4,17 +4,14 @@
 // and 390 pixels wide land in tests/output/.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
+import { CPU, loadZip, screenshot, setControl, sheetReady, startServer, withPage } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
-const CPU = MODES[1];
 const SECTIONS = ['proof', 'data', 'factors', 'sheet', 'lookup', 'bias', 'decay', 'train', 'learned', 'you'];
 
 test('the decoupled view shows no false sum and the lookup shows every term of its prediction', { timeout: 240_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, url);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, url, async (page) => {
     // Biases and sigmoid_range on: the lookup's prediction is its shown terms.
     await page.check('#sheet-bias');
     await page.check('#sheet-range');
@@ -56,16 +53,11 @@ test('the decoupled view shows no false sum and the lookup shows every term of i
     assert.match(await page.textContent('#train-factors-note'), /74 for 944 users, 102 for 1,665 movies/);
     await setControl(page, 'train-model', 'dotbias');
     assert.equal(await page.isDisabled('#train-factors'), false);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('a diverging sheet run stops with a warning and goes back on request', { timeout: 240_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, url);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, url, async (page) => {
     const mse = await page.textContent('#sheet-mse');
     await setControl(page, 'sheet-lr', '5');
     await page.waitForFunction((m) => document.querySelector('#sheet-mse').textContent === m, mse);
@@ -80,16 +72,11 @@ test('a diverging sheet run stops with a warning and goes back on request', { ti
     await page.waitForFunction((m) => document.querySelector('#sheet-mse').textContent === m, mse);
     assert.equal(await page.textContent('#sheet-message'), 'Back to the numbers before the first step.');
     assert.equal(await page.isHidden('#sheet-rewind'), true);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('the code behind each section, and the notebook export with the current settings', { timeout: 240_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?model=embnn&epochs=3&lr=0.01&wd=0.05&bs=128&seed=7`);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, `${url}?model=embnn&epochs=3&lr=0.01&wd=0.05&bs=128&seed=7`, async (page) => {
     assert.match(await page.textContent('#code-train'), /use_nn=True/);
     assert.match(await page.textContent('#code-train'), /learn\.fit_one_cycle\(3, 0\.01, wd=0\.05\)/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-notebook')]);
@@ -100,15 +87,11 @@ test('the code behind each section, and the notebook export with the current set
     assert.match(code, /CollabDataLoaders\.from_df\(ratings, item_name='title', bs=128, seed=7\)/);
     assert.match(code, /learn\.fit_one_cycle\(3, 0\.01, wd=0\.05\)/);
     console.log(`notebook: ${notebook.cells.length} cells`);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("the header counts the page module's bytes while it downloads", { timeout: 240_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, url);
-  try {
+  await withPage(CPU, url, async (page) => {
     await page.waitForSelector('#proof[data-state="done"]', { timeout: 200_000 });
     const counted = Number(await page.getAttribute('html', 'data-module-bytes'));
     const size = await page.evaluate(async () => {
@@ -116,16 +99,11 @@ test("the header counts the page module's bytes while it downloads", { timeout: 
       return (await (await fetch(href)).arrayBuffer()).byteLength;
     });
     assert.equal(counted, size, 'the last count is the whole module, decompressed');
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("a link carries the sheet's settings and edits", { timeout: 240_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, `${url}?sk=3&slr=0.1&sbias=1&swdkind=decoupled`);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, `${url}?sk=3&slr=0.1&sbias=1&swdkind=decoupled`, async (page) => {
     assert.equal(await page.inputValue('#sheet-k'), '3');
     assert.equal(await page.inputValue('#sheet-lr'), '0.1');
     assert.equal(await page.isChecked('#sheet-bias'), true);
@@ -141,21 +119,16 @@ test("a link carries the sheet's settings and edits", { timeout: 240_000 }, asyn
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => (new URLSearchParams(location.search).get('sw') ?? '').length > 0);
     const link = page.url();
-    const again = await browser.newPage();
+    const again = await page.context().browser().newPage();
     await again.goto(link);
-    await again.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+    await sheetReady(again);
     assert.ok((await again.getAttribute(cell, 'title')).startsWith('1.5'), await again.getAttribute(cell, 'title'));
     assert.equal(await again.textContent('#sheet-mse'), await page.textContent('#sheet-mse'));
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('Tab leaves the spreadsheet: one stop in the grid, arrows inside it', { timeout: 240_000 }, async () => {
-  const { browser, page, problems } = await openPage(CPU, url);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, url, async (page) => {
     await page.focus('#sheet-randomise');
     const path = [];
     for (let n = 0; n < 3; n++) {
@@ -166,16 +139,12 @@ test('Tab leaves the spreadsheet: one stop in the grid, arrows inside it', { tim
     console.log(`Tab from Randomise: ${path.join(' → ')}`);
     assert.equal(path.at(-1), 'lookup-pick', `the first control after the grid within 3 Tabs: ${path.join(' → ')}`);
     assert.ok(path.length <= 3);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 for (const [width, height] of [[1280, 900], [390, 844]]) {
   test(`every section at ${width} px wide${width < 500 ? ', nothing scrolls sideways' : ''}`, { timeout: 400_000 }, async () => {
-    const { browser, page, problems } = await openPage(CPU, url, { width, height });
-    try {
+    await withPage(CPU, url, async (page) => {
       await loadZip(page, 200, 150, 11);
       await setControl(page, 'train-epochs', '1');
       await page.click('#train-start');
@@ -215,9 +184,6 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
           .slice(0, 5).map((e) => `${e.tagName}#${e.id}.${e.className}`));
         assert.ok(wide <= width, `the page is ${wide} px wide at ${width}: ${over.join(', ')}`);
       }
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
+    }, { width, height });
   });
 }

@@ -4,14 +4,13 @@
 // duration: the main thread's long tasks are figures of the benchmark.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, loadReference, loadZip, openPage, screenshot, setControl, startServer } from './harness.mjs';
+import { CPU, WEBGPU, MODES, loadReference, loadZip, screenshot, setControl, startServer, withPage } from './harness.mjs';
 
 const { server, url } = await startServer();
 after(() => server.close());
 
 /** The generated data every test here trains on. */
 const loadGenerated = (page) => loadZip(page, 200, 150, 11);
-
 
 /** Types `text` into a user-factor cell of the spreadsheet and waits for it to be taken. */
 async function editCell(page, row, col, text) {
@@ -32,8 +31,7 @@ async function trainToEnd(page) {
 
 for (const mode of MODES) {
   test(`one epoch of every model on ${mode.name}`, { timeout: 600_000 }, async () => {
-    const { browser, page, problems } = await openPage(mode, url);
-    try {
+    await withPage(mode, url, async (page) => {
       await loadGenerated(page);
       await page.evaluate(() => {
         window.longTasks = [];
@@ -41,7 +39,7 @@ for (const mode of MODES) {
       });
       await setControl(page, 'train-epochs', '1');
       // With WebGPU, every model trains there (chosen, not raced: the race has its own test).
-      await setControl(page, 'train-on', mode.name === 'webgpu' ? 'webgpu' : 'auto');
+      await setControl(page, 'train-on', mode === WEBGPU ? 'webgpu' : 'auto');
       for (const model of ['dot', 'dotbias', 'scratch', 'nn', 'embnn']) {
         await setControl(page, 'train-model', model);
         const { rows, points } = await trainToEnd(page);
@@ -52,7 +50,7 @@ for (const mode of MODES) {
         // The smoothed train loss falls (SVG y grows downwards: later points lower means larger y).
         assert.ok(points.length >= 2 && points.at(-1) > points[0], `${model}: train loss must fall`);
         const where = await page.textContent('#train-device');
-        assert.match(where, mode.name === 'webgpu' ? /^WebGPU: / : /^CPU/, `${model} trained on ${where}`);
+        assert.match(where, mode === WEBGPU ? /^WebGPU: / : /^CPU/, `${model} trained on ${where}`);
         console.log(`${mode.name} ${model} (${where}): ${rows[0].join(' | ')}`);
         await page.click('#train-reset');
       }
@@ -63,18 +61,14 @@ for (const mode of MODES) {
       // Training runs in a Web Worker, not on the page's thread (checked by structure, not
       // by a duration: the main thread's longest task is a figure of the benchmark).
       assert.ok(page.workers().some((w) => w.url().endsWith('/worker.js')), `no training worker: ${page.workers().map((w) => w.url())}`);
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test(`stepping, interpretation, a new user, save and load on ${mode.name}`, { timeout: 600_000 }, async () => {
-    const { browser, page, problems } = await openPage(mode, url);
-    try {
+    await withPage(mode, url, async (page) => {
       await loadGenerated(page);
       await setControl(page, 'train-epochs', '2');
-      if (mode.name === 'webgpu') await setControl(page, 'train-on', 'webgpu');
+      if (mode === WEBGPU) await setControl(page, 'train-on', 'webgpu');
       for (let n = 1; n <= 3; n++) {
         await page.click('#train-step');
         await page.waitForFunction((n) => document.querySelector('#train-batch').textContent.includes(`Step ${n - 1} (epoch 0)`), n, { timeout: 60_000 });
@@ -86,7 +80,7 @@ for (const mode of MODES) {
       assert.equal(rows.length, 2);
       // A step past the end is refused in words; on WebGPU that is no reason to leave the GPU.
       const where = await page.textContent('#train-device');
-      assert.match(where, mode.name === 'webgpu' ? /^WebGPU: / : /^CPU/);
+      assert.match(where, mode === WEBGPU ? /^WebGPU: / : /^CPU/);
       await page.click('#train-step');
       await page.waitForFunction(() => /fit is complete/.test(document.querySelector('#train-message').textContent));
       assert.equal(await page.textContent('#train-device'), where);
@@ -118,16 +112,12 @@ for (const mode of MODES) {
       await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#model-message').textContent));
       await page.waitForFunction((c) => document.querySelector('#model-check').textContent === c, check);
       for (const id of ['train', 'learned', 'you']) await screenshot(page.locator(`#${id}`), `section-${id}-${mode.name}`);
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 }
 
 test('pause holds the fit where it is, resume goes on, reset starts over', { timeout: 300_000 }, async () => {
-  const { browser, page, problems } = await openPage(MODES[1], url);
-  try {
+  await withPage(CPU, url, async (page) => {
     await loadReference(page);
     await setControl(page, 'train-epochs', '40');
     const progress = () => page.$eval('#train-progress', (p) => Number(p.value));
@@ -161,15 +151,11 @@ test('pause holds the fit where it is, resume goes on, reset starts over', { tim
     assert.equal(await progress(), 0);
     assert.equal(await page.locator('#train-rows tr').count(), 0);
     assert.equal(await page.textContent('#train-status'), 'Not started.');
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('losing the GPU mid-training moves training to the CPU from the last completed step', { timeout: 600_000 }, async () => {
-  const { browser, page, problems } = await openPage(MODES[0], url);
-  try {
+  await withPage(WEBGPU, url, async (page) => {
     await loadGenerated(page);
     await setControl(page, 'train-on', 'webgpu');
     await setControl(page, 'train-epochs', '2');
@@ -194,22 +180,14 @@ test('losing the GPU mid-training moves training to the CPU from the last comple
     console.log(`finished on the CPU: ${JSON.stringify(rows)}`);
     // The page's own cells (always on the CPU) still take an edit.
     await editCell(page, 2, 1, '0.25');
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('settings in the URL are applied', { timeout: 300_000 }, async () => {
-  const { browser, page, problems } = await openPage(MODES[1], `${url}?model=embnn&factors=20&epochs=3&lr=0.01&wd=0.05&wdkind=l2&bs=128&seed=7`);
-  try {
-    await page.waitForSelector('#sheet[data-state="ready"]', { timeout: 200_000 });
+  await withPage(CPU, `${url}?model=embnn&factors=20&epochs=3&lr=0.01&wd=0.05&wdkind=l2&bs=128&seed=7`, async (page) => {
     const values = await page.$$eval('#train .controls input, #train .controls select', (els) => els.map((e) => e.value));
     assert.deepEqual(values, ['embnn', '20', '3', '0.01', '0.05', 'l2', '128', '7', 'auto']);
     await setControl(page, 'train-epochs', '4');
     assert.match(page.url(), /epochs=4/);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });

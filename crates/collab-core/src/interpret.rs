@@ -163,6 +163,79 @@ pub fn pca_items(t: &Tables, rows: &[usize], components: usize) -> Vec<Vec<f32>>
         .collect()
 }
 
+/// Item indices by how many ratings `counts` gives each, most first (ties in index
+/// order), `#na#` (index 0) left out.
+pub fn most_rated(counts: &[usize]) -> Vec<usize> {
+    let mut popular: Vec<usize> = (1..counts.len()).collect();
+    popular.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
+    popular
+}
+
+/// The book's map of the movie factors: principal components 0 and 2 (of 3; 0 and 1
+/// with two factors) fitted on the `fit` first items of `popular`, for the first
+/// `drawn` of them: `(item, x, y)`. Empty with fewer than two factors.
+pub fn map_points(t: &Tables, popular: &[usize], fit: usize, drawn: usize) -> Vec<(usize, f32, f32)> {
+    if t.k < 2 {
+        return Vec::new();
+    }
+    let fit: Vec<usize> = popular.iter().copied().take(fit).collect();
+    let coords = pca_items(t, &fit, 3);
+    let y = if t.k >= 3 { 2 } else { 1 };
+    fit.iter().zip(&coords).take(drawn).map(|(&i, c)| (i, c[0], c[y])).collect()
+}
+
+/// Turns each axis of `frame` to agree with `next` (a map of the same items at another
+/// epoch): a principal axis has no sign of its own, so without this a map played epoch
+/// by epoch would flip where it should move.
+pub fn align_axes(frame: &mut [(usize, f32, f32)], next: &[(usize, f32, f32)]) {
+    let next: std::collections::HashMap<usize, (f32, f32)> = next.iter().map(|&(i, x, y)| (i, (x, y))).collect();
+    let (mut dx, mut dy) = (0.0f64, 0.0f64);
+    for &(i, x, y) in frame.iter() {
+        if let Some(&(nx, ny)) = next.get(&i) {
+            dx += (x * nx) as f64;
+            dy += (y * ny) as f64;
+        }
+    }
+    for p in frame.iter_mut() {
+        if dx < 0.0 {
+            p.1 = -p.1;
+        }
+        if dy < 0.0 {
+            p.2 = -p.2;
+        }
+    }
+}
+
+/// A fit's maps by epoch with each one's axes turned to agree with the next, back from
+/// `last` (the trained model's own map, which the last frame equals up to its axes'
+/// signs): played in order, points move instead of flipping.
+pub fn align_back(frames: &[Vec<(usize, f32, f32)>], last: &[(usize, f32, f32)]) -> Vec<Vec<(usize, f32, f32)>> {
+    let mut out: Vec<Vec<(usize, f32, f32)>> = Vec::with_capacity(frames.len());
+    let mut next = last.to_vec();
+    for frame in frames.iter().rev() {
+        let mut frame = frame.clone();
+        align_axes(&mut frame, &next);
+        next = frame.clone();
+        out.push(frame);
+    }
+    out.reverse();
+    out
+}
+
+/// A fit's maps by epoch with each one's axes turned to agree with the one before: two
+/// fits from the same start (the weight-decay pair) start from the same picture.
+pub fn align_forward(frames: &[Vec<(usize, f32, f32)>]) -> Vec<Vec<(usize, f32, f32)>> {
+    let mut out: Vec<Vec<(usize, f32, f32)>> = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let mut frame = frame.clone();
+        if let Some(before) = out.last() {
+            align_axes(&mut frame, before);
+        }
+        out.push(frame);
+    }
+    out
+}
+
 /// Fits a new user's factors and bias to `(item, rating)` pairs by gradient descent on
 /// the squared error, the items held fixed. Starts from `start` (the average user).
 pub fn fit_new_user(
@@ -222,6 +295,21 @@ mod tests {
             item_bias: vec![0.0, 0.2, 0.5, -0.4],
             y_range: Some((0.0, 5.5)),
         }
+    }
+
+    #[test]
+    fn the_map_is_the_pca_of_the_most_rated_and_its_axes_turn_to_agree() {
+        // Ties keep index order; #na# (0) is never on the map.
+        assert_eq!(most_rated(&[9, 1, 5, 1, 0]), vec![2, 1, 3, 4]);
+        let t = tables();
+        let popular = most_rated(&[0, 3, 2, 1]);
+        let map = map_points(&t, &popular, 3, 2);
+        let pcs = pca_items(&t, &[1, 2, 3], 3);
+        assert_eq!(map, vec![(1, pcs[0][0], pcs[0][1]), (2, pcs[1][0], pcs[1][1])], "two factors: components 0 and 1");
+        assert!(map_points(&Tables { k: 1, ..tables() }, &popular, 3, 2).is_empty(), "one factor: no map");
+        let mut flipped: Vec<(usize, f32, f32)> = map.iter().map(|&(i, x, y)| (i, -x, y)).collect();
+        align_axes(&mut flipped, &map);
+        assert_eq!(flipped, map, "a flipped axis turns back");
     }
 
     #[test]

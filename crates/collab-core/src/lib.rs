@@ -24,6 +24,7 @@ pub mod profiles;
 
 pub use error::DataError;
 pub mod read;
+pub mod residuals;
 pub mod save;
 pub mod settings;
 pub mod sheet;

@@ -182,8 +182,9 @@ enum Value {
     Device(DeviceChoice),
 }
 
-/// The model a value names, and whether its output goes through sigmoid_range.
-fn model(text: &str) -> Result<(ModelKind, bool), String> {
+/// The model a value names, and whether its output goes through sigmoid_range: the one
+/// reading of a model's name (the page's exported notebook reads it here too).
+pub fn model(text: &str) -> Result<(ModelKind, bool), String> {
     match text {
         RAW_DOT => Ok((ModelKind::DotProduct, false)),
         key => key

@@ -197,3 +197,25 @@ fn lazy_adam_moves_only_the_rows_the_batch_reaches() {
     assert_eq!(moved_rows(lazy), (0, reached.len()), "lazy: none of the unreached moved, every reached one did");
     assert_eq!(moved_rows(OptimSettings::default()), (unreached.len(), reached.len()), "fastai's Adam moves all");
 }
+
+/// The untrained model a learner names (the first map of the page's map as it forms, and
+/// where the advice's course starts) is the model its fit starts from, on every path.
+#[test]
+fn untrained_is_the_model_before_the_first_step() {
+    use collab_core::data::synth::{SynthSettings, generate};
+    use collab_core::data::{CollabData, DataSettings};
+    use collab_core::train::{FitSettings, Learner, StepPath};
+    use std::sync::Arc;
+    let table = generate(SynthSettings { users: 40, items: 30, factors: 3, density: 0.5, noise: 0.3, seed: 5 });
+    let data = Arc::new(CollabData::new(&table, DataSettings::default()));
+    for path in [StepPath::Tensors, StepPath::FusedOptimizer, StepPath::Direct] {
+        let spec =
+            ModelSpec { n_factors: 4, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+        let mut l = Learner::on_path(data.clone(), spec, FitSettings::default(), &device(), path);
+        let untrained = host(&l.untrained());
+        assert_eq!(host(&l.model()), untrained, "{path:?}: before any step");
+        l.train_batch().unwrap();
+        assert_ne!(host(&l.model()), untrained, "{path:?}: a step moves it; untrained stays");
+        assert_eq!(host(&l.untrained()), untrained);
+    }
+}

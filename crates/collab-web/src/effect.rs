@@ -72,13 +72,13 @@ pub enum Effect {
     BiasCompare {
         sheet: Sheet,
     },
-    /// Build a model from saved bytes (on the interpretation device), with who rated what
-    /// (user and item indices, empty for a file).
+    /// Build a model from saved bytes (on the interpretation device), with what its fit
+    /// brings (nothing for a file).
     LoadModel {
         id: u64,
         source: Option<String>,
         bytes: Vec<u8>,
-        rated: Vec<(i32, i32)>,
+        fitted: Box<crate::state::Fitted>,
     },
     /// Read a model's tables and check predictions.
     ReadModel {

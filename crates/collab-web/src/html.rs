@@ -124,6 +124,79 @@ pub fn finite_max(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
     values.into_iter().filter(|v| v.is_finite()).fold(floor, f64::max)
 }
 
+/// A map of movies: `(item, x, y)` points drawn in a box of `size`, axes through its
+/// middle, each point scaled to the largest coordinate (times `zoom`); the first
+/// `labelled` points get a label where it overlaps no earlier one.
+pub struct MapView<'a> {
+    pub points: &'a [(usize, f32, f32)],
+    pub size: (f32, f32),
+    pub zoom: f32,
+    pub labelled: usize,
+}
+
+impl MapView<'_> {
+    /// The SVG: a dot a point (`<g data-item>`, coloured by `colour`, titled by `label`
+    /// and `hover`), labels cut to 24 characters.
+    pub fn svg(&self, label: impl Fn(usize) -> String, colour: impl Fn(usize) -> &'static str, hover: &str) -> String {
+        let (w, h) = self.size;
+        let max = self.points.iter().fold(1e-6f32, |m, p| m.max(p.1.abs()).max(p.2.abs()));
+        let mut svg = format!(
+            "<line x1=\"0\" y1=\"{cy}\" x2=\"{w}\" y2=\"{cy}\" class=\"axis\"/><line x1=\"{cx}\" y1=\"0\" x2=\"{cx}\" y2=\"{h}\" class=\"axis\"/>",
+            cx = w / 2.0,
+            cy = h / 2.0
+        );
+        // Labels go where they overlap no earlier one (right, left, above or below the dot),
+        // or not at all; the most rated titles come first, so they win.
+        let mut taken: Vec<Box2> = Vec::new();
+        for (n, &(i, x, y)) in self.points.iter().enumerate() {
+            let (cx, cy) =
+                (w / 2.0 + (w / 2.0 - 20.0) * self.zoom * x / max, h / 2.0 - (h / 2.0 - 20.0) * self.zoom * y / max);
+            let name = label(i);
+            svg.push_str(&format!(
+                "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" style=\"fill: {}\"><title>{}{hover}</title></circle>",
+                colour(i),
+                escape(&name)
+            ));
+            if n < self.labelled {
+                let short: String = name.chars().take(24).collect();
+                if let Some((lx, ly)) = place_label(cx, cy, short.chars().count() as f32 * LABEL_CHAR, w, &mut taken) {
+                    svg.push_str(&format!("<text x=\"{lx:.1}\" y=\"{ly:.1}\">{}</text>", escape(&short)));
+                }
+            }
+            svg.push_str("</g>");
+        }
+        svg
+    }
+}
+
+/// The map's labels: their height and a character's width at the 11 px of style.css's
+/// `#map text` (the least any chart text is drawn at).
+const LABEL_HEIGHT: f32 = 12.0;
+const LABEL_CHAR: f32 = 6.0;
+
+/// A label's box on the map: left, top, right, bottom.
+type Box2 = (f32, f32, f32, f32);
+
+/// Where a label `width` wide goes beside the dot at (cx, cy), inside `0..right`: the
+/// first of right, left, above and below that overlaps no box in `taken` (then taken
+/// too), or nowhere.
+pub fn place_label(cx: f32, cy: f32, width: f32, right: f32, taken: &mut Vec<Box2>) -> Option<(f32, f32)> {
+    const HEIGHT: f32 = LABEL_HEIGHT;
+    let spots = [
+        (cx + 6.0, cy + 4.0),
+        (cx - 6.0 - width, cy + 4.0),
+        (cx - width / 2.0, cy - 8.0),
+        (cx - width / 2.0, cy + 17.0),
+    ];
+    let overlaps = |a: &Box2, b: &Box2| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
+    let (x, y) = spots.into_iter().find(|&(x, y)| {
+        let b = (x, y - HEIGHT + 2.0, x + width, y + 2.0);
+        (0.0..=right - width).contains(&x) && !taken.iter().any(|t| overlaps(t, &b))
+    })?;
+    taken.push((x, y - HEIGHT + 2.0, x + width, y + 2.0));
+    Some((x, y))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

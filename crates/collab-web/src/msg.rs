@@ -160,6 +160,8 @@ pub enum TrainMsg {
 #[derive(Debug)]
 pub enum OverfitMsg {
     Compare,
+    /// The pair's map slider moved.
+    MapEpoch(usize),
 }
 
 /// Sections 9 and 10, and saving.
@@ -187,6 +189,8 @@ pub enum LearnedMsg {
     /// The visitor's ratings: (item index, stars).
     FitYou(Vec<(usize, f32)>),
     Zoom(f32),
+    /// The map's epoch slider moved.
+    MapEpoch(usize),
     Save,
     Saved(Result<usize, String>),
     /// A model file, read to bytes.

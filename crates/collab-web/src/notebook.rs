@@ -9,8 +9,8 @@ use collab_core::sheet::{ITEM_BIAS, ITEM_FACTORS, Sheet, USER_BIAS, USER_FACTORS
 use collab_core::train::WdKind;
 use serde_json::json;
 
-use crate::fields::RAW_DOT;
 use crate::state::{App, LIST_MIN_RATINGS, MAP_FIT};
+use collab_core::model::ModelKind;
 
 /// One section's code: its element id suffix, a line of prose, and the code.
 pub struct CodeCell {
@@ -40,6 +40,7 @@ pub fn cells(app: &App) -> Vec<CodeCell> {
             decay(app.sheet.sheet.settings.wd),
         ),
         cell("train", "Train on MovieLens-100k with fastai", train(c)),
+        cell("errors", "Where the model is wrong: predictions against ratings", errors()),
         cell("learned", "What the model learned", learned(model, app)),
         cell("you", "You, as a new user", you(model, app)),
     ]
@@ -271,11 +272,10 @@ enum Model {
 
 impl Model {
     fn of(key: &str) -> Self {
-        match key {
-            "dotbias" => Self::DotBias,
-            "scratch" => Self::Scratch,
-            "dot" => Self::Dot { y_range: true },
-            RAW_DOT => Self::Dot { y_range: false },
+        match collab_core::settings::model(key) {
+            Ok((ModelKind::DotProductBias, _)) => Self::DotBias,
+            Ok((ModelKind::Scratch, _)) => Self::Scratch,
+            Ok((ModelKind::DotProduct, y_range)) => Self::Dot { y_range },
             _ => Self::Neural,
         }
     }
@@ -374,6 +374,34 @@ fn train(c: &[String; 9]) -> String {
 fn rec_user(app: &App) -> String {
     let user = app.learned.recs.as_ref().map_or("1", |r| r.0.trim());
     if user.parse::<i64>().is_ok() { user.to_string() } else { py_str(user) }
+}
+
+/// Section "errors": the page's numbers (`collab_core::residuals`) as pandas computes them.
+fn errors() -> String {
+    let edges: Vec<String> = collab_core::residuals::EDGES[1..].iter().map(|e| (e - 1).to_string()).collect();
+    format!(
+        "# Every validation rating against the model's prediction of it (show_results shows a few).\n\
+         preds, targs = learn.get_preds()   # the validation split, in its order\n\
+         valid = dls.valid_ds.items[['user', 'title', 'rating']].copy()   # user, title: indices into dls.classes\n\
+         valid['predicted'] = preds.flatten().numpy()\n\
+         valid['error'] = valid['predicted'] - valid['rating']\n\
+         rmse = lambda e: (e ** 2).mean() ** 0.5\n\
+         print(f\"{{len(valid)}} validation ratings, RMSE {{rmse(valid['error']):.4f}}\")\n\
+         print(valid.groupby('rating')['predicted'].agg(['count', 'mean']))   # the scatter's columns\n\
+         \n\
+         # Cold start: the error by how many training ratings the user (or the movie) had.\n\
+         edges = [-1, {edges}, float('inf')]   # none, 1-4, 5-9, ... 100 or more\n\
+         for col in ['user', 'title']:\n\
+         \x20   had = valid[col].map(dls.train_ds.items[col].value_counts()).fillna(0)\n\
+         \x20   print(valid.groupby(pd.cut(had, edges), observed=False)['error'].agg(['count', rmse]))\n\
+         \n\
+         # The worst predictions, by name.\n\
+         worst = valid.loc[valid['error'].abs().sort_values(ascending=False).index[:10]].copy()\n\
+         worst['user'] = [dls.classes['user'][i] for i in worst['user']]\n\
+         worst['title'] = [dls.classes['title'][i] for i in worst['title']]\n\
+         worst",
+        edges = edges.join(", ")
+    )
 }
 
 fn learned(model: Model, app: &App) -> String {
@@ -530,7 +558,7 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_str(&ipynb(&app)).unwrap();
         assert_eq!(parsed["nbformat"], 4);
         let cells = parsed["cells"].as_array().unwrap();
-        assert_eq!(cells.len(), 1 + 2 * 9, "a heading, then a line and the code of each of the nine sections");
+        assert_eq!(cells.len(), 1 + 2 * 10, "a heading, then a line and the code of each of the ten sections");
         let code: String = cells
             .iter()
             .filter(|c| c["cell_type"] == "code")
@@ -539,6 +567,7 @@ mod tests {
         assert!(code.contains("CollabDataLoaders.from_df(ratings, item_name='title', bs=128, seed=7)"), "{code}");
         assert!(code.contains("learn = collab_learner(dls, n_factors=40, y_range=(0, 5.5))"));
         assert!(code.contains("learn.fit_one_cycle(3, 0.002, wd=0.05)"));
+        assert!(code.contains("edges = [-1, 0, 4, 9, 19, 49, 99, float('inf')]"), "the page's cold-start bins");
         // Each source line but the last ends with a newline, as Jupyter writes them.
         let source = cells[2]["source"].as_array().unwrap();
         assert!(source[..source.len() - 1].iter().all(|l| l.as_str().unwrap().ends_with('\n')));

@@ -8,6 +8,7 @@
 //! the worker starts a new fit when a command names a run it does not hold.
 
 use collab_core::data::{Rating, RatingsTable};
+use collab_core::residuals::Residuals;
 use collab_core::train::{BatchTimes, EpochMetrics, StepPath};
 use serde::{Deserialize, Serialize};
 
@@ -82,12 +83,15 @@ pub enum ToWorker {
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
     /// [`FromWorker::Raced`].
     Race { settings: TrainSettings, path: StepPath },
+    #[cfg(feature = "hooks")]
     /// Test hook: take `steps` batches of a fresh fit with `settings` and answer
     /// [`FromWorker::Probed`], so that a test can hold one engine's numbers against
     /// another's.
     Probe { settings: TrainSettings, steps: usize },
+    #[cfg(feature = "hooks")]
     /// Test hook: destroy the worker's GPU device, as a lost GPU would be.
     LoseDevice,
+    #[cfg(feature = "hooks")]
     /// Test hook: end the worker with an uncaught error, as a crash would.
     Crash,
 }
@@ -169,17 +173,24 @@ pub enum FromWorker {
     /// Section 8's fit ended: the saved model, and who rated what, training and
     /// validation ratings alike (as user and item indices): a recommendation leaves out
     /// every movie the user rated, and popularity counts every rating, as the book's map does.
+    /// With where the model is wrong on the validation ratings.
     Trained {
         run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
         users: Vec<i32>,
         items: Vec<i32>,
+        residuals: Option<Box<Residuals>>,
     },
+    /// The map of the movie factors at `epoch` (0: untrained; n: after epoch n-1 in
+    /// fastai's count): `(item, x, y)` as [`collab_core::interpret::map_points`] draws
+    /// them, axes as the PCA found them (the page aligns them), and each point's title.
+    Map { slot: Slot, run: u64, epoch: usize, points: Vec<(usize, f32, f32)>, titles: Vec<String> },
     /// Something the visitor should know about a fit that otherwise went fine.
     Note { slot: Slot, run: u64, message: String },
     /// A race's answer: milliseconds per batch on this worker's device.
     Raced { times: BatchTimes },
+    #[cfg(feature = "hooks")]
     /// A probe's answer: how the steps ran, each batch's loss, and every weight after
     /// the last one (the model's tensors one after another).
     Probed { step_kind: String, losses: Vec<f32>, weights: Vec<f32> },

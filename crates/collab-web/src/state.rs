@@ -7,6 +7,7 @@ use collab_core::data::{CrossTable, RatingsTable, Vocab};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
 use collab_core::model::{CollabModel, ModelKind, ModelSpec};
+use collab_core::residuals::Residuals;
 use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::weights::NamedTensor;
 
@@ -27,6 +28,8 @@ pub const FACTOR_NAMES: [&str; 3] = ["sci-fi", "action", "old"];
 /// The most rated titles the book fits its PCA map on, and the most a list (similar
 /// movies, recommendations) draws from: the page's and the exported notebook's rule.
 pub const MAP_FIT: usize = 1000;
+/// The most rated of those drawn on the map (the book draws 50), epoch by epoch as well.
+pub const MAP_MOVIES: usize = 50;
 /// Fewest ratings of a movie a list names: fewer, and its factors say little.
 pub const LIST_MIN_RATINGS: usize = 5;
 
@@ -321,6 +324,21 @@ pub struct Fit {
     pub progress: Option<Progress>,
     /// On WebGPU: the state after its last completed step, to go on from on the CPU.
     pub snapshot: Option<KeptSnapshot>,
+    /// The map of the movie factors as it formed, by epoch (0: untrained), as the worker
+    /// computed it (axes unaligned); empty for a model without factor tables.
+    pub maps: Vec<MapPoints>,
+    /// The titles of the items on those maps.
+    pub map_titles: std::collections::BTreeMap<usize, String>,
+}
+
+/// Points of the book's map: `(item, x, y)`.
+pub type MapPoints = Vec<(usize, f32, f32)>;
+
+impl Fit {
+    /// A fit that has not reported yet.
+    pub fn new(run: u64, settings: TrainSettings, phase: Phase) -> Self {
+        Fit { run, settings, phase, progress: None, snapshot: None, maps: Vec::new(), map_titles: Default::default() }
+    }
 }
 
 /// A snapshot as the worker sent it, with the chart points up to it.
@@ -354,6 +372,8 @@ pub struct OverfitState {
     pub pair: Option<[Fit; 2]>,
     /// Set when a fit of the pair failed.
     pub failed: Option<String>,
+    /// The epoch the pair's maps show (`None`: their last).
+    pub map_epoch: Option<usize>,
 }
 
 /// A model to interpret: trained here or loaded from a file.
@@ -370,15 +390,30 @@ pub struct Trained {
     pub counts: Vec<usize>,
     /// What loading said of the file's names ("2 names cut to 200 characters"), if anything.
     pub note: Option<String>,
+    /// Where it is wrong on the validation ratings (`None` for a model loaded from a file).
+    pub residuals: Option<Box<Residuals>>,
+    /// Its map of the movie factors as it formed, by epoch (empty for a model from a file).
+    pub maps: Vec<MapPoints>,
+}
+
+/// What a model trained on the page brings beside its weights (a model loaded from a
+/// file has none of it).
+#[derive(Debug, Clone, Default)]
+pub struct Fitted {
+    /// `(user, item)` index pairs of every rating, training and validation.
+    pub rated: Vec<(i32, i32)>,
+    pub residuals: Option<Box<Residuals>>,
+    /// The fit's maps by epoch.
+    pub maps: Vec<MapPoints>,
 }
 
 impl Trained {
-    /// A model with who rated what (`(user, item)` index pairs of every rating,
-    /// training and validation); empty for a model loaded from a file.
-    pub fn new(model: collab_core::save::LoadedModel, rated: &[(i32, i32)]) -> Self {
+    /// A model with what its fit brings (the default for a model loaded from a file).
+    pub fn new(model: collab_core::save::LoadedModel, fitted: Fitted) -> Self {
+        let Fitted { rated, residuals, maps } = fitted;
         let mut by_user = HashMap::<i32, Vec<usize>>::new();
         let mut counts = vec![0; model.items.len()];
-        for &(u, i) in rated {
+        for &(u, i) in &rated {
             if u != 0 {
                 by_user.entry(u).or_default().push(i as usize);
             }
@@ -388,7 +423,7 @@ impl Trained {
         }
         let note = model.note();
         let collab_core::save::LoadedModel { spec, users, items, model, .. } = model;
-        Trained { spec, users, items, model, rated: by_user, counts, note }
+        Trained { spec, users, items, model, rated: by_user, counts, note, residuals, maps }
     }
 }
 
@@ -409,6 +444,8 @@ pub struct LearnedState {
     pub profile: Option<(usize, Vec<(usize, f32)>)>,
     pub you: Option<YouFit>,
     pub zoom: f32,
+    /// The epoch the map shows, from the fit's maps (`None`: the trained model's).
+    pub map_epoch: Option<usize>,
     pub message: String,
     pub you_message: String,
     pub model_message: String,

@@ -13,7 +13,7 @@ mod tests;
 
 use crate::effect::Effect;
 use crate::fields;
-use crate::msg::{BiasMsg, FactorsMsg, Msg};
+use crate::msg::{BiasMsg, FactorsMsg, Msg, OverfitMsg};
 use crate::state::App;
 
 /// Applies `msg` to `app` and says what to do outside.
@@ -40,7 +40,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Train(m) => train::update(app, m),
-        Msg::Overfit(_) => train::compare(app),
+        Msg::Overfit(OverfitMsg::Compare) => train::compare(app),
+        Msg::Overfit(OverfitMsg::MapEpoch(epoch)) => {
+            app.overfit.map_epoch = Some(epoch);
+            Vec::new()
+        }
         Msg::Learned(m) => learned::update(app, m),
         Msg::Worker(m) => worker::update(app, m),
         Msg::WorkerDied(what) => worker::died(app, &what),

@@ -101,22 +101,8 @@ impl Course<'_> {
 mod tests {
     use super::*;
 
-    fn rows(losses: &[(f64, f64)]) -> Vec<EpochMetrics> {
-        losses
-            .iter()
-            .enumerate()
-            .map(|(epoch, &(train_loss, valid_loss))| EpochMetrics {
-                epoch,
-                train_loss,
-                valid_loss,
-                rmse: valid_loss.sqrt(),
-                seconds: 0.0,
-            })
-            .collect()
-    }
-
     fn verdict(start: f64, losses: &[(f64, f64)]) -> Option<Verdict> {
-        Course { start, epochs: &rows(losses), baseline: 1.0 }.verdict()
+        Course { start, epochs: &EpochMetrics::course(losses), baseline: 1.0 }.verdict()
     }
 
     #[test]
@@ -141,8 +127,9 @@ mod tests {
 
     #[test]
     fn the_advice_points_the_way_its_verdict_does() {
-        let course =
-            |losses: &[(f64, f64)]| Course { start: 2.0, epochs: &rows(losses), baseline: 1.0 }.advice(5e-3, 0.1);
+        let course = |losses: &[(f64, f64)]| {
+            Course { start: 2.0, epochs: &EpochMetrics::course(losses), baseline: 1.0 }.advice(5e-3, 0.1)
+        };
         let low = course(&[(1.9, 1.8)]).unwrap();
         assert!(low.contains("went only from 2.0000 to 1.8000"), "{low}");
         assert!(low.contains("the learning rate 0.005 is probably too low, try 0.05"), "{low}");

@@ -231,6 +231,12 @@ impl Learner {
         &self.history
     }
 
+    /// The model as this fit started: its spec initialised from the fit's seed (where the
+    /// advice's course starts, and the first of the page's maps as it forms).
+    pub fn untrained(&self) -> CollabModel {
+        self.spec.init(self.settings.seed, &self.device)
+    }
+
     /// A word for the visitor when the last closed epoch predicts no better than the
     /// mean training rating: why, read from the course of the losses (see
     /// [`super::advice`]), and what to change. The untrained model's valid loss, where
@@ -239,7 +245,7 @@ impl Learner {
         if self.history.is_empty() {
             return Ok(None);
         }
-        let untrained = self.spec.init(self.settings.seed, &self.device);
+        let untrained = self.untrained();
         let course = super::advice::Course {
             start: mse(&untrained.valid(), &self.data.valid).await?,
             epochs: &self.history,
@@ -354,7 +360,7 @@ impl Learner {
 
     /// Appends an epoch's row to the history.
     fn record(&mut self, train_loss: f64, valid_loss: f64, seconds: f64) -> EpochMetrics {
-        let row = EpochMetrics { epoch: self.history.len(), train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds };
+        let row = EpochMetrics::new(self.history.len(), train_loss, valid_loss, seconds);
         self.history.push(row);
         row
     }

@@ -17,6 +17,18 @@ pub struct EpochMetrics {
     pub seconds: f64,
 }
 
+impl EpochMetrics {
+    /// Epoch `epoch`'s row from its two losses (the RMSE is the valid loss's root).
+    pub fn new(epoch: usize, train_loss: f64, valid_loss: f64, seconds: f64) -> Self {
+        Self { epoch, train_loss, valid_loss, rmse: valid_loss.sqrt(), seconds }
+    }
+
+    /// The rows of a course of `(train, valid)` losses, one an epoch (for tests and examples).
+    pub fn course(losses: &[(f64, f64)]) -> Vec<Self> {
+        losses.iter().enumerate().map(|(epoch, &(train, valid))| Self::new(epoch, train, valid, 0.0)).collect()
+    }
+}
+
 /// fastai's AvgSmoothLoss: an exponential moving average (beta 0.98), debiased.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SmoothLoss {

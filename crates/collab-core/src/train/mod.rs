@@ -35,4 +35,4 @@ pub use optimizer::{FusedOptimizer, OptimSettings, OptimizerKind, TensorOptimize
 pub use path::StepPath;
 pub use schedule::Schedule;
 pub use snapshot::Snapshot;
-pub use step::{Phase, mse, to_device};
+pub use step::{Phase, mse, predictions, to_device};

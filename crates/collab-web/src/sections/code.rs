@@ -14,6 +14,7 @@ pub const IDS: &[&str] = &[
     "code-bias",
     "code-decay",
     "code-train",
+    "code-errors",
     "code-learned",
     "code-you",
     "export-notebook",

@@ -2,8 +2,10 @@
 //! movies, recommendations, the visitor as a new user, the save/load check. Every view
 //! is of the current model: a new model clears what the old one showed.
 
-use super::{Patch, attr, html, text};
-use crate::html::{escape, ranked_list};
+use collab_core::interpret::align_back;
+
+use super::{Patch, attr, flag, html, text};
+use crate::html::{MapView, escape, ranked_list};
 use crate::state::{App, ModelRead, NEURAL};
 
 /// Movies offered for the visitor to rate.
@@ -17,6 +19,9 @@ pub const IDS: &[&str] = &[
     "bias-low",
     "bias-high",
     "map-zoom",
+    "map-epochs",
+    "map-epoch",
+    "map-epoch-label",
     "map",
     "map-legend",
     "title-list",
@@ -61,7 +66,19 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     let (low, high) = tables.map(biases).unwrap_or_default();
     out.push(html("bias-low", low));
     out.push(html("bias-high", high));
-    out.push(html("map", tables.map(|r| map(r, l.zoom)).unwrap_or_default()));
+    // The map as it formed, epoch by epoch, when the model was trained here.
+    let frames = match (tables, &l.model) {
+        (Some(r), Some(m)) if m.maps.len() >= 2 && !r.map.is_empty() => align_back(&m.maps, &r.map),
+        _ => Vec::new(),
+    };
+    let last = frames.len().saturating_sub(1);
+    let epoch = l.map_epoch.filter(|&e| e < last).unwrap_or(last);
+    out.push(flag("map-epochs", "hidden", frames.is_empty()));
+    out.push(attr("map-epoch", "max", last.to_string()));
+    out.push(attr("map-epoch", "value", epoch.to_string()));
+    out.push(text("map-epoch-label", if frames.is_empty() { String::new() } else { epoch_label(epoch, last) }));
+    let points = |r: &ModelRead| if frames.is_empty() { r.map.clone() } else { frames[epoch].clone() };
+    out.push(html("map", tables.map(|r| map(r, &points(r), l.zoom)).unwrap_or_default()));
     out.push(html("map-legend", tables.map(legend).unwrap_or_default()));
     let options: String = tables
         .map(|r| r.labels.iter().skip(1).map(|x| format!("<option value=\"{}\">", escape(x))).collect())
@@ -136,7 +153,19 @@ fn biases(r: &ModelRead) -> (String, String) {
 }
 
 /// The book's map: components 0 and 2 of a PCA of the most rated titles' factors.
-pub fn map(r: &ModelRead, zoom: f32) -> String {
+/// What the slider's position shows: the untrained model, an epoch (fastai counts from
+/// 0), or the trained model.
+pub fn epoch_label(epoch: usize, last: usize) -> String {
+    match epoch {
+        0 => format!("untrained: the random start (slide to see {last} epochs of training)"),
+        e if e == last => format!("trained: after epoch {} (the model below)", e - 1),
+        e => format!("after epoch {} of {last}", e - 1),
+    }
+}
+
+/// The map of `points` (`(item, x, y)`), each scaled to the largest coordinate,
+/// coloured by genre; a dot lists the movies like it.
+pub fn map(r: &ModelRead, points: &[(usize, f32, f32)], zoom: f32) -> String {
     let k = r.tables.as_ref().map_or(0, |t| t.k);
     if k < 2 {
         return format!(
@@ -144,30 +173,11 @@ pub fn map(r: &ModelRead, zoom: f32) -> String {
              Its single factor already orders the movies on one line.</text>"
         );
     }
-    let max = r.map.iter().fold(1e-6f32, |m, p| m.max(p.1.abs()).max(p.2.abs()));
-    let mut svg = String::from(
-        "<line x1=\"0\" y1=\"200\" x2=\"600\" y2=\"200\" class=\"axis\"/><line x1=\"300\" y1=\"0\" x2=\"300\" y2=\"400\" class=\"axis\"/>",
-    );
-    // Labels go where they overlap no earlier one (right, left, above or below the dot),
-    // or not at all; the most rated titles come first, so they win.
-    let mut taken: Vec<Box2> = Vec::new();
-    for (n, (i, x, y)) in r.map.iter().enumerate() {
-        let (cx, cy) = (300.0 + 280.0 * zoom * x / max, 200.0 - 180.0 * zoom * y / max);
-        let label = escape(&r.labels[*i]);
-        let colour = main_genre(r.genres.get(*i).copied().unwrap_or(0)).map_or(OTHER, |g| g.1);
-        svg.push_str(&format!(
-            "<g data-item=\"{i}\"><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" style=\"fill: \
-             {colour}\"><title>{label}: click for similar movies</title></circle>"
-        ));
-        if n < MAP_LABELS {
-            let short: String = r.labels[*i].chars().take(24).collect();
-            if let Some((lx, ly)) = place_label(cx, cy, short.chars().count() as f32 * 4.6, &mut taken) {
-                svg.push_str(&format!("<text x=\"{lx:.1}\" y=\"{ly:.1}\">{}</text>", escape(&short)));
-            }
-        }
-        svg.push_str("</g>");
-    }
-    svg
+    MapView { points, size: (600.0, 400.0), zoom, labelled: MAP_LABELS }.svg(
+        |i| r.labels.get(i).cloned().unwrap_or_default(),
+        |i| main_genre(r.genres.get(i).copied().unwrap_or(0)).map_or(OTHER, |g| g.1),
+        ": click for similar movies",
+    )
 }
 
 /// The genres the map colours, in order of precedence (a movie takes its first), with
@@ -204,28 +214,6 @@ pub fn legend(r: &ModelRead) -> String {
         .collect();
     html.push_str(&swatch(OTHER, "other"));
     html
-}
-
-/// A label's box on the map: left, top, right, bottom.
-type Box2 = (f32, f32, f32, f32);
-
-/// Where a label `width` wide goes beside the dot at (cx, cy): the first of right, left,
-/// above and below that overlaps no box in `taken` (then taken too), or nowhere.
-pub fn place_label(cx: f32, cy: f32, width: f32, taken: &mut Vec<Box2>) -> Option<(f32, f32)> {
-    const HEIGHT: f32 = 10.0;
-    let spots = [
-        (cx + 6.0, cy + 3.0),
-        (cx - 6.0 - width, cy + 3.0),
-        (cx - width / 2.0, cy - 7.0),
-        (cx - width / 2.0, cy + 14.0),
-    ];
-    let overlaps = |a: &Box2, b: &Box2| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
-    let (x, y) = spots.into_iter().find(|&(x, y)| {
-        let b = (x, y - HEIGHT + 2.0, x + width, y + 2.0);
-        (0.0..=600.0 - width).contains(&x) && !taken.iter().any(|t| overlaps(t, &b))
-    })?;
-    taken.push((x, y - HEIGHT + 2.0, x + width, y + 2.0));
-    Some((x, y))
 }
 
 /// The most rated movies, each with a 1–5 select.

@@ -6,6 +6,7 @@ pub mod bias;
 pub mod code;
 pub mod data;
 pub mod decay;
+pub mod errors;
 pub mod factors;
 pub mod learned;
 pub mod lookup;
@@ -42,6 +43,7 @@ pub fn render(app: &App) -> Vec<Patch> {
         decay::render,
         train::render,
         overfit::render,
+        errors::render,
         learned::render,
         code::render,
     ] {
@@ -63,6 +65,7 @@ pub fn ids() -> Vec<&'static str> {
         decay::IDS,
         train::IDS,
         overfit::IDS,
+        errors::IDS,
         learned::IDS,
         code::IDS,
     ]

@@ -1,13 +1,26 @@
 //! The overfitting comparison: the pair's progress (fastai's default weight decay, and
-//! more), then their train and valid losses side by side.
+//! more), then their train and valid losses side by side, and their maps as they formed.
 
+use collab_core::interpret::align_forward;
 use collab_core::train::EpochMetrics;
 
-use super::{Patch, attr, html, text};
-use crate::html::{Frame, fitted};
+use super::{Patch, attr, flag, html, text};
+use crate::html::{Frame, MapView, fitted};
 use crate::state::{App, Phase};
 
-pub const IDS: &[&str] = &["overfit", "overfit-run", "overfit-status", "overfit-charts"];
+pub const IDS: &[&str] = &[
+    "overfit",
+    "overfit-run",
+    "overfit-status",
+    "overfit-charts",
+    "overfit-maps",
+    "overfit-map-epoch",
+    "overfit-map-label",
+    "overfit-map-low",
+    "overfit-map-low-caption",
+    "overfit-map-high",
+    "overfit-map-high-caption",
+];
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     let o = &app.overfit;
@@ -44,6 +57,46 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     out.push(text("overfit-status", status));
     out.push(html("overfit-charts", charts));
     out.push(attr("overfit", "data-state", state));
+    maps(app, out);
+}
+
+/// The pair's maps as they formed, side by side, at one epoch of a shared slider: what
+/// more weight decay does to the picture, not only to the loss.
+fn maps(app: &App, out: &mut Vec<Patch>) {
+    let o = &app.overfit;
+    let frames: Vec<(&crate::state::Fit, Vec<crate::state::MapPoints>)> = match &o.pair {
+        Some(pair) if o.failed.is_none() && pair.iter().all(|f| f.phase == Phase::Done && f.maps.len() >= 2) => {
+            pair.iter().map(|f| (f, align_forward(&f.maps))).collect()
+        }
+        _ => Vec::new(),
+    };
+    let last = frames.iter().map(|f| f.1.len()).min().unwrap_or(1) - 1;
+    let epoch = o.map_epoch.unwrap_or(last).min(last);
+    out.push(flag("overfit-maps", "hidden", frames.is_empty()));
+    out.push(attr("overfit-map-epoch", "max", last.to_string()));
+    out.push(attr("overfit-map-epoch", "value", epoch.to_string()));
+    let said = match epoch {
+        0 => "untrained (both start from the same random factors)".to_string(),
+        e if e == last => format!("after epoch {} (trained)", e - 1),
+        e => format!("after epoch {}", e - 1),
+    };
+    out.push(text("overfit-map-label", if frames.is_empty() { String::new() } else { said }));
+    for (n, (svg, caption)) in
+        [("overfit-map-low", "overfit-map-low-caption"), ("overfit-map-high", "overfit-map-high-caption")]
+            .into_iter()
+            .enumerate()
+    {
+        let drawn = frames.get(n).map(|(fit, maps)| {
+            let view = MapView { points: &maps[epoch], size: (300.0, 240.0), zoom: 1.0, labelled: 8 };
+            (
+                view.svg(|i| fit.map_titles.get(&i).cloned().unwrap_or_default(), |_| "var(--accent)", ""),
+                format!("weight decay {}", fit.settings.wd),
+            )
+        });
+        let (map, words) = drawn.unwrap_or_default();
+        out.push(html(svg, map));
+        out.push(text(caption, words));
+    }
 }
 
 /// What the pair measured, in words: each fit's gap between its last training and

@@ -27,7 +27,7 @@ fn drawn<'a>(patches: &'a [Patch], id: &str, name: Option<&str>) -> Option<&'a s
 fn fit(phase: Phase, progress: Option<Progress>) -> Fit {
     let settings =
         TrainControls(["dot", "4", "1", "0.01", "0", "l2", "8", "1", "auto"].map(String::from)).settings().unwrap();
-    Fit { run: 1, settings, phase, progress, snapshot: None }
+    Fit { progress, ..Fit::new(1, settings, phase) }
 }
 
 #[test]
@@ -302,7 +302,8 @@ fn the_overfitting_pair_shares_one_fitted_axis_with_the_books_numbers() {
 fn map_labels_never_overlap_and_give_way_when_crowded() {
     let mut taken = Vec::new();
     // Ten dots on one spot: four labels fit around it (right, left, above, below), no more.
-    let placed: Vec<_> = (0..10).filter_map(|_| super::learned::place_label(300.0, 200.0, 60.0, &mut taken)).collect();
+    let placed: Vec<_> =
+        (0..10).filter_map(|_| crate::html::place_label(300.0, 200.0, 60.0, 600.0, &mut taken)).collect();
     assert_eq!(placed.len(), 4);
     for (n, a) in taken.iter().enumerate() {
         for b in &taken[n + 1..] {
@@ -311,7 +312,7 @@ fn map_labels_never_overlap_and_give_way_when_crowded() {
     }
     // A dot at the right edge puts its label on the left, inside the map.
     let mut taken = Vec::new();
-    let (x, _) = super::learned::place_label(590.0, 100.0, 60.0, &mut taken).unwrap();
+    let (x, _) = crate::html::place_label(590.0, 100.0, 60.0, 600.0, &mut taken).unwrap();
     assert!(x + 60.0 <= 600.0, "{x}");
 }
 
@@ -342,19 +343,7 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
 #[test]
 fn the_weight_decay_pair_says_only_what_its_losses_show() {
     use super::overfit::verdict;
-    let rows = |losses: &[(f64, f64)]| -> Vec<EpochMetrics> {
-        losses
-            .iter()
-            .enumerate()
-            .map(|(epoch, &(train_loss, valid_loss))| EpochMetrics {
-                epoch,
-                train_loss,
-                valid_loss,
-                rmse: valid_loss.sqrt(),
-                seconds: 0.0,
-            })
-            .collect()
-    };
+    let rows = EpochMetrics::course;
     // The book's picture: at 0.01 the validation loss rises after its best; 0.1 closes the gap.
     let low = rows(&[(0.9, 0.93), (0.6, 0.92), (0.4, 0.95)]);
     let high = rows(&[(0.95, 0.96), (0.8, 0.86), (0.72, 0.82)]);
@@ -414,4 +403,130 @@ fn code_is_drawn_a_line_an_element_and_escaped() {
     let sheet = sheet.expect("the sheet's code is drawn");
     assert!(sheet.len() > 2000, "the page's numbers are in it");
     assert!(sheet.split('\n').all(|l| l.len() < 400), "no line of the cell is long");
+}
+
+#[test]
+fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst() {
+    use collab_core::data::{Encoded, Vocab};
+    use collab_core::model::{ModelKind, ModelSpec};
+    use collab_core::residuals::Residuals;
+    let mut app = app();
+    let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 4, 4) };
+    let users = Vocab::new((1..4).map(|i| i.to_string()).collect(), true);
+    let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Casablanca (1942)"].map(String::from).to_vec(), false);
+    let loaded = || collab_core::save::LoadedModel {
+        spec: spec.clone(),
+        users: users.clone(),
+        items: items.clone(),
+        model: spec.init(1, &burn::tensor::Device::flex()),
+        cut_names: 0,
+    };
+    // Without its validation ratings (a model from a file), the section says why it is empty.
+    app.learned.model = Some(crate::state::Trained::new(loaded(), Default::default()));
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("pending"));
+    assert_eq!(drawn(&patches, "errors-summary", None), Some(super::errors::WAITING));
+    assert_eq!(drawn(&patches, "errors-scatter", None), Some(""));
+
+    let train = Encoded { users: vec![1, 1, 2], items: vec![1, 2, 1], ratings: vec![4.0, 3.0, 5.0] };
+    let valid = Encoded { users: vec![1, 0, 3], items: vec![3, 1, 2], ratings: vec![2.0, 4.5, 5.0] };
+    let predicted = [3.25, 3.9, 1.5];
+    let residuals = Residuals::new(&valid, &predicted, &train);
+    app.learned.model = Some(crate::state::Trained::new(
+        loaded(),
+        crate::state::Fitted { residuals: Some(Box::new(residuals.clone())), ..Default::default() },
+    ));
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("ready"));
+    let scatter = drawn(&patches, "errors-scatter", None).unwrap();
+    let dots: Vec<f32> =
+        scatter.split("data-predicted=\"").skip(1).map(|s| s[..s.find('"').unwrap()].parse().unwrap()).collect();
+    assert_eq!(dots, predicted, "one dot a validation rating, at the model's exact prediction");
+    assert!(scatter.contains("data-actual=\"4.5\""), "half stars keep their value");
+    let summary = drawn(&patches, "errors-summary", None).unwrap();
+    assert!(
+        summary.starts_with("The 3 validation ratings") && summary.contains(&format!("{:.4}", residuals.rmse)),
+        "{summary}"
+    );
+    // The worst first, by name: user 3 rated Brazil 5 and was predicted 1.5.
+    let worst = drawn(&patches, "errors-worst", None).unwrap();
+    assert!(
+        worst.starts_with("<tr><td>3</td><td>Brazil (1985)</td><td>5</td><td>1.50</td><td>-3.50</td></tr>"),
+        "{worst}"
+    );
+    assert!(worst.contains("#na# (not in training)"), "index 0 is said for what it is");
+    // Cold start, by the user's training ratings: user 0 and user 3 had none, user 1 two.
+    let users = drawn(&patches, "errors-users", None).unwrap();
+    assert!(users.starts_with("<tr><td>none</td><td>2</td>"), "{users}");
+    assert!(users.contains("<tr><td>1–4</td><td>1</td><td>1.250</td>"), "{users}");
+    assert!(users.contains("<tr><td>100 or more</td><td>0</td><td>—</td>"), "{users}");
+}
+
+#[test]
+fn the_map_plays_back_its_epochs_with_axes_turned_to_agree_and_ends_on_the_trained_map() {
+    use super::learned::epoch_label;
+    use collab_core::interpret::align_back as aligned;
+    let trained = vec![(1, 2.0, 1.0), (2, -1.0, 0.5), (3, 0.5, -2.0)];
+    // Epoch 0 came out of the PCA with its x axis the other way; the last equals the trained map.
+    let maps = vec![
+        vec![(1, -0.2, 0.1), (2, 0.1, 0.0), (3, -0.1, -0.3)],
+        vec![(1, -1.0, 0.8), (2, 0.7, 0.4), (3, -0.2, -1.5)],
+        trained.clone(),
+    ];
+    let frames = aligned(&maps, &trained);
+    assert_eq!(frames.len(), 3);
+    assert_eq!(frames[2], trained, "the last frame is the trained model's map");
+    assert_eq!(frames[1], vec![(1, 1.0, 0.8), (2, -0.7, 0.4), (3, 0.2, -1.5)], "x turned, y kept");
+    assert_eq!(frames[0], vec![(1, 0.2, 0.1), (2, -0.1, 0.0), (3, 0.1, -0.3)]);
+    assert_eq!(epoch_label(0, 2), "untrained: the random start (slide to see 2 epochs of training)");
+    assert_eq!(epoch_label(1, 2), "after epoch 0 of 2");
+    assert_eq!(epoch_label(2, 2), "trained: after epoch 1 (the model below)");
+}
+
+#[test]
+fn the_pages_words_about_the_map_name_its_own_numbers() {
+    let page = include_str!("../../../../index.html");
+    assert!(page.contains(&format!("The {} most rated movies; hover", crate::state::MAP_MOVIES)));
+    assert!(page.contains("of the 1,000 most rated titles") && crate::state::MAP_FIT == 1000);
+}
+
+#[test]
+fn the_weight_decay_pair_shows_its_maps_at_one_epoch_of_a_shared_slider() {
+    let mut app = app();
+    let frame = |s: f32| vec![(1, s, s), (2, -s, -0.5 * s), (3, 0.5 * s, -s)];
+    let with = |wd, maps: Vec<Vec<(usize, f32, f32)>>| {
+        let mut f = fit(Phase::Done, Some(Progress::default()));
+        f.settings.wd = wd;
+        f.maps = maps;
+        f.map_titles = [(1, "Alien (1979)"), (2, "Brazil (1985)"), (3, "Casablanca (1942)")]
+            .into_iter()
+            .map(|(i, t)| (i, t.to_string()))
+            .collect();
+        f
+    };
+    // The decayed fit's last map came out of its PCA with both axes the other way.
+    app.overfit.pair = Some([with(0.01, vec![frame(0.01), frame(1.0)]), with(0.1, vec![frame(0.01), frame(-0.4)])]);
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "overfit-maps", None), None);
+    assert!(patches.contains(&Patch::Flag("overfit-maps", "hidden", false)));
+    assert_eq!(drawn(&patches, "overfit-map-epoch", Some("max")), Some("1"));
+    assert_eq!(drawn(&patches, "overfit-map-label", None), Some("after epoch 0 (trained)"));
+    let low = drawn(&patches, "overfit-map-low", None).unwrap();
+    assert_eq!(low.matches("<circle").count(), 3);
+    assert!(low.contains("Brazil (1985)"));
+    assert_eq!(drawn(&patches, "overfit-map-high-caption", None), Some("weight decay 0.1"));
+    let high = drawn(&patches, "overfit-map-high", None).unwrap();
+    let first_dot = |svg: &str| svg[svg.find("cx=\"").unwrap()..].split('"').nth(1).unwrap().parse::<f32>().unwrap();
+    assert!(
+        first_dot(low) > 150.0 && first_dot(high) > 150.0,
+        "turned to agree with its start: Alien to the right in both"
+    );
+    // At epoch 0 both maps are the same random start.
+    app.overfit.map_epoch = Some(0);
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "overfit-map-low", None), drawn(&patches, "overfit-map-high", None));
+    assert_eq!(drawn(&patches, "overfit-map-label", None), Some("untrained (both start from the same random factors)"));
+    // No maps while the pair trains.
+    app.overfit.pair.as_mut().unwrap()[1].phase = Phase::Running;
+    assert!(render(&app).contains(&Patch::Flag("overfit-maps", "hidden", true)));
 }

@@ -9,11 +9,8 @@ use collab_core::profiles::taste_profiles;
 
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
-use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Trained, YouFit};
+use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, MAP_MOVIES, ModelRead, Trained, YouFit};
 
-/// The book's map: PCA fitted on the [`MAP_FIT`] most rated titles, the first 50 drawn,
-/// on components 0 and 2 of 3.
-pub const MAP_MOVIES: usize = 50;
 /// Recommendations and similar movies shown.
 const LIST_LEN: usize = 10;
 
@@ -111,6 +108,11 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             finish(&mut l.you_message, fitted, |you| l.you = Some(you));
             Vec::new()
         }
+        LearnedMsg::MapEpoch(epoch) => {
+            let last = l.model.as_ref().map_or(0, |m| m.maps.len().saturating_sub(1));
+            l.map_epoch = (epoch < last).then_some(epoch);
+            Vec::new()
+        }
         LearnedMsg::Zoom(zoom) => {
             l.zoom = if zoom.is_finite() && zoom > 0.0 { zoom } else { 1.0 };
             Vec::new()
@@ -138,7 +140,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             Ok(bytes) => {
                 let id = app.new_id();
                 app.learned.loading = id;
-                vec![Effect::LoadModel { id, source: Some(name), bytes, rated: Vec::new() }]
+                vec![Effect::LoadModel { id, source: Some(name), bytes, fitted: Box::default() }]
             }
             Err(e) => {
                 l.model_message = format!("{e}. The model you had is still here.");
@@ -260,19 +262,9 @@ pub fn genres_by_title(table: &collab_core::data::RatingsTable) -> HashMap<&str,
 pub fn model_read(model: &Trained, tables: Option<Tables>, check: String, genres: &HashMap<&str, u32>) -> ModelRead {
     // Most rated first, over training and validation ratings (a loaded model has no
     // counts: its items stay in index order).
-    let count = |i: usize| model.counts.get(i).copied().unwrap_or(0);
-    let mut popular: Vec<usize> = (1..model.items.len()).collect();
-    popular.sort_by_key(|&i| std::cmp::Reverse(count(i)));
+    let popular = interpret::most_rated(&model.counts);
     let (by_bias, map) = match &tables {
-        Some(t) if t.k >= 2 => {
-            let fit: Vec<usize> = popular.iter().copied().take(MAP_FIT).collect();
-            let coords = interpret::pca_items(t, &fit, 3);
-            // fastbook plots components 0 and 2 (of 3); with two factors there is no third.
-            let y = if t.k >= 3 { 2 } else { 1 };
-            let map = fit.iter().zip(&coords).take(MAP_MOVIES).map(|(&i, c)| (i, c[0], c[y])).collect();
-            (interpret::items_by_bias(t), map)
-        }
-        Some(t) => (interpret::items_by_bias(t), Vec::new()),
+        Some(t) => (interpret::items_by_bias(t), interpret::map_points(t, &popular, MAP_FIT, MAP_MOVIES)),
         None => (Vec::new(), Vec::new()),
     };
     // Profiles described by movies enough people rated to know them.

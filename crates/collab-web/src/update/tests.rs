@@ -572,7 +572,8 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
     let loaded = collab_core::save::LoadedModel { spec, users, items, model, cut_names: 0 };
-    crate::state::Trained::new(loaded, &[(1, 1), (1, 2), (2, 2), (2, 3)])
+    let rated = vec![(1, 1), (1, 2), (2, 2), (2, 3)];
+    crate::state::Trained::new(loaded, crate::state::Fitted { rated, ..Default::default() })
 }
 
 /// Loads `model` as the page does: asked for, built, read.
@@ -655,13 +656,13 @@ fn the_trained_model_of_an_older_run_is_ignored() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
-    let old = FromWorker::Trained { run: run + 100, model: vec![], users: vec![], items: vec![] };
+    let old = FromWorker::Trained { run: run + 100, model: vec![], users: vec![], items: vec![], residuals: None };
     assert!(update(&mut app, Msg::Worker(old)).is_empty());
     // Training ratings, then validation ones: user 1 rated 2 and 3 in training, 4 in validation.
-    let new = FromWorker::Trained { run, model: vec![9], users: vec![1, 1, 1], items: vec![2, 3, 4] };
+    let new = FromWorker::Trained { run, model: vec![9], users: vec![1, 1, 1], items: vec![2, 3, 4], residuals: None };
     let effects = update(&mut app, Msg::Worker(new));
     assert!(
-        matches!(&effects[..], [Effect::LoadModel { source: None, rated, .. }] if rated == &[(1, 2), (1, 3), (1, 4)])
+        matches!(&effects[..], [Effect::LoadModel { source: None, fitted, .. }] if fitted.rated == [(1, 2), (1, 3), (1, 4)])
     );
 }
 

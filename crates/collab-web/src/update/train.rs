@@ -187,7 +187,7 @@ fn new_fit(app: &mut App, phase: Phase) -> Option<(u64, TrainSettings)> {
     };
     let run = app.new_id();
     let t = &mut app.train;
-    t.fit = Some(Fit { run, settings, phase, progress: None, snapshot: None });
+    t.fit = Some(Fit::new(run, settings, phase));
     t.split = None;
     t.batch = None;
     t.message.clear();
@@ -219,13 +219,7 @@ pub fn compare(app: &mut App) -> Vec<Effect> {
         }
     };
     let more = if settings.wd > DEFAULT_WD { settings.wd } else { 0.1 };
-    let fit = |run, wd| Fit {
-        run,
-        settings: TrainSettings { wd, ..settings },
-        phase: Phase::Running,
-        progress: None,
-        snapshot: None,
-    };
+    let fit = |run, wd| Fit::new(run, TrainSettings { wd, ..settings }, Phase::Running);
     let pair = [fit(app.new_id(), DEFAULT_WD), fit(app.new_id(), more)];
     let effects = [Slot::Baseline, Slot::Decayed]
         .into_iter()

@@ -4,7 +4,7 @@
 
 use crate::effect::Effect;
 use crate::protocol::{Engine, FromWorker, Slot, ToWorker, pack_table};
-use crate::state::{App, KeptSnapshot, Phase, WorkerState};
+use crate::state::{App, Fitted, KeptSnapshot, Phase, WorkerState};
 
 pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
     match msg {
@@ -26,6 +26,14 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.progress = Some(progress);
             }
         }
+        FromWorker::Map { slot, run, epoch, points, titles } => {
+            if let Some(fit) = app.fit_mut(slot, run)
+                && epoch == fit.maps.len()
+            {
+                fit.map_titles.extend(points.iter().map(|p| p.0).zip(titles));
+                fit.maps.push(points);
+            }
+        }
         FromWorker::Batch { slot, run, batch } => {
             if slot == Slot::Train && app.fit_mut(slot, run).is_some() {
                 app.train.batch = Some(batch);
@@ -36,12 +44,13 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, model, users, items } => {
-            if app.fit_mut(Slot::Train, run).is_some() {
+        FromWorker::Trained { run, model, users, items, residuals } => {
+            if let Some(fit) = app.fit_mut(Slot::Train, run) {
+                let fitted =
+                    Fitted { rated: users.into_iter().zip(items).collect(), residuals, maps: fit.maps.clone() };
                 let id = app.new_id();
                 app.learned.loading = id;
-                let rated = users.into_iter().zip(items).collect();
-                return vec![Effect::LoadModel { id, source: None, bytes: model, rated }];
+                return vec![Effect::LoadModel { id, source: None, bytes: model, fitted: Box::new(fitted) }];
             }
         }
         FromWorker::Note { slot, run, message } => {
@@ -50,7 +59,9 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
             }
         }
         // Races and probes run in workers of their own; their answers never come here.
-        FromWorker::Raced { .. } | FromWorker::Probed { .. } => {}
+        FromWorker::Raced { .. } => {}
+        #[cfg(feature = "hooks")]
+        FromWorker::Probed { .. } => {}
         FromWorker::Failed { device_lost: true, message, .. } if app.worker.engine == Engine::WebGpu => {
             return to_cpu(app, &message);
         }

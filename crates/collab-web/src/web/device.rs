@@ -37,6 +37,7 @@ pub async fn choose() -> Chosen {
     cpu("burn-flex")
 }
 
+#[cfg(feature = "hooks")]
 /// Destroys the WebGPU device, as a driver reset or an unplugged GPU would: every later
 /// use of it fails. Only the browser tests call this (through the worker).
 pub fn destroy_gpu() {
@@ -83,9 +84,11 @@ mod gpu {
         /// The WebGPU device once made: wgpu's runtime can be set up only once per worker.
         static GPU: std::cell::RefCell<Option<Chosen>> = const { std::cell::RefCell::new(None) };
         /// Destroys the WebGPU device (the test hook for a lost GPU).
+        #[cfg(feature = "hooks")]
         static DESTROY: std::cell::RefCell<Option<Box<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
     }
 
+    #[cfg(feature = "hooks")]
     pub fn destroy() {
         DESTROY.with(|d| {
             if let Some(destroy) = d.borrow().as_ref() {
@@ -108,7 +111,9 @@ mod gpu {
                 let info = setup.adapter.get_info();
                 let chosen = Chosen { device, is_gpu: true, label: format!("WebGPU: {name} ({:?})", info.device_type) };
                 GPU.with(|g| *g.borrow_mut() = Some(chosen.clone()));
+                #[cfg(feature = "hooks")]
                 let gpu = setup.device.clone();
+                #[cfg(feature = "hooks")]
                 DESTROY.with(|d| *d.borrow_mut() = Some(Box::new(move || gpu.destroy())));
                 chosen
             }

@@ -2,6 +2,7 @@
 //! own task; each result comes back as a message, and `update` drops it if it is stale.
 
 use std::sync::Arc;
+#[cfg(feature = "hooks")]
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use collab_core::data::synth::{SynthSettings, generate};
@@ -24,6 +25,7 @@ use crate::protocol::{Engine, FromWorker};
 use crate::state::{BIAS_STEPS, ProofDone, Trained};
 
 /// Lookups computed since the page started (read by a test hook: one per change).
+#[cfg(feature = "hooks")]
 pub static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs one effect.
@@ -80,6 +82,7 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, msg);
         }),
         Effect::Lookup { generation, sheet, cell } => {
+            #[cfg(feature = "hooks")]
             LOOKUPS.fetch_add(1, Ordering::Relaxed);
             spawn_local(async move {
                 let result = lookup_both(&sheet, cell.0, cell.1, &device).await.map_err(|e| e.to_string());
@@ -94,10 +97,10 @@ pub fn run(rt: &Rt, effect: Effect) {
             let result = bias_comparison(&sheet, BIAS_STEPS, &device).await.map_err(|e| e.to_string());
             dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));
         }),
-        Effect::LoadModel { id, source, bytes, rated } => spawn_local(async move {
+        Effect::LoadModel { id, source, bytes, fitted } => spawn_local(async move {
             // `load` checks the whole file (sizes against the bytes, vocabularies against
             // the tables, finite weights) before building anything.
-            let result = load(&bytes, &device).map_err(|e| e.to_string()).map(|m| Trained::new(m, &rated));
+            let result = load(&bytes, &device).map_err(|e| e.to_string()).map(|m| Trained::new(m, *fitted));
             dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
         }),
         Effect::ReadModel { id, model } => spawn_local(async move {

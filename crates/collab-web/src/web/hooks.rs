@@ -1,5 +1,7 @@
 //! Functions exported for the benchmark and the browser tests, not part of the page's
 //! interface: the reference run timed in the browser, and generated MovieLens files.
+//! Built only with the crate's `hooks` feature (the test build, `dist-test/`): the
+//! published page exports none of them, and the test command checks that it does not.
 
 use std::sync::Arc;
 
@@ -314,4 +316,31 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         model("a header changed by hand", changed, "its header was changed after saving"),
     ]);
     super::worker::to_js(&cases).map_err(|e| JsValue::from_str(&e))
+}
+
+/// The page's own model (the one sections 9 and 10 read, loaded from the worker's saved
+/// bytes) asked for its prediction of each `(users[n], items[n])` pair (indices as the
+/// data encodes them): the browser test that the errors section's dots are the model's
+/// predictions.
+#[wasm_bindgen]
+pub async fn predict_pairs(users: Vec<i32>, items: Vec<i32>) -> Result<Vec<f32>, JsValue> {
+    let rt = super::runtime::for_hooks().ok_or("the page has not started")?;
+    let model = rt.app.borrow().learned.model.as_ref().map(|m| m.model.clone()).ok_or("no model yet")?;
+    let ratings = vec![0.0; users.len()];
+    let rows = collab_core::data::Encoded { users, items, ratings };
+    collab_core::train::predictions(&model, &rows).await.map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// The learned model's maps as the worker computed them epoch by epoch (axes as each
+/// PCA found them) and the map the page computed from the trained model itself, as JSON
+/// `{ frames, trained }` of `[item, x, y]` points: the browser test that the last frame
+/// is the trained model's map.
+#[wasm_bindgen]
+pub fn map_frames() -> Result<String, JsValue> {
+    let rt = super::runtime::for_hooks().ok_or("the page has not started")?;
+    let app = rt.app.borrow();
+    let l = &app.learned;
+    let frames = l.model.as_ref().map(|m| m.maps.clone()).unwrap_or_default();
+    let trained = l.read.as_ref().and_then(|r| r.as_ref().ok()).map(|r| r.map.clone()).unwrap_or_default();
+    Ok(serde_json::json!({ "frames": frames, "trained": trained }).to_string())
 }

@@ -161,6 +161,7 @@ pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings, path:
     Ok(Lap { ms: times.ms, queue_ms: times.queue_ms, label, is_gpu })
 }
 
+#[cfg(feature = "hooks")]
 /// What a probe of one engine gave: its device, how its steps ran, each batch's loss and
 /// every weight after them.
 pub struct Probe {
@@ -170,6 +171,7 @@ pub struct Probe {
     pub weights: Vec<f32>,
 }
 
+#[cfg(feature = "hooks")]
 /// Takes `steps` batches of a fresh fit with `settings` on `engine`, in a worker of its
 /// own (a test hook).
 pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, steps: usize) -> Result<Probe, String> {

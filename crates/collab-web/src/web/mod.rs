@@ -4,6 +4,7 @@
 mod device;
 mod dom;
 mod effects;
+#[cfg(feature = "hooks")]
 mod hooks;
 mod kept;
 mod link;

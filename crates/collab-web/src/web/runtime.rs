@@ -4,7 +4,7 @@
 //! modules that dispatch into it.)
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use gloo::events::EventListener;
 
@@ -42,12 +42,14 @@ impl Drop for WorkerLink {
 /// The shared handle every event handler holds.
 pub type Rt = Rc<Runtime>;
 
+#[cfg(feature = "hooks")]
 thread_local! {
     /// The runtime, for the test hooks only (exported functions have no other way in).
-    static HOOKS: RefCell<Weak<Runtime>> = const { RefCell::new(Weak::new()) };
+    static HOOKS: RefCell<std::rc::Weak<Runtime>> = const { RefCell::new(std::rc::Weak::new()) };
 }
 
 /// The runtime, if the page started (for the test hooks).
+#[cfg(feature = "hooks")]
 pub fn for_hooks() -> Option<Rt> {
     HOOKS.with(|h| h.borrow().upgrade())
 }
@@ -61,6 +63,7 @@ pub fn new(app: App, page: Page, run_effect: fn(&Rt, Effect)) -> Rt {
         listeners: RefCell::new(Vec::new()),
         run_effect,
     });
+    #[cfg(feature = "hooks")]
     HOOKS.with(|h| *h.borrow_mut() = Rc::downgrade(&rt));
     rt
 }

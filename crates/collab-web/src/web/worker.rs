@@ -11,9 +11,12 @@ use std::sync::Arc;
 
 use burn::module::Module;
 use collab_core::data::{CollabData, RatingsTable};
+use collab_core::interpret::{Tables, map_points, most_rated};
 use collab_core::read;
+use collab_core::residuals::Residuals;
 use collab_core::save::save;
-use collab_core::train::{BatchTimes, BatchTrace, Learner, Snapshot, StepPath, TrainError, limits};
+use collab_core::train::{BatchTimes, BatchTrace, Learner, Snapshot, StepPath, TrainError, limits, predictions};
+use collab_core::weights;
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use gloo::timers::future::TimeoutFuture;
@@ -28,6 +31,7 @@ use crate::protocol::{
     BatchRow, BatchView, FromWorker, Progress, RACE_STEPS, RACE_WARMUP, Slot, SplitCounts, ToWorker, TrainSettings,
     unpack_table,
 };
+use crate::state::{MAP_FIT, MAP_MOVIES};
 
 /// Milliseconds of training between two looks at the mailbox.
 const SLICE_MS: f64 = 20.0;
@@ -62,6 +66,8 @@ struct Fit {
     points: Vec<(usize, f64)>,
     /// Training milliseconds in the current epoch.
     epoch_ms: f64,
+    /// The epoch of the next map to send (0: the untrained model's).
+    next_map: usize,
 }
 
 /// What a slot holds.
@@ -284,11 +290,14 @@ impl Trainer {
                 Ok(times) => post(&FromWorker::Raced { times }),
                 Err(e) => self.fail(None, e),
             },
+            #[cfg(feature = "hooks")]
             ToWorker::Probe { settings, steps } => match self.probe(settings, steps).await {
                 Ok(probed) => post(&probed),
                 Err(e) => self.fail(None, e),
             },
+            #[cfg(feature = "hooks")]
             ToWorker::LoseDevice => device::destroy_gpu(),
+            #[cfg(feature = "hooks")]
             ToWorker::Crash => wasm_bindgen::throw_str("the worker crashed (a test hook)"),
         }
     }
@@ -308,7 +317,7 @@ impl Trainer {
             post(&FromWorker::Split { run, counts: split_counts(&data) });
         }
         let learner = settings.learner(data, &device.device);
-        Ok(Box::new(Fit { run, learner, points: Vec::new(), epoch_ms: 0.0 }))
+        Ok(Box::new(Fit { run, learner, points: Vec::new(), epoch_ms: 0.0, next_map: 0 }))
     }
 
     /// Milliseconds per batch of a fresh fit with `settings` on this worker's device
@@ -318,6 +327,7 @@ impl Trainer {
         Ok(learner.time_batches(RACE_WARMUP, RACE_STEPS, &now_ms).await?)
     }
 
+    #[cfg(feature = "hooks")]
     async fn probe(&self, settings: TrainSettings, steps: usize) -> Result<FromWorker, Failure> {
         let mut learner = self.fresh(settings, StepPath::Direct)?;
         let (losses, weights) = collab_core::train::bench::probe(&mut learner, steps).await?;
@@ -374,7 +384,40 @@ impl Trainer {
             post(&FromWorker::Snapshot { slot, run: fit.run, bytes: snapshot.to_bytes(), points: fit.points.clone() });
         }
         post(&FromWorker::Progress { slot, run: fit.run, progress: progress(&fit.learner, &fit.points) });
+        self.maps(slot, fit).await
+    }
+
+    /// The map of the movie factors as it forms: the untrained model's first, then the
+    /// model's after each epoch that closed since the last report (a slice ends at an
+    /// epoch's end, so the model is the epoch's own).
+    async fn maps(&self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
+        let l = &fit.learner;
+        let closed = l.history().len();
+        while fit.next_map <= closed {
+            let epoch = fit.next_map;
+            let model = if epoch == 0 { l.untrained() } else { l.model() };
+            let points = match Tables::from_weights(&weights::read(&model).await?, l.spec()) {
+                Some(t) => map_points(&t, &most_rated(&self.item_counts(l)), MAP_FIT, MAP_MOVIES),
+                None => Vec::new(),
+            };
+            let labels = &l.data().items.labels;
+            let titles = points.iter().map(|p| labels.get(p.0).cloned().unwrap_or_default()).collect();
+            post(&FromWorker::Map { slot, run: fit.run, epoch, points, titles });
+            fit.next_map = if epoch == 0 { closed.max(1) } else { epoch + 1 };
+        }
         Ok(())
+    }
+
+    /// Ratings of each item, training and validation (the page's popularity order).
+    fn item_counts(&self, l: &Learner) -> Vec<usize> {
+        let data = l.data();
+        let mut counts = vec![0; data.items.len()];
+        for &i in data.train.items.iter().chain(&data.valid.items) {
+            if let Some(c) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
+                *c += 1;
+            }
+        }
+        counts
     }
 
     /// Section 8's fit is over: the page gets the model to interpret.
@@ -387,12 +430,19 @@ impl Trainer {
             post(&FromWorker::Note { slot, run, message });
         }
         let data = l.data();
-        match save(&l.model().valid(), l.spec(), &data.users, &data.items).await {
+        let model = l.model().valid();
+        // Where the model is wrong; a fit without it still hands over its model.
+        let residuals = predictions(&model, &data.valid)
+            .await
+            .ok()
+            .map(|predicted| Box::new(Residuals::new(&data.valid, &predicted, &data.train)));
+        match save(&model, l.spec(), &data.users, &data.items).await {
             Ok(model) => post(&FromWorker::Trained {
                 run,
                 model,
                 users: [&data.train.users, &data.valid.users].into_iter().flatten().copied().collect(),
                 items: [&data.train.items, &data.valid.items].into_iter().flatten().copied().collect(),
+                residuals,
             }),
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }
@@ -434,7 +484,9 @@ impl Trainer {
             post(&FromWorker::Split { run, counts: split_counts(&data) });
         }
         post(&FromWorker::Progress { slot, run, progress: progress(&learner, &points) });
-        Ok(Box::new(Fit { run, learner, points, epoch_ms: 0.0 }))
+        // The maps of the epochs before the snapshot are on the page already.
+        let next_map = learner.history().len() + 1;
+        Ok(Box::new(Fit { run, learner, points, epoch_ms: 0.0, next_map }))
     }
 }
 

@@ -25,6 +25,9 @@ pub fn wire(rt: &Rt) {
         Some(Msg::Learned(LearnedMsg::Profile(button.get_attribute("data-profile")?.parse().ok()?)))
     });
     on(rt, "you-go", "click", false, |rt, _| Some(Msg::Learned(LearnedMsg::FitYou(your_ratings(rt)))));
+    on(rt, "map-epoch", "input", false, |rt, _| {
+        Some(Msg::Learned(LearnedMsg::MapEpoch(rt.page.value("map-epoch").ok()?.parse().ok()?)))
+    });
     on(rt, "map-zoom", "change", false, |rt, _| {
         Some(Msg::Learned(LearnedMsg::Zoom(rt.page.value("map-zoom").ok()?.parse().unwrap_or(1.0))))
     });

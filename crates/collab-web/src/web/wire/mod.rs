@@ -24,6 +24,9 @@ pub fn all(rt: &Rt) {
     on_click(rt, "bias-compare", || Msg::Bias(BiasMsg::Compare));
     train::wire(rt);
     on_click(rt, "overfit-run", || Msg::Overfit(OverfitMsg::Compare));
+    on(rt, "overfit-map-epoch", "input", false, |rt, _| {
+        Some(Msg::Overfit(OverfitMsg::MapEpoch(rt.page.value("overfit-map-epoch").ok()?.parse().ok()?)))
+    });
     learned::wire(rt);
     on_click(rt, "export-notebook", || Msg::ExportNotebook);
 }
