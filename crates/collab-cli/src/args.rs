@@ -4,7 +4,9 @@
 //! address names it (`--bs` as `?bs=`).
 
 use clap::{Arg, ArgAction, ArgMatches, Command as Cli};
+use collab_core::data::Release;
 use collab_core::settings::{DeviceChoice, Key, Settings, Texts};
+use collab_core::train::OptimizerKind;
 
 /// What to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +15,8 @@ pub enum Command {
     Train,
     /// The reference run, timed.
     Bench,
+    /// Writes a generated stand-in of a release's zip.
+    Generate,
 }
 
 /// Parsed arguments.
@@ -23,6 +27,8 @@ pub struct Args {
     pub paths: Vec<String>,
     pub settings: Settings,
     pub device: DeviceChoice,
+    /// `generate`: the release and how many ratings (its published count when not given).
+    pub generate: Option<(Release, Option<usize>)>,
 }
 
 /// Why the arguments were refused: clap's own error (which also carries `--help`), or
@@ -34,11 +40,22 @@ pub enum Refused {
 }
 
 /// The data argument's help.
-const DATA: &str = "MovieLens files or folders: ml-100k.zip, u.data (with u.item), or ratings.csv (with movies.csv), \
-                    as the page takes them picked together; a folder gives the ones it holds (names in any case)";
+const DATA: &str = "MovieLens files or folders: any release's zip as GroupLens ships it (ml-100k.zip, \
+                    ml-latest-small.zip, ml-1m.zip, ml-10m.zip, ml-20m.zip, ml-25m.zip, ml-32m.zip, ml-latest.zip), \
+                    u.data (with u.item), ratings.dat (with movies.dat) or ratings.csv (with movies.csv), as the page \
+                    takes them picked together; a folder gives the ones it holds (names in any case)";
 
-/// One option per setting, named and described by the core.
+/// The optimizer's option (the page keeps fastai's Adam; lazy Adam is for big data).
+const OPTIM: &str = "optim";
+
+/// One option per setting, named and described by the core, and the optimizer's.
 fn settings() -> Vec<Arg> {
+    let kinds: Vec<String> = OptimizerKind::ALL.iter().map(|k| format!("{} ({})", k.key(), k.describe())).collect();
+    let optim = Arg::new(OPTIM)
+        .long(OPTIM)
+        .value_name("VALUE")
+        .action(ArgAction::Set)
+        .help(format!("the optimizer: {} [default: adam]", kinds.join("; ")));
     Key::ALL
         .into_iter()
         .map(|key| {
@@ -50,6 +67,7 @@ fn settings() -> Vec<Arg> {
                 .allow_negative_numbers(true)
                 .help(format!("the {}: {} [default: {}]", key.words(), key.takes(), key.default()))
         })
+        .chain(std::iter::once(optim))
         .collect()
 }
 
@@ -74,6 +92,27 @@ pub fn cli() -> Cli {
                 )))
                 .args(settings()),
         )
+        .subcommand(
+            Cli::new("generate")
+                .about(
+                    "Write a generated stand-in of a MovieLens release's zip (its layout exactly, made-up ratings from \
+                     planted tastes), for benchmarks and tests",
+                )
+                .arg(
+                    Arg::new("release")
+                        .value_name("RELEASE")
+                        .required(true)
+                        .help(format!("the release's folder name: {}", Release::ALL.map(|r| r.folder()).join(", "))),
+                )
+                .arg(Arg::new("out").value_name("OUT").required(true).help("the zip to write"))
+                .arg(
+                    Arg::new("ratings")
+                        .long("ratings")
+                        .value_name("N")
+                        .value_parser(clap::value_parser!(usize))
+                        .help("how many ratings [default: the release's published count]"),
+                ),
+        )
 }
 
 impl Args {
@@ -84,11 +123,24 @@ impl Args {
         let (command, sub) = match matches.subcommand() {
             Some(("train", sub)) => (Command::Train, sub),
             Some(("bench", sub)) => (Command::Bench, sub),
+            Some(("generate", sub)) => {
+                let name = sub.get_one::<String>("release").expect("required");
+                let release = Release::of_folder(name).or_else(|| Release::of_folder(&name.replace("10m", "10M100K")));
+                let release = release.ok_or_else(|| {
+                    let known = Release::ALL.map(|r| r.folder()).join(", ");
+                    Refused::Setting(format!("'{name}' is not a MovieLens release ({known})"))
+                })?;
+                let out = sub.get_one::<String>("out").expect("required").clone();
+                let settings = Texts::defaults().settings().expect("the defaults are settings");
+                let device = DeviceChoice::Auto;
+                let generate = Some((release, sub.get_one::<usize>("ratings").copied()));
+                return Ok(Args { command: Command::Generate, paths: vec![out], settings, device, generate });
+            }
             _ => unreachable!("clap requires a known subcommand"),
         };
         let (settings, device) = read_settings(sub)?;
         let paths = sub.get_many::<String>("data").map(|p| p.cloned().collect()).unwrap_or_default();
-        Ok(Args { command, paths, settings, device })
+        Ok(Args { command, paths, settings, device, generate: None })
     }
 }
 
@@ -102,7 +154,10 @@ fn read_settings(sub: &ArgMatches) -> Result<(Settings, DeviceChoice), Refused> 
         let said: Vec<String> = faults.iter().map(|f| format!("--{}: {f}", f.key.name())).collect();
         return Err(Refused::Setting(said.join("\n")));
     }
-    let settings = texts.settings().map_err(|f| Refused::Setting(format!("--{}: {f}", f.key.name())))?;
+    let mut settings = texts.settings().map_err(|f| Refused::Setting(format!("--{}: {f}", f.key.name())))?;
+    if let Some(optim) = sub.get_one::<String>(OPTIM) {
+        settings.optimizer = optim.parse().map_err(|e| Refused::Setting(format!("--{OPTIM}: {e}")))?;
+    }
     Ok((settings, texts.device()))
 }
 
@@ -139,6 +194,10 @@ mod tests {
             (ModelKind::DotProductBias, 0.005, 0.1, DeviceChoice::Auto)
         );
         assert_eq!(parse("train d --model nn").unwrap().settings.wd, 0.01);
+        assert_eq!(d.settings.optimizer, OptimizerKind::Adam, "fastai's Adam unless told");
+        let lazy = parse("train d --optim lazy --bs 65536").unwrap().settings;
+        assert_eq!((lazy.optimizer, lazy.batch_size), (OptimizerKind::LazyAdam, 65_536));
+        assert_eq!(lazy.fit().optim.kind, OptimizerKind::LazyAdam);
         assert_eq!(parse("bench --device wgpu").unwrap().device, DeviceChoice::WebGpu);
         assert_eq!(parse("bench --device flex").unwrap().device, DeviceChoice::Cpu);
     }
@@ -153,7 +212,8 @@ mod tests {
             ("--wd -5", "--wd: the weight decay '-5' must be 0 to 10"),
             ("--epochs 0", "--epochs: the number of epochs '0' must be 1 to 50"),
             ("--factors 100000", "--factors: the number of factors '100000' must be 1 to 400"),
-            ("--bs 0", "--bs: the batch size '0' must be 1 to 4096"),
+            ("--bs 0", "--bs: the batch size '0' must be 1 to 65536"),
+            ("--optim adamw", "--optim: the optimizer 'adamw' is not adam, lazy or sgd"),
             ("--wdkind L1", "--wdkind: the weight decay kind 'L1' is not decoupled or l2"),
             ("--device tpu", "--device: the device 'tpu' is not auto, cpu or webgpu"),
             ("--seed x", "--seed: the seed 'x' is not a number"),
@@ -177,7 +237,7 @@ mod tests {
         for key in Key::ALL {
             assert!(help.contains(&format!("--{}", key.name())), "--{} in the help", key.name());
         }
-        assert!(help.contains("[default: 0.005]") && help.contains("1 to 4096"), "{help}");
+        assert!(help.contains("[default: 0.005]") && help.contains("1 to 65536"), "{help}");
         let err = Args::parse(["train", "--help"]).unwrap_err();
         assert!(matches!(err, Refused::Cli(e) if e.kind() == clap::error::ErrorKind::DisplayHelp));
     }

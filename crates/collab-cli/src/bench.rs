@@ -13,7 +13,10 @@ use burn::tensor::Device;
 use collab_core::data::{CollabData, DataSettings};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read::block_on;
-use collab_core::train::{EpochMetrics, FitSettings, Learner, RACE_STEPS, RACE_WARMUP, StepPath, bench, format_table};
+use collab_core::train::{
+    EpochMetrics, FitSettings, Learner, OptimSettings, OptimizerKind, RACE_STEPS, RACE_WARMUP, StepPath, bench,
+    format_table,
+};
 
 use crate::device::Choice;
 
@@ -24,6 +27,55 @@ fn learner(data: &Arc<CollabData>, spec: &ModelSpec, fit: FitSettings, path: Ste
 
 /// A batch size that keeps a GPU busy: the per-batch figures are also given at it.
 const GPU_BATCH: usize = 4096;
+
+/// The batch size of the figures at scale (the issue's: ml-25m at batch 4096).
+pub const SCALE_BATCH: usize = 4096;
+
+/// The most ratings the comparison of paths and models runs on (MovieLens-100k's size,
+/// with room): beyond it, only the figures at scale.
+pub const REFERENCE_MAX: usize = 200_000;
+
+/// One epoch of DotProductBias on the CPU's host step at [`SCALE_BATCH`], with fastai's
+/// Adam and with lazy Adam: the epoch's training time, ms a batch, the validation's time
+/// and the valid MSE after it (a one-epoch one-cycle fit at the given learning rate).
+pub fn scale(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings) -> Result<(), String> {
+    let data = match data.settings.batch_size {
+        SCALE_BATCH => data.clone(),
+        _ => Arc::new(CollabData {
+            settings: DataSettings { batch_size: SCALE_BATCH, ..data.settings },
+            ..(**data).clone()
+        }),
+    };
+    let spec = ModelSpec { kind: ModelKind::DotProductBias, y_range: Some((0.0, 5.5)), ..spec.clone() };
+    println!(
+        "at scale: {} with {} factors, batch {SCALE_BATCH}, one epoch (one-cycle, lr {}), on the CPU's host step:",
+        spec.kind.name(),
+        spec.n_factors,
+        settings.schedule.peak()
+    );
+    for kind in [OptimizerKind::Adam, OptimizerKind::LazyAdam] {
+        let fit = FitSettings { epochs: 1, optim: OptimSettings { kind, ..settings.optim }, ..settings };
+        let mut l = learner(&data, &spec, fit, StepPath::Direct);
+        let start = Instant::now();
+        let mut batches = 0;
+        while l.train_batch().is_some() {
+            batches += 1;
+        }
+        let train = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let row = block_on(l.end_epoch(&|| 0.0)).map_err(|e| e.to_string())?;
+        let valid = start.elapsed().as_secs_f64();
+        println!(
+            "  {:<9} {train:.2} s an epoch ({batches} batches, {:.3} ms a batch), validation {valid:.2} s, valid MSE \
+             {:.4} ({})",
+            kind.key(),
+            train * 1000.0 / batches.max(1) as f64,
+            row.valid_loss,
+            l.step_kind()
+        );
+    }
+    Ok(())
+}
 
 /// A whole fit: its rows and seconds.
 fn fit(mut l: Learner) -> Result<(Vec<EpochMetrics>, f64), String> {

@@ -3,10 +3,13 @@
 //! checked as the page checks it (`collab train --help`).
 //!
 //! ```text
-//! collab train <ml-100k.zip | u.data [u.item] | ratings.csv [movies.csv] | folder>... [--model dotbias]
+//! collab train <a MovieLens zip | u.data [u.item] | ratings.dat [movies.dat] | ratings.csv [movies.csv] | folder>...
+//!     [--model dotbias]
 //!     [--factors 50] [--epochs 5] [--lr 0.005] [--wd 0.1] [--wdkind decoupled] [--bs 64] [--seed 42]
 //!     [--device auto|cpu|webgpu]
 //! collab bench [data]... [the same options]
+//! collab generate <ml-100k | ml-latest-small | ml-1m | ml-10m | ml-20m | ml-25m | ml-32m | ml-latest> OUT.zip
+//!     [--ratings N]
 //! ```
 
 mod args;
@@ -36,13 +39,32 @@ fn main() {
     }
 }
 
-fn run(args: args::Args) -> Result<(), String> {
-    let (table, source) = load::ratings(&args.paths, args.command == args::Command::Bench)?;
+fn run(mut args: args::Args) -> Result<(), String> {
+    if let Some((release, ratings)) = args.generate {
+        return load::generate(release, ratings, &args.paths[0]);
+    }
+    let bench = args.command == args::Command::Bench;
+    let started = Instant::now();
+    let (table, source) = load::ratings(&args.paths, bench)?;
+    let (load_s, load_rss) = (started.elapsed().as_secs_f64(), load::peak_rss());
     let (n_users, n_items) = table.counts();
     let note = table.note().map(|n| format!(" ({n})")).unwrap_or_default();
     println!("data: {source}: {} ratings, {n_users} users, {n_items} movies{note}", table.ratings.len());
+    if let Some(recognised) = table.recognised {
+        println!("release: {recognised}");
+    }
+    // A benchmark of data larger than the reference's takes its figures at scale only,
+    // at the batch size those are taken at (the paths' and models' comparison would take
+    // hours there).
+    let reference = table.ratings.len() <= bench::REFERENCE_MAX;
+    if bench && !reference {
+        args.settings.batch_size = bench::SCALE_BATCH;
+    }
     let settings = args.settings;
+    let started = Instant::now();
     let data = Arc::new(settings.data(&table));
+    drop(table);
+    let split_s = started.elapsed().as_secs_f64();
     limits::against_data(&data)?;
     let spec = settings.spec(&data);
     println!(
@@ -53,8 +75,23 @@ fn run(args: args::Args) -> Result<(), String> {
         data.train.len(),
         data.valid.len()
     );
-    if args.command == args::Command::Bench {
-        bench::run(&data, &spec, settings.fit(), device::Choice::benched(args.device))?;
+    if bench {
+        println!(
+            "load: {load_s:.2} s (read and parsed as it is unpacked), peak RSS {}; split and encoded as fastai does: \
+             {split_s:.2} s, peak RSS {}",
+            load::megabytes(load_rss),
+            load::megabytes(load::peak_rss())
+        );
+        bench::scale(&data, &spec, settings.fit())?;
+        if reference {
+            bench::run(&data, &spec, settings.fit(), device::Choice::benched(args.device))?;
+        } else {
+            println!(
+                "(the comparison of step paths and models runs on data of up to {} ratings, the reference's size)",
+                bench::REFERENCE_MAX
+            );
+        }
+        println!("peak RSS of the whole run: {}", load::megabytes(load::peak_rss()));
         println!("machine load (1-minute average) at the end: {}", load::machine_load());
         return Ok(());
     }

@@ -37,7 +37,10 @@ pub enum DataError {
         sep: &'static str,
     },
     /// None of the files given is one the notebook reads.
-    #[error("expected ml-100k.zip, u.data (with u.item), or ratings.csv (with movies.csv)")]
+    #[error(
+        "expected ml-100k.zip or another MovieLens zip (ml-latest-small, ml-1m, ml-10m, ml-20m, ml-25m, ml-32m, \
+         ml-latest), u.data (with u.item), ratings.dat (with movies.dat), or ratings.csv (with movies.csv)"
+    )]
     NoKnownFile,
     /// A field that must be a number was not.
     #[error("{file}, line {line}: the {column} \"{value}\" is not a number")]
@@ -65,13 +68,71 @@ pub enum DataError {
         /// The values the column takes, in words.
         range: String,
     },
-    /// More ratings than the notebook trains on in a browser tab.
-    #[error("{file} holds more than {max} ratings: this notebook takes up to {max} (MovieLens-100k has 100,000)")]
+    /// More ratings than the memory budget holds (found while reading).
+    #[error(
+        "{file} holds more than {max} ratings: this notebook keeps at most {max} ratings (16 bytes each) within its \
+         memory budget of {budget}; MovieLens 32M, the largest release, has 32,000,204"
+    )]
     TooManyRatings {
         /// File name.
         file: String,
-        /// The limit.
-        max: usize,
+        /// The most ratings kept, written with thousands' commas.
+        max: String,
+        /// The budget in words ("1 GiB").
+        budget: String,
+    },
+    /// A ratings file whose size alone (its length, or its zip header's word) is beyond
+    /// the budget: refused before it is read.
+    #[error(
+        "{file} is {size} of text: even at 64 bytes a line that is more than the {most} ratings this notebook keeps \
+         within its memory budget of {budget} (16 bytes a rating)"
+    )]
+    TooLarge {
+        /// File name.
+        file: String,
+        /// Its size in words.
+        size: String,
+        /// The most ratings kept, with thousands' commas.
+        most: String,
+        /// The budget in words.
+        budget: String,
+    },
+    /// A titles file larger than the budget's share for titles.
+    #[error("{file} is {size}: a titles file of more than {most} is not read (MovieLens 32M's is under 5 MiB)")]
+    TitlesTooLarge {
+        /// File name.
+        file: String,
+        /// Its size in words.
+        size: String,
+        /// The most read, in words.
+        most: String,
+    },
+    /// A file that could not be read (a disk's error, or a zip member that does not unpack).
+    #[error("{file} cannot be read ({why})")]
+    Unreadable {
+        /// File name.
+        file: String,
+        /// The system's words.
+        why: String,
+    },
+    /// A line too long to be a line of ratings.
+    #[error("{file}, line {line} is longer than {most}: this is not a file of ratings")]
+    LineTooLong {
+        /// File name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The longest line read, in words.
+        most: String,
+    },
+    /// The memory for the table could not be had (within the budget, but the machine or
+    /// the browser tab has less).
+    #[error("{file}: the memory for {ratings} ratings could not be had on this machine")]
+    NoMemory {
+        /// File name.
+        file: String,
+        /// How many ratings were being made room for.
+        ratings: String,
     },
     /// A member of an archive that cannot be read or is too large.
     #[error("{file}: {entry} {problem}")]
@@ -106,13 +167,11 @@ pub enum DataError {
         /// File name.
         file: String,
     },
-    /// The archive lacks a file it needs.
-    #[error("{file} has no {missing} inside")]
+    /// The archive holds no ratings file of any layout.
+    #[error("{file} has no u.data inside, nor a ratings.dat or ratings.csv: it holds no MovieLens ratings")]
     MissingInZip {
         /// Archive name.
         file: String,
-        /// The member that was looked for.
-        missing: &'static str,
     },
     /// Text that is not valid UTF-8 where UTF-8 is required.
     #[error("{file} is not UTF-8 text")]

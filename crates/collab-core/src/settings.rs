@@ -371,6 +371,7 @@ impl Texts {
             batch_size: count(Key::BatchSize)?,
             seed,
             y_range,
+            optimizer: fastai_adam(),
         })
     }
 }
@@ -396,6 +397,15 @@ pub struct Settings {
     pub seed: u64,
     /// sigmoid_range on the output (off only for the book's first DotProduct).
     pub y_range: bool,
+    /// The optimizer: fastai's Adam (the lesson's, and what [`Texts::settings`] gives), or
+    /// lazy Adam for big data (the CLI's `--optim`; see [`OptimizerKind`]).
+    #[serde(default = "fastai_adam")]
+    pub optimizer: OptimizerKind,
+}
+
+/// The optimizer a fit takes unless told otherwise.
+fn fastai_adam() -> OptimizerKind {
+    OptimizerKind::Adam
 }
 
 impl Settings {
@@ -444,7 +454,7 @@ impl Settings {
         FitSettings {
             epochs: self.epochs,
             schedule: Schedule::OneCycle { lr_max: self.lr },
-            optim: OptimSettings { kind: OptimizerKind::Adam, wd: self.wd, wd_kind: self.wd_kind },
+            optim: OptimSettings { kind: self.optimizer, wd: self.wd, wd_kind: self.wd_kind },
             seed: self.seed,
         }
     }
@@ -486,7 +496,7 @@ mod tests {
         assert_eq!(bad(Key::Factors, "0"), "the number of factors '0' must be 1 to 400");
         assert_eq!(bad(Key::Epochs, "2.5"), "the number of epochs '2.5' is not a whole number");
         assert_eq!(bad(Key::Epochs, "-1"), "the number of epochs '-1' must be 1 to 50");
-        assert_eq!(bad(Key::BatchSize, "1e9"), "the batch size '1e9' must be 1 to 4096");
+        assert_eq!(bad(Key::BatchSize, "1e9"), "the batch size '1e9' must be 1 to 65536");
         assert_eq!(bad(Key::Seed, "-3"), "the seed '-3' must be a whole number from 0");
         assert_eq!(
             bad(Key::Model, "svd"),

@@ -1,5 +1,6 @@
-//! Fuzz targets for every parser of outside bytes: u.data, u.item, ratings.csv and
-//! movies.csv, the zip reader, and the model and snapshot reader.
+//! Fuzz targets for every parser of outside bytes: u.data, u.item, ratings.dat and
+//! movies.dat, ratings.csv and movies.csv, the zip reader (every release's layout), and
+//! the model and snapshot reader.
 //!
 //! Each target starts from the seed files in `fuzz/corpus/<target>/` and feeds its
 //! parser mutated copies (bytes flipped, set, inserted, deleted, duplicated, cut, and
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use collab_core::data::synth::{self, SynthSettings};
-use collab_core::data::{CollabData, DataSettings, movielens};
+use collab_core::data::{CollabData, DataSettings, Layout as FileLayout, Release, generate, movielens, titles};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::read::block_on;
 use collab_core::save;
@@ -28,8 +29,8 @@ use collab_core::train::{FitSettings, Learner, Snapshot};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
-/// The largest single allocation a parser may make for any input: the zip reader's
-/// inflation cap (64 MB) with room for a vector's doubling.
+/// The largest single allocation a parser may make for any input: the budget's share for
+/// a titles file (64 MiB) with room for a vector's doubling.
 const MAX_ALLOCATION: usize = 256 << 20;
 
 /// The system allocator, noting per thread the largest single request since the last
@@ -209,25 +210,35 @@ fn fuzz(target: &str, parse: impl Fn(&[u8])) {
 
 #[test]
 fn u_data() {
-    fuzz("u_data", |b| drop(movielens::parse_u_data(b, "u.data")));
+    fuzz("u_data", |b| drop(movielens::parse_ratings(b, FileLayout::Tab, "u.data")));
 }
 
 #[test]
 fn u_item() {
-    fuzz("u_item", |b| drop(movielens::parse_u_item(b, "u.item")));
+    fuzz("u_item", |b| drop(titles::parse_u_item(b, "u.item")));
+}
+
+#[test]
+fn dat() {
+    fuzz("dat", |b| {
+        drop(movielens::parse_ratings(b, FileLayout::Dat, "ratings.dat"));
+        for latin1 in [Some(true), Some(false), None] {
+            drop(titles::parse_movies_dat(b, latin1, "movies.dat"));
+        }
+    });
 }
 
 #[test]
 fn csv() {
     fuzz("csv", |b| {
-        drop(movielens::parse_ratings_csv(b, "ratings.csv"));
-        drop(movielens::parse_movies_csv(b, "movies.csv"));
+        drop(movielens::parse_ratings(b, FileLayout::Csv, "ratings.csv"));
+        drop(titles::parse_movies_csv(b, "movies.csv"));
     });
 }
 
 #[test]
 fn zip() {
-    fuzz("zip", |b| drop(movielens::parse_ml100k_zip(b, "ml-100k.zip")));
+    fuzz("zip", |b| drop(movielens::parse_zip(b, "ml-100k.zip")));
 }
 
 /// The data the snapshot seeds were taken on (restoring needs the same vocabularies).
@@ -278,6 +289,17 @@ fn write_seeds() {
         .collect();
     write("csv", "movies.csv", movies.as_bytes());
     write("zip", "ml-100k.zip", &synth::to_ml100k_zip(&table));
+    // Every other layout, as a zip and as loose files (small stand-ins of two releases).
+    for release in [Release::Ml1m, Release::Ml25m] {
+        let stand = generate::Stand::new(release, 60);
+        write("zip", &format!("{}.zip", release.folder()), &generate::zip(&stand));
+        let target = if release.layout() == FileLayout::Dat { "dat" } else { "csv" };
+        for (name, bytes) in generate::loose(&stand) {
+            if target == "dat" {
+                write(target, &name, &bytes);
+            }
+        }
+    }
     let device = Device::flex();
     let data = snapshot_data();
     for (kind, name) in [(ModelKind::DotProductBias, "dotbias"), (ModelKind::EmbeddingNn, "embnn")] {
@@ -293,4 +315,90 @@ fn write_seeds() {
         learner.train_batch();
         write("model", &format!("{name}.snapshot"), &block_on(learner.snapshot()).unwrap().to_bytes());
     }
+}
+
+/// A reader that notes every byte range read from it: what a zip reader looked at.
+struct Tracked {
+    inner: std::io::Cursor<Vec<u8>>,
+    reads: std::rc::Rc<std::cell::RefCell<Vec<std::ops::Range<u64>>>>,
+}
+
+impl std::io::Read for Tracked {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let at = self.inner.position();
+        let n = self.inner.read(buf)?;
+        self.reads.borrow_mut().push(at..at + n as u64);
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Tracked {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+/// A zip with a genome member that unpacks past the budget loads its ratings, and the
+/// genome member is never unpacked: no byte of its packed data is read (the reads are
+/// tracked), and no allocation comes near its size (the allocation counter).
+#[test]
+fn a_genome_member_past_the_budget_is_never_unpacked() {
+    use collab_core::data::Budget;
+    let budget = Budget { bytes: 4 << 20 };
+    let genome_line = "1,1,0.02875\n";
+    let genome = "movieId,tagId,relevance\n".to_string() + &genome_line.repeat((6 << 20) / genome_line.len());
+    assert!(genome.len() as u64 > budget.bytes, "the genome member unpacks past the budget");
+    let stand = generate::Stand::new(Release::Ml25m, 20_000);
+    // The genome member is followed by another (8 KiB that do not pack), as in GroupLens's
+    // zip: a zip reader reads the archive's last bytes to find its directory.
+    let mut state = 7u64;
+    let tags: Vec<u8> = (0..8192)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            b'a' + (state >> 59) as u8
+        })
+        .collect();
+    let extra: [(&str, &[u8]); 2] = [("genome-scores.csv", genome.as_bytes()), ("genome-tags.csv", &tags)];
+    let zip = generate::write_zip(&stand, std::io::Cursor::new(Vec::new()), &extra).unwrap().into_inner();
+    // Where the genome member's packed bytes lie.
+    let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(&zip)).unwrap();
+    let member = archive.by_name("ml-25m/genome-scores.csv").unwrap();
+    let (start, packed, unpacked) = (member.data_start(), member.compressed_size(), member.size());
+    drop(member);
+    assert_eq!(unpacked, genome.len() as u64);
+    let genome_bytes = start..start + packed;
+    let reads = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let reader = Tracked { inner: std::io::Cursor::new(zip.clone()), reads: reads.clone() };
+    LARGEST.with(|l| l.set(0));
+    let table = movielens::read_zip(reader, "ml-25m.zip", budget).unwrap();
+    let largest = LARGEST.with(Cell::get);
+    assert_eq!(table.ratings.len(), 20_000);
+    assert_eq!(table.recognised.unwrap().release, Some(Release::Ml25m));
+    let touched: Vec<_> =
+        reads.borrow().iter().filter(|r| r.start < genome_bytes.end && genome_bytes.start < r.end).cloned().collect();
+    assert!(touched.is_empty(), "reads inside the genome member's data {genome_bytes:?}: {touched:?}");
+    assert!(reads.borrow().iter().map(|r| r.end - r.start).sum::<u64>() > 0, "the reads are tracked");
+    assert!(largest < (1 << 20), "largest allocation {largest} bytes: the genome member was not unpacked into memory");
+    // The same member is read when it is the ratings: the tracking sees it.
+    let renamed = generate::write_zip(&stand, std::io::Cursor::new(Vec::new()), &[]).unwrap().into_inner();
+    let reads = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    movielens::read_zip(Tracked { inner: std::io::Cursor::new(renamed.clone()), reads: reads.clone() }, "z", budget)
+        .unwrap();
+    let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(&renamed)).unwrap();
+    let ratings = archive.by_name("ml-25m/ratings.csv").unwrap();
+    let ratings_bytes = ratings.data_start()..ratings.data_start() + ratings.compressed_size();
+    // The bytes of the ratings' data covered by some read (the reads' union).
+    let mut clipped: Vec<(u64, u64)> = reads
+        .borrow()
+        .iter()
+        .map(|r| (r.start.max(ratings_bytes.start), r.end.min(ratings_bytes.end)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    clipped.sort_unstable();
+    let (mut read, mut reached) = (0, ratings_bytes.start);
+    for (a, b) in clipped {
+        read += b.saturating_sub(a.max(reached));
+        reached = reached.max(b);
+    }
+    assert_eq!(read, ratings_bytes.end - ratings_bytes.start, "every packed byte of the ratings is read");
 }

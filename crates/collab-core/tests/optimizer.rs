@@ -117,7 +117,7 @@ fn worst(a: &Weights, b: &Weights) -> (f32, String) {
 /// The fused optimizer pass and the host step against burn with the optimizer as tensor
 /// operations, over 100 steps of every model (the host step is only the dot-product
 /// models'; the others take the fused pass on that path), with and without weight decay,
-/// L2 and decoupled, Adam and SGD, to 1e-6. The fused pass does the tensor version's
+/// L2 and decoupled, Adam, lazy Adam and SGD, to 1e-6. The fused pass does the tensor version's
 /// arithmetic in its order; the host step also computes the forward pass and the
 /// gradient itself, adding in another order (measured: at most 9.3e-9 apart).
 #[test]
@@ -134,6 +134,8 @@ fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
         OptimSettings { kind: OptimizerKind::Adam, wd: 0.05, wd_kind: WdKind::L2 },
         OptimSettings { kind: OptimizerKind::Adam, wd: 0.0, wd_kind: WdKind::Decoupled },
         OptimSettings { kind: OptimizerKind::Sgd, wd: 0.1, wd_kind: WdKind::Decoupled },
+        OptimSettings { kind: OptimizerKind::LazyAdam, wd: 0.1, wd_kind: WdKind::Decoupled },
+        OptimSettings { kind: OptimizerKind::LazyAdam, wd: 0.05, wd_kind: WdKind::L2 },
     ];
     for kind in ModelKind::ALL {
         for optim in settings {
@@ -156,6 +158,44 @@ fn the_cpu_paths_match_the_tensor_reference_over_100_steps() {
             }
         }
     }
+}
+
+/// Lazy Adam moves only the rows a batch reaches, with their running averages; fastai's
+/// Adam moves every row (decay and momentum). On the host step, after a few
+/// steps, a user the batches never reached still has its initial weights.
+#[test]
+fn lazy_adam_moves_only_the_rows_the_batch_reaches() {
+    use collab_core::data::synth::{SynthSettings, generate};
+    use collab_core::data::{CollabData, DataSettings, ItemKey};
+    use collab_core::train::{FitSettings, Learner, StepPath};
+    use std::sync::Arc;
+    let table = generate(SynthSettings { users: 60, items: 40, factors: 3, density: 0.5, noise: 0.3, seed: 5 });
+    let data =
+        Arc::new(CollabData::new(&table, DataSettings { item_key: ItemKey::Id, batch_size: 16, ..Default::default() }));
+    let spec =
+        ModelSpec { n_factors: 4, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+    let batches = data.train_batches(0);
+    let steps = 3;
+    let reached: std::collections::BTreeSet<i32> =
+        batches[..steps].iter().flatten().map(|&r| data.train.users[r]).collect();
+    let unreached: Vec<usize> = (1..data.users.len()).filter(|u| !reached.contains(&(*u as i32))).collect();
+    assert!(unreached.len() > 10 && reached.len() > 10, "{} reached", reached.len());
+    let moved_rows = |optim: OptimSettings| {
+        let fit = FitSettings { optim, ..FitSettings::default() };
+        let mut learner = Learner::on_path(data.clone(), spec.clone(), fit, &device(), StepPath::Direct);
+        let before = host(&learner.model());
+        for _ in 0..steps {
+            learner.train_batch().unwrap();
+        }
+        let after = host(&learner.model());
+        let row = |w: &Weights, u: usize| w.get("user_factors.weight").unwrap().values[u * 4..u * 4 + 4].to_vec();
+        let bias = |w: &Weights, u: usize| w.get("user_bias.weight").unwrap().values[u];
+        let moved = |u: usize| row(&before, u) != row(&after, u) || bias(&before, u) != bias(&after, u);
+        (unreached.iter().filter(|&&u| moved(u)).count(), reached.iter().filter(|&&u| moved(u as usize)).count())
+    };
+    let lazy = OptimSettings { kind: OptimizerKind::LazyAdam, ..OptimSettings::default() };
+    assert_eq!(moved_rows(lazy), (0, reached.len()), "lazy: none of the unreached moved, every reached one did");
+    assert_eq!(moved_rows(OptimSettings::default()), (unreached.len(), reached.len()), "fastai's Adam moves all");
 }
 
 /// The untrained model a learner names (the first map of the page's map as it forms, and

@@ -335,3 +335,41 @@ fn the_lr_finder_trains_at_its_schedule_and_stops_at_four_times_the_minimum() {
     let argmin = sweep.losses.iter().position(|&l| l == min).unwrap();
     assert!(s.index < argmin && s.loss < sweep.losses[10], "{s:?} min at {argmin}");
 }
+
+/// Batches up to 65,536 ratings are taken, with fastai's Adam and lazy Adam, on the host
+/// step and burn's tensors alike (one step of each, the same loss and weights).
+#[test]
+fn a_batch_of_65536_trains_on_every_cpu_path() {
+    use collab_core::train::{OptimSettings, OptimizerKind, StepPath, limits};
+    assert!(limits::batch_size(65_536).is_ok());
+    assert_eq!(limits::batch_size(65_537).unwrap_err(), "the batch size must be 1 to 65536, not 65537");
+    let table = generate(SynthSettings { users: 420, items: 300, factors: 3, density: 0.7, noise: 0.3, seed: 2 });
+    let settings = DataSettings { item_key: ItemKey::Id, batch_size: 65_536, ..DataSettings::default() };
+    let data = Arc::new(CollabData::new(&table, settings));
+    limits::against_data(&data).unwrap();
+    assert_eq!(data.batches_per_epoch(), 1);
+    let spec =
+        ModelSpec { n_factors: 8, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+    for kind in [OptimizerKind::Adam, OptimizerKind::LazyAdam] {
+        let fit = FitSettings {
+            epochs: 1,
+            optim: OptimSettings { kind, ..OptimSettings::default() },
+            ..FitSettings::default()
+        };
+        let step = |path| {
+            let mut l = Learner::on_path(data.clone(), spec.clone(), fit, &crate::device(), path);
+            let loss = block_on(collab_core::read::floats(l.train_batch().unwrap().loss)).unwrap()[0];
+            (loss, host(&l.model()))
+        };
+        let ((host_loss, host_weights), (tensor_loss, tensor_weights)) =
+            (step(StepPath::Direct), step(StepPath::Tensors));
+        assert!(
+            host_loss.is_finite() && (host_loss - tensor_loss).abs() < 1e-5,
+            "{kind:?}: {host_loss} vs {tensor_loss}"
+        );
+        for (a, b) in host_weights.tensors.iter().zip(&tensor_weights.tensors) {
+            let gap = a.values.iter().zip(&b.values).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+            assert!(gap < 1e-6, "{kind:?} {}: {gap}", a.path);
+        }
+    }
+}

@@ -117,6 +117,35 @@ impl Vocab {
     }
 }
 
+/// Ids to their vocabulary index (0, `#na#`, for an id not in it): a table by id where
+/// the ids are dense enough (MovieLens's are), a hash map otherwise.
+enum IdIndex {
+    Dense(Vec<i32>),
+    Sparse(std::collections::HashMap<u32, i32>),
+}
+
+impl IdIndex {
+    fn new(pairs: impl Iterator<Item = (u32, i32)> + Clone) -> Self {
+        let (count, top) = pairs.clone().fold((0usize, 0u32), |(n, top), (id, _)| (n + 1, top.max(id)));
+        if (top as usize) < 8 * count + 1024 {
+            let mut dense = vec![0; top as usize + 1];
+            for (id, index) in pairs {
+                dense[id as usize] = index;
+            }
+            IdIndex::Dense(dense)
+        } else {
+            IdIndex::Sparse(pairs.collect())
+        }
+    }
+
+    fn get(&self, id: u32) -> i32 {
+        match self {
+            IdIndex::Dense(dense) => dense.get(id as usize).copied().unwrap_or(0),
+            IdIndex::Sparse(map) => map.get(&id).copied().unwrap_or(0),
+        }
+    }
+}
+
 /// The split and encoded data a learner trains on.
 #[derive(Debug, Clone)]
 pub struct CollabData {
@@ -134,38 +163,51 @@ pub struct CollabData {
 
 impl CollabData {
     /// Splits and encodes `table` as fastai does.
+    ///
+    /// fastai shrinks the frame before the split, which makes every text column a
+    /// categorical over the whole file, and Categorify keeps all of a categorical's
+    /// values: titles get a vocabulary of every title in the file. Integer columns
+    /// (user ids, movie ids) get the training rows' values only, so a user seen only in
+    /// validation maps to #na#. The labels are made once a distinct id, not once a
+    /// rating: ml-25m's 25 million ratings have 162,541 users and 59,047 movies.
     pub fn new(table: &RatingsTable, settings: DataSettings) -> Self {
         let n = table.ratings.len();
-        let mut order: Vec<usize> = (0..n).collect();
+        // The same permutation as a vector of usize would get (a shuffle's draws depend
+        // only on the length), in half the memory.
+        let mut order: Vec<u32> = (0..n as u32).collect();
         order.shuffle(&mut StdRng::seed_from_u64(settings.seed));
         // fastai's RandomSplitter: the first `int(valid_pct * n)` of a permutation are validation.
         let cut = (settings.valid_pct as f64 * n as f64) as usize;
         let (valid_rows, train_rows) = order.split_at(cut);
+        let rating = |r: &u32| &table.ratings[*r as usize];
 
-        // Each rating's labels, made once (titles are looked up and cloned only here).
-        let user_labels: Vec<String> = table.ratings.iter().map(|r| r.user.to_string()).collect();
-        let item_labels: Vec<String> = match settings.item_key {
+        // Integer columns: the training rows' ids, in numeric order, behind #na#.
+        let id_vocab = |ids: &mut dyn Iterator<Item = u32>| -> (Vocab, IdIndex) {
+            let mut ids: Vec<u32> = ids.collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let index = IdIndex::new(ids.iter().enumerate().map(|(i, &id)| (id, i as i32 + 1)));
+            let labels = std::iter::once(NA.to_string()).chain(ids.iter().map(u32::to_string)).collect();
+            (Vocab::from_labels(labels), index)
+        };
+        let (users, user_index) = id_vocab(&mut train_rows.iter().map(|r| rating(r).user));
+        let (items, item_index) = match settings.item_key {
             ItemKey::Title => {
-                let titles: std::collections::HashMap<u32, String> =
-                    table.ratings.iter().map(|r| (r.item, table.title(r.item))).collect();
-                table.ratings.iter().map(|r| titles[&r.item].clone()).collect()
+                // Every item of the file by its title; items with one title are one.
+                let mut ids: Vec<u32> = table.ratings.iter().map(|r| r.item).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let titled: Vec<(u32, String)> = ids.into_iter().map(|id| (id, table.title(id))).collect();
+                let vocab = Vocab::new(titled.iter().map(|(_, t)| t.clone()).collect(), false);
+                let index = IdIndex::new(titled.iter().map(|(id, t)| (*id, vocab.encode(t))));
+                (vocab, index)
             }
-            ItemKey::Id => table.ratings.iter().map(|r| r.item.to_string()).collect(),
+            ItemKey::Id => id_vocab(&mut train_rows.iter().map(|r| rating(r).item)),
         };
-        // fastai shrinks the frame before the split, which makes every text column a
-        // categorical over the whole file, and Categorify keeps all of a categorical's
-        // values: titles get a vocabulary of every title in the file. Integer columns
-        // (user ids, movie ids) get the training rows' values only, so a user seen only in
-        // validation maps to #na#.
-        let users = Vocab::new(train_rows.iter().map(|&r| user_labels[r].clone()).collect(), true);
-        let items = match settings.item_key {
-            ItemKey::Title => Vocab::new(item_labels.clone(), false),
-            ItemKey::Id => Vocab::new(train_rows.iter().map(|&r| item_labels[r].clone()).collect(), true),
-        };
-        let encode = |rows: &[usize]| Encoded {
-            users: rows.iter().map(|&r| users.encode(&user_labels[r])).collect(),
-            items: rows.iter().map(|&r| items.encode(&item_labels[r])).collect(),
-            ratings: rows.iter().map(|&r| table.ratings[r].rating).collect(),
+        let encode = |rows: &[u32]| Encoded {
+            users: rows.iter().map(|r| user_index.get(rating(r).user)).collect(),
+            items: rows.iter().map(|r| item_index.get(rating(r).item)).collect(),
+            ratings: rows.iter().map(|r| rating(r).rating).collect(),
         };
         let (train, valid) = (encode(train_rows), encode(valid_rows));
         Self { settings, users, items, train, valid }
@@ -213,6 +255,55 @@ mod tests {
             ratings: rows.iter().map(|&(user, item, rating)| Rating { user, item, rating, timestamp: 0 }).collect(),
             titles: [(1, "B movie".to_string()), (2, "A movie".to_string()), (3, "A movie".to_string())].into(),
             ..RatingsTable::default()
+        }
+    }
+
+    /// fastai's encoding as it was first written here, a label string a rating: the
+    /// reference the scalable one must equal.
+    fn by_labels(table: &RatingsTable, settings: DataSettings) -> (Vocab, Vocab, Encoded, Encoded) {
+        let n = table.ratings.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(settings.seed));
+        let cut = (settings.valid_pct as f64 * n as f64) as usize;
+        let (valid_rows, train_rows) = order.split_at(cut);
+        let user_labels: Vec<String> = table.ratings.iter().map(|r| r.user.to_string()).collect();
+        let item_labels: Vec<String> = match settings.item_key {
+            ItemKey::Title => table.ratings.iter().map(|r| table.title(r.item)).collect(),
+            ItemKey::Id => table.ratings.iter().map(|r| r.item.to_string()).collect(),
+        };
+        let users = Vocab::new(train_rows.iter().map(|&r| user_labels[r].clone()).collect(), true);
+        let items = match settings.item_key {
+            ItemKey::Title => Vocab::new(item_labels.clone(), false),
+            ItemKey::Id => Vocab::new(train_rows.iter().map(|&r| item_labels[r].clone()).collect(), true),
+        };
+        let encode = |rows: &[usize]| Encoded {
+            users: rows.iter().map(|&r| users.encode(&user_labels[r])).collect(),
+            items: rows.iter().map(|&r| items.encode(&item_labels[r])).collect(),
+            ratings: rows.iter().map(|&r| table.ratings[r].rating).collect(),
+        };
+        let (train, valid) = (encode(train_rows), encode(valid_rows));
+        (users, items, train, valid)
+    }
+
+    #[test]
+    fn the_encoding_is_the_one_by_label_strings() {
+        use crate::data::synth::{SynthSettings, generate};
+        let dense = generate(SynthSettings { users: 50, items: 40, density: 0.3, ..SynthSettings::default() });
+        // Two ids with one title, an id without a title, sparse ids (the hash map's case).
+        let mut t = dense.clone();
+        t.titles.insert(2, t.titles[&1].clone());
+        t.titles.remove(&3);
+        for (i, r) in t.ratings.iter_mut().enumerate().filter(|(i, _)| i % 9 == 0) {
+            r.user = 4_000_000_000 - i as u32;
+            r.item = 3_000_000_000 + (i % 5) as u32;
+        }
+        for (seed, t) in (0..6).flat_map(|seed| [(seed, &dense), (seed, &t)]) {
+            for item_key in [ItemKey::Title, ItemKey::Id] {
+                let settings = DataSettings { seed, item_key, ..Default::default() };
+                let d = CollabData::new(t, settings);
+                let (users, items, train, valid) = by_labels(t, settings);
+                assert_eq!((d.users, d.items, d.train, d.valid), (users, items, train, valid), "{seed} {item_key:?}");
+            }
         }
     }
 

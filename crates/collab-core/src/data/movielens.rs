@@ -1,120 +1,83 @@
-//! Parsers for the MovieLens files, from bytes (the browser hands bytes, never paths).
+//! Reading MovieLens as GroupLens ships it, from bytes or any seekable reader (the
+//! browser hands bytes, the CLI an open file; never paths): a release's zip, or its
+//! loose files picked together. The three layouts ([`Layout`]) and the releases
+//! ([`Release`]) are in `release.rs`; the ratings are parsed as they are unpacked
+//! (`stream.rs`) within one memory budget (`budget.rs`); the titles by `titles.rs`.
 //!
-//! - ML-100k: `u.data` (tab separated user, item, rating, timestamp) and `u.item` (pipe
-//!   separated, latin-1: "Kolya (1996)" has no accents but others do), or the
-//!   `ml-100k.zip` archive as GroupLens serves it.
-//! - MovieLens "latest": `ratings.csv` and `movies.csv`, with a header and half stars.
+//! Only the ratings file and the titles file of a zip are ever unpacked: tags, links,
+//! genome scores and users.dat are passed over unread, whatever their size.
 
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 
-use super::ratings::{GENRES, Rating, RatingsTable};
+use super::budget::{Budget, bytes_words};
+use super::field::QUOTE;
+use super::ratings::{Rating, RatingsTable};
+use super::release::{Layout, Recognised};
+use super::stream::read_ratings;
+use super::titles::{Item, parse_titles};
 use crate::error::{DataError, Result, clip};
-use crate::text::bounded;
 
-/// The most ratings one file may hold: ten times MovieLens-100k, as much as one
-/// browser tab trains in reasonable time. A file with more is refused, not truncated.
-pub const MAX_RATINGS: usize = 1_000_000;
-/// The most bytes one member of a zip may inflate to (MovieLens-100k's largest is 1.9 MB).
-pub const MAX_INFLATED: u64 = 64 << 20;
-/// Characters of a field quoted back in a message.
-const QUOTE: usize = 40;
-
-/// The bytes without a leading UTF-8 byte-order mark (editors on Windows add one).
-fn skip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
-/// Parses `u.data`: `user \t item \t rating \t timestamp`, one rating a line.
-pub fn parse_u_data(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
-    let text = std::str::from_utf8(skip_bom(bytes)).map_err(|_| DataError::NotText { file: file.into() })?;
-    let mut ratings = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
-        let at = Field { file, line: index + 1 };
-        if fields.len() != 4 {
-            return Err(at.columns(4, fields.len(), "tabs"));
-        }
-        at.room(&ratings)?;
-        ratings.push(Rating {
-            user: at.number(fields[0], "user id")?,
-            item: at.number(fields[1], "movie id")?,
-            rating: at.rating(fields[2])?,
-            timestamp: at.number(fields[3], "timestamp")?,
-        });
-    }
-    if ratings.is_empty() {
-        return Err(DataError::Empty { file: file.into(), holds: "ratings" });
-    }
-    Ok(ratings)
-}
-
-/// One line of `u.item`: the movie's id, title and genres (bit n: [`GENRES`]`[n]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
-    /// Movie id, as in `u.data`.
-    pub id: u32,
-    /// Title with year, at most [`crate::text::MAX_TEXT`] characters.
-    pub title: String,
-    /// Genre flags as a mask; a flag that is missing or not `1` counts as not set.
-    pub genres: u32,
-    /// True when the file's title was longer and is cut.
-    pub cut: bool,
-}
-
-/// The ratings with the titles and genres of `items` (from [`parse_u_item`] or
-/// [`parse_movies_csv`]), counting the titles that were cut.
-fn table(ratings: Vec<Rating>, items: Vec<Item>) -> RatingsTable {
+/// The ratings with the titles and genres of `items`, counting the titles that were cut.
+fn table(ratings: Vec<Rating>, items: Vec<Item>, recognised: Recognised) -> RatingsTable {
     let genres = items.iter().filter(|i| i.genres != 0).map(|i| (i.id, i.genres)).collect();
     let cut_titles = items.iter().filter(|i| i.cut).count();
-    RatingsTable { ratings, titles: items.into_iter().map(|i| (i.id, i.title)).collect(), genres, cut_titles }
+    let titles = items.into_iter().map(|i| (i.id, i.title)).collect();
+    RatingsTable { ratings, titles, genres, cut_titles, recognised: Some(recognised) }
 }
 
-/// Parses `u.item`: `id | title | release date | video date | url | 19 genre flags`,
-/// latin-1 encoded. The id, title and genre flags are kept.
-pub fn parse_u_item(bytes: &[u8], file: &str) -> Result<Vec<Item>> {
-    // ISO-8859-1: each byte is the character of the same number (windows-1252, which
-    // browsers substitute for it, differs in 0x80-0x9F).
-    let text: String = skip_bom(bytes).iter().map(|&b| char::from(b)).collect();
-    let mut items = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split('|').collect();
-        let at = Field { file, line: index + 1 };
-        if fields.len() < 2 {
-            return Err(at.columns(24, fields.len(), "'|'"));
-        }
-        let genres = fields.iter().skip(5).take(GENRES.len()).enumerate().filter(|(_, f)| f.trim() == "1");
-        let (title, cut) = bounded(fields[1]);
-        items.push(Item {
-            id: at.number(fields[0], "movie id")?,
-            title,
-            genres: genres.fold(0, |mask, (n, _)| mask | 1 << n),
-            cut,
-        });
-    }
-    if items.is_empty() {
-        return Err(DataError::Empty { file: file.into(), holds: "titles" });
-    }
-    Ok(items)
+/// The ratings of `bytes` in `layout`'s format, within the stated budget (what the fuzz
+/// targets and tests call on one file).
+pub fn parse_ratings(bytes: &[u8], layout: Layout, file: &str) -> Result<Vec<Rating>> {
+    let damaged = |e: std::io::Error| DataError::Unreadable { file: file.into(), why: e.to_string() };
+    read_ratings(bytes, bytes.len() as u64, layout, file, Budget::STATED, &damaged)
 }
 
-/// Reads `ml-100k.zip` (or any zip holding one `u.data` and, optionally, one `u.item`).
-/// Each member is inflated up to [`MAX_INFLATED`] bytes, whatever its header claims.
-pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
+/// The ratings file of one reader: its length, found by seeking, is checked against the
+/// budget before a byte is read.
+fn ratings_of<R: Read + Seek>(mut reader: R, layout: Layout, file: &str, budget: Budget) -> Result<Vec<Rating>> {
+    let unreadable = |e: std::io::Error| DataError::Unreadable { file: file.into(), why: e.to_string() };
+    let size = reader.seek(SeekFrom::End(0)).and_then(|n| reader.seek(SeekFrom::Start(0)).map(|_| n));
+    let size = size.map_err(unreadable)?;
+    read_ratings(BufReader::with_capacity(1 << 16, reader), size, layout, file, budget, &unreadable)
+}
+
+/// The whole of a titles file of `size` bytes (stated), at most the budget's share for
+/// titles: the size is checked before reading, and the bytes as they are read.
+fn titles_bytes(reader: impl Read, size: u64, file: &str, budget: Budget) -> Result<Vec<u8>> {
+    let most = budget.titles_bytes();
+    let too_large =
+        |size: u64| DataError::TitlesTooLarge { file: file.into(), size: bytes_words(size), most: bytes_words(most) };
+    if size > most {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::new();
+    reader
+        .take(most + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| DataError::Unreadable { file: file.into(), why: e.to_string() })?;
+    if bytes.len() as u64 > most {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Reads a MovieLens zip as published (any release: `ml-100k.zip` … `ml-32m.zip`), or
+/// any zip holding one ratings file of a layout and, optionally, its titles file. The
+/// release is recognised by the folder the ratings lie in. Only those two members are
+/// unpacked; the ratings are parsed as they are.
+pub fn read_zip<R: Read + Seek>(mut reader: R, file: &str, budget: Budget) -> Result<RatingsTable> {
     // A zip starts with "PK": one that does and still cannot be opened lost its end (the
     // directory a zip keeps there) or was damaged; anything else is not a zip.
     let file = &clip(file, QUOTE);
-    let not_zip = |_| match bytes.starts_with(b"PK") {
+    let mut start = [0u8; 2];
+    let starts_as_zip = reader.read_exact(&mut start).is_ok() && start == *b"PK";
+    let not_zip = |_| match starts_as_zip {
         true => DataError::DamagedZip { file: file.clone() },
         false => DataError::NotZip { file: file.clone() },
     };
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_zip)?;
-    let find = |archive: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Result<Option<String>> {
+    reader.seek(SeekFrom::Start(0)).map_err(|e| DataError::Unreadable { file: file.clone(), why: e.to_string() })?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(not_zip)?;
+    let find = |archive: &zip::ZipArchive<R>, name: &str| -> Result<Option<String>> {
         let found: Vec<&str> =
             archive.file_names().filter(|n| *n == name || n.ends_with(&format!("/{name}"))).collect();
         match found.as_slice() {
@@ -131,219 +94,124 @@ pub fn parse_ml100k_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
             }),
         }
     };
-    let data_name =
-        find(&archive, "u.data")?.ok_or(DataError::MissingInZip { file: file.into(), missing: "u.data" })?;
-    let item_name = find(&archive, "u.item")?;
-    let mut read = |name: &str| -> Result<Vec<u8>> {
-        let entry_error =
-            |problem: String| DataError::ZipEntry { file: file.into(), entry: clip(name, QUOTE), problem };
-        let entry = archive.by_name(name).map_err(|e| match e {
-            zip::result::ZipError::UnsupportedArchive(why) => entry_error(format!(
-                "is stored in a way this notebook cannot read ({why}); it reads zips made with deflate, as MovieLens serves them"
-            )),
-            _ => DataError::DamagedZip { file: file.clone() },
-        })?;
-        let mut out = Vec::new();
-        entry
-            .take(MAX_INFLATED + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| entry_error(format!("is damaged and cannot be unpacked ({e})")))?;
-        if out.len() as u64 > MAX_INFLATED {
-            return Err(entry_error(format!(
-                "unpacks to more than {} MB, more than this notebook reads",
-                MAX_INFLATED >> 20
-            )));
+    let mut ratings_member = None;
+    for layout in Layout::ALL {
+        if let Some(name) = find(&archive, layout.ratings_file())? {
+            ratings_member = Some((layout, name));
+            break;
         }
-        Ok(out)
+    }
+    let (layout, ratings_name) = ratings_member.ok_or(DataError::MissingInZip { file: file.into() })?;
+    let titles_name = find(&archive, layout.titles_file())?;
+    let entry_error =
+        |name: &str, problem: String| DataError::ZipEntry { file: file.into(), entry: clip(name, QUOTE), problem };
+    let damaged = |name: &str| {
+        let name = name.to_string();
+        move |e: std::io::Error| entry_error(&name, format!("is damaged and cannot be unpacked ({e})"))
     };
-    let ratings = parse_u_data(&read(&data_name)?, "u.data")?;
-    let items = match item_name {
-        Some(name) => parse_u_item(&read(&name)?, "u.item")?,
+    let unsupported = |name: &str, e: zip::result::ZipError| match e {
+        zip::result::ZipError::UnsupportedArchive(why) => entry_error(
+            name,
+            format!(
+                "is stored in a way this notebook cannot read ({why}); it reads zips made with deflate, as MovieLens \
+                 serves them"
+            ),
+        ),
+        _ => DataError::DamagedZip { file: file.clone() },
+    };
+    let ratings = {
+        let entry = archive.by_name(&ratings_name).map_err(|e| unsupported(&ratings_name, e))?;
+        let size = entry.size();
+        let reader = BufReader::with_capacity(1 << 16, entry);
+        read_ratings(reader, size, layout, layout.ratings_file(), budget, &damaged(&ratings_name))?
+    };
+    // The release's folder: the one the ratings lie in ("ml-25m/ratings.csv").
+    let folder = ratings_name.rsplit('/').nth(1);
+    let recognised = Recognised::new(layout, folder, ratings.len());
+    let items = match titles_name {
+        Some(name) => {
+            let entry = archive.by_name(&name).map_err(|e| unsupported(&name, e))?;
+            let size = entry.size();
+            let bytes = titles_bytes(entry, size, layout.titles_file(), budget).map_err(|e| match e {
+                DataError::Unreadable { why, .. } => {
+                    entry_error(&name, format!("is damaged and cannot be unpacked ({why})"))
+                }
+                other => other,
+            })?;
+            let latin1 = recognised.release.map(|r| r.latin1_titles());
+            parse_titles(&bytes, layout, latin1, layout.titles_file())?
+        }
         None => Vec::new(),
     };
-    Ok(table(ratings, items))
+    Ok(table(ratings, items, recognised))
 }
 
-/// The file names [`parse_named`] reads, compared without case: what the CLI takes
-/// from a folder, as the page would from the same files picked.
-pub const NAMES: [&str; 4] = ["u.data", "u.item", "ratings.csv", "movies.csv"];
+/// [`read_zip`] of bytes in memory, within the stated budget (the page's served copy).
+pub fn parse_zip(bytes: &[u8], file: &str) -> Result<RatingsTable> {
+    read_zip(Cursor::new(bytes), file, Budget::STATED)
+}
 
-/// True when [`parse_named`] reads a file of this name (any `.zip`, or one of [`NAMES`]).
+/// The file names [`read_named`] reads, compared without case: what the CLI takes
+/// from a folder, as the page would from the same files picked.
+pub const NAMES: [&str; 6] = ["u.data", "u.item", "ratings.dat", "movies.dat", "ratings.csv", "movies.csv"];
+
+/// True when [`read_named`] reads a file of this name (any `.zip`, or one of [`NAMES`]).
 pub fn is_read(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip") || NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
-/// A table read from files picked or dropped together: the first `.zip`, else `u.data`
-/// (with `u.item`), else `ratings.csv` (with `movies.csv`); names compared without case.
-/// Returns the table and the names of the files it was read from, which alone name the
-/// data (the page and the CLI both choose the parser here).
-pub fn parse_named(files: &[(String, Vec<u8>)]) -> Result<(RatingsTable, Vec<String>)> {
-    let find = |want: &str| files.iter().find(|(n, _)| n.eq_ignore_ascii_case(want));
-    let used =
-        |wanted: &[&str]| -> Vec<String> { wanted.iter().filter_map(|w| find(w)).map(|f| f.0.clone()).collect() };
-    if let Some((name, bytes)) = files.iter().find(|(n, _)| n.to_ascii_lowercase().ends_with(".zip")) {
-        return Ok((parse_ml100k_zip(bytes, name)?, vec![name.clone()]));
+/// A table read from files picked or dropped together: the first `.zip`, else the
+/// ratings file of the first layout found (`u.data`, `ratings.dat`, `ratings.csv`, with
+/// its titles file when given); names compared without case. Returns the table and the
+/// names of the files it was read from, which alone name the data (the page and the CLI
+/// both choose the parser here). Files not used are not read.
+pub fn read_named<R: Read + Seek>(files: Vec<(String, R)>, budget: Budget) -> Result<(RatingsTable, Vec<String>)> {
+    let mut files: Vec<Option<(String, R)>> = files.into_iter().map(Some).collect();
+    let mut take =
+        |want: &dyn Fn(&str) -> bool| files.iter_mut().find(|f| f.as_ref().is_some_and(|(n, _)| want(n)))?.take();
+    if let Some((name, reader)) = take(&|n: &str| n.to_ascii_lowercase().ends_with(".zip")) {
+        let table = read_zip(reader, &name, budget)?;
+        return Ok((table, vec![name]));
     }
-    if let Some((_, data)) = find("u.data") {
-        let table = parse_ml100k_files(data, find("u.item").map(|f| f.1.as_slice()))?;
-        return Ok((table, used(&["u.data", "u.item"])));
-    }
-    if let Some((_, ratings)) = find("ratings.csv") {
-        let ratings = parse_ratings_csv(ratings, "ratings.csv")?;
-        let items = match find("movies.csv") {
-            Some((_, m)) => parse_movies_csv(m, "movies.csv")?,
+    for layout in Layout::ALL {
+        let Some((name, reader)) = take(&|n: &str| n.eq_ignore_ascii_case(layout.ratings_file())) else { continue };
+        let ratings = ratings_of(reader, layout, &name, budget)?;
+        let recognised = Recognised::new(layout, None, ratings.len());
+        let mut used = vec![name];
+        let items = match take(&|n: &str| n.eq_ignore_ascii_case(layout.titles_file())) {
+            Some((titles, mut reader)) => {
+                let unreadable = |e: std::io::Error| DataError::Unreadable { file: titles.clone(), why: e.to_string() };
+                let size = reader.seek(SeekFrom::End(0)).and_then(|n| reader.seek(SeekFrom::Start(0)).map(|_| n));
+                let bytes = titles_bytes(reader, size.map_err(unreadable)?, &titles, budget)?;
+                let latin1 = recognised.release.map(|r| r.latin1_titles());
+                let items = parse_titles(&bytes, layout, latin1, &titles)?;
+                used.push(titles);
+                items
+            }
             None => Vec::new(),
         };
-        return Ok((table(ratings, items), used(&["ratings.csv", "movies.csv"])));
+        return Ok((table(ratings, items, recognised), used));
     }
     // Titles alone: say which file holds the ratings.
-    for (titles, ratings) in [("u.item", "u.data"), ("movies.csv", "ratings.csv")] {
-        if let Some((name, _)) = find(titles) {
-            return Err(DataError::TitlesOnly { file: name.clone(), missing: ratings });
+    for layout in Layout::ALL {
+        if let Some((name, _)) = take(&|n: &str| n.eq_ignore_ascii_case(layout.titles_file())) {
+            return Err(DataError::TitlesOnly { file: name, missing: layout.ratings_file() });
         }
     }
     Err(DataError::NoKnownFile)
 }
 
-/// Builds a table from `u.data` and, optionally, `u.item`.
-pub fn parse_ml100k_files(u_data: &[u8], u_item: Option<&[u8]>) -> Result<RatingsTable> {
-    let ratings = parse_u_data(u_data, "u.data")?;
-    let items = match u_item {
-        Some(bytes) => parse_u_item(bytes, "u.item")?,
-        None => Vec::new(),
-    };
-    Ok(table(ratings, items))
-}
-
-/// The records of a MovieLens "latest" CSV file, numbered by line, without its header
-/// line. The header is optional: a first line whose first field is a number is data.
-fn csv_records(bytes: &[u8], file: &str) -> Result<Vec<(usize, csv::StringRecord)>> {
-    let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(skip_bom(bytes));
-    let mut out = Vec::new();
-    for (index, record) in reader.into_records().enumerate() {
-        let record = record.map_err(|_| DataError::NotText { file: file.into() })?;
-        let is_header = index == 0 && record.get(0).is_some_and(|f| f.trim().parse::<f64>().is_err());
-        if !is_header {
-            out.push((index + 1, record));
-        }
-    }
-    Ok(out)
-}
-
-/// Parses MovieLens "latest" `ratings.csv`: `userId,movieId,rating,timestamp`, with or
-/// without its header line.
-pub fn parse_ratings_csv(bytes: &[u8], file: &str) -> Result<Vec<Rating>> {
-    let mut ratings = Vec::new();
-    for (line, record) in csv_records(bytes, file)? {
-        let at = Field { file, line };
-        if record.len() != 4 {
-            return Err(at.columns(4, record.len(), "commas"));
-        }
-        at.room(&ratings)?;
-        ratings.push(Rating {
-            user: at.number(&record[0], "user id")?,
-            item: at.number(&record[1], "movie id")?,
-            rating: at.rating(&record[2])?,
-            timestamp: at.number(&record[3], "timestamp")?,
-        });
-    }
-    if ratings.is_empty() {
-        return Err(DataError::Empty { file: file.into(), holds: "ratings" });
-    }
-    Ok(ratings)
-}
-
-/// Parses MovieLens "latest" `movies.csv`: `movieId,title,genres` (titles may be
-/// quoted), with or without its header line. Its genres are not read (no genre mask).
-pub fn parse_movies_csv(bytes: &[u8], file: &str) -> Result<Vec<Item>> {
-    let mut items = Vec::new();
-    for (line, record) in csv_records(bytes, file)? {
-        let at = Field { file, line };
-        if record.len() != 3 {
-            return Err(at.columns(3, record.len(), "commas"));
-        }
-        let (title, cut) = bounded(&record[1]);
-        items.push(Item { id: at.number(&record[0], "movie id")?, title, genres: 0, cut });
-    }
-    if items.is_empty() {
-        return Err(DataError::Empty { file: file.into(), holds: "titles" });
-    }
-    Ok(items)
-}
-
-/// Where a field came from, so that every error can say so.
-struct Field<'a> {
-    file: &'a str,
-    line: usize,
-}
-
-/// The numbers a column's type holds, for "out of range" messages.
-trait Bounds: std::str::FromStr {
-    const RANGE: &'static str;
-}
-
-impl Bounds for u32 {
-    const RANGE: &'static str = "0 to 4294967295";
-}
-
-impl Bounds for i64 {
-    const RANGE: &'static str = "-9223372036854775808 to 9223372036854775807";
-}
-
-impl Bounds for f32 {
-    const RANGE: &'static str = "a finite number";
-}
-
-impl Field<'_> {
-    fn columns(&self, expected: usize, found: usize, sep: &'static str) -> DataError {
-        DataError::ColumnCount { file: self.file.into(), line: self.line, expected, found, sep }
-    }
-
-    /// Refuses one rating more than [`MAX_RATINGS`].
-    fn room(&self, ratings: &[Rating]) -> Result<()> {
-        if ratings.len() >= MAX_RATINGS {
-            return Err(DataError::TooManyRatings { file: self.file.into(), max: MAX_RATINGS });
-        }
-        Ok(())
-    }
-
-    /// A whole number that does not fit its column is out of range; anything else
-    /// that does not parse is not a number.
-    fn number<T: Bounds>(&self, value: &str, column: &'static str) -> Result<T> {
-        let trimmed = value.trim();
-        trimmed.parse().map_err(|_| {
-            let digits = trimmed.strip_prefix(['-', '+']).unwrap_or(trimmed);
-            let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-            let (file, line, value) = (self.file.into(), self.line, clip(value, QUOTE));
-            if whole {
-                DataError::OutOfRange { file, line, column, value, range: T::RANGE.into() }
-            } else {
-                DataError::NotNumeric { file, line, column, value }
-            }
-        })
-    }
-
-    /// A rating from 0.5 to 5. "NaN" and "inf" parse as floats but are not numbers a
-    /// rating can be; one too large for an f32 ("1e309") is quoted as written, not as "inf".
-    fn rating(&self, value: &str) -> Result<f32> {
-        let rating: f32 = self.number(value, "rating")?;
-        let written = value.trim();
-        if rating.is_nan() || (rating.is_infinite() && !written.bytes().any(|b| b.is_ascii_digit())) {
-            let (file, line, value) = (self.file.into(), self.line, clip(value, QUOTE));
-            return Err(DataError::NotNumeric { file, line, column: "rating", value });
-        }
-        if !(0.5..=5.0).contains(&rating) {
-            let (file, line, value) = (self.file.into(), self.line, clip(written, QUOTE));
-            return Err(DataError::RatingOutOfRange { file, line, value });
-        }
-        Ok(rating)
-    }
+/// [`read_named`] of files in memory, within the stated budget (the page's picked files).
+pub fn parse_named(files: &[(String, Vec<u8>)]) -> Result<(RatingsTable, Vec<String>)> {
+    read_named(files.iter().map(|(n, b)| (n.clone(), Cursor::new(b.as_slice()))).collect(), Budget::STATED)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::ratings::GENRES;
     use crate::data::synth::zip_of;
+    use crate::data::titles::{Item, parse_movies_csv, parse_u_item};
 
     #[test]
     fn parse_named_picks_the_parser_by_file_name_and_says_what_it_used() {
@@ -366,7 +234,8 @@ mod tests {
 
     #[test]
     fn reads_u_data_lines() {
-        let ratings = parse_u_data(b"196\t242\t3\t881250949\n186\t302\t3\t891717742\n", "u.data").unwrap();
+        let ratings =
+            parse_ratings(b"196\t242\t3\t881250949\n186\t302\t3\t891717742\n", Layout::Tab, "u.data").unwrap();
         assert_eq!(ratings.len(), 2);
         assert_eq!(ratings[0], Rating { user: 196, item: 242, rating: 3.0, timestamp: 881250949 });
     }
@@ -398,19 +267,19 @@ mod tests {
 
     #[test]
     fn bad_lines_name_file_line_and_problem() {
-        let err = parse_u_data(b"1\t2\t3\t4\n1\t2\t3\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"1\t2\t3\t4\n1\t2\t3\n", Layout::Tab, "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data, line 2: expected 4 fields separated by tabs, found 3");
-        let err = parse_u_data(b"1\tx\t3\t4\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"1\tx\t3\t4\n", Layout::Tab, "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data, line 1: the movie id \"x\" is not a number");
-        let err = parse_u_data(b"1\t2\t7\t4\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"1\t2\t7\t4\n", Layout::Tab, "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data, line 1: rating 7 is outside 0.5 to 5");
-        let err = parse_u_data(b"", "u.data").unwrap_err();
+        let err = parse_ratings(b"", Layout::Tab, "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data is empty: it holds no ratings");
     }
 
     #[test]
     fn zip_errors_are_values() {
-        let err = parse_ml100k_zip(b"not a zip at all", "ml-100k.zip").unwrap_err();
+        let err = parse_zip(b"not a zip at all", "ml-100k.zip").unwrap_err();
         assert!(matches!(err, DataError::NotZip { .. }), "{err}");
         let mut cursor = std::io::Cursor::new(Vec::new());
         {
@@ -418,50 +287,56 @@ mod tests {
             zip.start_file("ml-100k/README", zip::write::SimpleFileOptions::default()).unwrap();
             zip.finish().unwrap();
         }
-        let err = parse_ml100k_zip(&cursor.into_inner(), "ml-100k.zip").unwrap_err();
-        assert_eq!(err.to_string(), "ml-100k.zip has no u.data inside");
+        let err = parse_zip(&cursor.into_inner(), "ml-100k.zip").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ml-100k.zip has no u.data inside, nor a ratings.dat or ratings.csv: it holds no MovieLens ratings"
+        );
     }
 
     #[test]
     fn latest_csv_with_half_stars_and_quoted_titles() {
         let ratings =
-            parse_ratings_csv(b"userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n", "ratings.csv").unwrap();
+            parse_ratings(b"userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n", Layout::Csv, "ratings.csv")
+                .unwrap();
         assert_eq!(ratings[0].rating, 2.5);
         let movies =
             parse_movies_csv(b"movieId,title,genres\n11,\"American President, The (1995)\",Comedy\n", "movies.csv")
                 .unwrap();
         assert_eq!((movies[0].id, movies[0].title.as_str()), (11, "American President, The (1995)"));
-        let err = parse_ratings_csv(b"userId,movieId,rating,timestamp\n1,31,9,1\n", "ratings.csv").unwrap_err();
+        let err =
+            parse_ratings(b"userId,movieId,rating,timestamp\n1,31,9,1\n", Layout::Csv, "ratings.csv").unwrap_err();
         assert_eq!(err.to_string(), "ratings.csv, line 2: rating 9 is outside 0.5 to 5");
     }
 
     #[test]
     fn numbers_out_of_range_are_called_so_and_long_fields_are_cut() {
-        let err = parse_u_data(b"4294967296\t2\t3\t4\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"4294967296\t2\t3\t4\n", Layout::Tab, "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data, line 1: the user id 4294967296 is out of range (0 to 4294967295)");
-        let err = parse_u_data(b"-5\t2\t3\t4\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"-5\t2\t3\t4\n", Layout::Tab, "u.data").unwrap_err();
         assert!(err.to_string().contains("user id -5 is out of range"), "{err}");
-        let err = parse_u_data(b"1\t2\t3\t18446744073709551616\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"1\t2\t3\t18446744073709551616\n", Layout::Tab, "u.data").unwrap_err();
         assert!(err.to_string().contains("timestamp 18446744073709551616 is out of range"), "{err}");
         let long = "x".repeat(5_000_000);
-        let err = parse_u_data(format!("1\t{long}\t3\t4\n").as_bytes(), "u.data").unwrap_err().to_string();
+        let err =
+            parse_ratings(format!("1\t{long}\t3\t4\n").as_bytes(), Layout::Tab, "u.data").unwrap_err().to_string();
         assert!(err.len() < 200, "{} characters", err.len());
         assert!(err.contains("(5000000 characters)"), "{err}");
     }
 
     #[test]
     fn a_byte_order_mark_is_skipped_in_every_format() {
-        assert_eq!(parse_u_data(b"\xEF\xBB\xBF196\t242\t3\t1\n", "u.data").unwrap()[0].user, 196);
+        assert_eq!(parse_ratings(b"\xEF\xBB\xBF196\t242\t3\t1\n", Layout::Tab, "u.data").unwrap()[0].user, 196);
         assert_eq!(parse_u_item(b"\xEF\xBB\xBF1|Toy Story (1995)|\n", "u.item").unwrap()[0].title, "Toy Story (1995)");
         let csv = b"\xEF\xBB\xBFuserId,movieId,rating,timestamp\n1,31,2.5,1\n";
-        assert_eq!(parse_ratings_csv(csv, "ratings.csv").unwrap().len(), 1);
+        assert_eq!(parse_ratings(csv, Layout::Csv, "ratings.csv").unwrap().len(), 1);
         let movies = b"\xEF\xBB\xBFmovieId,title,genres\n11,Heat (1995),Action\n";
         assert_eq!(parse_movies_csv(movies, "movies.csv").unwrap()[0].id, 11);
     }
 
     #[test]
     fn a_csv_without_its_header_keeps_its_first_row() {
-        let ratings = parse_ratings_csv(b"1,31,2.5,1260759144\n2,32,4,1\n", "ratings.csv").unwrap();
+        let ratings = parse_ratings(b"1,31,2.5,1260759144\n2,32,4,1\n", Layout::Csv, "ratings.csv").unwrap();
         assert_eq!(ratings.len(), 2);
         assert_eq!(ratings[0].user, 1);
     }
@@ -470,19 +345,34 @@ mod tests {
     fn zips_with_two_u_data_or_too_much_inside_are_refused_with_the_reason() {
         let one = b"1\t2\t3\t4\n".as_slice();
         let two = zip_of(&[("a/u.data", one), ("b/u.data", one)]);
-        let err = parse_ml100k_zip(&two, "x.zip").unwrap_err().to_string();
+        let err = parse_zip(&two, "x.zip").unwrap_err().to_string();
         assert_eq!(err, "x.zip: u.data is in it 2 times (a/u.data, b/u.data): keep one and zip again");
-        // Rows beyond the limit: refused, whatever their size once packed.
-        let many = "1\t2\t3\t4\n".repeat(MAX_RATINGS + 1);
+        // A budget of 1,000 ratings: rows beyond it are refused as they are read,
+        // whatever their size once packed.
+        let small = Budget { bytes: 17_067 };
+        let many = "1\t2\t3\t4\n".repeat(1001);
         let bomb = zip_of(&[("u.data", many.as_bytes())]);
-        assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
-        let err = parse_ml100k_zip(&bomb, "bomb.zip").unwrap_err();
+        let err = read_zip(Cursor::new(&bomb), "bomb.zip", small).unwrap_err();
         assert!(matches!(err, DataError::TooManyRatings { .. }), "{err}");
-        // Bytes beyond the inflation limit: refused after reading at most the limit.
-        let big = vec![b' '; (MAX_INFLATED + 10) as usize];
+        assert!(read_zip(Cursor::new(zip_of(&[("u.data", &many.as_bytes()[8..])])), "ok.zip", small).is_ok());
+        // Bytes beyond what the budget's ratings could take: refused by the header's
+        // size before reading, and, when the header lies, as they are read.
+        let big = vec![b' '; 64_001];
         let bomb = zip_of(&[("u.data", &big)]);
-        let err = parse_ml100k_zip(&bomb, "bomb.zip").unwrap_err().to_string();
-        assert!(err.contains("unpacks to more than 64 MB"), "{err}");
+        let err = read_zip(Cursor::new(&bomb), "bomb.zip", small).unwrap_err().to_string();
+        assert!(err.starts_with("u.data is 62.5 KiB of text: even at 64 bytes a line"), "{err}");
+        // A header that claims 4 GiB, with the stated budget: refused before unpacking
+        // (the page's hostile-file test drops this one).
+        let claims = crate::data::synth::declaring(&zip_of(&[("u.data", b"1\t2\t3\t4\n")]), u32::MAX - 1);
+        let err = parse_zip(&claims, "ml-100k.zip").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "u.data is 4.0 GiB of text: even at 64 bytes a line that is more than the 62,914,560 ratings this \
+             notebook keeps within its memory budget of 1 GiB (16 bytes a rating)"
+        );
+        let liar = crate::data::synth::declaring(&bomb, 100);
+        let err = read_zip(Cursor::new(&liar), "bomb.zip", small).unwrap_err().to_string();
+        assert!(err.starts_with("u.data is 62.5 KiB of text: even at 64 bytes a line"), "{err}");
     }
 
     #[test]
@@ -505,7 +395,8 @@ mod tests {
             parse_named(&[file("ratings.csv", b"1,1,3.5,4\n"), file("movies.csv", movies.as_bytes())]).unwrap();
         assert_eq!((table.cut_titles, table.note().unwrap().as_str()), (1, "1 title cut to 200 characters"));
         // A table with nothing cut says nothing.
-        assert_eq!(parse_ml100k_files(b"1\t2\t3\t4\n", Some(b"2|Heat (1995)|\n")).unwrap().note(), None);
+        let plain = parse_named(&[file("u.data", b"1\t2\t3\t4\n"), file("u.item", b"2|Heat (1995)|\n")]).unwrap();
+        assert_eq!(plain.0.note(), None);
     }
 
     #[test]
@@ -523,27 +414,27 @@ mod tests {
         assert_eq!(err.to_string(), "movies.csv holds the movies' titles, not ratings: pick ratings.csv with it");
         // A rating too large for a float is quoted as written, not as "inf"; NaN and inf
         // are not numbers.
-        let err = parse_u_data(b"1\t2\t1e309\t4\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"1\t2\t1e309\t4\n", Layout::Tab, "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data, line 1: rating 1e309 is outside 0.5 to 5");
-        let err = parse_ratings_csv(b"1,2,NaN,4\n", "ratings.csv").unwrap_err();
+        let err = parse_ratings(b"1,2,NaN,4\n", Layout::Csv, "ratings.csv").unwrap_err();
         assert_eq!(err.to_string(), "ratings.csv, line 1: the rating \"NaN\" is not a number");
-        let err = parse_u_data(b"1\t2\tinf\t4\n", "u.data").unwrap_err();
+        let err = parse_ratings(b"1\t2\tinf\t4\n", Layout::Tab, "u.data").unwrap_err();
         assert_eq!(err.to_string(), "u.data, line 1: the rating \"inf\" is not a number");
         // A zip cut short is said to be so, not "Could not find EOCD".
         let zip = zip_of(&[("ml-100k/u.data", &b"1\t2\t3\t4\n".repeat(50))]);
         for cut in [zip.len() / 2, zip.len() - 10] {
-            let err = parse_ml100k_zip(&zip[..cut], "ml-100k.zip").unwrap_err().to_string();
+            let err = parse_zip(&zip[..cut], "ml-100k.zip").unwrap_err().to_string();
             assert_eq!(
                 err,
                 "ml-100k.zip is cut short or damaged: it starts as a zip but its end is missing or broken; \
                  download it again"
             );
         }
-        let err = parse_ml100k_zip(b"hello", "ml-100k.zip").unwrap_err();
+        let err = parse_zip(b"hello", "ml-100k.zip").unwrap_err();
         assert_eq!(err.to_string(), "ml-100k.zip is not a zip archive");
         for err in [
-            parse_ml100k_zip(&zip[..zip.len() / 2], "ml-100k.zip").unwrap_err(),
-            parse_u_data(b"1\t2\t1e309\t4\n", "u.data").unwrap_err(),
+            parse_zip(&zip[..zip.len() / 2], "ml-100k.zip").unwrap_err(),
+            parse_ratings(b"1\t2\t1e309\t4\n", Layout::Tab, "u.data").unwrap_err(),
         ] {
             let text = err.to_string();
             assert!(!text.contains("EOCD") && !text.contains("inf"), "{text}");
@@ -576,7 +467,7 @@ mod tests {
         // Flip a byte of the stored data: its CRC no longer matches.
         let at = bad.windows(4).position(|w| w == b"1\t2\t").unwrap() + 40;
         bad[at] = b'9';
-        let err = parse_ml100k_zip(&bad, "x.zip").unwrap_err().to_string();
+        let err = parse_zip(&bad, "x.zip").unwrap_err().to_string();
         assert!(err.starts_with("x.zip: u.data is damaged"), "{err}");
     }
 }

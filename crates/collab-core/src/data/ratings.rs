@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::release::Recognised;
+
 /// One rating: who rated what, how much, when.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rating {
@@ -11,8 +13,9 @@ pub struct Rating {
     pub item: u32,
     /// The rating, 0.5 to 5.
     pub rating: f32,
-    /// Seconds since 1970 (0 where the source has none).
-    pub timestamp: i64,
+    /// Seconds since 1970 (0 where the source has none; MovieLens's fit 32 bits until
+    /// 2106, which keeps a rating at 16 bytes).
+    pub timestamp: u32,
 }
 
 /// Ratings plus the titles (and, from `u.item`, the genres) of the rated items.
@@ -26,6 +29,8 @@ pub struct RatingsTable {
     pub genres: BTreeMap<u32, u32>,
     /// Titles longer than [`crate::text::MAX_TEXT`] characters, cut when read.
     pub cut_titles: usize,
+    /// The layout and release read (none for generated tables).
+    pub recognised: Option<Recognised>,
 }
 
 /// MovieLens-100k's 19 genres, in `u.item`'s column order (bit n of a genre mask).

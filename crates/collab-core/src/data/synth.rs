@@ -95,7 +95,7 @@ pub fn generate(settings: SynthSettings) -> RatingsTable {
                 user: u as u32 + 1,
                 item: i as u32 + 1,
                 rating: raw.round().clamp(1.0, 5.0),
-                timestamp: 874_000_000 + (u * 7919 + i * 104_729) as i64 % 20_000_000,
+                timestamp: 874_000_000 + ((u * 7919 + i * 104_729) % 20_000_000) as u32,
             });
         }
     }
@@ -116,7 +116,7 @@ pub fn generate(settings: SynthSettings) -> RatingsTable {
             (i as u32 + 1, 1u32 << genre | u32::from(i % 7 == 0) << 8)
         })
         .collect();
-    RatingsTable { ratings, titles, genres, cut_titles: 0 }
+    RatingsTable { ratings, titles, genres, cut_titles: 0, recognised: None }
 }
 
 /// The table as `u.data` text.
@@ -160,10 +160,31 @@ pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     cursor.into_inner()
 }
 
+/// `zip` with every member's uncompressed size, in its local header and in the central
+/// directory, replaced by `size`: a zip whose headers lie, for tests of the reader's
+/// checks (the data and its CRC are left as they are).
+pub fn declaring(zip: &[u8], size: u32) -> Vec<u8> {
+    let mut out = zip.to_vec();
+    let mut at = 0;
+    while at + 46 <= out.len() {
+        let field = match &out[at..at + 4] {
+            b"PK\x03\x04" => Some(at + 22),
+            b"PK\x01\x02" => Some(at + 24),
+            _ => None,
+        };
+        if let Some(field) = field {
+            out[field..field + 4].copy_from_slice(&size.to_le_bytes());
+        }
+        at += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::movielens::parse_ml100k_zip;
+    use crate::data::movielens::parse_zip;
+    use crate::data::{Layout, Recognised, Release};
 
     #[test]
     fn same_seed_same_table_and_zip_round_trips() {
@@ -171,15 +192,16 @@ mod tests {
         assert_eq!(a, generate(SynthSettings::default()));
         assert!(a.ratings.len() > 300);
         assert!(a.ratings.iter().all(|r| (1.0..=5.0).contains(&r.rating)));
-        let back = parse_ml100k_zip(&to_ml100k_zip(&a), "ml-100k.zip").unwrap();
-        assert_eq!(back, a);
+        let back = parse_zip(&to_ml100k_zip(&a), "ml-100k.zip").unwrap();
+        let recognised = Recognised { layout: Layout::Tab, release: Some(Release::Ml100k) };
+        assert_eq!(back, RatingsTable { recognised: Some(recognised), ..a });
     }
 
     #[test]
     fn latin1_titles_survive_the_round_trip() {
         let mut table = generate(SynthSettings { users: 3, items: 2, density: 1.0, ..Default::default() });
         table.titles.insert(1, "Ma vie en rose (1997) — no, Crónica".replace(" — no,", ""));
-        let back = parse_ml100k_zip(&to_ml100k_zip(&table), "ml-100k.zip").unwrap();
+        let back = parse_zip(&to_ml100k_zip(&table), "ml-100k.zip").unwrap();
         assert_eq!(back.titles[&1], "Ma vie en rose (1997) Crónica");
     }
 }

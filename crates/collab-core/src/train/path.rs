@@ -75,8 +75,10 @@ pub(super) fn choose(model: CollabModel, settings: OptimSettings, path: StepPath
     {
         return Box::new(host);
     }
+    // The GPU's kernels take fastai's dense Adam and SGD; lazy Adam takes burn's tensors.
     #[cfg(feature = "gpu")]
     if direct
+        && settings.kind != super::optimizer::OptimizerKind::LazyAdam
         && super::gpu::runs_on(device)
         && let Some(gpu) = GpuDot::new(model.clone(), settings)
     {

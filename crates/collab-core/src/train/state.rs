@@ -30,6 +30,13 @@ pub struct HostAdam {
     pub step: i32,
 }
 
+impl HostAdam {
+    /// The state before the first step of a parameter of `n` numbers.
+    pub fn zeros(n: usize) -> Self {
+        Self { grad_avg: vec![0.0; n], sqr_avg: vec![0.0; n], step: 0 }
+    }
+}
+
 impl EngineState {
     /// Adds the state of the parameter at `path`.
     pub fn push_adam(&mut self, path: &str, adam: &HostAdam) {

@@ -115,6 +115,17 @@ impl DotTables {
         })
     }
 
+    /// The parts of the buffer that belong to `user` (`item: false`) or to item `index`:
+    /// its factor row and, with biases, its bias.
+    pub fn rows_of(&self, index: usize, item: bool) -> impl Iterator<Item = std::ops::Range<usize>> + use<> {
+        let k = self.k;
+        let (factors, bias) = match item {
+            false => (index * k, self.user_bias_at + index),
+            true => (self.items_at + index * k, self.item_bias_at + index),
+        };
+        std::iter::once(factors..factors + k).chain(self.biased().then_some(bias..bias + 1))
+    }
+
     /// Whether the model has bias tables.
     pub fn biased(&self) -> bool {
         self.user_bias_at < self.item_bias_at

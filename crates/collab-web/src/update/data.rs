@@ -25,8 +25,7 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
             Vec::new()
         }
         DataMsg::Fetched(result) => {
-            match result.and_then(|bytes| movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string()))
-            {
+            match result.and_then(|bytes| movielens::parse_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())) {
                 Ok(table) => {
                     // A link to this page now opens on the served copy too.
                     let mut effects = load(app, table, "MovieLens-100k (served copy)".into(), "");
@@ -95,7 +94,9 @@ fn load(app: &mut App, table: RatingsTable, source: String, note: &str) -> Vec<E
     s.running = false;
     s.editing = None;
     let mut effects = vec![Effect::Post(ToWorker::Data { table: pack_table(&table) })];
-    app.data.progress = format!("Loaded {source}: {} ratings.{note}", group(n));
+    // The release recognised, when the file is one ("…: 1,000,209 ratings, MovieLens 1M (ml-1m).").
+    let release = table.recognised.and_then(|r| r.release).map(|r| format!(", {r}")).unwrap_or_default();
+    app.data.progress = format!("Loaded {source}: {} ratings{release}.{note}", group(n));
     app.data.progress_state = "loaded";
     app.data.summary = crate::state::DataSummary::of(&table);
     app.data.table = table;

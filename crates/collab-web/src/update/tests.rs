@@ -548,6 +548,23 @@ fn a_bad_file_changes_nothing_and_a_good_one_starts_over() {
     assert_eq!(app.data.table.counts().0, 30);
 }
 
+#[test]
+fn every_release_zip_loads_and_the_release_is_named() {
+    use collab_core::data::{
+        Release,
+        generate::{Stand, zip},
+    };
+    for release in Release::ALL {
+        let mut app = app();
+        let name = format!("{}.zip", release.folder());
+        let files = vec![(name.clone(), zip(&Stand::new(release, 1_500)))];
+        let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
+        assert!(matches!(posted(&effects)[..], [ToWorker::Data { .. }]), "{release}");
+        assert_eq!(app.data.progress, format!("Loaded your file {name}: 1,500 ratings, {release}."));
+        assert_eq!(app.data.table.recognised.and_then(|r| r.release), Some(release));
+    }
+}
+
 fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     use collab_core::data::Vocab;
     use collab_core::model::ModelSpec;

@@ -109,7 +109,7 @@ pub async fn probe_devices(zip: Option<Vec<u8>>, settings: JsValue, steps: usize
 /// The benchmark's ratings: `zip` parsed, or generated data of ML-100k's size.
 fn bench_table(zip: Option<Vec<u8>>) -> Result<(collab_core::data::RatingsTable, &'static str), JsValue> {
     Ok(match zip {
-        Some(bytes) => (movielens::parse_ml100k_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())?, "ml-100k.zip"),
+        Some(bytes) => (movielens::parse_zip(&bytes, "ml-100k.zip").map_err(|e| e.to_string())?, "ml-100k.zip"),
         None => (reference_table(), "generated ML-100k-sized data"),
     })
 }
@@ -196,7 +196,8 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         files: vec![file(name, bytes)],
         expect,
     };
-    let many = "1\t2\t3\t4\n".repeat(collab_core::data::movielens::MAX_RATINGS + 1);
+    // A zip whose header says its u.data unpacks to 4 GiB: refused before unpacking.
+    let claims = collab_core::data::synth::declaring(&zip_of(&[("u.data", b"1\t2\t3\t4\n")]), u32::MAX - 1);
     let cut_zip = zip_of(&[("ml-100k/u.data", "1\t2\t3\t4\n".repeat(50).as_bytes())]);
     let long = format!("1\t{}\t3\t4\n", "7x".repeat(2_500_000));
     let mut cases = vec![
@@ -222,10 +223,10 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
         ),
         data("a bad u.data in a zip", "ml-100k.zip", &zip_of(&[("u.data", b"1\t2\n")]), "u.data, line 1"),
         data(
-            "a million and one rows",
+            "a u.data past the memory budget",
             "ml-100k.zip",
-            &zip_of(&[("u.data", many.as_bytes())]),
-            "holds more than 1000000 ratings",
+            &claims,
+            "u.data is 4.0 GiB of text: even at 64 bytes a line that is more than the 62,914,560 ratings",
         ),
         data("a file of another kind", "notes.txt", b"hello", "expected ml-100k.zip"),
         data("a rating of 1e309", "u.data", b"1\t2\t1e309\t4\n", "rating 1e309 is outside 0.5 to 5"),

@@ -74,20 +74,75 @@ pub(in crate::train) fn pass(
             }
             None
         }
-        OptimizerKind::Adam => {
-            let HostAdam { mut grad_avg, mut sqr_avg, .. } = state.unwrap_or_else(|| HostAdam {
-                grad_avg: vec![0.0; p.len()],
-                sqr_avg: vec![0.0; p.len()],
-                step: 0,
-            });
-            for (((p, g), avg), sqr) in p.iter_mut().zip(grad).zip(&mut grad_avg).zip(&mut sqr_avg) {
-                let g = std::mem::take(g) + *p * u.l2;
-                let kept = *p * u.decay;
-                *avg = flush(*avg * u.b1 + g * u.one_b1);
-                *sqr = flush(*sqr * u.b2 + g * g * u.one_b2);
-                *p = kept - *avg / ((*sqr / u.debias2).sqrt() + u.eps) * u.step_size;
+        OptimizerKind::Adam | OptimizerKind::LazyAdam => {
+            let mut adam = state.unwrap_or_else(|| HostAdam::zeros(p.len()));
+            adam_pass(settings.kind, &u, p, grad, &mut adam.grad_avg, &mut adam.sqr_avg);
+            Some(HostAdam { step, ..adam })
+        }
+    }
+}
+
+/// Lazy Adam's step over the parts of a buffer a batch reached, `rows` (ranges of the
+/// buffer; a range given twice changes nothing the second time, its gradient then zero):
+/// the host step's, whose cost is the batch's, not the tables'. The step count is the
+/// buffer's, one a call. Elsewhere the gradient must be zero already.
+pub(in crate::train) fn lazy_rows(
+    settings: &OptimSettings,
+    wd: f64,
+    p: &mut [f32],
+    grad: &mut [f32],
+    state: Option<HostAdam>,
+    (lr, beta1): (f64, f64),
+    rows: impl Iterator<Item = std::ops::Range<usize>>,
+) -> Option<HostAdam> {
+    debug_assert_eq!(settings.kind, OptimizerKind::LazyAdam);
+    let mut adam = state.unwrap_or_else(|| HostAdam::zeros(p.len()));
+    let step = adam.step + 1;
+    let u = Update::new(settings, wd, lr, beta1, step);
+    for r in rows {
+        let (avg, sqr) = (&mut adam.grad_avg[r.clone()], &mut adam.sqr_avg[r.clone()]);
+        adam_pass(OptimizerKind::LazyAdam, &u, &mut p[r.clone()], &mut grad[r], avg, sqr);
+    }
+    Some(HostAdam { step, ..adam })
+}
+
+/// Adam's update of `p` in place, in the tensor version's order of operations, taking
+/// (and zeroing) the gradient. Lazy Adam leaves a number whose gradient is zero as it
+/// is, its averages too. fastai's dense loop has no branches, so the compiler vectorises
+/// it.
+#[inline(always)]
+fn adam_pass(kind: OptimizerKind, u: &Update, p: &mut [f32], grad: &mut [f32], avg: &mut [f32], sqr: &mut [f32]) {
+    let one = |p: &mut f32, g: f32, avg: &mut f32, sqr: &mut f32| {
+        let g = g + *p * u.l2;
+        let kept = *p * u.decay;
+        *avg = flush(*avg * u.b1 + g * u.one_b1);
+        *sqr = flush(*sqr * u.b2 + g * g * u.one_b2);
+        *p = kept - *avg / ((*sqr / u.debias2).sqrt() + u.eps) * u.step_size;
+    };
+    match kind {
+        // Without a branch, so that it vectorises too: every number is computed, and
+        // where the gradient is zero the old one is kept, chosen by a mask of bits (the
+        // compiler vectorises that, not an `if` here).
+        OptimizerKind::LazyAdam => {
+            let Update { decay, l2, b1, one_b1, b2, one_b2, debias2, eps, step_size } = *u;
+            for (((p, g), avg), sqr) in p.iter_mut().zip(grad.iter_mut()).zip(avg.iter_mut()).zip(sqr.iter_mut()) {
+                let raw = std::mem::take(g);
+                let g = raw + *p * l2;
+                let kept = *p * decay;
+                let new_avg = flush(*avg * b1 + g * one_b1);
+                let new_sqr = flush(*sqr * b2 + g * g * one_b2);
+                let new_p = kept - new_avg / ((new_sqr / debias2).sqrt() + eps) * step_size;
+                let reached = 0u32.wrapping_sub(u32::from(raw != 0.0));
+                let pick = |new: f32, old: f32| f32::from_bits((new.to_bits() & reached) | (old.to_bits() & !reached));
+                *avg = pick(new_avg, *avg);
+                *sqr = pick(new_sqr, *sqr);
+                *p = pick(new_p, *p);
             }
-            Some(HostAdam { grad_avg, sqr_avg, step })
+        }
+        _ => {
+            for (((p, g), avg), sqr) in p.iter_mut().zip(grad).zip(avg).zip(sqr) {
+                one(p, std::mem::take(g), avg, sqr);
+            }
         }
     }
 }

@@ -39,13 +39,63 @@ use crate::weights::Weights;
 pub use fused::Fused;
 pub use tensors::Tensors;
 
-/// Adam or SGD.
+/// Adam, lazy Adam or SGD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OptimizerKind {
-    /// fastai's Adam.
+    /// fastai's Adam: every number moves at every step (decay, both running averages,
+    /// the step), whether the batch reached it or not. The lesson's and the default.
     Adam,
+    /// Lazy ("sparse") Adam, as recommenders train big tables (PyTorch's `SparseAdam`,
+    /// TensorFlow's `LazyAdam`): only the numbers the batch's gradient reaches (not
+    /// zero) move, their running averages and weight decay with them; the rest, and their
+    /// averages, stay as they are. For the embedding tables that is the batch's rows, so a
+    /// step costs in proportion to the batch, not the tables. The step count, and so the
+    /// bias correction, is the parameter's, as in `SparseAdam`.
+    LazyAdam,
     /// Plain stochastic gradient descent, no momentum.
     Sgd,
+}
+
+impl OptimizerKind {
+    /// Every kind, in the settings' order.
+    pub const ALL: [OptimizerKind; 3] = [OptimizerKind::Adam, OptimizerKind::LazyAdam, OptimizerKind::Sgd];
+
+    /// Its value where a setting names it (the CLI's `--optim`).
+    pub const fn key(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::LazyAdam => "lazy",
+            OptimizerKind::Sgd => "sgd",
+        }
+    }
+
+    /// What it is, in a few words.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "fastai's Adam: every weight moves at every step (the lesson's)",
+            OptimizerKind::LazyAdam => {
+                "lazy Adam: only the rows in the batch move, so a step costs the batch, not the tables (for big data)"
+            }
+            OptimizerKind::Sgd => "plain SGD, no momentum",
+        }
+    }
+
+    /// Whether it keeps Adam's running averages.
+    pub const fn adam(self) -> bool {
+        matches!(self, OptimizerKind::Adam | OptimizerKind::LazyAdam)
+    }
+}
+
+impl std::str::FromStr for OptimizerKind {
+    type Err = String;
+
+    /// Reads [`OptimizerKind::key`] back.
+    fn from_str(key: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.key() == key.trim())
+            .ok_or_else(|| format!("the optimizer '{}' is not adam, lazy or sgd", crate::error::clip(key.trim(), 40)))
+    }
 }
 
 /// How weight decay enters the update.
@@ -211,7 +261,7 @@ impl Update {
         let l2 = settings.wd_kind == WdKind::L2 && wd != 0.0;
         let step_size = match settings.kind {
             OptimizerKind::Sgd => lr,
-            OptimizerKind::Adam => lr / (1.0 - beta1.powi(step)),
+            OptimizerKind::Adam | OptimizerKind::LazyAdam => lr / (1.0 - beta1.powi(step)),
         };
         Self {
             decay: if decoupled { (1.0 - lr * wd) as f32 } else { 1.0 },

@@ -33,6 +33,8 @@ impl Rule for Tensors {
         lr: f64,
         beta1: f64,
     ) -> (Tensor<1>, Option<TensorAdam>) {
+        // Lazy Adam moves only what the gradient reaches: where it is not zero.
+        let reached = (settings.kind == OptimizerKind::LazyAdam).then(|| (grad.clone().not_equal_elem(0.0), p.clone()));
         let (p, grad) = match settings.wd_kind {
             WdKind::Decoupled if wd != 0.0 => (p.mul_scalar(1.0 - lr * wd), grad),
             WdKind::L2 if wd != 0.0 => (p.clone(), grad + p.mul_scalar(2.0 * wd)),
@@ -40,21 +42,28 @@ impl Rule for Tensors {
         };
         match settings.kind {
             OptimizerKind::Sgd => (p - grad.mul_scalar(lr), None),
-            OptimizerKind::Adam => {
-                let TensorAdam { grad_avg, sqr_avg, step } = state.unwrap_or_else(|| TensorAdam {
+            OptimizerKind::Adam | OptimizerKind::LazyAdam => {
+                let TensorAdam { grad_avg: old_avg, sqr_avg: old_sqr, step } = state.unwrap_or_else(|| TensorAdam {
                     grad_avg: grad.zeros_like(),
                     sqr_avg: grad.zeros_like(),
                     step: 0,
                 });
                 // fastai's average_grad and average_sqr_grad, both with dampening.
-                let grad_avg = grad_avg.mul_scalar(beta1) + grad.clone().mul_scalar(1.0 - beta1);
-                let sqr_avg = sqr_avg.mul_scalar(BETA2) + grad.powi_scalar(2).mul_scalar(1.0 - BETA2);
+                let grad_avg = old_avg.clone().mul_scalar(beta1) + grad.clone().mul_scalar(1.0 - beta1);
+                let sqr_avg = old_sqr.clone().mul_scalar(BETA2) + grad.powi_scalar(2).mul_scalar(1.0 - BETA2);
                 let step = step + 1;
                 let debias1 = 1.0 - beta1.powi(step);
                 let debias2 = 1.0 - BETA2.powi(step);
                 let denom = sqr_avg.clone().div_scalar(debias2).sqrt().add_scalar(EPS);
                 let p = p - grad_avg.clone().div(denom).mul_scalar(lr / debias1);
-                (p, Some(TensorAdam { grad_avg, sqr_avg, step }))
+                match reached {
+                    Some((reached, old)) => {
+                        let grad_avg = old_avg.mask_where(reached.clone(), grad_avg);
+                        let sqr_avg = old_sqr.mask_where(reached.clone(), sqr_avg);
+                        (old.mask_where(reached, p), Some(TensorAdam { grad_avg, sqr_avg, step }))
+                    }
+                    None => (p, Some(TensorAdam { grad_avg, sqr_avg, step })),
+                }
             }
         }
     }
