@@ -38,6 +38,19 @@ pub fn cut_note(count: usize, one: &str, many: &str) -> Option<String> {
     }
 }
 
+/// A whole number with commas between thousands: "25,000,095".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

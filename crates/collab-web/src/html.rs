@@ -17,17 +17,9 @@ pub fn short(text: &str) -> String {
     collab_core::text::cut(text, SHORT).0
 }
 
-/// `1234567` as `1,234,567`.
+/// `1234567` as `1,234,567` (the core's one grouping, as its messages write counts).
 pub fn group(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    collab_core::text::grouped(n as u64)
 }
 
 /// A file size in words.

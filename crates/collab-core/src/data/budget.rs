@@ -64,19 +64,6 @@ pub fn bytes_words(bytes: u64) -> String {
     if value.fract() == 0.0 { format!("{value} {}", UNITS[unit]) } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
-/// A whole number with commas between thousands: "25,000,095".
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,8 +79,8 @@ mod tests {
         assert_eq!(bytes_words(678 << 20), "678 MiB");
         assert_eq!(bytes_words(1536), "1.5 KiB");
         assert_eq!(bytes_words(7), "7 bytes");
-        assert_eq!(grouped(25_000_095), "25,000,095");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(crate::text::grouped(25_000_095), "25,000,095");
+        assert_eq!(crate::text::grouped(999), "999");
+        assert_eq!(crate::text::grouped(1000), "1,000");
     }
 }

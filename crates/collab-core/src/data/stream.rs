@@ -5,11 +5,12 @@
 
 use std::io::{BufRead, Read};
 
-use super::budget::{Budget, bytes_words, grouped};
+use super::budget::{Budget, bytes_words};
 use super::field::{Field, skip_bom};
 use super::ratings::Rating;
 use super::release::Layout;
 use crate::error::{DataError, Result};
+use crate::text::grouped;
 
 /// The longest line read. A ratings line is under 100 bytes; this leaves room for a
 /// damaged file's long field to be quoted in part in its error (a 5 MB field is), and

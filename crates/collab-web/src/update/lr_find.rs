@@ -42,7 +42,12 @@ pub fn train_find(app: &mut App) -> Vec<Effect> {
 
 /// The worker's answer to sweep `run`.
 pub fn train_found(app: &mut App, run: u64, result: Result<Sweep, String>) {
-    if let Some(f) = app.train.lr_find.as_mut().filter(|f| f.id == run) {
+    answer(&mut app.train.lr_find, run, result);
+}
+
+/// Keeps `result` if it answers the sweep `finder` waits for (an older sweep's is dropped).
+fn answer(finder: &mut Option<LrFind>, id: u64, result: Result<Sweep, String>) {
+    if let Some(f) = finder.as_mut().filter(|f| f.id == id) {
         f.result = Some(result);
     }
 }
@@ -70,9 +75,7 @@ pub fn sheet_find(app: &mut App) -> Vec<Effect> {
 
 /// The answer to the sheet's sweep `id`.
 pub fn sheet_found(app: &mut App, id: u64, result: Result<Sweep, String>) {
-    if let Some(f) = app.sheet.lr_find.as_mut().filter(|f| f.id == id) {
-        f.result = Some(result);
-    }
+    answer(&mut app.sheet.lr_find, id, result);
 }
 
 /// The sheet's "Use this rate": the suggestion into its learning rate field.
