@@ -409,6 +409,27 @@ fn fastai_adam() -> OptimizerKind {
 }
 
 impl Settings {
+    /// These settings as text, on `device`: what [`Texts::settings`] reads back to the
+    /// same settings (a kept run's link, and its "restore", are written with it).
+    pub fn texts(&self, device: DeviceChoice) -> Texts {
+        let model = if self.kind == ModelKind::DotProduct && !self.y_range { RAW_DOT } else { self.kind.key() };
+        let wd_kind = match self.wd_kind {
+            WdKind::Decoupled => "decoupled",
+            WdKind::L2 => "l2",
+        };
+        Texts(Key::ALL.map(|key| match key {
+            Key::Model => model.to_string(),
+            Key::Factors => self.factors.to_string(),
+            Key::Epochs => self.epochs.to_string(),
+            Key::Lr => self.lr.to_string(),
+            Key::Wd => self.wd.to_string(),
+            Key::WdKind => wd_kind.to_string(),
+            Key::BatchSize => self.batch_size.to_string(),
+            Key::Seed => self.seed.to_string(),
+            Key::Device => device.name().to_string(),
+        }))
+    }
+
     /// fastai's split of `table` for these settings (titles as item keys, 20% held out).
     pub fn data(&self, table: &RatingsTable) -> CollabData {
         let settings =
@@ -466,6 +487,24 @@ mod tests {
 
     fn texts(values: [&str; 9]) -> Texts {
         Texts(values.map(String::from))
+    }
+
+    #[test]
+    fn settings_written_as_text_read_back_the_same() {
+        let base = Texts::defaults().settings().unwrap();
+        let cases = [
+            base,
+            Settings { kind: ModelKind::DotProduct, y_range: false, lr: 0.1, wd: 0.0, ..base },
+            Settings { kind: ModelKind::EmbeddingNn, wd: 0.01, wd_kind: WdKind::L2, seed: u64::MAX, ..base },
+            Settings { kind: ModelKind::Scratch, factors: 3, epochs: 1, lr: 1e-7 / 3.0, batch_size: 1, ..base },
+        ];
+        for s in cases {
+            let texts = s.texts(DeviceChoice::WebGpu);
+            assert_eq!(texts.settings().unwrap(), s, "{texts:?}");
+            assert_eq!(texts.device(), DeviceChoice::WebGpu);
+        }
+        assert_eq!(base.texts(DeviceChoice::Cpu).get(Key::Model), "dotbias");
+        assert_eq!(cases[1].texts(DeviceChoice::Auto).get(Key::Model), RAW_DOT);
     }
 
     #[test]

@@ -105,6 +105,10 @@ pub enum Effect {
     CheckKept,
     /// Read the kept files: answers [`crate::msg::DataMsg::Files`].
     LoadKept,
+    /// Read the runs kept in this browser: answers [`crate::msg::RunsMsg::Kept`].
+    LoadRuns,
+    /// Keep the runs (JSON) in this browser, replacing what was kept.
+    KeepRuns(String),
     /// Set a control's value (a default that follows from another choice).
     SetControl {
         id: &'static str,

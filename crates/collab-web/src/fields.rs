@@ -78,7 +78,7 @@ impl SheetControls {
 
 impl SheetControls {
     /// The controls as `(URL key, value)` pairs in [`SHEET_CONTROLS`]' order (ticks as 1 or 0).
-    pub fn query(&self) -> Vec<(&'static str, String)> {
+    pub fn query(&self) -> [(&'static str, String); 8] {
         let tick = |on: bool| if on { "1" } else { "0" }.to_string();
         let kind = if self.decoupled { "decoupled" } else { "l2" }.to_string();
         let values = [
@@ -91,7 +91,32 @@ impl SheetControls {
             kind,
             tick(self.held),
         ];
-        SHEET_CONTROLS.iter().map(|(_, key)| *key).zip(values).collect()
+        let mut values = values.into_iter();
+        SHEET_CONTROLS.map(|(_, key)| (key, values.next().unwrap_or_default()))
+    }
+}
+
+impl SheetControls {
+    /// These controls with the values a link's `(URL key, value)` pairs give (a run's
+    /// restore): [`SheetControls::query`] read back; a key the pairs lack keeps its value.
+    pub fn with_query(&self, pairs: &[(String, String)]) -> Self {
+        let mut values = self.query();
+        for (key, value) in &mut values {
+            if let Some((_, given)) = pairs.iter().find(|(k, _)| k == key) {
+                *value = given.clone();
+            }
+        }
+        let [k, lr, batch, bias, y_range, wd, kind, held] = values.map(|(_, v)| v);
+        SheetControls {
+            k,
+            lr,
+            batch,
+            bias: bias == "1",
+            y_range: y_range == "1",
+            wd,
+            decoupled: kind == "decoupled",
+            held: held == "1",
+        }
     }
 }
 

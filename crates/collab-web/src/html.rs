@@ -111,6 +111,25 @@ impl Frame {
     }
 }
 
+impl Frame {
+    /// A log scale's ticks: the bottom, middle and top of `range` (in log10), written as
+    /// the losses they are, at the frame's left edge.
+    pub fn log_ticks(&self, (lo, hi): (f64, f64)) -> String {
+        [(lo, self.bottom), ((lo + hi) / 2.0, (self.top + self.bottom) / 2.0), (hi, self.top)]
+            .iter()
+            .map(|&(v, y)| {
+                let loss = 10f64.powf(v);
+                let digits = (2 - loss.log10().floor() as i32).clamp(0, 6) as usize;
+                format!(
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{loss:.digits$}</text>",
+                    self.left - 4.0,
+                    y + 4.0
+                )
+            })
+            .collect()
+    }
+}
+
 /// The largest finite value of `values`, at least `floor`.
 pub fn finite_max(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
     values.into_iter().filter(|v| v.is_finite()).fold(floor, f64::max)

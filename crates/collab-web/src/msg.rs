@@ -31,6 +31,7 @@ pub enum Msg {
     Train(TrainMsg),
     Overfit(OverfitMsg),
     Learned(LearnedMsg),
+    Runs(RunsMsg),
     /// A message from the training worker.
     Worker(FromWorker),
     /// The worker's wasm instance ended (an uncaught error), with the browser's words.
@@ -75,10 +76,12 @@ pub enum SheetMsg {
     },
     /// Step was pressed.
     Step,
-    /// A step for `generation` finished: the new sheet, the step and its evaluation.
+    /// A step for `generation` finished: the new sheet, the step and its evaluation,
+    /// and the milliseconds it took.
     Stepped {
         generation: u64,
         result: Result<(Sheet, SheetStep, SheetEval), String>,
+        ms: f64,
     },
     /// Run / Stop.
     ToggleRun,
@@ -213,4 +216,18 @@ pub enum LearnedMsg {
         name: String,
         bytes: Result<Vec<u8>, String>,
     },
+}
+
+/// The runs table.
+#[derive(Debug)]
+pub enum RunsMsg {
+    /// The runs an earlier visit kept in this browser (JSON), none, or why they could not
+    /// be read.
+    Kept(Result<Option<String>, String>),
+    /// A run's "show" box: its number, and whether it is ticked.
+    Show(u64, bool),
+    /// "restore" beside a run.
+    Restore(u64),
+    /// "Forget these runs".
+    Forget,
 }

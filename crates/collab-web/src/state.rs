@@ -69,6 +69,8 @@ pub struct App {
     pub overfit: OverfitState,
     /// Sections 9 and 10, and saving.
     pub learned: LearnedState,
+    /// Every fit kept as a run.
+    pub runs: crate::runs::RunsState,
     /// The training worker as the page knows it.
     pub worker: WorkerState,
     /// Source of request ids: every fit, model and computation gets a new one.
@@ -274,6 +276,10 @@ pub const SERIES_KEPT: usize = 6;
 /// The sheet's losses from one change of its numbers or settings to the next.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Series {
+    /// Its id: the sheet's run it is ([`crate::runs`]).
+    pub run: u64,
+    /// Milliseconds its steps took.
+    pub ms: f64,
     /// The settings it ran with, in words.
     pub label: String,
     /// The training (and held-out) MSE before its first step, once evaluated.
@@ -583,6 +589,7 @@ impl App {
             },
             overfit: OverfitState::default(),
             learned: LearnedState { zoom: 1.0, ..LearnedState::default() },
+            runs: Default::default(),
             worker: WorkerState::default(),
             next_id: 1,
         }

@@ -5,6 +5,7 @@ mod data;
 mod learned;
 mod lookup;
 mod lr_find;
+mod runs;
 mod sheet;
 mod train;
 mod worker;
@@ -18,8 +19,17 @@ use crate::msg::{BiasMsg, FactorsMsg, Msg, OverfitMsg, SheetMsg, TrainMsg};
 use crate::protocol::FromWorker;
 use crate::state::App;
 
-/// Applies `msg` to `app` and says what to do outside.
+/// Applies `msg` to `app` and says what to do outside; then every fit is recorded in
+/// the runs table (kept in the browser when a run stopped or changed settled).
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let mut effects = apply(app, msg);
+    if runs::sync(app) {
+        effects.push(Effect::KeepRuns(app.runs.to_json()));
+    }
+    effects
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Start(controls) => start(app, controls),
         Msg::Proof(result) => {
@@ -60,6 +70,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Learned(m) => learned::update(app, m),
+        Msg::Runs(m) => runs::update(app, m),
         Msg::Worker(m) => worker::update(app, m),
         Msg::WorkerDied(what) => worker::died(app, &what),
         Msg::WorkerGarbled(e) => {
@@ -72,7 +83,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 /// The first computations: the proof cell, the worker, the sheet and the lookup (once
 /// each, for the controls' settings), the hand-set factors.
 fn start(app: &mut App, controls: fields::SheetControls) -> Vec<Effect> {
-    let mut effects = vec![Effect::Proof, worker::start(app, crate::protocol::Engine::Cpu), Effect::CheckKept];
+    let mut effects =
+        vec![Effect::Proof, worker::start(app, crate::protocol::Engine::Cpu), Effect::CheckKept, Effect::LoadRuns];
     // The controls as the page opened with them: nothing to write back into the URL.
     let sheet = sheet::update(app, crate::msg::SheetMsg::Controls(controls));
     effects.extend(sheet.into_iter().filter(|e| !matches!(e, Effect::StoreUrl(_))));

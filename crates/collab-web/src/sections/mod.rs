@@ -12,6 +12,7 @@ pub mod learned;
 pub mod lookup;
 pub mod overfit;
 pub mod proof;
+pub mod runs;
 pub mod sheet;
 pub mod train;
 pub mod why;
@@ -44,6 +45,7 @@ pub fn render(app: &App) -> Vec<Patch> {
         decay::render,
         train::render,
         overfit::render,
+        runs::render,
         errors::render,
         learned::render,
         why::render,
@@ -67,6 +69,7 @@ pub fn ids() -> Vec<&'static str> {
         decay::IDS,
         train::IDS,
         overfit::IDS,
+        runs::IDS,
         errors::IDS,
         learned::IDS,
         why::IDS,

@@ -163,25 +163,9 @@ pub fn chart(series: &[Series]) -> String {
          {}<text x=\"12\" y=\"86\" text-anchor=\"middle\" transform=\"rotate(-90 12 86)\">MSE (log scale)</text>\
          <text x=\"228\" y=\"180\" text-anchor=\"middle\">steps ({} in all)</text>\
          <text x=\"228\" y=\"196\" text-anchor=\"middle\">— MSE of the cells stepped on{held_key}</text>{lines}",
-        y_ticks(&frame, range),
+        frame.log_ticks(range),
         x_max as usize
     )
-}
-
-/// The log scale's ticks: the bottom, middle and top of `range` (in log10), as losses.
-fn y_ticks(frame: &Frame, (lo, hi): (f64, f64)) -> String {
-    [(lo, frame.bottom), ((lo + hi) / 2.0, (frame.top + frame.bottom) / 2.0), (hi, frame.top)]
-        .iter()
-        .map(|&(v, y)| {
-            let loss = 10f64.powf(v);
-            let digits = (2 - loss.log10().floor() as i32).clamp(0, 6) as usize;
-            format!(
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{loss:.digits$}</text>",
-                frame.left - 4.0,
-                y + 4.0
-            )
-        })
-        .collect()
 }
 
 /// The series kept, in words, numbered as on the chart.

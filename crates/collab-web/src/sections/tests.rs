@@ -80,9 +80,20 @@ fn a_reset_fit_draws_an_empty_progress_bar_and_table() {
 #[test]
 fn the_sheets_chart_draws_each_series_on_one_log_axis_and_carries_its_numbers() {
     use crate::state::Series;
-    let first = Series { label: "a".into(), start: Some((8.0, None)), train: vec![4.0, 2.0], held: vec![] };
-    let second =
-        Series { label: "b".into(), start: Some((2.0, Some(1.0))), train: vec![0.2, 0.02], held: vec![0.5, 0.8] };
+    let first = Series {
+        label: "a".into(),
+        start: Some((8.0, None)),
+        train: vec![4.0, 2.0],
+        held: vec![],
+        ..Series::default()
+    };
+    let second = Series {
+        label: "b".into(),
+        start: Some((2.0, Some(1.0))),
+        train: vec![0.2, 0.02],
+        held: vec![0.5, 0.8],
+        ..Series::default()
+    };
     let svg = super::sheet::chart(&[first, second]);
     assert_eq!(svg.matches("<g class=\"series\"").count(), 2);
     assert!(svg.contains("data-train=\"[8,4,2]\" data-held=\"[]\""), "{svg}");

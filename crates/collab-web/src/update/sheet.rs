@@ -26,6 +26,8 @@ const MINI_BATCH_RISE: f32 = 1.1;
 /// (so every answer about the old numbers is dropped), and the sheet and the lookup are
 /// computed again, once each.
 pub fn changed(app: &mut App) -> Vec<Effect> {
+    // A new series is a new run ([`crate::runs`]).
+    let run = app.new_id();
     let s = &mut app.sheet;
     // A series with steps stays on the chart; a new one starts (one without steps is
     // replaced).
@@ -35,7 +37,8 @@ pub fn changed(app: &mut App) -> Vec<Effect> {
     if s.series.len() > SERIES_KEPT {
         s.series.remove(0);
     }
-    *s.series.last_mut().expect("a series") = Series { label: series_label(&s.sheet.settings), ..Series::default() };
+    *s.series.last_mut().expect("a series") =
+        Series { run, label: series_label(&s.sheet.settings), ..Series::default() };
     s.last_step = None;
     s.start = None;
     s.diverged = false;
@@ -162,10 +165,13 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
             Vec::new()
         }
         SheetMsg::Step => step(app),
-        SheetMsg::Stepped { generation, result } => {
+        SheetMsg::Stepped { generation, result, ms } => {
             s.stepping = false;
             if generation != s.generation {
                 return run_on(app);
+            }
+            if let Some(series) = s.series.last_mut() {
+                series.ms += ms;
             }
             let batch_size = app.sheet.batch_size;
             match result.and_then(|(sheet, step, eval)| stepped(app, sheet, step, eval, batch_size)) {
@@ -228,7 +234,7 @@ pub fn update(app: &mut App, msg: SheetMsg) -> Vec<Effect> {
             s.refused = refused;
             let reshaped = settings.k != old.k || settings.bias != old.bias;
             let mut effects = changed(app);
-            effects.push(Effect::StoreUrl(query));
+            effects.push(Effect::StoreUrl(query.to_vec()));
             if reshaped {
                 effects.push(forget_numbers());
             }

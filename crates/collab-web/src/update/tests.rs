@@ -52,7 +52,7 @@ fn run_step(effect: Effect) -> Msg {
     if lookup {
         Msg::Lookup(LookupMsg::Stepped { generation, result })
     } else {
-        Msg::Sheet(SheetMsg::Stepped { generation, result })
+        Msg::Sheet(SheetMsg::Stepped { generation, result, ms: 1.0 })
     }
 }
 
@@ -170,7 +170,7 @@ fn a_step_whose_loss_overflows_is_refused_and_the_numbers_are_kept() {
     let step = block_on(sheet.step(&device, &[])).unwrap();
     let mut eval = block_on(sheet.evaluate(&device)).unwrap();
     eval.mse = f32::INFINITY;
-    let _ = update(&mut app, Msg::Sheet(SheetMsg::Stepped { generation, result: Ok((sheet, step, eval)) }));
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Stepped { generation, result: Ok((sheet, step, eval)), ms: 1.0 }));
     assert_eq!(app.sheet.sheet, before);
     assert!(app.sheet.message.starts_with("the loss became"), "{}", app.sheet.message);
     assert!(app.sheet.message.ends_with("The numbers before this step are kept."));
@@ -1151,4 +1151,158 @@ fn the_sheets_chart_keeps_each_series_and_a_change_starts_a_new_one_with_held_ou
         let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(lr(&format!("0.0{}", n + 1)))));
     }
     assert_eq!(app.sheet.series.len(), crate::state::SERIES_KEPT);
+}
+
+fn keeps_runs(effects: &[Effect]) -> Option<String> {
+    effects.iter().find_map(|e| if let Effect::KeepRuns(json) = e { Some(json.clone()) } else { None })
+}
+
+/// Section 8's fit reporting `epochs` epochs of `(train, valid)` losses.
+fn report(app: &mut App, run: u64, losses: &[(f64, f64)], done: bool) -> Vec<Effect> {
+    let history = EpochMetrics::course(losses);
+    let points = (1..=losses.len()).map(|e| (e * 5, losses[e - 1].0)).collect();
+    let progress = Progress {
+        steps_done: losses.len() * 5,
+        total_steps: 10,
+        batches_per_epoch: 5,
+        points,
+        history,
+        done,
+        ..Progress::default()
+    };
+    update(app, Msg::Worker(FromWorker::Progress { slot: Slot::Train, run, progress }))
+}
+
+#[test]
+fn every_fit_is_a_run_with_its_losses_and_a_stopped_one_is_kept() {
+    let mut app = app();
+    assert!(app.runs.runs.is_empty());
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    assert!(app.runs.runs.is_empty(), "a fit that has not reported is no run yet");
+    let effects = report(&mut app, run, &[(1.2, 1.1)], false);
+    assert_eq!(keeps_runs(&effects), None, "a run still training is not kept yet");
+    let r = &app.runs.runs[0];
+    assert_eq!((r.number, r.state, r.place), (1, crate::runs::RunState::Running, crate::runs::Place::Train));
+    assert_eq!(r.valid_loss, Some(1.1));
+    let effects = report(&mut app, run, &[(1.2, 1.1), (0.9, 0.95)], true);
+    assert_eq!(app.runs.runs.len(), 1, "the same fit is the same run");
+    let r = &app.runs.runs[0];
+    assert_eq!((r.train_loss, r.valid_loss, r.state), (Some(0.9), Some(0.95), crate::runs::RunState::Done));
+    assert_eq!(r.valid, vec![(1.0, 1.1), (2.0, 0.95)]);
+    assert_eq!(r.train.last(), Some(&(2.0, 0.9)), "steps counted in epochs");
+    assert_eq!(r.model, "DotProductBias");
+    assert_eq!(r.settings, "8 factors, 2 epochs, lr 0.01, wd 0.1 (decoupled), batch 16, seed 1");
+    let json = keeps_runs(&effects).expect("a finished run is kept");
+    // A new fit is a second run; the first stays as it ended.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let second = train_run(&app);
+    let _ = report(&mut app, second, &[(2.0, 3.0)], false);
+    assert_eq!(app.runs.runs.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(app.runs.runs[0].valid_loss, Some(0.95));
+
+    // The next visit reads the kept run back, before its own (numbered after it).
+    let mut next = App::new(DeviceState { label: "CPU".into(), gpu: None }, controls(), SheetSettings::default());
+    let effects = update(&mut next, start());
+    assert_eq!(count(&effects, |e| matches!(e, Effect::LoadRuns)), 1);
+    let _ = update(&mut next, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&next);
+    let _ = report(&mut next, run, &[(1.5, 1.4)], false);
+    let _ = update(&mut next, Msg::Runs(RunsMsg::Kept(Ok(Some(json)))));
+    let numbers: Vec<u64> = next.runs.runs.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, [1, 2]);
+    assert_eq!(next.runs.runs[0].valid_loss, Some(0.95));
+    assert!(next.runs.runs[0].live.is_none());
+    assert_eq!(next.runs.runs[1].valid_loss, Some(1.4));
+    assert!(next.runs.shown.contains(&2), "this visit's run stays drawn under its new number");
+    // Its later reports still find it.
+    let _ = report(&mut next, run, &[(1.5, 1.4), (1.0, 1.3)], true);
+    assert_eq!(next.runs.runs.len(), 2);
+    assert_eq!(next.runs.runs[1].valid_loss, Some(1.3));
+}
+
+#[test]
+fn kept_runs_that_cannot_be_read_are_left_out_in_words() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Runs(RunsMsg::Kept(Ok(Some("{not json".into())))));
+    assert!(app.runs.runs.is_empty());
+    assert!(app.runs.message.starts_with("The runs kept in this browser could not be read ("), "{}", app.runs.message);
+    let huge = " ".repeat(crate::runs::KEPT_BYTES + 1);
+    let _ = update(&mut app, Msg::Runs(RunsMsg::Kept(Ok(Some(huge)))));
+    assert!(app.runs.message.contains("more than this page keeps"), "{}", app.runs.message);
+    // A run kept while training, with a loss that is no number, reads back stopped and without it.
+    let json = r#"{"runs":[{"number":4,"place":"Train","model":"m","settings":"s","link":[["lr","0.1"]],"device":"CPU",
+        "data":"d","train_loss":null,"valid_loss":0.5,"seconds":1.0,"train":[[0.5,1.0]],"valid":[[1.0,0.5]],"state":"Running"}],
+        "shown":[4,9]}"#;
+    let _ = update(&mut app, Msg::Runs(RunsMsg::Kept(Ok(Some(json.into())))));
+    let r = &app.runs.runs[0];
+    assert_eq!((r.number, r.state, r.train_loss), (4, crate::runs::RunState::Stopped, None));
+    assert_eq!(app.runs.shown.iter().copied().collect::<Vec<_>>(), [4], "a shown number without its run is dropped");
+}
+
+#[test]
+fn restoring_a_run_puts_its_settings_back_into_its_controls() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let _ = report(&mut app, run, &[(1.2, 1.1)], true);
+    // The visitor moves on to other settings.
+    let mut other = controls();
+    other.set(collab_core::settings::Key::Lr, "0.3");
+    other.set(collab_core::settings::Key::Model, "nn");
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(other)));
+    assert_eq!(app.train.controls.get(collab_core::settings::Key::Lr), "0.3");
+    let effects = update(&mut app, Msg::Runs(RunsMsg::Restore(1)));
+    let set: Vec<(&str, &str)> = effects
+        .iter()
+        .filter_map(|e| if let Effect::SetControl { id, value } = e { Some((*id, value.as_str())) } else { None })
+        .collect();
+    assert!(set.contains(&("train-lr", "0.01")) && set.contains(&("train-model", "dotbias")), "{set:?}");
+    assert!(set.contains(&("train-wd", "0.1")) && set.contains(&("train-on", "cpu")), "{set:?}");
+    assert_eq!(app.train.controls.get(collab_core::settings::Key::Lr), "0.01");
+    assert_eq!(app.train.controls.get(collab_core::settings::Key::Model), "dotbias");
+    assert!(effects.iter().any(|e| matches!(e, Effect::StoreUrl(p) if p.contains(&("lr", "0.01".to_string())))));
+    assert!(app.runs.message.starts_with("Run 1's settings are back in section 8's controls."), "{}", app.runs.message);
+    // The link says the same.
+    let query = app.runs.runs[0].query();
+    assert!(
+        query.starts_with("?model=dotbias&factors=8&epochs=2&lr=0.01&wd=0.1&wdkind=decoupled&bs=16&seed=1&device=cpu")
+    );
+}
+
+#[test]
+fn each_sheet_series_is_a_run_and_restores_the_sheets_controls() {
+    let mut app = app();
+    evaluate(&mut app);
+    let effects = update(&mut app, Msg::Sheet(SheetMsg::Step));
+    let step = effects.into_iter().find(|e| matches!(e, Effect::StepSheet { .. })).unwrap();
+    let effects = update(&mut app, run_step(step));
+    assert!(keeps_runs(&effects).is_some(), "a step taken by hand is kept");
+    let r = &app.runs.runs[0];
+    assert_eq!(r.place, crate::runs::Place::Sheet);
+    assert_eq!(r.train_loss, Some(f64::from(*app.sheet.history().last().unwrap())));
+    assert_eq!(r.train.len(), 2, "the loss before the step, and after it");
+    assert_eq!(r.train[1].0, 1.0, "a step on every cell is an epoch");
+    assert_eq!(r.seconds, 0.001);
+    let lr = r.link.iter().find(|(k, _)| k == "slr").unwrap().1.clone();
+    // A new learning rate starts a new series: a second run.
+    let mut c = SheetControls::showing(&app.sheet.sheet.settings);
+    c.lr = "0.5".into();
+    let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(c)));
+    evaluate(&mut app);
+    let effects = update(&mut app, Msg::Sheet(SheetMsg::Step));
+    let step = effects.into_iter().find(|e| matches!(e, Effect::StepSheet { .. })).unwrap();
+    let _ = update(&mut app, run_step(step));
+    assert_eq!(app.runs.runs.len(), 2);
+    assert_eq!(app.runs.runs[1].link.iter().find(|(k, _)| k == "slr").unwrap().1, "0.5");
+    let effects = update(&mut app, Msg::Runs(RunsMsg::Restore(1)));
+    assert_eq!(app.sheet.sheet.settings.lr.to_string(), lr);
+    assert!(effects.iter().any(|e| matches!(e, Effect::SetControl { id: "sheet-lr", value } if *value == lr)));
+    assert_eq!(app.runs.runs.len(), 2, "restoring starts no run until a step is taken");
+    // Unticking takes a run off the chart; forgetting empties the table.
+    let _ = update(&mut app, Msg::Runs(RunsMsg::Show(1, false)));
+    assert!(!app.runs.shown.contains(&1));
+    let effects = update(&mut app, Msg::Runs(RunsMsg::Forget));
+    assert!(app.runs.runs.is_empty());
+    assert_eq!(keeps_runs(&effects).as_deref(), Some(r#"{"runs":[],"shown":[]}"#));
 }

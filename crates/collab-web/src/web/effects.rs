@@ -20,7 +20,7 @@ use super::dom::{js_error, now_ms};
 use super::runtime::{Rt, dispatch};
 use super::{device, kept, link, url};
 use crate::effect::{Effect, Focus};
-use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, SheetMsg, TrainMsg};
+use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, RunsMsg, SheetMsg, TrainMsg};
 use crate::protocol::{Engine, FromWorker};
 use crate::state::{BIAS_STEPS, ProofDone, Trained};
 
@@ -65,6 +65,7 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, Msg::Sheet(SheetMsg::Evaluated { generation, result }));
         }),
         Effect::StepSheet { generation, mut sheet, cells, lookup } => spawn_local(async move {
+            let started = now_ms();
             let result = async {
                 let step = sheet
                     .step(&device, &cells)
@@ -77,7 +78,7 @@ pub fn run(rt: &Rt, effect: Effect) {
             let msg = if lookup {
                 Msg::Lookup(LookupMsg::Stepped { generation, result })
             } else {
-                Msg::Sheet(SheetMsg::Stepped { generation, result })
+                Msg::Sheet(SheetMsg::Stepped { generation, result, ms: now_ms() - started })
             };
             dispatch(&rt, msg);
         }),
@@ -139,6 +140,13 @@ pub fn run(rt: &Rt, effect: Effect) {
             let files = kept::kept().await.and_then(|f| f.ok_or_else(|| "nothing is kept in this browser".into()));
             dispatch(&rt, Msg::Data(DataMsg::Files(files)));
         }),
+        Effect::LoadRuns => dispatch(&rt, Msg::Runs(RunsMsg::Kept(kept::runs()))),
+        Effect::KeepRuns(json) => {
+            // As with files: a browser that refuses to keep them loses nothing of this visit.
+            if let Err(e) = kept::keep_runs(&json) {
+                web_sys::console::warn_1(&format!("the runs could not be kept in this browser: {e}").into());
+            }
+        }
         Effect::StoreUrl(pairs) => url::store(&pairs),
         Effect::Focus(Focus::Cursor) => {
             let _ = rt.page.focus_in("sheet-grid", "[tabindex=\"0\"]");

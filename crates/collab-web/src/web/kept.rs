@@ -1,5 +1,6 @@
-//! Files kept in the browser's Cache Storage (`collab-kept`), so that the data a visitor
-//! loaded is offered again on the next visit, offline too.
+//! What the browser keeps between visits: the files a visitor loaded, in Cache Storage
+//! (`collab-kept`), offered again on the next visit, offline too; and the runs table, in
+//! local storage (small, and read at once when the page opens).
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -31,4 +32,18 @@ pub async fn kept() -> Result<Option<Vec<(String, Vec<u8>)>>, String> {
     let Ok(response) = found.dyn_into::<Response>() else { return Ok(None) };
     let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
     unpack_files(&js_sys::Uint8Array::new(&buffer).to_vec()).map(Some)
+}
+
+fn local_storage() -> Result<web_sys::Storage, String> {
+    web_sys::window().ok_or("no window")?.local_storage().map_err(js_error)?.ok_or_else(|| "no local storage".into())
+}
+
+/// Keeps the runs (JSON), replacing what was kept.
+pub fn keep_runs(json: &str) -> Result<(), String> {
+    local_storage()?.set_item(crate::runs::STORAGE_KEY, json).map_err(js_error)
+}
+
+/// The kept runs (JSON), if any.
+pub fn runs() -> Result<Option<String>, String> {
+    local_storage()?.get_item(crate::runs::STORAGE_KEY).map_err(js_error)
 }

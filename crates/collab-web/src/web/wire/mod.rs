@@ -5,6 +5,7 @@ pub mod data;
 pub mod factors;
 pub mod learned;
 pub mod lookup;
+pub mod runs;
 pub mod sheet;
 pub mod train;
 
@@ -24,6 +25,7 @@ pub fn all(rt: &Rt) {
     on_click(rt, "bias-compare", || Msg::Bias(BiasMsg::Compare));
     train::wire(rt);
     on_click(rt, "overfit-run", || Msg::Overfit(OverfitMsg::Compare));
+    runs::wire(rt);
     on(rt, "overfit-map-epoch", "input", false, |rt, _| {
         Some(Msg::Overfit(OverfitMsg::MapEpoch(rt.page.value("overfit-map-epoch").ok()?.parse().ok()?)))
     });
