@@ -29,7 +29,7 @@ fn status(r: &RunsState) -> String {
     let what = match r.runs.len() {
         0 => "No runs yet: every step of the sheet and every fit of section 8 is recorded here.".to_string(),
         1 => "1 run.".to_string(),
-        n => format!("{n} runs, oldest first."),
+        n => format!("{n} runs, the newest first."),
     };
     if r.message.is_empty() { what } else { format!("{what} {}", r.message) }
 }

@@ -198,7 +198,7 @@ fn of_sheet(app: &App) -> Option<Run> {
         Run {
             number: 0,
             place: Place::Sheet,
-            model: format!("{} factors{}", st.k, if st.bias { ", biases" } else { "" }),
+            model: if st.bias { "DotProductBias" } else { "DotProduct" }.into(),
             settings: format!(
                 "{}; {}",
                 series.label,
