@@ -49,3 +49,24 @@ for (const [width, height] of [[390, 844], [1280, 900]]) {
     }, { width, height });
   });
 }
+
+test('at 390 px with the sheet at its most factors (10), the lookup tables scroll in their own boxes, not the page', { timeout: 300_000 }, async () => {
+  await withPage(CPU, `${url}?sk=10`, async (page) => {
+    await page.waitForSelector('#lookup-user table.onehot');
+    await page.click('#lookup-all');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the page does not scroll sideways');
+    for (const id of ['lookup-user', 'lookup-item']) {
+      // Scrolled to its end, the table's box shows its last factor's column on screen.
+      const { columns, before, after } = await page.$eval(`#${id} table.onehot`, (t) => {
+        const last = () => [...t.querySelectorAll('thead th')].at(-1).getBoundingClientRect().right;
+        const before = last();
+        t.scrollLeft = t.scrollWidth;
+        return { columns: t.querySelector('thead tr').cells.length, before, after: last() };
+      });
+      console.log(`#${id}: ${columns} columns; the last ends at ${Math.round(before)} px, ${Math.round(after)} px scrolled`);
+      assert.ok(columns >= 11, `#${id} shows every factor (${columns} columns)`);
+      assert.ok(after <= 390.5, `#${id}: the last column is reached by scrolling its box`);
+    }
+    await screenshot(page.locator('#lookup'), 'phone-lookup-k10-390');
+  }, { width: 390, height: 844 });
+});
