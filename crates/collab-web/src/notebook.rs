@@ -10,12 +10,13 @@ use collab_core::train::WdKind;
 use serde_json::json;
 
 use crate::state::{App, LIST_MIN_RATINGS, MAP_FIT};
+use collab_core::data::{Layout, Recognised, Release};
 use collab_core::model::ModelKind;
 
 /// One section's code: its element id suffix, a line of prose, and the code.
 pub struct CodeCell {
     pub section: &'static str,
-    pub title: &'static str,
+    pub title: String,
     pub code: String,
 }
 
@@ -26,10 +27,11 @@ pub const SHEET_STEPS: usize = 10;
 /// Every section's code, in page order, with the settings the page holds now.
 pub fn cells(app: &App) -> Vec<CodeCell> {
     let c = &app.train.controls.0;
-    let cell = |section, title, code: String| CodeCell { section, title, code };
+    let cell = |section, title: &str, code: String| CodeCell { section, title: title.to_string(), code };
     let model = Model::of(&c[0]);
+    let files = Files::of(app);
     vec![
-        cell("data", "Load MovieLens-100k and look at it", data(c)),
+        cell("data", &format!("Load {} and look at it", files.name), data(c, &files)),
         cell("factors", "Latent factors by hand", factors(&app.factors.values)),
         cell("sheet", "The spreadsheet: a dot-product model trained by plain gradient descent", spreadsheet(app)),
         cell("lookup", "An embedding is a one-hot product done as a lookup", lookup(app)),
@@ -39,7 +41,7 @@ pub fn cells(app: &App) -> Vec<CodeCell> {
             "Weight decay, as a term of the loss and as fastai applies it",
             decay(app.sheet.sheet.settings.wd),
         ),
-        cell("train", "Train on MovieLens-100k with fastai", train(c)),
+        cell("train", &format!("Train on {} with fastai", files.name), train(c)),
         cell("errors", "Where the model is wrong: predictions against ratings", errors()),
         cell("learned", "What the model learned", learned(model, app)),
         cell("you", "You, as a new user", you(model, app)),
@@ -63,20 +65,114 @@ fn py_rows(rows: impl Iterator<Item = Vec<f32>>, indent: &str) -> String {
     format!("[\n{},\n]", lines.join(",\n"))
 }
 
-fn data(c: &[String; 9]) -> String {
+/// The files the data cell reads: those of the release the page loaded, as GroupLens
+/// ships it (its folder, separators and encoding), or MovieLens-100k's (which fastai can
+/// download) when the page holds no release's data.
+pub struct Files {
+    /// The data's name in the cells' titles.
+    pub name: String,
+    /// The layout read.
+    pub layout: Layout,
+    /// The folder (`None`: the data is none of GroupLens's releases, its files beside
+    /// the notebook).
+    pub folder: Option<&'static str>,
+    /// The titles file is latin-1 (else UTF-8).
+    pub latin1: bool,
+    /// fastai downloads it if the folder is missing (MovieLens-100k only).
+    pub download: bool,
+}
+
+impl Files {
+    pub fn of(app: &App) -> Self {
+        let lesson = Files {
+            name: "MovieLens-100k".into(),
+            layout: Layout::Tab,
+            folder: Some(Release::Ml100k.folder()),
+            latin1: true,
+            download: true,
+        };
+        match app.data.table.recognised {
+            // The demo table, and MovieLens-100k's layout at any size, read as the lesson does.
+            None | Some(Recognised { layout: Layout::Tab, .. }) => lesson,
+            Some(Recognised { release: Some(r), layout }) => Files {
+                name: r.name().into(),
+                layout,
+                folder: Some(r.folder()),
+                latin1: r.latin1_titles(),
+                download: false,
+            },
+            Some(Recognised { release: None, layout }) => Files {
+                name: format!("your {}", layout.ratings_file()),
+                layout,
+                folder: None,
+                latin1: false,
+                download: false,
+            },
+        }
+    }
+
+    /// The lines that read `ratings` (user, movie, rating, timestamp) and `titles`
+    /// (movie, title), as pandas reads each layout.
+    fn read(&self) -> String {
+        let (ratings_file, titles_file) = (self.layout.ratings_file(), self.layout.titles_file());
+        let encoding = if self.latin1 { ", encoding='latin-1'" } else { "" };
+        let folder = match self.folder {
+            Some(folder) => format!("folder = Path({})\n", py_str(folder)),
+            None => "folder = Path('.')   # the folder holding your files\n".to_string(),
+        };
+        let find = if self.download {
+            format!(
+                "# {name}: a folder named {f} beside this notebook ({ratings_file} and {titles_file}), else fastai downloads it.\n\
+                 {folder}\
+                 if not (folder/{r}).exists():\n\
+                 \x20   folder = untar_data(URLs.ML_100k)\n",
+                name = self.name,
+                f = self.folder.unwrap_or("."),
+                r = py_str(ratings_file),
+            )
+        } else {
+            format!(
+                "# {name}, as GroupLens ships it: {ratings_file} and {titles_file} in the folder below.\n\
+                 {folder}\
+                 if not (folder/{r}).exists():\n\
+                 \x20   raise FileNotFoundError(f'Unzip the data beside this notebook: this cell reads {{folder/{r}}} and {{folder/{t}}}')\n",
+                name = self.name,
+                r = py_str(ratings_file),
+                t = py_str(titles_file),
+            )
+        };
+        let read = match self.layout {
+            Layout::Tab => format!(
+                "ratings = pd.read_csv(folder/'u.data', sep='\\t', header=None,\n\
+                 \x20                     names=['user', 'movie', 'rating', 'timestamp'])\n\
+                 titles = pd.read_csv(folder/'u.item', sep='|'{encoding}, header=None,\n\
+                 \x20                    usecols=(0, 1), names=('movie', 'title'))\n"
+            ),
+            // '::' needs pandas' Python engine, slow on millions of lines: the ratings hold
+            // no ':' of their own, so the fast engine splits on ':' and keeps every other field.
+            Layout::Dat => format!(
+                "ratings = pd.read_csv(folder/'ratings.dat', sep=':', header=None, usecols=(0, 2, 4, 6))\n\
+                 ratings.columns = ['user', 'movie', 'rating', 'timestamp']\n\
+                 titles = pd.read_csv(folder/'movies.dat', sep='::', engine='python'{encoding}, header=None,\n\
+                 \x20                    usecols=(0, 1), names=('movie', 'title'))\n"
+            ),
+            Layout::Csv => {
+                "ratings = pd.read_csv(folder/'ratings.csv').rename(columns={'userId': 'user', 'movieId': 'movie'})\n\
+                 titles = pd.read_csv(folder/'movies.csv', usecols=(0, 1)).rename(columns={'movieId': 'movie'})\n"
+                    .to_string()
+            }
+        };
+        find + &read
+    }
+}
+
+fn data(c: &[String; 9], files: &Files) -> String {
     let [_, _, _, _, _, _, bs, seed, _] = c;
     format!(
         "from fastai.collab import *\n\
          from fastai.tabular.all import *\n\
          \n\
-         # MovieLens-100k: a folder named ml-100k beside this notebook (u.data and u.item), else fastai downloads it.\n\
-         folder = Path('ml-100k')\n\
-         if not (folder/'u.data').exists():\n\
-         \x20   folder = untar_data(URLs.ML_100k)\n\
-         ratings = pd.read_csv(folder/'u.data', sep='\\t', header=None,\n\
-         \x20                     names=['user', 'movie', 'rating', 'timestamp'])\n\
-         titles = pd.read_csv(folder/'u.item', sep='|', encoding='latin-1', header=None,\n\
-         \x20                    usecols=(0, 1), names=('movie', 'title'))\n\
+         {}\
          ratings = ratings.merge(titles)\n\
          filled = len(ratings) / (ratings.user.nunique() * ratings.movie.nunique())\n\
          print(f'{{filled:.1%}} of the users x movies matrix is rated')\n\
@@ -85,7 +181,8 @@ fn data(c: &[String; 9]) -> String {
          dls = CollabDataLoaders.from_df(ratings, item_name='title', bs={bs}, seed={seed})\n\
          n_users, n_movies = len(dls.classes['user']), len(dls.classes['title'])\n\
          print(dls.classes['title'][:3], n_users, n_movies)   # '#na#' first: index 0 is for what training never saw\n\
-         ratings.head()"
+         ratings.head()",
+        files.read()
     )
 }
 
@@ -588,6 +685,31 @@ mod tests {
         // Each source line but the last ends with a newline, as Jupyter writes them.
         let source = cells[2]["source"].as_array().unwrap();
         assert!(source[..source.len() - 1].iter().all(|l| l.as_str().unwrap().ends_with('\n')));
+    }
+
+    #[test]
+    fn the_data_cell_reads_the_release_the_page_loaded() {
+        use collab_core::data::generate::{Stand, zip};
+        let mut page = app(["dotbias", "8", "1", "0.005", "0.1", "decoupled", "64", "42", "cpu"]);
+        let lesson = cells(&page).remove(0);
+        assert_eq!(lesson.title, "Load MovieLens-100k and look at it");
+        assert!(lesson.code.contains("folder = untar_data(URLs.ML_100k)"));
+        for (release, reads) in [
+            (Release::Ml1m, "pd.read_csv(folder/'movies.dat', sep='::', engine='python', encoding='latin-1'"),
+            (Release::Ml10m, "pd.read_csv(folder/'movies.dat', sep='::', engine='python', header=None"),
+            (
+                Release::Ml25m,
+                "pd.read_csv(folder/'ratings.csv').rename(columns={'userId': 'user', 'movieId': 'movie'})",
+            ),
+        ] {
+            let files = vec![(format!("{}.zip", release.folder()), zip(&Stand::new(release, 500)))];
+            let _ = crate::update::update(&mut page, crate::msg::Msg::Data(crate::msg::DataMsg::Files(Ok(files))));
+            let cell = cells(&page).remove(0);
+            assert_eq!(cell.title, format!("Load {} and look at it", release.name()));
+            assert!(cell.code.contains(&format!("folder = Path(\"{}\")", release.folder())), "{}", cell.code);
+            assert!(cell.code.contains(reads), "{release}: {}", cell.code);
+            assert!(!cell.code.contains("untar_data"), "fastai downloads MovieLens-100k only");
+        }
     }
 
     /// The words of `code` that could be Python names: comments and string literals left out.
