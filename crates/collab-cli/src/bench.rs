@@ -77,6 +77,54 @@ pub fn scale(data: &Arc<CollabData>, spec: &ModelSpec, settings: FitSettings) ->
     Ok(())
 }
 
+/// The page's reading of a dot-product model (sections 9 and 10: biases ranked, the
+/// book's PCA map, taste profiles, similar movies, recommendations, a new user fitted),
+/// timed natively on tables of this data's size and `k` factors. Their numbers are made
+/// up (the work does not depend on them, except k-means, which then runs all its rounds:
+/// the longest case); the counts that rank the movies are the data's own.
+pub fn interpretation(data: &CollabData, k: usize) {
+    use collab_core::interpret::{self, Tables};
+    let (n_users, n_items) = (data.users.len(), data.items.len());
+    let made_up = |n: usize, salt: usize| -> Vec<f32> {
+        (0..n).map(|i| ((i.wrapping_mul(2_654_435_761).wrapping_add(salt)) % 2001) as f32 / 2000.0 - 0.5).collect()
+    };
+    let t = Tables {
+        user_factors: made_up(n_users * k, 1),
+        item_factors: made_up(n_items * k, 2),
+        k,
+        user_bias: made_up(n_users, 3),
+        item_bias: made_up(n_items, 4),
+        y_range: Some((0.0, 5.5)),
+    };
+    let mut counts = vec![0usize; n_items];
+    for &i in data.train.items.iter().chain(&data.valid.items) {
+        counts[i as usize] += 1;
+    }
+    println!(
+        "interpretation, on the host ({n_users} users x {n_items} movies, {k} factors), as the page reads a model:"
+    );
+    let time = |what: &str, f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        println!("  {what:<44} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+    };
+    let mut popular = Vec::new();
+    time("movies ranked by ratings", &mut || popular = interpret::most_rated(&counts));
+    let listable: Vec<usize> = popular.iter().copied().take(1000).collect();
+    time("movies ranked by bias", &mut || drop(interpret::items_by_bias(&t)));
+    time("the PCA map (1,000 most rated, 50 drawn)", &mut || drop(interpret::map_points(&t, &popular, 1000, 50)));
+    time("5 taste profiles (k-means on every user)", &mut || {
+        drop(collab_core::profiles::taste_profiles(&t, 5, &popular[..popular.len().min(300)], 3))
+    });
+    time("similar movies (among the 1,000)", &mut || drop(interpret::similar_items(&t, popular[0], &listable, 10)));
+    time("recommendations for one user", &mut || drop(interpret::recommend(&t, t.user(1), 0.0, &listable, &[], 10)));
+    let rated: Vec<(usize, f32)> = listable.iter().take(10).map(|&i| (i, 4.0)).collect();
+    time("a new user fitted from 10 ratings", &mut || {
+        let (mean, bias) = interpret::average_user(&t);
+        drop(interpret::fit_new_user(&t, &rated, (&mean, bias), 400, 0.5, 0.01));
+    });
+}
+
 /// A whole fit: its rows and seconds.
 fn fit(mut l: Learner) -> Result<(Vec<EpochMetrics>, f64), String> {
     let start = Instant::now();

@@ -83,6 +83,7 @@ fn run(mut args: args::Args) -> Result<(), String> {
             load::megabytes(load::peak_rss())
         );
         bench::scale(&data, &spec, settings.fit())?;
+        bench::interpretation(&data, spec.n_factors);
         if reference {
             bench::run(&data, &spec, settings.fit(), device::Choice::benched(args.device))?;
         } else {
