@@ -62,21 +62,29 @@ pub fn taste_profiles(t: &Tables, k: usize, described_by: &[usize], shown: usize
         }
     }
     let mut assigned = vec![0usize; users.len()];
+    let mut distances = vec![0.0f32; centers.len()];
     for _ in 0..ROUNDS {
+        // Each user's distance to each centre once; the nearest (the first of equals).
         for (slot, &u) in assigned.iter_mut().zip(&users) {
+            distances.iter_mut().zip(&centers).for_each(|(d, c)| *d = dist(t.user(u), c));
             *slot = (0..centers.len())
-                .min_by(|&a, &b| {
-                    dist(t.user(u), &centers[a]).partial_cmp(&dist(t.user(u), &centers[b])).unwrap_or(Ordering::Equal)
-                })
+                .min_by(|&a, &b| distances[a].partial_cmp(&distances[b]).unwrap_or(Ordering::Equal))
                 .unwrap_or(0);
         }
+        // Every centre's new mean in one pass over the users, each row added in user order
+        // as a share of its centre's count.
+        let mut counts = vec![0usize; centers.len()];
+        assigned.iter().for_each(|&c| counts[c] += 1);
+        let mut means = vec![vec![0.0f32; t.k]; centers.len()];
+        for (&u, &c) in users.iter().zip(&assigned) {
+            let n = counts[c] as f32;
+            means[c].iter_mut().zip(t.user(u)).for_each(|(m, x)| *m += x / n);
+        }
         let mut moved = false;
-        for (c, center) in centers.iter_mut().enumerate() {
-            let members: Vec<usize> = users.iter().zip(&assigned).filter(|(_, a)| **a == c).map(|(u, _)| *u).collect();
-            if members.is_empty() {
+        for ((center, new), &count) in centers.iter_mut().zip(means).zip(&counts) {
+            if count == 0 {
                 continue;
             }
-            let new = mean_of(t, &members);
             moved |= new != *center;
             *center = new;
         }
@@ -110,14 +118,6 @@ pub fn taste_profiles(t: &Tables, k: usize, described_by: &[usize], shown: usize
         .collect();
     profiles.sort_by_key(|p| std::cmp::Reverse(p.users));
     profiles
-}
-
-fn mean_of(t: &Tables, members: &[usize]) -> Vec<f32> {
-    let mut mean = vec![0.0f32; t.k];
-    for &u in members {
-        mean.iter_mut().zip(t.user(u)).for_each(|(m, x)| *m += x / members.len() as f32);
-    }
-    mean
 }
 
 #[cfg(test)]
