@@ -113,7 +113,7 @@ pub fn interpretation(data: &CollabData, k: usize) {
     let listable: Vec<usize> = popular.iter().copied().take(1000).collect();
     time("movies ranked by bias", &mut || drop(interpret::items_by_bias(&t)));
     time("the PCA map (1,000 most rated, 50 drawn)", &mut || drop(interpret::map_points(&t, &popular, 1000, 50)));
-    time("5 taste profiles (k-means on every user)", &mut || {
+    time("5 taste profiles (k-means, every user assigned)", &mut || {
         drop(collab_core::profiles::taste_profiles(&t, 5, &popular[..popular.len().min(300)], 3))
     });
     time("similar movies (among the 1,000)", &mut || drop(interpret::similar_items(&t, popular[0], &listable, 10)));
