@@ -101,11 +101,13 @@ impl Files {
                 latin1: r.latin1_titles(),
                 download: false,
             },
+            // The page reads titles as UTF-8 and falls back to latin-1; latin-1 reads any
+            // bytes, so a `movies.dat` of either kind loads in pandas too (GroupLens's csv files are UTF-8).
             Some(Recognised { release: None, layout }) => Files {
                 name: format!("your {}", layout.ratings_file()),
                 layout,
                 folder: None,
-                latin1: false,
+                latin1: layout == Layout::Dat,
                 download: false,
             },
         }
@@ -135,7 +137,7 @@ impl Files {
                 "# {name}, as GroupLens ships it: {ratings_file} and {titles_file} in the folder below.\n\
                  {folder}\
                  if not (folder/{r}).exists():\n\
-                 \x20   raise FileNotFoundError(f'Unzip the data beside this notebook: this cell reads {{folder/{r}}} and {{folder/{t}}}')\n",
+                 \x20   raise FileNotFoundError(f'Put the data beside this notebook (unzipped): this cell reads {{folder/{r}}} and {{folder/{t}}}')\n",
                 name = self.name,
                 r = py_str(ratings_file),
                 t = py_str(titles_file),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::Slot;
 
-/// Runs kept: the oldest go first (a run of this visit that still trains stays).
+/// Runs kept: the oldest go first (a run still live on the page stays).
 pub const RUNS_KEPT: usize = 30;
 /// Points a run's curve keeps (a long fit's are thinned evenly).
 pub const CURVE_POINTS: usize = 150;
@@ -129,61 +129,95 @@ impl RunsState {
     }
 
     /// Takes the runs kept by an earlier visit, before this visit's (which are numbered
-    /// after them).
+    /// after them); the newest [`RUNS_KEPT`] stay.
     pub fn restore_kept(&mut self, json: &str) -> Result<(), String> {
         if json.len() > KEPT_BYTES {
             return Err(format!("{} bytes, more than this page keeps", json.len()));
         }
         let kept: Kept = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let mut runs: Vec<Run> = kept.runs.into_iter().map(Run::checked).collect();
-        runs.truncate(RUNS_KEPT);
+        let runs: Vec<Run> = kept.runs.into_iter().map(Run::checked).collect();
         let mut next = runs.iter().map(|r| r.number).max().unwrap_or(0);
         let mut shown: BTreeSet<u64> = kept.shown.into_iter().filter(|n| runs.iter().any(|r| r.number == *n)).collect();
+        let mut all = runs;
         for mut run in std::mem::take(&mut self.runs) {
             next += 1;
             if self.shown.contains(&run.number) {
                 shown.insert(next);
             }
             run.number = next;
-            runs.push(run);
+            all.push(run);
         }
-        self.runs = runs;
+        self.runs = all;
         self.shown = shown;
+        self.trim();
         Ok(())
     }
 
-    /// Records `run` (a run of this visit, found by its source): true when the runs
-    /// changed in a way worth keeping (anything but a run still training).
-    pub fn record(&mut self, mut run: Run) -> bool {
-        match self.runs.iter_mut().find(|r| r.live == run.live) {
-            Some(old) => {
-                run.number = old.number;
-                if *old == run {
-                    return false;
+    /// Records the runs of this visit's current sources (`found`, each a fit or the
+    /// sheet's series, as it stands now): true when the runs changed in a way worth
+    /// keeping in the browser (anything but a run still training). A run whose source is
+    /// gone (a new fit, Reset, new data, a sheet setting changed) is no longer live: it
+    /// keeps its numbers, and stops if it was under way.
+    pub fn record(&mut self, found: Vec<Run>) -> bool {
+        let mut keep = false;
+        for run in self.runs.iter_mut().filter(|r| r.live.is_some()) {
+            if !found.iter().any(|f| f.live == run.live) {
+                run.live = None;
+                if matches!(run.state, RunState::Running | RunState::Paused) {
+                    run.state = RunState::Stopped;
                 }
-                *old = run;
-                old.state != RunState::Running
-            }
-            None => {
-                run.number = self.runs.iter().map(|r| r.number).max().unwrap_or(0) + 1;
-                // A new run is drawn, and so is its curve as it goes.
-                self.shown.insert(run.number);
-                let keep = run.state != RunState::Running;
-                self.runs.push(run);
-                while self.runs.len() > RUNS_KEPT {
-                    let Some(old) = self.runs.iter().position(|r| r.live.is_none()) else { break };
-                    let gone = self.runs.remove(old);
-                    self.shown.remove(&gone.number);
-                }
-                keep
+                keep = true;
             }
         }
+        for mut run in found {
+            match self.runs.iter_mut().find(|r| r.live == run.live) {
+                Some(old) => {
+                    run.number = old.number;
+                    // Where a run trained is read while it trains: a worker started later
+                    // (for another fit) says nothing of it.
+                    if old.state != RunState::Running {
+                        run.device.clone_from(&old.device);
+                        run.link.clone_from(&old.link);
+                    }
+                    if *old != run {
+                        keep |= run.state != RunState::Running;
+                        *old = run;
+                    }
+                }
+                None => {
+                    run.number = self.runs.iter().map(|r| r.number).max().unwrap_or(0) + 1;
+                    // A new run is drawn, and so is its curve as it goes.
+                    self.shown.insert(run.number);
+                    keep |= run.state != RunState::Running;
+                    self.runs.push(run);
+                    // What was said of the runs before is said of another table.
+                    self.message.clear();
+                    keep |= self.trim();
+                }
+            }
+        }
+        keep
     }
 
-    /// Forgets every run but those of this visit still to record.
-    pub fn forget(&mut self) {
-        self.runs.clear();
-        self.shown.clear();
+    /// At most [`RUNS_KEPT`] runs: the oldest that are no longer live go first. True when
+    /// one went.
+    fn trim(&mut self) -> bool {
+        let mut trimmed = false;
+        while self.runs.len() > RUNS_KEPT {
+            let Some(old) = self.runs.iter().position(|r| r.live.is_none()) else { break };
+            let gone = self.runs.remove(old);
+            self.shown.remove(&gone.number);
+            trimmed = true;
+        }
+        trimmed
+    }
+
+    /// Forgets every run but those still live (they would be recorded again at once):
+    /// how many stay.
+    pub fn forget(&mut self) -> usize {
+        self.runs.retain(|r| r.live.is_some());
+        self.shown.retain(|n| self.runs.iter().any(|r| r.number == *n));
+        self.runs.len()
     }
 
     pub fn get(&self, number: u64) -> Option<&Run> {
@@ -202,14 +236,12 @@ impl Run {
     /// A run read back from the browser: only finite figures, curves within bounds (a
     /// kept file edited by hand cannot make the page draw without end).
     fn checked(mut self) -> Self {
-        let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
-        self.train_loss = finite(self.train_loss);
-        self.valid_loss = finite(self.valid_loss);
+        self = self.finite();
         self.seconds = if self.seconds.is_finite() { self.seconds.max(0.0) } else { 0.0 };
         self.train = thinned(&self.train);
         self.valid = thinned(&self.valid);
         // A kept run is not training any more, whatever it was when kept.
-        if self.state == RunState::Running {
+        if matches!(self.state, RunState::Running | RunState::Paused) {
             self.state = RunState::Stopped;
         }
         self.live = None;

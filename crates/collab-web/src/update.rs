@@ -20,7 +20,7 @@ use crate::protocol::FromWorker;
 use crate::state::App;
 
 /// Applies `msg` to `app` and says what to do outside; then every fit is recorded in
-/// the runs table (kept in the browser when a run stopped or changed settled).
+/// the runs table (kept in the browser whenever a run that is not training changed).
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut effects = apply(app, msg);
     if runs::sync(app) {

@@ -10,7 +10,7 @@ use crate::state::App;
 pub const IDS: &[&str] = &["runs", "runs-status", "runs-rows", "runs-chart", "runs-forget"];
 
 /// A run's colour on the chart and beside its number (by its number, so that it keeps it).
-const COLOURS: [&str; 8] = ["#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bf8700", "#0a7c8c", "#cf222e", "#57606a"];
+const COLOURS: [&str; 8] = ["#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bf8700", "#0a7c8c", "#e16f24", "#57606a"];
 
 pub fn colour(number: u64) -> &'static str {
     COLOURS[(number as usize).wrapping_sub(1) % COLOURS.len()]
@@ -27,7 +27,9 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
 
 fn status(r: &RunsState) -> String {
     let what = match r.runs.len() {
-        0 => "No runs yet: every step of the sheet and every fit of section 8 is recorded here.".to_string(),
+        0 => "No runs yet: every series of sheet steps and every fit of section 8 and of the weight-decay pair is \
+              recorded here."
+            .to_string(),
         1 => "1 run.".to_string(),
         n => format!("{n} runs, the newest first."),
     };
@@ -197,7 +199,7 @@ mod tests {
         r.shown.clear();
         assert_eq!(chart(&r), "<text x=\"76\" y=\"90\">Tick a run to draw its losses</text>");
         let table = rows(&r);
-        assert!(table.find("data-run=\"2\"") < table.find("data-run=\"1\""), "the newest first");
+        assert!(table.find("data-run=\"2\"").unwrap() < table.find("data-run=\"1\"").unwrap(), "the newest first");
         assert!(table.contains("<td class=\"valid-loss\">0.8000</td>") && table.contains("12 s"));
         assert!(table.contains("<a href=\"?lr=0.005\">link</a>"));
     }

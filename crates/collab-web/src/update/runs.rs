@@ -34,8 +34,13 @@ pub fn update(app: &mut App, msg: RunsMsg) -> Vec<Effect> {
             vec![Effect::KeepRuns(r.to_json())]
         }
         RunsMsg::Forget => {
-            r.forget();
-            r.message = "Every run was forgotten, here and in this browser.".into();
+            r.message = match r.forget() {
+                0 => "Every run was forgotten, here and in this browser.".into(),
+                n => format!(
+                    "Every run was forgotten, here and in this browser, but the {n} still on the page (they are \
+                     recorded as long as they are there)."
+                ),
+            };
             vec![Effect::KeepRuns(r.to_json())]
         }
         RunsMsg::Restore(number) => {
@@ -84,11 +89,7 @@ pub fn sync(app: &mut App) -> bool {
         }
     }
     found.extend(of_sheet(app));
-    let mut keep = false;
-    for run in found {
-        keep |= app.runs.record(run);
-    }
-    keep
+    app.runs.record(found)
 }
 
 /// The data loaded, in words.

@@ -110,7 +110,9 @@ fn an_edit_bumps_the_generation_clears_the_step_and_computes_each_view_once() {
     assert!(app.sheet.last_step.is_none() && app.sheet.history().is_empty());
     assert_eq!(app.sheet.sheet.weights.get(USER_FACTORS).unwrap().values[0], 2.5);
     assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1), "{effects:?}");
-    assert!(matches!(effects.last(), Some(Effect::Focus(Focus::Cursor))));
+    // Last, but for keeping the runs (the edit ended the series stepped before it).
+    assert!(matches!(effects.iter().rfind(|e| !matches!(e, Effect::KeepRuns(_))), Some(Effect::Focus(Focus::Cursor))));
+    assert_eq!(count(&effects, |e| matches!(e, Effect::KeepRuns(_))), 1);
     assert_eq!(app.sheet.cursor, (first_factor(&app).0 + 1, 1), "Enter moves down");
 }
 
@@ -1274,9 +1276,7 @@ fn restoring_a_run_puts_its_settings_back_into_its_controls() {
 fn each_sheet_series_is_a_run_and_restores_the_sheets_controls() {
     let mut app = app();
     evaluate(&mut app);
-    let effects = update(&mut app, Msg::Sheet(SheetMsg::Step));
-    let step = effects.into_iter().find(|e| matches!(e, Effect::StepSheet { .. })).unwrap();
-    let effects = update(&mut app, run_step(step));
+    let effects = sheet_step(&mut app);
     assert!(keeps_runs(&effects).is_some(), "a step taken by hand is kept");
     let r = &app.runs.runs[0];
     assert_eq!(r.place, crate::runs::Place::Sheet);
@@ -1290,9 +1290,7 @@ fn each_sheet_series_is_a_run_and_restores_the_sheets_controls() {
     c.lr = "0.5".into();
     let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(c)));
     evaluate(&mut app);
-    let effects = update(&mut app, Msg::Sheet(SheetMsg::Step));
-    let step = effects.into_iter().find(|e| matches!(e, Effect::StepSheet { .. })).unwrap();
-    let _ = update(&mut app, run_step(step));
+    let _ = sheet_step(&mut app);
     assert_eq!(app.runs.runs.len(), 2);
     assert_eq!(app.runs.runs[1].link.iter().find(|(k, _)| k == "slr").unwrap().1, "0.5");
     let effects = update(&mut app, Msg::Runs(RunsMsg::Restore(1)));
@@ -1302,7 +1300,77 @@ fn each_sheet_series_is_a_run_and_restores_the_sheets_controls() {
     // Unticking takes a run off the chart; forgetting empties the table.
     let _ = update(&mut app, Msg::Runs(RunsMsg::Show(1, false)));
     assert!(!app.runs.shown.contains(&1));
+    assert_eq!(app.runs.runs[1].state, crate::runs::RunState::Stopped, "restoring ended run 2's series");
     let effects = update(&mut app, Msg::Runs(RunsMsg::Forget));
-    assert!(app.runs.runs.is_empty());
+    assert!(app.runs.runs.is_empty(), "the new series has no step: it is no run yet");
     assert_eq!(keeps_runs(&effects).as_deref(), Some(r#"{"runs":[],"shown":[]}"#));
+}
+
+/// Takes one sheet step as the page would, answering its effect natively.
+fn sheet_step(app: &mut App) -> Vec<Effect> {
+    let effects = update(app, Msg::Sheet(SheetMsg::Step));
+    let step = effects.into_iter().find(|e| matches!(e, Effect::StepSheet { .. })).unwrap();
+    update(app, run_step(step))
+}
+
+#[test]
+fn a_visit_keeps_its_newest_runs_and_a_run_whose_source_went_stops() {
+    let mut app = app();
+    evaluate(&mut app);
+    for n in 0..crate::runs::RUNS_KEPT + 5 {
+        let mut c = SheetControls::showing(&app.sheet.sheet.settings);
+        c.lr = format!("0.0{}", n + 1);
+        let _ = update(&mut app, Msg::Sheet(SheetMsg::Controls(c)));
+        evaluate(&mut app);
+        let _ = sheet_step(&mut app);
+    }
+    let numbers: Vec<u64> = app.runs.runs.iter().map(|r| r.number).collect();
+    assert_eq!(numbers.len(), crate::runs::RUNS_KEPT);
+    assert_eq!((numbers[0], *numbers.last().unwrap()), (6, 35), "the oldest went first");
+    assert!(app.runs.shown.iter().all(|n| *n >= 6));
+    let ended = &app.runs.runs[0];
+    assert_eq!((ended.state, ended.live), (crate::runs::RunState::Stopped, None), "an ended series stops");
+    assert_eq!(app.runs.runs.last().unwrap().state, crate::runs::RunState::Paused, "the current series can go on");
+
+    // A fit under way that is Reset stops where it was, and a kept table keeps the newest.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let _ = report(&mut app, run, &[(1.2, 1.1)], false);
+    let effects = update(&mut app, Msg::Train(TrainMsg::Reset));
+    let fit = app.runs.runs.iter().find(|r| r.place == crate::runs::Place::Train).unwrap();
+    assert_eq!((fit.state, fit.valid_loss), (crate::runs::RunState::Stopped, Some(1.1)));
+    let json = keeps_runs(&effects).expect("a stopped run is kept");
+    let mut next = app_with_kept(&json);
+    assert_eq!(next.runs.runs.len(), crate::runs::RUNS_KEPT);
+    assert!(next.runs.runs.iter().all(|r| r.state == crate::runs::RunState::Stopped), "nothing kept can go on");
+    // Forgetting leaves nothing kept once nothing is live.
+    let _ = update(&mut next, Msg::Runs(RunsMsg::Forget));
+    assert!(next.runs.runs.is_empty());
+}
+
+/// A fresh page that reads `json` as its kept runs.
+fn app_with_kept(json: &str) -> App {
+    let mut app = App::new(DeviceState { label: "CPU".into(), gpu: None }, controls(), SheetSettings::default());
+    let _ = update(&mut app, start());
+    let _ = update(&mut app, Msg::Runs(RunsMsg::Kept(Ok(Some(json.to_string())))));
+    app
+}
+
+#[test]
+fn a_finished_run_keeps_its_device_when_a_later_worker_starts_and_forget_keeps_what_is_live() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Worker(FromWorker::Ready { label: "WebGPU: test".into(), is_gpu: true }));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let _ = report(&mut app, run, &[(1.2, 1.1)], true);
+    assert_eq!(app.runs.runs[0].device, "WebGPU");
+    // Another worker (the CPU's) starts; the finished run still ran on WebGPU.
+    let _ = update(&mut app, Msg::Worker(FromWorker::Ready { label: "CPU".into(), is_gpu: false }));
+    let r = &app.runs.runs[0];
+    assert_eq!(r.device, "WebGPU");
+    assert!(r.link.contains(&("device".to_string(), "webgpu".to_string())));
+    // Forget: the fit still on the page stays (it would come back at once), and says so.
+    let _ = update(&mut app, Msg::Runs(RunsMsg::Forget));
+    assert_eq!(app.runs.runs.len(), 1);
+    assert!(app.runs.message.contains("but the 1 still on the page"), "{}", app.runs.message);
 }
