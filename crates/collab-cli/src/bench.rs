@@ -106,7 +106,7 @@ pub fn interpretation(data: &CollabData, k: usize) {
     let time = |what: &str, f: &mut dyn FnMut()| {
         let start = Instant::now();
         f();
-        println!("  {what:<44} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+        println!("  {what:<48} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
     };
     let mut popular = Vec::new();
     time("movies ranked by ratings", &mut || popular = interpret::most_rated(&counts));
