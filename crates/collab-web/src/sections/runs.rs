@@ -55,10 +55,11 @@ pub fn rows(r: &RunsState) -> String {
             let checked = if r.shown.contains(&n) { " checked" } else { "" };
             format!(
                 "<tr data-run=\"{n}\"><td><input type=\"checkbox\" data-show=\"{n}\" aria-label=\"Show run {n} on the chart\"{checked}></td>\
-                 <td><span class=\"swatch\" style=\"background: {}\"></span> {n}</td><td>{}</td><td>{}</td><td class=\"settings\">{}</td>\
-                 <td>{}</td><td class=\"settings\">{}</td><td class=\"train-loss\">{}</td><td class=\"valid-loss\">{}</td><td>{}</td><td>{:.2}</td><td>{}</td>\
-                 <td><button type=\"button\" data-restore=\"{n}\">restore</button> <a href=\"{}\">link</a></td></tr>",
+                 <td><span class=\"swatch\" style=\"background: {}\"></span> {n} <button type=\"button\" data-restore=\"{n}\">restore</button> \
+                 <a href=\"{}\">link</a></td><td>{}</td><td>{}</td><td class=\"settings\">{}</td>\
+                 <td>{}</td><td class=\"settings\">{}</td><td class=\"train-loss\">{}</td><td class=\"valid-loss\">{}</td><td>{}</td><td>{:.2}</td><td>{}</td></tr>",
                 colour(n),
+                escape(&run.query()),
                 run.place.words(),
                 escape(&run.model),
                 escape(&run.settings),
@@ -69,7 +70,6 @@ pub fn rows(r: &RunsState) -> String {
                 seconds(run.seconds),
                 run.epochs(),
                 run.state.words(),
-                escape(&run.query()),
             )
         })
         .collect()

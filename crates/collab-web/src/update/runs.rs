@@ -138,8 +138,9 @@ fn of_fit(app: &App, slot: Slot, place: Place, fit: &Fit) -> Option<Run> {
                 s.kind.name().into()
             },
             settings: format!(
-                "{factors}{} epochs, lr {}, wd {} ({}), batch {}, seed {}",
+                "{factors}{} epoch{}, lr {}, wd {} ({}), batch {}, seed {}",
                 s.epochs,
+                if s.epochs == 1 { "" } else { "s" },
                 texts.get(Key::Lr),
                 texts.get(Key::Wd),
                 texts.get(Key::WdKind),
