@@ -632,6 +632,14 @@ impl App {
 }
 
 impl SheetState {
+    /// The controls showing the sheet's settings and batch size as they stand.
+    pub fn controls(&self) -> crate::fields::SheetControls {
+        crate::fields::SheetControls {
+            batch: self.batch_size.to_string(),
+            ..crate::fields::SheetControls::showing(&self.sheet.settings)
+        }
+    }
+
     /// The MSE after each step since the last change.
     pub fn history(&self) -> &[f32] {
         self.series.last().map_or(&[][..], |s| &s.train[..])

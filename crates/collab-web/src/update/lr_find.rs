@@ -82,12 +82,7 @@ pub fn sheet_found(app: &mut App, id: u64, result: Result<Sweep, String>) {
 pub fn sheet_use(app: &mut App) -> Vec<Effect> {
     let Some(s) = app.sheet.lr_find.as_ref().and_then(LrFind::suggestion) else { return Vec::new() };
     let value = rate_text(s.lr);
-    let settings = app.sheet.sheet.settings;
-    let controls = SheetControls {
-        lr: value.clone(),
-        batch: app.sheet.batch_size.to_string(),
-        ..SheetControls::showing(&settings)
-    };
+    let controls = SheetControls { lr: value.clone(), ..app.sheet.controls() };
     let mut effects = vec![Effect::SetControl { id: "sheet-lr", value }];
     effects.extend(super::sheet::update(app, SheetMsg::Controls(controls)));
     effects

@@ -5,7 +5,7 @@
 use collab_core::settings::{DeviceChoice, Key};
 
 use crate::effect::Effect;
-use crate::fields::{SHEET_CONTROLS, SheetControls};
+use crate::fields::SHEET_CONTROLS;
 use crate::msg::{RunsMsg, SheetMsg, TrainMsg};
 use crate::protocol::{Engine, Slot};
 use crate::runs::{Live, Place, Run, RunState, thinned};
@@ -48,10 +48,7 @@ pub fn update(app: &mut App, msg: RunsMsg) -> Vec<Effect> {
             let mut effects = Vec::new();
             let into = match run.place {
                 Place::Sheet => {
-                    let s = &app.sheet;
-                    let now =
-                        SheetControls { batch: s.batch_size.to_string(), ..SheetControls::showing(&s.sheet.settings) };
-                    let controls = now.with_query(&run.link);
+                    let controls = app.sheet.controls().with_query(&run.link);
                     effects.extend(
                         SHEET_CONTROLS
                             .iter()
@@ -188,10 +185,7 @@ fn of_sheet(app: &App) -> Option<Run> {
         train.push((x, f64::from(t)));
         valid.extend(series.held.get(n).map(|&h| (x, f64::from(h))));
     }
-    let controls = crate::fields::SheetControls {
-        batch: s.batch_size.to_string(),
-        ..crate::fields::SheetControls::showing(&s.sheet.settings)
-    };
+    let controls = s.controls();
     let mut link: Vec<(String, String)> = controls.query().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     link.extend(data_link(app));
     let st = &s.sheet.settings;
