@@ -17,6 +17,7 @@ pub mod notebook;
 pub mod protocol;
 pub mod sections;
 pub mod state;
+pub mod summary;
 pub mod update;
 
 #[cfg(target_family = "wasm")]

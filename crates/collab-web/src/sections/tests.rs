@@ -400,7 +400,6 @@ fn a_title_of_a_megabyte_reaches_no_element_longer_than_cut() {
     let mut app = app();
     app.sheet.sheet = collab_core::sheet::Sheet::new(CrossTable::top(&table, 15), SheetSettings::default(), 1);
     app.data.summary = crate::state::DataSummary::of(&table);
-    app.data.table = table;
     // Every text or attribute value drawn that holds part of the title is short; the
     // sheet's cells (one per factor and rating of its column) hold it cut to 60.
     let run = "L".repeat(50);
@@ -556,4 +555,32 @@ fn the_weight_decay_pair_shows_its_maps_at_one_epoch_of_a_shared_slider() {
     // No maps while the pair trains.
     app.overfit.pair.as_mut().unwrap()[1].phase = Phase::Running;
     assert!(render(&app).contains(&Patch::Flag("overfit-maps", "hidden", true)));
+}
+
+#[test]
+fn a_load_under_way_draws_its_bar_and_cancel_and_a_finished_one_hides_them() {
+    use crate::state::{Loading, Origin, WorkerState};
+    let mut app = app();
+    let shown = |app: &App| {
+        let patches = render(app);
+        let bar = (drawn(&patches, "data-bar", Some("value")), drawn(&patches, "data-bar", Some("max")));
+        let styles = (drawn(&patches, "data-bar", Some("style")), drawn(&patches, "data-cancel", Some("style")));
+        (
+            bar.0.map(str::to_string),
+            bar.1.map(str::to_string),
+            styles.0.map(str::to_string),
+            styles.1.map(str::to_string),
+        )
+    };
+    let hidden = Some("display: none".to_string());
+    assert_eq!((shown(&app).2, shown(&app).3), (hidden.clone(), hidden.clone()));
+    app.data.loading = Some(Loading {
+        id: 7,
+        origin: Origin::Picked,
+        files: vec![("ml-1m.zip".into(), 4 << 20)],
+        read: 1 << 20,
+        total: 4 << 20,
+        worker: WorkerState::default(),
+    });
+    assert_eq!(shown(&app), (Some("1048576".into()), Some("4194304".into()), Some(String::new()), Some(String::new())));
 }

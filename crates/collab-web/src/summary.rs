@@ -1,0 +1,67 @@
+//! What the page's cells need of a table of ratings, worked out where the table lives
+//! (the worker that parsed it) and sent to the page as a load's answer: the page never
+//! holds the ratings themselves.
+
+use collab_core::data::{CrossTable, RatingsTable};
+
+/// Users and movies of the spreadsheet's corner of the data.
+pub const SHEET_SIZE: usize = 15;
+
+/// One of the first ratings as the file lists them: user, movie, its title, stars, timestamp.
+pub type FirstRow = (u32, u32, String, f32, u32);
+
+/// The first ratings section 1 lists.
+pub const FIRST_ROWS: usize = 8;
+
+/// What the page's cells need of a table, worked out where the table lives (the worker
+/// that parsed it) and sent as the answer of a load: section 1's figures and rows, the
+/// sheet's corner, the map's genres.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DataSummary {
+    pub ratings: usize,
+    pub users: usize,
+    pub items: usize,
+    /// Distinct (user, movie) pairs rated.
+    pub rated: usize,
+    /// The busiest users × the most rated movies (section 1's, and the sheet's numbers).
+    pub cross: CrossTable,
+    /// The first ratings.
+    pub first: Vec<FirstRow>,
+    /// Each titled movie's genre mask (bit n: `GENRES[n]`), by title: the model's items are titles.
+    pub genres: Vec<(String, u32)>,
+    /// The release recognised ("MovieLens 1M (ml-1m)"), if any.
+    pub release: Option<String>,
+    /// What was cut on reading ("2 titles cut to 200 characters"), if anything.
+    pub note: Option<String>,
+}
+
+impl DataSummary {
+    pub fn of(table: &RatingsTable) -> Self {
+        let (users, items) = table.counts();
+        let pairs: std::collections::HashSet<(u32, u32)> = table.ratings.iter().map(|r| (r.user, r.item)).collect();
+        let first = table
+            .ratings
+            .iter()
+            .take(FIRST_ROWS)
+            .map(|r| (r.user, r.item, table.title(r.item), r.rating, r.timestamp))
+            .collect();
+        let genres =
+            table.genres.iter().filter_map(|(id, &mask)| Some((table.titles.get(id)?.clone(), mask))).collect();
+        DataSummary {
+            ratings: table.ratings.len(),
+            users,
+            items,
+            rated: pairs.len(),
+            cross: CrossTable::top(table, SHEET_SIZE),
+            first,
+            genres,
+            release: table.recognised.and_then(|r| r.release).map(|r| r.to_string()),
+            note: table.note(),
+        }
+    }
+
+    /// The share of the users × movies matrix that holds a rating.
+    pub fn filled(&self) -> f64 {
+        self.rated as f64 / (self.users * self.items).max(1) as f64
+    }
+}
