@@ -195,8 +195,8 @@ pub enum FromWorker {
         #[serde(with = "serde_bytes")]
         stars: Vec<u8>,
     },
-    /// Load `id` has read `read` bytes of its files' `total`.
-    Loading { id: u64, read: u64, total: u64 },
+    /// Load `id` has read `read` bytes of its files' `total`, and parsed `ratings` ratings.
+    Loading { id: u64, read: u64, total: u64, ratings: usize },
     /// Load `id` is read: what the page's cells need of it, and the names of the files
     /// its ratings came from.
     Loaded { id: u64, summary: Box<crate::summary::DataSummary>, used: Vec<String> },

@@ -219,9 +219,10 @@ pub struct Loading {
     pub origin: Origin,
     /// The files' names and sizes in bytes, as given.
     pub files: Vec<(String, u64)>,
-    /// Bytes of the files read so far, of `total`.
+    /// Bytes of the files read so far, of `total`, and the ratings parsed from them.
     pub read: u64,
     pub total: u64,
+    pub ratings: usize,
     /// The loading worker, once it named its device: it becomes the training worker
     /// when the load succeeds.
     pub worker: WorkerState,

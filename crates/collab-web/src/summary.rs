@@ -38,7 +38,11 @@ pub struct DataSummary {
 impl DataSummary {
     pub fn of(table: &RatingsTable) -> Self {
         let (users, items) = table.counts();
-        let pairs: std::collections::HashSet<(u32, u32)> = table.ratings.iter().map(|r| (r.user, r.item)).collect();
+        // Sorted and deduplicated rather than hashed: 8 bytes a rating, where a set of
+        // 25 million pairs would take several times the table's own memory.
+        let mut pairs: Vec<u64> = table.ratings.iter().map(|r| u64::from(r.user) << 32 | u64::from(r.item)).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
         let first = table
             .ratings
             .iter()

@@ -580,6 +580,7 @@ fn a_load_under_way_draws_its_bar_and_cancel_and_a_finished_one_hides_them() {
         files: vec![("ml-1m.zip".into(), 4 << 20)],
         read: 1 << 20,
         total: 4 << 20,
+        ratings: 0,
         worker: WorkerState::default(),
     });
     assert_eq!(shown(&app), (Some("1048576".into()), Some("4194304".into()), Some(String::new()), Some(String::new())));

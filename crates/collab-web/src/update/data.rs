@@ -52,6 +52,7 @@ pub fn update(app: &mut App, msg: DataMsg) -> Vec<Effect> {
                 files,
                 read: 0,
                 total,
+                ratings: 0,
                 worker: WorkerState { engine, ..Default::default() },
             });
             d.progress = progress_words(d.loading.as_ref().expect("just set"));
@@ -92,8 +93,8 @@ fn loader(app: &mut App, id: u64, msg: FromWorker) -> Vec<Effect> {
             loading.worker = WorkerState { engine: loading.worker.engine, ready: true, is_gpu, label };
             Vec::new()
         }
-        FromWorker::Loading { read, total, .. } => {
-            (loading.read, loading.total) = (read, total);
+        FromWorker::Loading { read, total, ratings, .. } => {
+            (loading.read, loading.total, loading.ratings) = (read, total, ratings);
             app.data.progress = progress_words(loading);
             Vec::new()
         }
@@ -119,10 +120,11 @@ fn names(loading: &Loading) -> String {
     clip(&named.join(", "), 200)
 }
 
-/// "Reading ml-1m.zip (5.6 MiB): 2.1 MiB read (37%) …"
+/// "Reading ml-1m.zip (5.6 MiB): 2.1 MiB read (37%), 393,216 ratings …"
 fn progress_words(loading: &Loading) -> String {
     let share = (100 * loading.read).checked_div(loading.total).unwrap_or(0).min(100);
-    format!("Reading {}: {} read ({share}%) …", names(loading), bytes_words(loading.read))
+    let (read, ratings) = (bytes_words(loading.read), group(loading.ratings));
+    format!("Reading {}: {read} read ({share}%), {ratings} ratings …", names(loading))
 }
 
 fn failed(app: &mut App, why: &str) -> Vec<Effect> {

@@ -1234,11 +1234,11 @@ fn a_load_says_how_far_it_got_and_a_stale_loaders_words_are_dropped() {
     let mut app = app();
     let files = vec![("ml-1m.zip".to_string(), vec![0u8; 4 << 20])];
     let id = give(&mut app, Origin::Picked, &files);
-    assert_eq!(app.data.progress, "Reading ml-1m.zip (4 MiB): 0 bytes read (0%) …");
-    let _ = update(&mut app, loader(id, FromWorker::Loading { id, read: 1 << 20, total: 4 << 20 }));
-    assert_eq!(app.data.progress, "Reading ml-1m.zip (4 MiB): 1 MiB read (25%) …");
+    assert_eq!(app.data.progress, "Reading ml-1m.zip (4 MiB): 0 bytes read (0%), 0 ratings …");
+    let _ = update(&mut app, loader(id, FromWorker::Loading { id, read: 1 << 20, total: 4 << 20, ratings: 262_144 }));
+    assert_eq!(app.data.progress, "Reading ml-1m.zip (4 MiB): 1 MiB read (25%), 262,144 ratings …");
     let loading = app.data.loading.as_ref().unwrap();
-    assert_eq!((loading.read, loading.total), (1 << 20, 4 << 20));
+    assert_eq!((loading.read, loading.total, loading.ratings), (1 << 20, 4 << 20, 262_144));
     // A second pick replaces the first load: its worker ends, and its words are dropped.
     let second = vec![("u.data".to_string(), b"1\t2\t3\t4\n".to_vec())];
     let sizes = vec![("u.data".to_string(), 8)];
@@ -1247,7 +1247,9 @@ fn a_load_says_how_far_it_got_and_a_stale_loaders_words_are_dropped() {
     assert!(
         matches!(&effects[..], [Effect::EndLoader { id: a }, Effect::StartLoader { id: b, .. }] if *a == id && *b == next)
     );
-    assert!(update(&mut app, loader(id, FromWorker::Loading { id, read: 4 << 20, total: 4 << 20 })).is_empty());
+    assert!(
+        update(&mut app, loader(id, FromWorker::Loading { id, read: 4 << 20, total: 4 << 20, ratings: 9 })).is_empty()
+    );
     assert!(update(&mut app, loader(id, answer(id, &second))).is_empty());
     assert!(update(&mut app, Msg::Data(DataMsg::LoaderDied { id, what: "gone".into() })).is_empty());
     assert!(app.data.progress.starts_with("Reading u.data"), "{}", app.data.progress);
@@ -1268,7 +1270,7 @@ fn cancel_ends_the_loading_worker_and_keeps_the_data_and_the_fits() {
     let big = vec![("ml-25m.zip".to_string(), vec![0u8; 1000])];
     let id = give(&mut app, Origin::Picked, &big);
     // Training goes on meanwhile, in the training worker.
-    let _ = update(&mut app, loader(id, FromWorker::Loading { id, read: 500, total: 1000 }));
+    let _ = update(&mut app, loader(id, FromWorker::Loading { id, read: 500, total: 1000, ratings: 0 }));
     let effects = update(&mut app, Msg::Data(DataMsg::Cancel));
     assert!(matches!(&effects[..], [Effect::EndLoader { id: i }] if *i == id), "{effects:?}");
     assert_eq!(app.data.progress, "Loading ml-25m.zip (1000 bytes) was cancelled. The data you had is still here.");
@@ -1336,7 +1338,7 @@ fn a_load_replaces_the_data_and_forgets_every_fit_and_new_workers_read_the_same_
         "{effects:?}"
     );
     // Its reading again is not news; a failure to is said.
-    assert!(update(&mut app, Msg::Worker(FromWorker::Loading { id, read: 1, total: 2 })).is_empty());
+    assert!(update(&mut app, Msg::Worker(FromWorker::Loading { id, read: 1, total: 2, ratings: 0 })).is_empty());
     let _ = update(&mut app, Msg::Worker(FromWorker::LoadFailed { id, message: "the file is gone".into() }));
     assert_eq!(app.train.message, "the restarted training worker could not read the data again: the file is gone");
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use burn::module::Module;
+use collab_core::data::budget::Budget;
 use collab_core::data::{CollabData, RatingsTable};
 use collab_core::interpret::{Tables, map_points, most_rated};
 use collab_core::read;
@@ -189,23 +190,33 @@ fn load(id: u64, names: Vec<String>, blobs: Vec<web_sys::Blob>) -> Result<(Ratin
         return Err(format!("{} names came with {} files", names.len(), blobs.len()));
     }
     let total = blobs.iter().map(|b| b.size() as u64).sum();
-    let read = std::cell::Cell::new(0u64);
+    let (read, ratings) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0usize));
     let last = std::cell::Cell::new(now_ms());
+    let report = |force: bool| {
+        if force || now_ms() - last.get() >= LOAD_REPORT_MS {
+            last.set(now_ms());
+            post(&FromWorker::Loading { id, read: read.get().min(total), total, ratings: ratings.get() });
+        }
+    };
     let on_slice = |n: u64| {
         read.set(read.get() + n);
-        if now_ms() - last.get() >= LOAD_REPORT_MS {
-            last.set(now_ms());
-            post(&FromWorker::Loading { id, read: read.get().min(total), total });
-        }
+        report(false);
     };
     let files = names
         .into_iter()
         .zip(blobs)
         .map(|(name, blob)| Ok((name, super::blob::BlobReader::new(blob, &on_slice).map_err(|e| e.to_string())?)))
         .collect::<Result<Vec<_>, String>>()?;
-    let read = collab_core::data::movielens::read_named(files, collab_core::data::budget::Budget::STATED);
-    post(&FromWorker::Loading { id, read: total, total });
-    read.map_err(|e| e.to_string())
+    let watch = |n: usize| {
+        ratings.set(n);
+        report(false);
+    };
+    let result = collab_core::data::movielens::read_named_watched(files, Budget::STATED, &watch);
+    if let Ok((table, _)) = &result {
+        (read.set(total), ratings.set(table.ratings.len()));
+        report(true);
+    }
+    result.map_err(|e| e.to_string())
 }
 
 /// The worker's one task.
