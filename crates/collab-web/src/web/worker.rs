@@ -213,7 +213,8 @@ fn load(id: u64, names: Vec<String>, blobs: Vec<web_sys::Blob>) -> Result<(Ratin
     };
     let result = collab_core::data::movielens::read_named_watched(files, Budget::STATED, &watch);
     if let Ok((table, _)) = &result {
-        (read.set(total), ratings.set(table.ratings.len()));
+        read.set(total);
+        ratings.set(table.ratings.len());
         report(true);
     }
     result.map_err(|e| e.to_string())
