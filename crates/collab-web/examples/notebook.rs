@@ -41,7 +41,7 @@ fn main() -> Result<(), String> {
     std::fs::write(folder.join("u.data"), &u_data).map_err(|e| e.to_string())?;
     std::fs::write(folder.join("u.item"), &u_item).map_err(|e| e.to_string())?;
     for (model, bias, y_range, wd, decoupled) in CASES {
-        let controls = [model, "8", "1", "0.005", "0.1", "decoupled", "64", "42", "cpu"].map(String::from);
+        let controls = [model, "8", "1", "0.005", "0.1", "decoupled", "64", "42", "cpu", "adam"].map(String::from);
         let mut app = App::new(DeviceState::default(), TrainControls(controls), SheetSettings::default());
         // As the page loads them: the files handed over, read by a worker of their own
         // (here, the core's reader as that worker runs it), its summary answered.
@@ -50,8 +50,10 @@ fn main() -> Result<(), String> {
         let _ = update(&mut app, Msg::Data(DataMsg::Files { id: 1, origin: Origin::Picked, files: sizes }));
         let (table, used) = movielens::parse_named(&files).map_err(|e| e.to_string())?;
         let summary = Box::new(DataSummary::of(&table));
-        let _ =
-            update(&mut app, Msg::Data(DataMsg::Loader { id: 1, msg: FromWorker::Loaded { id: 1, summary, used } }));
+        let _ = update(
+            &mut app,
+            Msg::Data(DataMsg::Loader { id: 1, msg: FromWorker::Loaded { id: 1, summary, used, memory: 0 } }),
+        );
         let sheet = SheetControls {
             bias,
             y_range,

@@ -63,8 +63,8 @@ fn py_rows(rows: impl Iterator<Item = Vec<f32>>, indent: &str) -> String {
     format!("[\n{},\n]", lines.join(",\n"))
 }
 
-fn data(c: &[String; 9]) -> String {
-    let [_, _, _, _, _, _, bs, seed, _] = c;
+fn data(c: &[String; 10]) -> String {
+    let [_, _, _, _, _, _, bs, seed, _, _] = c;
     format!(
         "from fastai.collab import *\n\
          from fastai.tabular.all import *\n\
@@ -329,8 +329,8 @@ impl Model {
     }
 }
 
-fn train(c: &[String; 9]) -> String {
-    let [model, factors, epochs, lr, wd, wd_kind, _bs, _seed, _device] = c;
+fn train(c: &[String; 10]) -> String {
+    let [model, factors, epochs, lr, wd, wd_kind, _bs, _seed, _device, _optim] = c;
     let wd_value: f64 = wd.parse().unwrap_or(0.1);
     let (opt, wd) = if wd_kind == "l2" {
         (
@@ -562,7 +562,9 @@ mod tests {
     use collab_core::sheet::SheetSettings;
 
     fn app(controls: [&str; 9]) -> App {
-        App::new(DeviceState::default(), TrainControls(controls.map(String::from)), SheetSettings::default())
+        // The optimizer (the tenth setting) at its default.
+        let texts = std::array::from_fn(|n| controls.get(n).copied().unwrap_or("adam").to_string());
+        App::new(DeviceState::default(), TrainControls(texts), SheetSettings::default())
     }
 
     fn code_of(app: &App) -> Vec<String> {

@@ -197,9 +197,9 @@ pub enum FromWorker {
     },
     /// Load `id` has read `read` bytes of its files' `total`, and parsed `ratings` ratings.
     Loading { id: u64, read: u64, total: u64, ratings: usize },
-    /// Load `id` is read: what the page's cells need of it, and the names of the files
-    /// its ratings came from.
-    Loaded { id: u64, summary: Box<crate::summary::DataSummary>, used: Vec<String> },
+    /// Load `id` is read: what the page's cells need of it, the names of the files its
+    /// ratings came from, and the bytes of the worker's wasm memory once it holds them.
+    Loaded { id: u64, summary: Box<crate::summary::DataSummary>, used: Vec<String>, memory: u64 },
     /// Load `id` failed; the worker keeps what it held before.
     LoadFailed { id: u64, message: String },
     /// The map of the movie factors at `epoch` (0: untrained; n: after epoch n-1 in

@@ -188,6 +188,8 @@ pub struct DataState {
     pub loading: Option<Loading>,
     /// The files kept in this browser from an earlier load, in words (offered again).
     pub kept: Option<String>,
+    /// The bytes of the training worker's wasm memory after its load (a benchmark's figure).
+    pub memory: Option<u64>,
 }
 
 /// The ratings a worker is given: the made-up demo table (small, sent packed), or the
@@ -570,6 +572,7 @@ impl App {
                 summary: DataSummary::of(&table),
                 current: DataRef::Demo,
                 loading: None,
+                memory: None,
                 source: "the made-up demo table (generated from planted tastes, not real ratings)".into(),
                 progress: String::new(),
                 progress_state: "",

@@ -50,6 +50,7 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
         None => out.push(attr("data-kept", "style", "display: none")),
     }
     out.push(attr("data-progress", "data-state", d.progress_state));
+    out.push(attr("data-progress", "data-memory", d.memory.map(|m| m.to_string()).unwrap_or_default()));
     // The bar and Cancel while a worker reads files.
     let shown = if d.loading.is_some() { "" } else { "display: none" };
     let (read, total) = d.loading.as_ref().map_or((0, 1), |l| (l.read, l.total.max(1)));

@@ -11,7 +11,7 @@ use crate::state::{App, DeviceState, Fit, Phase};
 
 fn app() -> App {
     let controls =
-        TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto"].map(String::from));
+        TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto", "adam"].map(String::from));
     App::new(DeviceState { label: "CPU (wasm): test".into(), gpu: None }, controls, SheetSettings::default())
 }
 
@@ -25,8 +25,9 @@ fn drawn<'a>(patches: &'a [Patch], id: &str, name: Option<&str>) -> Option<&'a s
 }
 
 fn fit(phase: Phase, progress: Option<Progress>) -> Fit {
-    let settings =
-        TrainControls(["dot", "4", "1", "0.01", "0", "l2", "8", "1", "auto"].map(String::from)).settings().unwrap();
+    let settings = TrainControls(["dot", "4", "1", "0.01", "0", "l2", "8", "1", "auto", "adam"].map(String::from))
+        .settings()
+        .unwrap();
     Fit { progress, ..Fit::new(1, settings, phase) }
 }
 

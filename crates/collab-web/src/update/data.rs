@@ -98,8 +98,9 @@ fn loader(app: &mut App, id: u64, msg: FromWorker) -> Vec<Effect> {
             app.data.progress = progress_words(loading);
             Vec::new()
         }
-        FromWorker::Loaded { summary, used, .. } => {
+        FromWorker::Loaded { summary, used, memory, .. } => {
             let loading = app.data.loading.take().expect("checked by the caller");
+            app.data.memory = Some(memory);
             loaded(app, loading, *summary, used)
         }
         FromWorker::LoadFailed { message, .. } | FromWorker::Failed { message, .. } => {

@@ -17,7 +17,7 @@ use crate::protocol::{Engine, FromWorker, Progress, Slot, ToWorker};
 use crate::state::{App, DataRef, DataSummary, DeviceState, Origin, Phase};
 
 fn controls() -> TrainControls {
-    TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto"].map(String::from))
+    TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto", "adam"].map(String::from))
 }
 
 fn app() -> App {
@@ -77,7 +77,9 @@ fn give(app: &mut App, origin: Origin, files: &[(String, Vec<u8>)]) -> u64 {
 /// files, then the summary of the table).
 fn answer(id: u64, files: &[(String, Vec<u8>)]) -> FromWorker {
     match collab_core::data::movielens::parse_named(files) {
-        Ok((table, used)) => FromWorker::Loaded { id, summary: Box::new(DataSummary::of(&table)), used },
+        Ok((table, used)) => {
+            FromWorker::Loaded { id, summary: Box::new(DataSummary::of(&table)), used, memory: 1 << 20 }
+        }
         Err(e) => FromWorker::LoadFailed { id, message: e.to_string() },
     }
 }
@@ -1135,7 +1137,7 @@ fn a_links_settings_take_the_checks_typed_ones_do_and_a_bad_one_is_named_with_it
         (set("train-model"), set("train-lr"), set("train-epochs")),
         (Some("dotbias".into()), Some("0.005".into()), Some("3".into()))
     );
-    assert_eq!(count(&effects, |e| matches!(e, Effect::SetControl { .. })), 9);
+    assert_eq!(count(&effects, |e| matches!(e, Effect::SetControl { .. })), 10);
     let s = app.train.controls.settings().unwrap();
     assert_eq!((s.kind, s.lr, s.epochs), (collab_core::model::ModelKind::DotProductBias, 0.005, 3));
     // Train then trains with them (not "unknown model ''").
@@ -1341,4 +1343,36 @@ fn a_load_replaces_the_data_and_forgets_every_fit_and_new_workers_read_the_same_
     assert!(update(&mut app, Msg::Worker(FromWorker::Loading { id, read: 1, total: 2, ratings: 0 })).is_empty());
     let _ = update(&mut app, Msg::Worker(FromWorker::LoadFailed { id, message: "the file is gone".into() }));
     assert_eq!(app.train.message, "the restarted training worker could not read the data again: the file is gone");
+}
+
+#[test]
+fn the_optimizer_and_a_big_batch_travel_in_the_link_and_reach_the_fit() {
+    use collab_core::train::OptimizerKind;
+    let mut app = app();
+    let given = vec![("optim".to_string(), "lazy".to_string()), ("bs".to_string(), "65536".to_string())];
+    let effects = update(&mut app, Msg::Train(TrainMsg::Link(given)));
+    assert!(app.train.message.is_empty(), "{}", app.train.message);
+    assert!(effects.iter().any(|e| matches!(e, Effect::SetControl { id: "train-optim", value } if value == "lazy")));
+    let s = app.train.controls.settings().unwrap();
+    assert_eq!((s.optimizer, s.batch_size), (OptimizerKind::LazyAdam, 65_536));
+    // The select's change goes back into the address, by the same name.
+    let mut c = app.train.controls.clone();
+    c.set(collab_core::settings::Key::Optim, "adam");
+    let effects = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    let stored = effects.iter().find_map(|e| match e {
+        Effect::StoreUrl(q) => Some(q.clone()),
+        _ => None,
+    });
+    let stored = stored.expect("the settings go into the address");
+    assert!(stored.contains(&("optim", "adam".to_string())) && stored.contains(&("bs", "65536".to_string())));
+    assert_eq!(app.train.controls.settings().unwrap().optimizer, OptimizerKind::Adam);
+    // Lazy Adam reaches the fit's settings, which the worker trains with.
+    let mut c = app.train.controls.clone();
+    c.set(collab_core::settings::Key::Optim, "lazy");
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(app.train.fit.as_ref().map(|f| f.settings.optimizer), Some(OptimizerKind::LazyAdam));
+    // A bad one is named with the one used.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Link(vec![("optim".into(), "rmsprop".into())])));
+    assert_eq!(app.train.message, "the link's optimizer 'rmsprop' is not adam, lazy or sgd; adam is used.");
 }

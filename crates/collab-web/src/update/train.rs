@@ -175,7 +175,8 @@ fn place(app: &mut App, command: ToWorker, settings: TrainSettings) -> Vec<Effec
 
 /// Section 8's settings in a few words.
 fn describe(s: &TrainSettings) -> String {
-    format!("{}, {} epochs, lr {}, wd {}, batch {}", s.kind.key(), s.epochs, s.lr, s.wd, s.batch_size)
+    let (kind, optim) = (s.kind.key(), s.optimizer.key());
+    format!("{kind}, {} epochs, lr {}, wd {}, batch {}, optimizer {optim}", s.epochs, s.lr, s.wd, s.batch_size)
 }
 
 /// Starts a new fit of section 8 with the controls' settings; a bad control is named.

@@ -180,6 +180,12 @@ fn incoming(value: JsValue) -> Result<Incoming, String> {
     }
 }
 
+/// The bytes of this worker's wasm memory (what the benchmark reports after a load).
+fn memory_bytes() -> u64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64
+}
+
 /// Milliseconds between two reports of a load's progress.
 const LOAD_REPORT_MS: f64 = 200.0;
 
@@ -313,7 +319,7 @@ impl Trainer {
                     let summary = Box::new(crate::summary::DataSummary::of(&table));
                     self.table = Some(Arc::new(table));
                     self.slots.clear();
-                    post(&FromWorker::Loaded { id, summary, used });
+                    post(&FromWorker::Loaded { id, summary, used, memory: memory_bytes() });
                 }
                 Err(message) => post(&FromWorker::LoadFailed { id, message }),
             },
