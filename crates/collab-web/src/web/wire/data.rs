@@ -13,7 +13,7 @@ pub fn wire(rt: &Rt) {
     on_click(rt, "data-kept", || Msg::Data(DataMsg::LoadKept));
     on_click(rt, "data-cancel", || Msg::Data(DataMsg::Cancel));
     on(rt, "data-file", "change", false, |rt, e| {
-        let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return None };
+        let input = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok())?;
         let files = files_of(input.files());
         // Emptied, so that picking the same file again (after a Cancel) is a change too.
         input.set_value("");
