@@ -44,6 +44,10 @@ fn every_patch_goes_to_an_element_the_page_looks_up() {
     }
     let unique: std::collections::BTreeSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "each id once");
+    // Section 8's controls are read by id too.
+    for (id, _) in crate::fields::TRAIN_CONTROLS {
+        assert!(ids.contains(&id), "#{id} is not looked up at start");
+    }
 }
 
 #[test]
