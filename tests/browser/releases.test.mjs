@@ -134,7 +134,10 @@ test('a Cancel during a load keeps the data and the fit; a generated ml-1m zip o
     const query = (await titles(page, 'bias-high'))[0];
     await page.fill('#similar-query', query);
     await page.click('#similar-go');
-    await page.waitForFunction(() => document.querySelectorAll('#similar-list li').length === 10);
+    await page.waitForFunction(() => document.querySelectorAll('#similar-list li').length === 10, null, { timeout: 30_000 }).catch(async (e) => {
+      console.log(`similar to "${query}": ${await page.textContent('#learned-message')} | ${await page.innerHTML('#similar-list')}`);
+      throw e;
+    });
     const similar = await scores(page, 'similar-list');
     assert.ok(descending(similar) && similar.every((s) => s <= 1 && s >= -1), `${similar}`);
     assert.ok(!(await titles(page, 'similar-list')).includes(query));
@@ -157,7 +160,10 @@ test('a Cancel during a load keeps the data and the fit; a generated ml-1m zip o
       rated.push(await selects.nth(n).getAttribute('aria-label'));
     }
     await page.click('#you-go');
-    await page.waitForFunction(() => document.querySelectorAll('#you-list li').length === 10);
+    await page.waitForFunction(() => document.querySelectorAll('#you-list li').length === 10, null, { timeout: 30_000 }).catch(async (e) => {
+      console.log(`you: ${await page.textContent('#you-message')} | ${await page.textContent('#you-fit')} | ${await page.innerHTML('#you-list')} | ${await page.innerHTML('#rate-list')}`.slice(0, 3000));
+      throw e;
+    });
     assert.match(await page.textContent('#you-fit'), /^Fitted from 5 ratings/);
     const you = await scores(page, 'you-list');
     assert.ok(descending(you) && you.every((s) => s > 0 && s < 5.5), `${you}`);
