@@ -122,7 +122,9 @@ test('a Cancel during a load keeps the data and the fit; a generated ml-1m zip o
     const [train, valid] = /([\d,]+) training ratings, ([\d,]+) validation ratings/.exec(split).slice(1).map(number);
     assert.equal(train + valid, 1_000_000);
     assert.equal(valid, 200_000, 'a fifth held out');
-    await page.waitForSelector('#learned[data-state="ready"]', { timeout: 120_000 });
+    // Section 9 shows the earlier model until this fit's is read: wait for the new one.
+    await page.waitForFunction((old) => document.querySelector('#learned').dataset.state === 'ready'
+      && document.querySelector('#model-check').textContent !== old, check, { timeout: 120_000 });
 
     // Section 9: biases, the map, similar movies, recommendations and why.
     const low = await scores(page, 'bias-low');
