@@ -669,6 +669,22 @@ fn a_new_model_clears_every_view_of_the_old_one() {
     assert_eq!(app.learned.message, crate::state::NEURAL);
 }
 
+/// Stars for `rated`: user 1 gave movie 1 four and a half and movie 2 two; everyone else three.
+fn stars_of(rated: &[(i32, i32)]) -> Vec<f32> {
+    rated
+        .iter()
+        .map(|&(u, i)| {
+            if u != 1 {
+                3.0
+            } else if i == 1 {
+                4.5
+            } else {
+                2.0
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     use collab_core::model::ModelKind;
@@ -688,7 +704,7 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
             model: base.model,
             cut_names: 0,
         },
-        crate::state::Fitted { rated, ..Default::default() },
+        crate::state::Fitted { stars: stars_of(&rated), rated, ..Default::default() },
     );
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
@@ -710,6 +726,9 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     assert_eq!(e.prediction, score);
     // The closest movies are user 1's own: movies 1 and 2.
     assert!(!e.closest.is_empty() && e.closest.iter().all(|c| c.0 == 1 || c.0 == 2), "{:?}", e.closest);
+    // Beside each, the stars user 1 gave it, as the fit's data held them.
+    let want: Vec<Option<f32>> = e.closest.iter().map(|c| Some(if c.0 == 1 { 4.5 } else { 2.0 })).collect();
+    assert_eq!(why.ratings, want);
     // Another user's list drops the explanation.
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
     assert!(app.learned.why.is_none());
