@@ -83,10 +83,11 @@ if [ "${#HOOKS[@]}" -lt 10 ] || [ "$found" != "${#HOOKS[@]}" ] || [ -n "$shipped
 fi
 
 step "browser tests (Chromium, WebGPU on SwiftShader and CPU)"
+# The CLI writes the releases' stand-ins the browser tests load (tests/browser/releases.test.mjs).
+cargo build --release -p collab-cli
 export COLLAB_TEST_OUTPUT="$PWD/tests/output"
 (cd tests && npm test)
 echo "screenshots: $COLLAB_TEST_OUTPUT"
 
-step "benchmark: the reference run in Chromium (CPU, WebGPU, the page) and natively; prints figures"
-cargo build --release -p collab-cli
+step "benchmark: the reference run in Chromium (CPU, WebGPU, the page) and natively, and ml-1m-size data through the page; prints figures"
 (cd tests && npm run bench)

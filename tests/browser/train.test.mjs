@@ -184,9 +184,9 @@ test('losing the GPU mid-training moves training to the CPU from the last comple
 });
 
 test('settings in the URL are applied', { timeout: 300_000 }, async () => {
-  await withPage(CPU, `${url}?model=embnn&factors=20&epochs=3&lr=0.01&wd=0.05&wdkind=l2&bs=128&seed=7`, async (page) => {
+  await withPage(CPU, `${url}?model=embnn&factors=20&epochs=3&lr=0.01&wd=0.05&wdkind=l2&bs=128&seed=7&optim=lazy`, async (page) => {
     const values = await page.$$eval('#train .controls input, #train .controls select', (els) => els.map((e) => e.value));
-    assert.deepEqual(values, ['embnn', '20', '3', '0.01', '0.05', 'l2', '128', '7', 'auto']);
+    assert.deepEqual(values, ['embnn', '20', '3', '0.01', '0.05', 'l2', '128', '7', 'auto', 'lazy']);
     await setControl(page, 'train-epochs', '4');
     assert.match(page.url(), /epochs=4/);
   });

@@ -6,7 +6,6 @@
 use clap::{Arg, ArgAction, ArgMatches, Command as Cli};
 use collab_core::data::Release;
 use collab_core::settings::{DeviceChoice, Key, Settings, Texts};
-use collab_core::train::OptimizerKind;
 
 /// What to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,17 +44,8 @@ const DATA: &str = "MovieLens files or folders: any release's zip as GroupLens s
                     u.data (with u.item), ratings.dat (with movies.dat) or ratings.csv (with movies.csv), as the page \
                     takes them picked together; a folder gives the ones it holds (names in any case)";
 
-/// The optimizer's option (the page keeps fastai's Adam; lazy Adam is for big data).
-const OPTIM: &str = "optim";
-
-/// One option per setting, named and described by the core, and the optimizer's.
+/// One option per setting, named and described by the core (the optimizer's too).
 fn settings() -> Vec<Arg> {
-    let kinds: Vec<String> = OptimizerKind::ALL.iter().map(|k| format!("{} ({})", k.key(), k.describe())).collect();
-    let optim = Arg::new(OPTIM)
-        .long(OPTIM)
-        .value_name("VALUE")
-        .action(ArgAction::Set)
-        .help(format!("the optimizer: {} [default: adam]", kinds.join("; ")));
     Key::ALL
         .into_iter()
         .map(|key| {
@@ -67,7 +57,6 @@ fn settings() -> Vec<Arg> {
                 .allow_negative_numbers(true)
                 .help(format!("the {}: {} [default: {}]", key.words(), key.takes(), key.default()))
         })
-        .chain(std::iter::once(optim))
         .collect()
 }
 
@@ -154,10 +143,7 @@ fn read_settings(sub: &ArgMatches) -> Result<(Settings, DeviceChoice), Refused> 
         let said: Vec<String> = faults.iter().map(|f| format!("--{}: {f}", f.key.name())).collect();
         return Err(Refused::Setting(said.join("\n")));
     }
-    let mut settings = texts.settings().map_err(|f| Refused::Setting(format!("--{}: {f}", f.key.name())))?;
-    if let Some(optim) = sub.get_one::<String>(OPTIM) {
-        settings.optimizer = optim.parse().map_err(|e| Refused::Setting(format!("--{OPTIM}: {e}")))?;
-    }
+    let settings = texts.settings().map_err(|f| Refused::Setting(format!("--{}: {f}", f.key.name())))?;
     Ok((settings, texts.device()))
 }
 
@@ -165,6 +151,7 @@ fn read_settings(sub: &ArgMatches) -> Result<(Settings, DeviceChoice), Refused> 
 mod tests {
     use super::*;
     use collab_core::model::ModelKind;
+    use collab_core::train::OptimizerKind;
     use collab_core::train::WdKind;
 
     fn parse(line: &str) -> Result<Args, String> {

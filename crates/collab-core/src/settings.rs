@@ -38,6 +38,8 @@ pub enum Key {
     Seed,
     /// Where to train ([`DeviceChoice`]).
     Device,
+    /// The optimizer ([`OptimizerKind`]): fastai's Adam, or lazy Adam for big data.
+    Optim,
 }
 
 /// The model value for DotProduct without sigmoid_range: the book's very first model.
@@ -48,8 +50,18 @@ pub const MODELS: [&str; 6] = [RAW_DOT, "dot", "dotbias", "scratch", "nn", "embn
 
 impl Key {
     /// Every setting, in the page's order (the order of [`Texts`]).
-    pub const ALL: [Key; 9] =
-        [Key::Model, Key::Factors, Key::Epochs, Key::Lr, Key::Wd, Key::WdKind, Key::BatchSize, Key::Seed, Key::Device];
+    pub const ALL: [Key; 10] = [
+        Key::Model,
+        Key::Factors,
+        Key::Epochs,
+        Key::Lr,
+        Key::Wd,
+        Key::WdKind,
+        Key::BatchSize,
+        Key::Seed,
+        Key::Device,
+        Key::Optim,
+    ];
 
     /// Its name in the page's address (`?lr=`) and the CLI's option (`--lr`).
     pub const fn name(self) -> &'static str {
@@ -63,6 +75,7 @@ impl Key {
             Key::BatchSize => "bs",
             Key::Seed => "seed",
             Key::Device => "device",
+            Key::Optim => "optim",
         }
     }
 
@@ -78,6 +91,7 @@ impl Key {
             Key::BatchSize => "batch size",
             Key::Seed => "seed",
             Key::Device => "device",
+            Key::Optim => "optimizer",
         }
     }
 
@@ -94,6 +108,7 @@ impl Key {
             Key::BatchSize => "64",
             Key::Seed => "42",
             Key::Device => "auto",
+            Key::Optim => "adam",
         }
     }
 
@@ -128,6 +143,7 @@ impl Key {
             Key::BatchSize => range(limits::BATCH_SIZE),
             Key::Seed => "a whole number from 0 (of the split, the shuffles and the initial weights)".into(),
             Key::Device => "auto (the faster, timed first), cpu (or flex) or webgpu (or wgpu)".into(),
+            Key::Optim => OptimizerKind::ALL.map(|k| format!("{} ({})", k.key(), k.describe())).join("; "),
         }
     }
 
@@ -168,6 +184,10 @@ impl Key {
                 "webgpu" | "wgpu" | "gpu" => Ok(Value::Device(DeviceChoice::WebGpu)),
                 _ => Err("is not auto, cpu or webgpu".into()),
             },
+            Key::Optim => text.parse().map(Value::Optim).map_err(|_| {
+                let keys = OptimizerKind::ALL.map(|k| k.key());
+                format!("is not {} or {}", keys[..keys.len() - 1].join(", "), keys[keys.len() - 1])
+            }),
         }
     }
 }
@@ -180,6 +200,7 @@ enum Value {
     WdKind(WdKind),
     Seed(u64),
     Device(DeviceChoice),
+    Optim(OptimizerKind),
 }
 
 /// The model a value names, and whether its output goes through sigmoid_range: the one
@@ -280,7 +301,7 @@ impl DeviceChoice {
 /// Every setting as text, in [`Key::ALL`]'s order: section 8's controls as the visitor
 /// left them, or the CLI's options.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Texts(pub [String; 9]);
+pub struct Texts(pub [String; 10]);
 
 impl Texts {
     /// Every setting at its default.
@@ -361,6 +382,7 @@ impl Texts {
         };
         let Value::WdKind(wd_kind) = read(Key::WdKind)? else { unreachable!("a kind key reads a kind") };
         let Value::Seed(seed) = read(Key::Seed)? else { unreachable!("a seed key reads a seed") };
+        let Value::Optim(optimizer) = read(Key::Optim)? else { unreachable!("an optimizer key reads an optimizer") };
         Ok(Settings {
             kind,
             factors,
@@ -371,7 +393,7 @@ impl Texts {
             batch_size: count(Key::BatchSize)?,
             seed,
             y_range,
-            optimizer: fastai_adam(),
+            optimizer,
         })
     }
 }
@@ -397,8 +419,8 @@ pub struct Settings {
     pub seed: u64,
     /// sigmoid_range on the output (off only for the book's first DotProduct).
     pub y_range: bool,
-    /// The optimizer: fastai's Adam (the lesson's, and what [`Texts::settings`] gives), or
-    /// lazy Adam for big data (the CLI's `--optim`; see [`OptimizerKind`]).
+    /// The optimizer: fastai's Adam (the lesson's and the default), or lazy Adam for big
+    /// data ([`Key::Optim`]: the page's select, `?optim=` and the CLI's `--optim`).
     #[serde(default = "fastai_adam")]
     pub optimizer: OptimizerKind,
 }
@@ -427,6 +449,7 @@ impl Settings {
             Key::BatchSize => self.batch_size.to_string(),
             Key::Seed => self.seed.to_string(),
             Key::Device => device.name().to_string(),
+            Key::Optim => self.optimizer.key().to_string(),
         }))
     }
 
@@ -485,8 +508,9 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// The first nine settings as given, the optimizer at its default.
     fn texts(values: [&str; 9]) -> Texts {
-        Texts(values.map(String::from))
+        Texts(std::array::from_fn(|n| values.get(n).copied().unwrap_or(Key::Optim.default()).to_string()))
     }
 
     #[test]
@@ -497,6 +521,7 @@ mod tests {
             Settings { kind: ModelKind::DotProduct, y_range: false, lr: 0.1, wd: 0.0, ..base },
             Settings { kind: ModelKind::EmbeddingNn, wd: 0.01, wd_kind: WdKind::L2, seed: u64::MAX, ..base },
             Settings { kind: ModelKind::Scratch, factors: 3, epochs: 1, lr: 1e-7 / 3.0, batch_size: 1, ..base },
+            Settings { optimizer: OptimizerKind::LazyAdam, batch_size: 65_536, ..base },
         ];
         for s in cases {
             let texts = s.texts(DeviceChoice::WebGpu);
@@ -515,6 +540,11 @@ mod tests {
             (ModelKind::DotProductBias, 50, 5, 0.005, 0.1, WdKind::Decoupled, 64, 42, true)
         );
         assert_eq!(Texts::defaults().device(), DeviceChoice::Auto);
+        assert_eq!(s.optimizer, OptimizerKind::Adam, "fastai's Adam unless told");
+        let (lazy, faults) = Texts::defaults().with([("optim", "lazy"), ("bs", "65536")]);
+        assert!(faults.is_empty());
+        let lazy = lazy.settings().unwrap();
+        assert_eq!((lazy.optimizer, lazy.batch_size), (OptimizerKind::LazyAdam, 65_536));
         let raw = texts(["dotraw", "8", "1", "1e-2", "0", "l2", "16", "7", "cpu"]).settings().unwrap();
         assert_eq!((raw.kind, raw.y_range, raw.wd_kind, raw.lr), (ModelKind::DotProduct, false, WdKind::L2, 0.01));
         let nn = texts(["nn", "x", "1", "0.01", "0", "l2", "8", "1", "auto"]).settings().unwrap();
@@ -544,6 +574,7 @@ mod tests {
         assert_eq!(bad(Key::WdKind, "L1"), "the weight decay kind 'L1' is not decoupled or l2");
         assert!(bad(Key::Lr, &"9".repeat(10_000)).len() < 120, "a long value is cut in the message");
         assert_eq!(Key::Device.check("tpu").unwrap_err().to_string(), "the device 'tpu' is not auto, cpu or webgpu");
+        assert_eq!(bad(Key::Optim, "rmsprop"), "the optimizer 'rmsprop' is not adam, lazy or sgd");
         // Whole numbers written as numbers are whole numbers.
         assert_eq!(
             texts(["dot", "1e1", "5.0", "0.01", "0", "l2", "64", "18446744073709551615", "auto"])

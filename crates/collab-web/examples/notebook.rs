@@ -9,15 +9,16 @@
 //! cargo run --release -p collab-web --example notebook -- OUT_DIR
 //! ```
 
-use collab_core::data::Release;
 use collab_core::data::generate::{Stand, loose, zip};
 use collab_core::data::synth::{SynthSettings, generate, to_u_data, to_u_item};
+use collab_core::data::{Release, movielens};
 use collab_core::read::block_on;
 use collab_core::sheet::SheetSettings;
 use collab_web::fields::{SheetControls, TrainControls};
 use collab_web::msg::{DataMsg, Msg, SheetMsg};
 use collab_web::notebook::{SHEET_STEPS, ipynb};
-use collab_web::state::{App, DeviceState};
+use collab_web::protocol::FromWorker;
+use collab_web::state::{App, DataSummary, DeviceState, Origin};
 use collab_web::update::update;
 
 /// Each model with the spreadsheet settings its notebook is exported with: together they
@@ -72,9 +73,18 @@ fn export(
     files: Vec<(String, Vec<u8>)>,
     (bias, y_range, wd, decoupled): (bool, bool, &str, bool),
 ) -> Result<(), String> {
-    let controls = [model, "8", "1", "0.005", "0.1", "decoupled", "64", "42", "cpu"].map(String::from);
+    let controls = [model, "8", "1", "0.005", "0.1", "decoupled", "64", "42", "cpu", "adam"].map(String::from);
     let mut app = App::new(DeviceState::default(), TrainControls(controls), SheetSettings::default());
-    let _ = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
+    // As the page loads them: the files handed over, read by a worker of their own (here,
+    // the core's reader as that worker runs it), its summary answered.
+    let sizes = files.iter().map(|(n, b)| (n.clone(), b.len() as u64)).collect();
+    let _ = update(&mut app, Msg::Data(DataMsg::Files { id: 1, origin: Origin::Picked, files: sizes }));
+    let (table, used) = movielens::parse_named(&files).map_err(|e| e.to_string())?;
+    let summary = Box::new(DataSummary::of(&table));
+    let _ = update(
+        &mut app,
+        Msg::Data(DataMsg::Loader { id: 1, msg: FromWorker::Loaded { id: 1, summary, used, memory: 0 } }),
+    );
     assert_eq!(app.data.progress_state, "loaded", "{}", app.data.progress);
     let sheet =
         SheetControls { bias, y_range, wd: wd.into(), decoupled, ..SheetControls::showing(&app.sheet.sheet.settings) };

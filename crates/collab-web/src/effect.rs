@@ -8,6 +8,7 @@ use collab_core::sheet::Sheet;
 
 use crate::msg::Msg;
 use crate::protocol::{Engine, ToWorker, TrainSettings};
+use crate::state::DataRef;
 
 /// Where keyboard focus goes after a redraw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,11 +25,26 @@ pub enum Focus {
 pub enum Effect {
     /// A command for the training worker.
     Post(ToWorker),
-    /// Start a new training worker on `engine` (ending the old one) and send it these
-    /// packed ratings.
+    /// Start a new training worker on `engine` (ending the old one) and give it `data`.
     StartWorker {
         engine: Engine,
-        table: Vec<u8>,
+        data: DataRef,
+    },
+    /// Start a worker on `engine` that reads the files of load `id` (answers
+    /// [`crate::msg::DataMsg::Loader`]); the training worker goes on meanwhile.
+    StartLoader {
+        id: u64,
+        engine: Engine,
+    },
+    /// The worker that loaded `id` becomes the training worker (the old one ends), and
+    /// the files of load `forget` are let go.
+    AdoptLoader {
+        id: u64,
+        forget: Option<u64>,
+    },
+    /// End the worker loading `id` and let its files go (a cancelled or failed load).
+    EndLoader {
+        id: u64,
     },
     /// Hand `bytes` to the browser as a download named `name`.
     Download {
@@ -40,7 +56,7 @@ pub enum Effect {
     Race {
         id: u64,
         settings: TrainSettings,
-        table: Vec<u8>,
+        data: DataRef,
     },
     /// The proof cell's step.
     Proof,
@@ -97,13 +113,17 @@ pub enum Effect {
         users: Vocab,
         items: Vocab,
     },
-    /// Fetch the served copy of MovieLens-100k.
+    /// Fetch the served copy of MovieLens-100k: answers [`crate::msg::DataMsg::Files`].
     FetchServed,
-    /// Keep these files in the browser (replacing any kept before), for a visit offline.
-    KeepFiles(Vec<(String, Vec<u8>)>),
+    /// Keep these files of load `id` in the browser (replacing any kept before), for a
+    /// visit offline.
+    KeepFiles {
+        id: u64,
+        names: Vec<String>,
+    },
     /// Say which files are kept: answers [`crate::msg::DataMsg::Kept`].
     CheckKept,
-    /// Read the kept files: answers [`crate::msg::DataMsg::Files`].
+    /// Hand over the kept files: answers [`crate::msg::DataMsg::Files`].
     LoadKept,
     /// Read the runs kept in this browser: answers [`crate::msg::RunsMsg::Kept`].
     LoadRuns,

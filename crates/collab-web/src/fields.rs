@@ -12,7 +12,7 @@ pub use collab_core::settings::{DeviceChoice, RAW_DOT, Texts as TrainControls, b
 
 /// Section 8's controls: element id and the setting it holds, in [`Key::ALL`]'s order
 /// (the setting's name is its key in the page's address).
-pub const TRAIN_CONTROLS: [(&str, Key); 9] = [
+pub const TRAIN_CONTROLS: [(&str, Key); 10] = [
     ("train-model", Key::Model),
     ("train-factors", Key::Factors),
     ("train-epochs", Key::Epochs),
@@ -22,6 +22,7 @@ pub const TRAIN_CONTROLS: [(&str, Key); 9] = [
     ("train-bs", Key::BatchSize),
     ("train-seed", Key::Seed),
     ("train-on", Key::Device),
+    ("train-optim", Key::Optim),
 ];
 
 /// Parses `text` as a `T` and checks it with `check`; the message quotes what was typed.

@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod runs;
 pub mod sections;
 pub mod state;
+pub mod summary;
 pub mod update;
 
 #[cfg(target_family = "wasm")]

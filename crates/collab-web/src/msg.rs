@@ -8,7 +8,7 @@ use collab_core::sheet::{Sheet, SheetEval, SheetStep};
 
 use crate::fields::{SheetControls, TrainControls};
 use crate::protocol::FromWorker;
-use crate::state::{ProofDone, Trained};
+use crate::state::{Origin, ProofDone, Trained};
 
 /// One thing that happened. (Messages are moved once, from a handler or an effect into
 /// `update`: their size does not matter, and boxing the large ones would buy nothing.)
@@ -45,16 +45,22 @@ pub enum Msg {
 pub enum DataMsg {
     /// "Use the served copy" was pressed.
     FetchServed,
-    /// Files are being read (their names and sizes, in words).
-    Reading(String),
-    /// The served copy's bytes, or why there are none.
-    Fetched(Result<Vec<u8>, String>),
-    /// Files picked or dropped, read to bytes.
-    Files(Result<Vec<(String, Vec<u8>)>, String>),
+    /// Files to load: their names and sizes; the page keeps the browser's handles on them
+    /// under `id`, a number of the runtime's own (the bytes are read by the worker that
+    /// parses them).
+    Files { id: u64, origin: Origin, files: Vec<(String, u64)> },
+    /// The files could not be had (the served copy, the kept files), and why.
+    NotRead(String),
     /// The names of the files kept in this browser from an earlier visit, if any.
     Kept(Option<Vec<String>>),
     /// "Load again" was pressed.
     LoadKept,
+    /// Cancel was pressed during a load.
+    Cancel,
+    /// The worker loading `id` said something.
+    Loader { id: u64, msg: FromWorker },
+    /// The worker loading `id` ended (an uncaught error), with the browser's words.
+    LoaderDied { id: u64, what: String },
 }
 
 /// Section 2.

@@ -91,7 +91,7 @@ impl Files {
             latin1: true,
             download: true,
         };
-        match app.data.table.recognised {
+        match app.data.summary.recognised {
             // The demo table, and MovieLens-100k's layout at any size, read as the lesson does.
             None | Some(Recognised { layout: Layout::Tab, .. }) => lesson,
             Some(Recognised { release: Some(r), layout }) => Files {
@@ -168,8 +168,8 @@ impl Files {
     }
 }
 
-fn data(c: &[String; 9], files: &Files) -> String {
-    let [_, _, _, _, _, _, bs, seed, _] = c;
+fn data(c: &[String; 10], files: &Files) -> String {
+    let [_, _, _, _, _, _, bs, seed, _, _] = c;
     format!(
         "from fastai.collab import *\n\
          from fastai.tabular.all import *\n\
@@ -428,8 +428,8 @@ impl Model {
     }
 }
 
-fn train(c: &[String; 9]) -> String {
-    let [model, factors, epochs, lr, wd, wd_kind, _bs, _seed, _device] = c;
+fn train(c: &[String; 10]) -> String {
+    let [model, factors, epochs, lr, wd, wd_kind, _bs, _seed, _device, _optim] = c;
     let wd_value: f64 = wd.parse().unwrap_or(0.1);
     let (opt, wd) = if wd_kind == "l2" {
         (
@@ -661,7 +661,9 @@ mod tests {
     use collab_core::sheet::SheetSettings;
 
     fn app(controls: [&str; 9]) -> App {
-        App::new(DeviceState::default(), TrainControls(controls.map(String::from)), SheetSettings::default())
+        // The optimizer (the tenth setting) at its default.
+        let texts = std::array::from_fn(|n| controls.get(n).copied().unwrap_or("adam").to_string());
+        App::new(DeviceState::default(), TrainControls(texts), SheetSettings::default())
     }
 
     fn code_of(app: &App) -> Vec<String> {
@@ -704,8 +706,10 @@ mod tests {
                 "pd.read_csv(folder/'ratings.csv').rename(columns={'userId': 'user', 'movieId': 'movie'})",
             ),
         ] {
-            let files = vec![(format!("{}.zip", release.folder()), zip(&Stand::new(release, 500)))];
-            let _ = crate::update::update(&mut page, crate::msg::Msg::Data(crate::msg::DataMsg::Files(Ok(files))));
+            // What the loading worker answers for the release's zip.
+            let name = format!("{}.zip", release.folder());
+            let table = collab_core::data::movielens::parse_zip(&zip(&Stand::new(release, 500)), &name).unwrap();
+            page.data.summary = crate::summary::DataSummary::of(&table);
             let cell = cells(&page).remove(0);
             assert_eq!(cell.title, format!("Load {} and look at it", release.name()));
             assert!(cell.code.contains(&format!("folder = Path(\"{}\")", release.folder())), "{}", cell.code);

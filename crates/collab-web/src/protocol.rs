@@ -60,6 +60,11 @@ pub enum ToWorker {
         #[serde(with = "serde_bytes")]
         table: Vec<u8>,
     },
+    /// Read the ratings of files `names` (their `Blob`s travel beside this message: see
+    /// `web::link::post`), within the core's memory budget, telling the page how far it
+    /// got ([`FromWorker::Loading`]) and answering [`FromWorker::Loaded`] or
+    /// [`FromWorker::LoadFailed`]. Every learner is forgotten once they are read.
+    Load { id: u64, names: Vec<String> },
     /// Train `slot`'s fit `run` until paused, reset or done (building it if the worker
     /// holds another run or none).
     Run { slot: Slot, run: u64, settings: TrainSettings },
@@ -185,7 +190,18 @@ pub enum FromWorker {
         users: Vec<i32>,
         items: Vec<i32>,
         residuals: Option<Box<Residuals>>,
+        /// Each of those ratings' stars, doubled (half stars are whole numbers): the
+        /// page's "why?" quotes a user's own ratings.
+        #[serde(with = "serde_bytes")]
+        stars: Vec<u8>,
     },
+    /// Load `id` has read `read` bytes of its files' `total`, and parsed `ratings` ratings.
+    Loading { id: u64, read: u64, total: u64, ratings: usize },
+    /// Load `id` is read: what the page's cells need of it, the names of the files its
+    /// ratings came from, and the bytes of the worker's wasm memory once it holds them.
+    Loaded { id: u64, summary: Box<crate::summary::DataSummary>, used: Vec<String>, memory: u64 },
+    /// Load `id` failed; the worker keeps what it held before.
+    LoadFailed { id: u64, message: String },
     /// The map of the movie factors at `epoch` (0: untrained; n: after epoch n-1 in
     /// fastai's count): `(item, x, y)` as [`collab_core::interpret::map_points`] draws
     /// them, axes as the PCA found them (the page aligns them), and each point's title.
@@ -243,39 +259,32 @@ pub fn unpack_table(bytes: &[u8]) -> Result<RatingsTable, String> {
     Ok(RatingsTable { ratings, titles, ..RatingsTable::default() })
 }
 
-/// Named files as bytes, to keep in the browser: per file, its name's length (u32), the
-/// name, the bytes' length (u32) and the bytes.
-pub fn pack_files(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, bytes) in files {
-        out.extend_from_slice(&(name.len() as u32).to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        out.extend_from_slice(bytes);
+/// The index of files kept in the browser (see `web/kept.rs`): one entry holds a
+/// 4-byte little-endian length, this JSON list of `(name, size)`, then the files' bytes
+/// one after another. Returns each file's name and byte range in the entry; sizes the
+/// entry (`body` bytes) does not hold are refused before anything is sliced.
+pub fn kept_ranges(index: &[u8], body: u64) -> Result<Vec<(String, u64, u64)>, String> {
+    let files: Vec<(String, u64)> = serde_json::from_slice(index).map_err(|_| "the kept files' index is damaged")?;
+    let mut at = 4 + index.len() as u64;
+    let mut ranges = Vec::with_capacity(files.len());
+    for (name, size) in files {
+        let end = at.checked_add(size).filter(|&end| end <= body).ok_or("the kept files are cut short")?;
+        ranges.push((name, at, end));
+        at = end;
     }
-    out
+    Ok(ranges)
 }
 
-/// Reads [`pack_files`] back; lengths the bytes do not hold are refused before any copy.
-pub fn unpack_files(mut rest: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
-        let (head, tail) = rest.split_at_checked(n).ok_or("the kept files are cut short")?;
-        *rest = tail;
-        Ok(head)
-    }
-    fn length(rest: &mut &[u8]) -> Result<usize, String> {
-        let b = take(rest, 4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    }
-    let mut files = Vec::new();
-    while !rest.is_empty() {
-        let n = length(&mut rest)?;
-        let name = String::from_utf8(take(&mut rest, n)?.to_vec()).map_err(|_| "a kept file's name is not text")?;
-        let size = length(&mut rest)?;
-        files.push((name, take(&mut rest, size)?.to_vec()));
-    }
-    Ok(files)
+/// The head of a kept entry for files of these names and sizes: the length and the index.
+pub fn kept_head(files: &[(String, u64)]) -> Vec<u8> {
+    let index = serde_json::to_vec(files).expect("names and sizes serialise");
+    let mut head = (index.len() as u32).to_le_bytes().to_vec();
+    head.extend_from_slice(&index);
+    head
 }
+
+/// The longest index a kept entry may have (a few file names).
+pub const KEPT_INDEX_MAX: u32 = 1 << 16;
 
 #[cfg(test)]
 mod tests {
@@ -293,14 +302,21 @@ mod tests {
     }
 
     #[test]
-    fn kept_files_survive_packing_and_a_lying_length_is_refused() {
-        let files = vec![("u.data".to_string(), b"1\t2\t3\t4\n".to_vec()), ("u.item".to_string(), vec![0xE9, 0])];
-        let packed = pack_files(&files);
-        assert_eq!(unpack_files(&packed).unwrap(), files);
-        assert_eq!(unpack_files(&[]).unwrap(), vec![]);
-        let mut lying = packed.clone();
-        lying[0] = 200;
-        assert_eq!(unpack_files(&lying).unwrap_err(), "the kept files are cut short");
+    fn kept_files_are_found_by_their_index_and_a_lying_size_is_refused() {
+        let files = vec![("u.data".to_string(), 8), ("u.item".to_string(), 2)];
+        let head = kept_head(&files);
+        let index = &head[4..];
+        assert_eq!(u32::from_le_bytes(head[..4].try_into().unwrap()) as usize, index.len());
+        let body = head.len() as u64 + 10;
+        let start = head.len() as u64;
+        assert_eq!(
+            kept_ranges(index, body).unwrap(),
+            [("u.data".to_string(), start, start + 8), ("u.item".to_string(), start + 8, start + 10)]
+        );
+        assert_eq!(kept_ranges(index, body - 1).unwrap_err(), "the kept files are cut short");
+        let lying = kept_head(&[("u.data".to_string(), u64::MAX)]);
+        assert_eq!(kept_ranges(&lying[4..], 1 << 40).unwrap_err(), "the kept files are cut short");
+        assert_eq!(kept_ranges(b"[1,", 100).unwrap_err(), "the kept files' index is damaged");
     }
 
     #[test]

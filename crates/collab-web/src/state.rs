@@ -44,8 +44,7 @@ pub const NEURAL: &str = "this model is a neural network: its predictions are no
 /// Full-batch steps of section 6's comparison.
 pub const BIAS_STEPS: usize = 60;
 
-/// Users and movies of the spreadsheet's corner of the data.
-pub const SHEET_SIZE: usize = 15;
+pub use crate::summary::{DataSummary, FIRST_ROWS, FirstRow, SHEET_SIZE};
 
 /// Everything the page shows.
 pub struct App {
@@ -173,43 +172,64 @@ pub struct ProofDone {
     pub ms: f64,
 }
 
-/// The ratings loaded and how the last load went.
+/// The ratings loaded and how the last load went. The ratings themselves live in the
+/// training worker that parsed them (the page holds what its cells draw, [`DataSummary`]):
+/// a release of 25 million ratings is never copied to the page.
 pub struct DataState {
-    pub table: RatingsTable,
-    /// What section 1 shows of them, worked out once per load (not on every redraw).
+    /// What section 1 shows of them, worked out once per load by whoever parsed them.
     pub summary: DataSummary,
+    /// Where a new worker (a race's, or one restarted on the CPU) gets the same ratings.
+    pub current: DataRef,
     /// Where they came from, in words.
     pub source: String,
     /// The last load's progress or outcome, and its state (`loading`, `loaded`, `error`).
     pub progress: String,
     pub progress_state: &'static str,
+    /// A load under way in a worker of its own; the data and fits above stay until it
+    /// succeeds, and stay for good if it fails or is cancelled.
+    pub loading: Option<Loading>,
     /// The files kept in this browser from an earlier load, in words (offered again).
     pub kept: Option<String>,
+    /// The bytes of the training worker's wasm memory after its load (a benchmark's figure).
+    pub memory: Option<u64>,
 }
 
-/// Section 1's figures of a table: its size and how full the users × movies matrix is,
-/// and the top corner of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DataSummary {
-    pub users: usize,
-    pub items: usize,
-    /// Distinct (user, movie) pairs rated.
-    pub rated: usize,
-    /// The busiest users × the most rated movies.
-    pub cross: CrossTable,
+/// The ratings a worker is given: the made-up demo table (small, sent packed), or the
+/// files of load `id`, which the page holds as the browser's file handles (each worker
+/// reads them itself: posting a handle copies no bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataRef {
+    #[default]
+    Demo,
+    Files(u64),
 }
 
-impl DataSummary {
-    pub fn of(table: &RatingsTable) -> Self {
-        let (users, items) = table.counts();
-        let pairs: std::collections::HashSet<(u32, u32)> = table.ratings.iter().map(|r| (r.user, r.item)).collect();
-        DataSummary { users, items, rated: pairs.len(), cross: CrossTable::top(table, SHEET_SIZE) }
-    }
+/// Where the files of a load came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The served copy of MovieLens-100k.
+    Served,
+    /// Picked or dropped by the visitor.
+    Picked,
+    /// Kept in this browser from an earlier visit.
+    Kept,
+}
 
-    /// The share of the users × movies matrix that holds a rating.
-    pub fn filled(&self) -> f64 {
-        self.rated as f64 / (self.users * self.items).max(1) as f64
-    }
+/// A load under way: its files, and how far the worker reading them has got.
+#[derive(Debug, Clone)]
+pub struct Loading {
+    /// The load's id (its files' handles are kept under it).
+    pub id: u64,
+    pub origin: Origin,
+    /// The files' names and sizes in bytes, as given.
+    pub files: Vec<(String, u64)>,
+    /// Bytes of the files read so far, of `total`, and the ratings parsed from them.
+    pub read: u64,
+    pub total: u64,
+    pub ratings: usize,
+    /// The loading worker, once it named its device: it becomes the training worker
+    /// when the load succeeds.
+    pub worker: WorkerState,
 }
 
 /// Section 2's three movies and one visitor.
@@ -413,6 +433,8 @@ pub struct Trained {
     /// Item indices each user index rated, training and validation (empty for a loaded
     /// model); `#na#` (0), the users seen only in validation, has none.
     pub rated: HashMap<i32, Vec<usize>>,
+    /// The stars of each of those ratings, in the same order.
+    pub stars: HashMap<i32, Vec<f32>>,
     /// Ratings of each item index, training and validation (zeros for a loaded model).
     pub counts: Vec<usize>,
     /// What loading said of the file's names ("2 names cut to 200 characters"), if anything.
@@ -429,6 +451,8 @@ pub struct Trained {
 pub struct Fitted {
     /// `(user, item)` index pairs of every rating, training and validation.
     pub rated: Vec<(i32, i32)>,
+    /// The stars of each of those ratings.
+    pub stars: Vec<f32>,
     pub residuals: Option<Box<Residuals>>,
     /// The fit's maps by epoch.
     pub maps: Vec<MapPoints>,
@@ -437,12 +461,16 @@ pub struct Fitted {
 impl Trained {
     /// A model with what its fit brings (the default for a model loaded from a file).
     pub fn new(model: collab_core::save::LoadedModel, fitted: Fitted) -> Self {
-        let Fitted { rated, residuals, maps } = fitted;
+        let Fitted { rated, stars, residuals, maps } = fitted;
         let mut by_user = HashMap::<i32, Vec<usize>>::new();
+        let mut stars_by_user = HashMap::<i32, Vec<f32>>::new();
         let mut counts = vec![0; model.items.len()];
-        for &(u, i) in &rated {
+        for (n, &(u, i)) in rated.iter().enumerate() {
             if u != 0 {
                 by_user.entry(u).or_default().push(i as usize);
+                if let Some(&s) = stars.get(n) {
+                    stars_by_user.entry(u).or_default().push(s);
+                }
             }
             if let Some(c) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
                 *c += 1;
@@ -450,7 +478,7 @@ impl Trained {
         }
         let note = model.note();
         let collab_core::save::LoadedModel { spec, users, items, model, .. } = model;
-        Trained { spec, users, items, model, rated: by_user, counts, note, residuals, maps }
+        Trained { spec, users, items, model, rated: by_user, stars: stars_by_user, counts, note, residuals, maps }
     }
 }
 
@@ -548,7 +576,9 @@ impl App {
             proof: None,
             data: DataState {
                 summary: DataSummary::of(&table),
-                table,
+                current: DataRef::Demo,
+                loading: None,
+                memory: None,
                 source: "the made-up demo table (generated from planted tastes, not real ratings)".into(),
                 progress: String::new(),
                 progress_state: "",

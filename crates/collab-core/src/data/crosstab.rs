@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::ratings::RatingsTable;
 
 /// `k` users by `k` items, with the rating where there is one.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrossTable {
     /// User ids, most active first.
     pub users: Vec<u32>,

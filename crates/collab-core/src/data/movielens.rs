@@ -29,16 +29,22 @@ fn table(ratings: Vec<Rating>, items: Vec<Item>, recognised: Recognised) -> Rati
 /// targets and tests call on one file).
 pub fn parse_ratings(bytes: &[u8], layout: Layout, file: &str) -> Result<Vec<Rating>> {
     let damaged = |e: std::io::Error| DataError::Unreadable { file: file.into(), why: e.to_string() };
-    read_ratings(bytes, bytes.len() as u64, layout, file, Budget::STATED, &damaged)
+    read_ratings(bytes, bytes.len() as u64, layout, file, Budget::STATED, &damaged, &|_| ())
 }
 
 /// The ratings file of one reader: its length, found by seeking, is checked against the
 /// budget before a byte is read.
-fn ratings_of<R: Read + Seek>(mut reader: R, layout: Layout, file: &str, budget: Budget) -> Result<Vec<Rating>> {
+fn ratings_of<R: Read + Seek>(
+    mut reader: R,
+    layout: Layout,
+    file: &str,
+    budget: Budget,
+    watch: &dyn Fn(usize),
+) -> Result<Vec<Rating>> {
     let unreadable = |e: std::io::Error| DataError::Unreadable { file: file.into(), why: e.to_string() };
     let size = reader.seek(SeekFrom::End(0)).and_then(|n| reader.seek(SeekFrom::Start(0)).map(|_| n));
     let size = size.map_err(unreadable)?;
-    read_ratings(BufReader::with_capacity(1 << 16, reader), size, layout, file, budget, &unreadable)
+    read_ratings(BufReader::with_capacity(1 << 16, reader), size, layout, file, budget, &unreadable, watch)
 }
 
 /// The whole of a titles file of `size` bytes (stated), at most the budget's share for
@@ -65,7 +71,18 @@ fn titles_bytes(reader: impl Read, size: u64, file: &str, budget: Budget) -> Res
 /// any zip holding one ratings file of a layout and, optionally, its titles file. The
 /// release is recognised by the folder the ratings lie in. Only those two members are
 /// unpacked; the ratings are parsed as they are.
-pub fn read_zip<R: Read + Seek>(mut reader: R, file: &str, budget: Budget) -> Result<RatingsTable> {
+pub fn read_zip<R: Read + Seek>(reader: R, file: &str, budget: Budget) -> Result<RatingsTable> {
+    read_zip_watched(reader, file, budget, &|_| ())
+}
+
+/// [`read_zip`], telling `watch` how many ratings are read as it goes (see
+/// [`super::stream::WATCH_EVERY`]).
+pub fn read_zip_watched<R: Read + Seek>(
+    mut reader: R,
+    file: &str,
+    budget: Budget,
+    watch: &dyn Fn(usize),
+) -> Result<RatingsTable> {
     // A zip starts with "PK": one that does and still cannot be opened lost its end (the
     // directory a zip keeps there) or was damaged; anything else is not a zip.
     let file = &clip(file, QUOTE);
@@ -123,7 +140,7 @@ pub fn read_zip<R: Read + Seek>(mut reader: R, file: &str, budget: Budget) -> Re
         let entry = archive.by_name(&ratings_name).map_err(|e| unsupported(&ratings_name, e))?;
         let size = entry.size();
         let reader = BufReader::with_capacity(1 << 16, entry);
-        read_ratings(reader, size, layout, layout.ratings_file(), budget, &damaged(&ratings_name))?
+        read_ratings(reader, size, layout, layout.ratings_file(), budget, &damaged(&ratings_name), watch)?
     };
     // The release's folder: the one the ratings lie in ("ml-25m/ratings.csv").
     let folder = ratings_name.rsplit('/').nth(1);
@@ -166,16 +183,26 @@ pub fn is_read(name: &str) -> bool {
 /// names of the files it was read from, which alone name the data (the page and the CLI
 /// both choose the parser here). Files not used are not read.
 pub fn read_named<R: Read + Seek>(files: Vec<(String, R)>, budget: Budget) -> Result<(RatingsTable, Vec<String>)> {
+    read_named_watched(files, budget, &|_| ())
+}
+
+/// [`read_named`], telling `watch` how many ratings are read as it goes (the page's
+/// loading worker reports them).
+pub fn read_named_watched<R: Read + Seek>(
+    files: Vec<(String, R)>,
+    budget: Budget,
+    watch: &dyn Fn(usize),
+) -> Result<(RatingsTable, Vec<String>)> {
     let mut files: Vec<Option<(String, R)>> = files.into_iter().map(Some).collect();
     let mut take =
         |want: &dyn Fn(&str) -> bool| files.iter_mut().find(|f| f.as_ref().is_some_and(|(n, _)| want(n)))?.take();
     if let Some((name, reader)) = take(&|n: &str| n.to_ascii_lowercase().ends_with(".zip")) {
-        let table = read_zip(reader, &name, budget)?;
+        let table = read_zip_watched(reader, &name, budget, watch)?;
         return Ok((table, vec![name]));
     }
     for layout in Layout::ALL {
         let Some((name, reader)) = take(&|n: &str| n.eq_ignore_ascii_case(layout.ratings_file())) else { continue };
-        let ratings = ratings_of(reader, layout, &name, budget)?;
+        let ratings = ratings_of(reader, layout, &name, budget, watch)?;
         let recognised = Recognised::new(layout, None, ratings.len());
         let mut used = vec![name];
         let items = match take(&|n: &str| n.eq_ignore_ascii_case(layout.titles_file())) {

@@ -17,9 +17,13 @@ use crate::text::grouped;
 /// bounds the line buffer.
 pub const MAX_LINE: u64 = 16 << 20;
 
+/// Ratings between two calls of a reader's watcher (what a page's progress bar shows).
+pub const WATCH_EVERY: usize = 1 << 16;
+
 /// Reads every rating of `reader` (`size`: its length, or what a zip's header declares
 /// it to be) in `layout`'s format, named `file` in messages. `damaged` says what a read
-/// that fails means (a zip member that cannot be unpacked). A size beyond the budget is
+/// that fails means (a zip member that cannot be unpacked); `watch` hears the count of
+/// ratings read every [`WATCH_EVERY`] of them. A size beyond the budget is
 /// refused before anything is read; the count and the bytes are checked again as they
 /// arrive, since a zip's header may lie.
 pub fn read_ratings<R: BufRead>(
@@ -29,6 +33,7 @@ pub fn read_ratings<R: BufRead>(
     file: &str,
     budget: Budget,
     damaged: &dyn Fn(std::io::Error) -> DataError,
+    watch: &dyn Fn(usize),
 ) -> Result<Vec<Rating>> {
     let too_large = |bytes: u64| DataError::TooLarge {
         file: file.into(),
@@ -88,6 +93,9 @@ pub fn read_ratings<R: BufRead>(
             timestamp: at.number(fields[3], "timestamp")?,
         };
         table.push(rating, read, file)?;
+        if table.ratings.len().is_multiple_of(WATCH_EVERY) {
+            watch(table.ratings.len());
+        }
     }
     if table.ratings.is_empty() {
         return Err(DataError::Empty { file: file.into(), holds: "ratings" });
@@ -144,7 +152,7 @@ mod tests {
 
     fn read(text: &[u8], layout: Layout, budget: Budget) -> Result<Vec<Rating>> {
         let damaged = |e: std::io::Error| DataError::NotText { file: e.to_string() };
-        read_ratings(text, text.len() as u64, layout, "r", budget, &damaged)
+        read_ratings(text, text.len() as u64, layout, "r", budget, &damaged, &|_| ())
     }
 
     #[test]
@@ -158,6 +166,15 @@ mod tests {
             assert_eq!(read(text, layout, Budget::STATED).unwrap(), [want], "{layout:?}");
         }
         let err = read(b"1::31:2.5::1\n", Layout::Dat, Budget::STATED).unwrap_err();
+        // The watcher hears the count every WATCH_EVERY ratings.
+        let heard = std::cell::RefCell::new(Vec::new());
+        let text = "1,2,3.5,4\n".repeat(2 * WATCH_EVERY + 5);
+        let damaged = |e: std::io::Error| DataError::NotText { file: e.to_string() };
+        let n = text.len() as u64;
+        let all = read_ratings(text.as_bytes(), n, Layout::Csv, "r", Budget::STATED, &damaged, &|c| {
+            heard.borrow_mut().push(c)
+        });
+        assert_eq!((all.unwrap().len(), heard.into_inner()), (2 * WATCH_EVERY + 5, vec![WATCH_EVERY, 2 * WATCH_EVERY]));
         assert_eq!(err.to_string(), "r, line 1: expected 4 fields separated by '::', found 3");
     }
 
@@ -178,7 +195,8 @@ mod tests {
         );
         // A file that claims to be small is counted as it is read.
         let damaged = |e: std::io::Error| DataError::NotText { file: e.to_string() };
-        let err = read_ratings(text.as_bytes(), 10, Layout::Csv, "r", small, &damaged).unwrap_err().to_string();
+        let err =
+            read_ratings(text.as_bytes(), 10, Layout::Csv, "r", small, &damaged, &|_| ()).unwrap_err().to_string();
         assert_eq!(
             err,
             "r holds more than 1,000 ratings: this notebook keeps at most 1,000 ratings (16 bytes each) within its \

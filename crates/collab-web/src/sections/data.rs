@@ -18,29 +18,24 @@ pub const IDS: &[&str] = &[
     "data-file",
     "data-progress",
     "data-kept",
+    "data-bar",
+    "data-cancel",
 ];
 
 pub fn render(app: &App, out: &mut Vec<Patch>) {
     let d = &app.data;
     let s = &d.summary;
-    let label =
-        format!("{}: {} ratings, {} users, {} movies", d.source, group(d.table.ratings.len()), s.users, s.items);
+    let label = format!("{}: {} ratings, {} users, {} movies", d.source, group(s.ratings), s.users, s.items);
     out.push(text("data-label", label.clone()));
     out.push(text("data-counts", label));
     out.push(text("data-density", density(s)));
-    let rows: String = d
-        .table
-        .ratings
+    let rows: String = s
+        .first
         .iter()
-        .take(8)
-        .map(|r| {
+        .map(|(user, item, title, rating, timestamp)| {
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                r.user,
-                r.item,
-                escape(&d.table.title(r.item)),
-                r.rating,
-                r.timestamp
+                "<tr><td>{user}</td><td>{item}</td><td>{}</td><td>{rating}</td><td>{timestamp}</td></tr>",
+                escape(title)
             )
         })
         .collect();
@@ -55,6 +50,14 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
         None => out.push(attr("data-kept", "style", "display: none")),
     }
     out.push(attr("data-progress", "data-state", d.progress_state));
+    out.push(attr("data-progress", "data-memory", d.memory.map(|m| m.to_string()).unwrap_or_default()));
+    // The bar and Cancel while a worker reads files.
+    let shown = if d.loading.is_some() { "" } else { "display: none" };
+    let (read, total) = d.loading.as_ref().map_or((0, 1), |l| (l.read, l.total.max(1)));
+    out.push(attr("data-bar", "max", total.to_string()));
+    out.push(attr("data-bar", "value", read.min(total).to_string()));
+    out.push(attr("data-bar", "style", shown));
+    out.push(attr("data-cancel", "style", shown));
 }
 
 /// How full the whole users × movies matrix is (the corner below is far fuller).

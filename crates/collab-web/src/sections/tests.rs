@@ -11,7 +11,7 @@ use crate::state::{App, DeviceState, Fit, Phase};
 
 fn app() -> App {
     let controls =
-        TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto"].map(String::from));
+        TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto", "adam"].map(String::from));
     App::new(DeviceState { label: "CPU (wasm): test".into(), gpu: None }, controls, SheetSettings::default())
 }
 
@@ -25,8 +25,9 @@ fn drawn<'a>(patches: &'a [Patch], id: &str, name: Option<&str>) -> Option<&'a s
 }
 
 fn fit(phase: Phase, progress: Option<Progress>) -> Fit {
-    let settings =
-        TrainControls(["dot", "4", "1", "0.01", "0", "l2", "8", "1", "auto"].map(String::from)).settings().unwrap();
+    let settings = TrainControls(["dot", "4", "1", "0.01", "0", "l2", "8", "1", "auto", "adam"].map(String::from))
+        .settings()
+        .unwrap();
     Fit { progress, ..Fit::new(1, settings, phase) }
 }
 
@@ -43,6 +44,10 @@ fn every_patch_goes_to_an_element_the_page_looks_up() {
     }
     let unique: std::collections::BTreeSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "each id once");
+    // Section 8's controls are read by id too.
+    for (id, _) in crate::fields::TRAIN_CONTROLS {
+        assert!(ids.contains(&id), "#{id} is not looked up at start");
+    }
 }
 
 #[test]
@@ -411,7 +416,6 @@ fn a_title_of_a_megabyte_reaches_no_element_longer_than_cut() {
     let mut app = app();
     app.sheet.sheet = collab_core::sheet::Sheet::new(CrossTable::top(&table, 15), SheetSettings::default(), 1);
     app.data.summary = crate::state::DataSummary::of(&table);
-    app.data.table = table;
     // Every text or attribute value drawn that holds part of the title is short; the
     // sheet's cells (one per factor and rating of its column) hold it cut to 60.
     let run = "L".repeat(50);
@@ -567,4 +571,33 @@ fn the_weight_decay_pair_shows_its_maps_at_one_epoch_of_a_shared_slider() {
     // No maps while the pair trains.
     app.overfit.pair.as_mut().unwrap()[1].phase = Phase::Running;
     assert!(render(&app).contains(&Patch::Flag("overfit-maps", "hidden", true)));
+}
+
+#[test]
+fn a_load_under_way_draws_its_bar_and_cancel_and_a_finished_one_hides_them() {
+    use crate::state::{Loading, Origin, WorkerState};
+    let mut app = app();
+    let shown = |app: &App| {
+        let patches = render(app);
+        let bar = (drawn(&patches, "data-bar", Some("value")), drawn(&patches, "data-bar", Some("max")));
+        let styles = (drawn(&patches, "data-bar", Some("style")), drawn(&patches, "data-cancel", Some("style")));
+        (
+            bar.0.map(str::to_string),
+            bar.1.map(str::to_string),
+            styles.0.map(str::to_string),
+            styles.1.map(str::to_string),
+        )
+    };
+    let hidden = Some("display: none".to_string());
+    assert_eq!((shown(&app).2, shown(&app).3), (hidden.clone(), hidden.clone()));
+    app.data.loading = Some(Loading {
+        id: 7,
+        origin: Origin::Picked,
+        files: vec![("ml-1m.zip".into(), 4 << 20)],
+        read: 1 << 20,
+        total: 4 << 20,
+        ratings: 0,
+        worker: WorkerState::default(),
+    });
+    assert_eq!(shown(&app), (Some("1048576".into()), Some("4194304".into()), Some(String::new()), Some(String::new())));
 }

@@ -12,6 +12,7 @@ pub const IDS: &[&str] = &[
     "train-device",
     "train-race",
     "train-on",
+    "train-optim",
     "train-model",
     "train-factors",
     "train-factors-note",

@@ -55,7 +55,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             if id == l.id
                 && let Some(model) = &l.model
             {
-                let genres = genres_by_title(&app.data.table);
+                let genres = genres_by_title(&app.data.summary);
                 l.read = Some(result.map(|(tables, check)| model_read(model, tables, check, &genres)));
             }
             Vec::new()
@@ -97,7 +97,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             Vec::new()
         }
         LearnedMsg::Why(item) => {
-            let found = why(l, &app.data.table, item);
+            let found = why(l, item);
             finish(&mut l.message, found, |why| l.why = Some(why));
             Vec::new()
         }
@@ -217,31 +217,21 @@ fn recommend(l: &LearnedState, user: &str) -> Result<Vec<(usize, f32)>, String> 
 const CLOSEST: usize = 3;
 
 /// The prediction of the recommendation list's user for `item`, written out.
-fn why(l: &LearnedState, table: &collab_core::data::RatingsTable, item: usize) -> Result<Why, String> {
+fn why(l: &LearnedState, item: usize) -> Result<Why, String> {
     let model = l.model.as_ref().ok_or("train a model first")?;
     let (user, _) = l.recs.as_ref().ok_or("ask for recommendations first")?;
     let index = model.users.encode(user.trim());
-    let (t, read) = tables(l)?;
+    let (t, _) = tables(l)?;
     if index == 0 || item == 0 || item >= t.n_items() {
         return Err("that movie is not among the recommendations".into());
     }
     let rated = model.rated.get(&index).cloned().unwrap_or_default();
     let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
     let explanation = interpret::explain(t, t.user(index as usize), bias, item, &rated, CLOSEST);
-    // The user's own ratings of those movies, from the loaded data (ids are the model's labels).
-    let label = &model.users.labels[index as usize];
-    let ratings = explanation
-        .closest
-        .iter()
-        .map(|&(i, _)| {
-            let title = read.labels.get(i)?;
-            table
-                .ratings
-                .iter()
-                .find(|r| r.user.to_string() == *label && table.titles.get(&r.item) == Some(title))
-                .map(|r| r.rating)
-        })
-        .collect();
+    // The user's own ratings of those movies, as the fit's data held them.
+    let stars = model.stars.get(&index);
+    let ratings =
+        explanation.closest.iter().map(|&(i, _)| stars?.get(rated.iter().position(|&r| r == i)?).copied()).collect();
     Ok(Why { user: user.trim().to_string(), item, explanation, ratings })
 }
 
@@ -293,8 +283,8 @@ const PROFILES: usize = 5;
 const PROFILE_MOVIES: usize = 300;
 
 /// The loaded data's genre masks by title (the model's items are titles).
-pub fn genres_by_title(table: &collab_core::data::RatingsTable) -> HashMap<&str, u32> {
-    table.genres.iter().filter_map(|(id, &mask)| Some((table.titles.get(id)?.as_str(), mask))).collect()
+pub fn genres_by_title(summary: &crate::state::DataSummary) -> HashMap<&str, u32> {
+    summary.genres.iter().map(|(title, mask)| (title.as_str(), *mask)).collect()
 }
 
 pub fn model_read(model: &Trained, tables: Option<Tables>, check: String, genres: &HashMap<&str, u32>) -> ModelRead {

@@ -103,8 +103,9 @@ mod tests {
     use crate::update::update;
 
     fn app() -> App {
-        let controls =
-            TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "cpu"].map(String::from));
+        let controls = TrainControls(
+            ["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "cpu", "adam"].map(String::from),
+        );
         let mut app = App::new(DeviceState { label: "CPU".into(), gpu: None }, controls, SheetSettings::default());
         let _ = update(&mut app, Msg::Start(SheetControls::showing(&SheetSettings::default())));
         app

@@ -91,7 +91,7 @@ pub fn sync(app: &mut App) -> bool {
 
 /// The data loaded, in words.
 fn data_words(app: &App) -> String {
-    format!("{} ({} ratings)", app.data.source, crate::html::group(app.data.table.ratings.len()))
+    format!("{} ({} ratings)", app.data.source, crate::html::group(app.data.summary.ratings))
 }
 
 /// A fit as a run, once it has reported.

@@ -14,10 +14,10 @@ use crate::effect::{Effect, Focus};
 use crate::fields::{SheetControls, TrainControls};
 use crate::msg::*;
 use crate::protocol::{Engine, FromWorker, Progress, Slot, ToWorker};
-use crate::state::{App, DeviceState, Phase};
+use crate::state::{App, DataRef, DataSummary, DeviceState, Origin, Phase};
 
 fn controls() -> TrainControls {
-    TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto"].map(String::from))
+    TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto", "adam"].map(String::from))
 }
 
 fn app() -> App {
@@ -54,6 +54,51 @@ fn run_step(effect: Effect) -> Msg {
     } else {
         Msg::Sheet(SheetMsg::Stepped { generation, result, ms: 1.0 })
     }
+}
+
+/// A load's id, different in every call (the runtime's are its own numbers too).
+fn load_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1000);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The files handed to `update` (as the page does with their handles), and the id of the
+/// load, which must start a loading worker.
+fn give(app: &mut App, origin: Origin, files: &[(String, Vec<u8>)]) -> u64 {
+    let id = load_id();
+    let sizes = files.iter().map(|(n, b)| (n.clone(), b.len() as u64)).collect();
+    let effects = update(app, Msg::Data(DataMsg::Files { id, origin, files: sizes }));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StartLoader { id: i, .. } if *i == id)), "{effects:?}");
+    assert_eq!(app.data.progress_state, "loading");
+    id
+}
+
+/// What the loading worker answers for `files` (web/worker.rs: the core's reader of named
+/// files, then the summary of the table).
+fn answer(id: u64, files: &[(String, Vec<u8>)]) -> FromWorker {
+    match collab_core::data::movielens::parse_named(files) {
+        Ok((table, used)) => {
+            FromWorker::Loaded { id, summary: Box::new(DataSummary::of(&table)), used, memory: 1 << 20 }
+        }
+        Err(e) => FromWorker::LoadFailed { id, message: e.to_string() },
+    }
+}
+
+fn loader(id: u64, msg: FromWorker) -> Msg {
+    Msg::Data(DataMsg::Loader { id, msg })
+}
+
+/// A whole load of `files` as the page and its loading worker go through it: the files
+/// given, the worker's device, its answer. Returns the effects of the answer.
+fn load_files(app: &mut App, origin: Origin, files: Vec<(String, Vec<u8>)>) -> Vec<Effect> {
+    let id = give(app, origin, &files);
+    let _ = update(app, loader(id, FromWorker::Ready { label: "CPU (wasm)".into(), is_gpu: false }));
+    update(app, loader(id, answer(id, &files)))
+}
+
+/// True when `effects` make the worker of load `id` the training worker.
+fn adopts(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::AdoptLoader { .. }))
 }
 
 /// Evaluates the sheet as the page would, so that it is "ready".
@@ -531,23 +576,35 @@ fn a_lost_gpu_moves_every_fit_to_the_cpu_from_its_snapshot() {
 fn a_bad_file_changes_nothing_and_a_good_one_starts_over() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
-    let before = (app.data.table.ratings.len(), app.sheet.generation);
-    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(vec![("u.data".into(), b"1\t2\t3\n".to_vec())]))));
-    assert!(effects.is_empty());
+    let before = (app.data.summary.clone(), app.sheet.generation, app.worker.clone().label);
+    let bad = vec![("u.data".to_string(), b"1\t2\t3\n".to_vec())];
+    let id = give(&mut app, Origin::Picked, &bad);
+    let effects = update(&mut app, loader(id, answer(id, &bad)));
+    // The loading worker ends; nothing else happens.
+    assert!(matches!(&effects[..], [Effect::EndLoader { id: i }] if *i == id), "{effects:?}");
     assert!(app.data.progress.starts_with("Nothing was loaded: u.data, line 1: expected 4 fields"));
     assert!(app.data.progress.ends_with("The data you had is still here."));
-    assert_eq!((app.data.table.ratings.len(), app.sheet.generation), before);
+    assert_eq!((app.data.summary.clone(), app.sheet.generation, app.worker.clone().label), before);
+    assert_eq!((app.data.current, app.data.loading.is_none()), (DataRef::Demo, true));
     assert!(app.train.fit.is_some(), "the fit stays");
     let zip =
         to_ml100k_zip(&generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() }));
     let files = vec![("ml-100k.zip".to_string(), zip), ("notes.txt".to_string(), b"x".to_vec())];
-    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
-    assert!(matches!(posted(&effects)[..], [ToWorker::Data { .. }]));
+    let effects = load_files(&mut app, Origin::Picked, files);
+    // The loading worker, which holds the new ratings, becomes the training worker.
+    let Some(Effect::AdoptLoader { id, forget: None }) = effects.first() else { panic!("{effects:?}") };
+    assert_eq!(app.data.current, DataRef::Files(*id));
+    assert!(app.worker.ready && app.worker.label == "CPU (wasm)");
+    assert!(posted(&effects).is_empty(), "the ratings are not sent anywhere");
     assert_eq!((count(&effects, is_eval), count(&effects, is_lookup)), (1, 1));
     assert!(app.data.progress.starts_with("Loaded your file ml-100k.zip: "), "{}", app.data.progress);
     assert!(app.data.progress.ends_with("Not used: notes.txt (one data set at a time)."));
     assert!(app.train.fit.is_none() && app.overfit.pair.is_none());
-    assert_eq!(app.data.table.counts().0, 30);
+    assert_eq!(app.data.summary.users, 30);
+    // A second load lets the first one's files go.
+    let again = vec![("u.data".to_string(), b"1\t2\t3\t4\n".to_vec())];
+    let effects = load_files(&mut app, Origin::Picked, again);
+    assert!(matches!(effects.first(), Some(Effect::AdoptLoader { forget: Some(old), .. }) if old == id));
 }
 
 #[test]
@@ -560,10 +617,11 @@ fn every_release_zip_loads_and_the_release_is_named() {
         let mut app = app();
         let name = format!("{}.zip", release.folder());
         let files = vec![(name.clone(), zip(&Stand::new(release, 1_500)))];
-        let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
-        assert!(matches!(posted(&effects)[..], [ToWorker::Data { .. }]), "{release}");
+        let effects = load_files(&mut app, Origin::Picked, files);
+        assert!(adopts(&effects), "{release}");
         assert_eq!(app.data.progress, format!("Loaded your file {name}: 1,500 ratings, {release}."));
-        assert_eq!(app.data.table.recognised.and_then(|r| r.release), Some(release));
+        assert_eq!(app.data.summary.release(), Some(release.to_string()));
+        assert_eq!(app.data.summary.ratings, 1_500);
     }
 }
 
@@ -613,6 +671,22 @@ fn a_new_model_clears_every_view_of_the_old_one() {
     assert_eq!(app.learned.message, crate::state::NEURAL);
 }
 
+/// Stars for `rated`: user 1 gave movie 1 four and a half and movie 2 two; everyone else three.
+fn stars_of(rated: &[(i32, i32)]) -> Vec<f32> {
+    rated
+        .iter()
+        .map(|&(u, i)| {
+            if u != 1 {
+                3.0
+            } else if i == 1 {
+                4.5
+            } else {
+                2.0
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     use collab_core::model::ModelKind;
@@ -632,7 +706,7 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
             model: base.model,
             cut_names: 0,
         },
-        crate::state::Fitted { rated, ..Default::default() },
+        crate::state::Fitted { stars: stars_of(&rated), rated, ..Default::default() },
     );
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
@@ -654,6 +728,9 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     assert_eq!(e.prediction, score);
     // The closest movies are user 1's own: movies 1 and 2.
     assert!(!e.closest.is_empty() && e.closest.iter().all(|c| c.0 == 1 || c.0 == 2), "{:?}", e.closest);
+    // Beside each, the stars user 1 gave it, as the fit's data held them.
+    let want: Vec<Option<f32>> = e.closest.iter().map(|c| Some(if c.0 == 1 { 4.5 } else { 2.0 })).collect();
+    assert_eq!(why.ratings, want);
     // Another user's list drops the explanation.
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
     assert!(app.learned.why.is_none());
@@ -705,14 +782,30 @@ fn the_trained_model_of_an_older_run_is_ignored() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
-    let old = FromWorker::Trained { run: run + 100, model: vec![], users: vec![], items: vec![], residuals: None };
+    let old = FromWorker::Trained {
+        run: run + 100,
+        model: vec![],
+        users: vec![],
+        items: vec![],
+        residuals: None,
+        stars: vec![],
+    };
     assert!(update(&mut app, Msg::Worker(old)).is_empty());
     // Training ratings, then validation ones: user 1 rated 2 and 3 in training, 4 in validation.
-    let new = FromWorker::Trained { run, model: vec![9], users: vec![1, 1, 1], items: vec![2, 3, 4], residuals: None };
+    let new = FromWorker::Trained {
+        run,
+        model: vec![9],
+        users: vec![1, 1, 1],
+        items: vec![2, 3, 4],
+        residuals: None,
+        stars: vec![9, 2, 10],
+    };
     let effects = update(&mut app, Msg::Worker(new));
-    assert!(
-        matches!(&effects[..], [Effect::LoadModel { source: None, fitted, .. }] if fitted.rated == [(1, 2), (1, 3), (1, 4)])
-    );
+    assert!(matches!(
+        &effects[..],
+        [Effect::LoadModel { source: None, fitted, .. }]
+            if fitted.rated == [(1, 2), (1, 3), (1, 4)] && fitted.stars == [4.5, 1.0, 5.0]
+    ));
 }
 
 #[test]
@@ -763,14 +856,16 @@ fn the_files_a_visitor_loaded_are_kept_and_offered_again() {
     assert_eq!(app.data.kept.as_deref(), Some("u.data + u.item"));
     let u_data = b"1\t2\t3\t4\n2\t2\t5\t4\n".to_vec();
     let files = vec![("u.data".to_string(), u_data.clone()), ("notes.txt".to_string(), b"x".to_vec())];
-    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
-    let kept: Vec<_> =
-        effects.iter().filter_map(|e| if let Effect::KeepFiles(f) = e { Some(f) } else { None }).collect();
-    assert_eq!(kept, [&vec![("u.data".to_string(), u_data)]], "only the files used are kept");
+    let effects = load_files(&mut app, Origin::Picked, files);
+    let kept: Vec<_> = effects
+        .iter()
+        .filter_map(|e| if let Effect::KeepFiles { names, .. } = e { Some(names) } else { None })
+        .collect();
+    assert_eq!(kept, [&vec!["u.data".to_string()]], "only the files used are kept");
     assert_eq!(app.data.kept.as_deref(), Some("u.data"));
     // A refused file keeps nothing new.
-    let effects = update(&mut app, Msg::Data(DataMsg::Files(Ok(vec![("u.data".into(), b"bad".to_vec())]))));
-    assert!(!effects.iter().any(|e| matches!(e, Effect::KeepFiles(_))));
+    let effects = load_files(&mut app, Origin::Picked, vec![("u.data".into(), b"bad".to_vec())]);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::KeepFiles { .. })));
     assert!(matches!(update(&mut app, Msg::Data(DataMsg::LoadKept))[..], [Effect::LoadKept]));
     assert_eq!(app.data.progress_state, "loading");
 }
@@ -960,7 +1055,8 @@ fn the_link_keeps_the_sheets_settings_and_the_served_data() {
     );
     let zip =
         to_ml100k_zip(&generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() }));
-    let effects = update(&mut app, Msg::Data(DataMsg::Fetched(Ok(zip))));
+    let effects = load_files(&mut app, Origin::Served, vec![("ml-100k.zip".to_string(), zip)]);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::KeepFiles { .. })), "the served copy is not kept");
     assert!(effects.iter().any(|e| matches!(e, Effect::StoreUrl(q) if q == &[("data", "served".to_string())])));
     // Opening the page writes nothing into the URL.
     let mut fresh = App::new(DeviceState::default(), controls(), SheetSettings::default());
@@ -970,7 +1066,8 @@ fn the_link_keeps_the_sheets_settings_and_the_served_data() {
 #[test]
 fn the_datas_genres_reach_the_models_items_by_title() {
     let table = generate(SynthSettings { users: 10, items: 6, density: 0.9, ..SynthSettings::default() });
-    let by_title = super::learned::genres_by_title(&table);
+    let summary = DataSummary::of(&table);
+    let by_title = super::learned::genres_by_title(&summary);
     assert_eq!(by_title.len(), 6);
     let (id, title) = table.titles.iter().next().unwrap();
     assert_eq!(by_title[title.as_str()], table.genres[id]);
@@ -1061,7 +1158,7 @@ fn a_links_settings_take_the_checks_typed_ones_do_and_a_bad_one_is_named_with_it
         (set("train-model"), set("train-lr"), set("train-epochs")),
         (Some("dotbias".into()), Some("0.005".into()), Some("3".into()))
     );
-    assert_eq!(count(&effects, |e| matches!(e, Effect::SetControl { .. })), 9);
+    assert_eq!(count(&effects, |e| matches!(e, Effect::SetControl { .. })), 10);
     let s = app.train.controls.settings().unwrap();
     assert_eq!((s.kind, s.lr, s.epochs), (collab_core::model::ModelKind::DotProductBias, 0.005, 3));
     // Train then trains with them (not "unknown model ''").
@@ -1091,7 +1188,7 @@ fn a_title_cut_on_reading_is_said_in_the_load_message_and_never_reaches_the_page
     let u_item = format!("1|{long}|\n2|Heat (1995)|\n");
     let u_data: String = (1..=20).flat_map(|u| [format!("{u}\t1\t4\t1\n"), format!("{u}\t2\t3\t1\n")]).collect();
     let files = vec![("u.data".to_string(), u_data.into_bytes()), ("u.item".to_string(), u_item.into_bytes())];
-    let _ = update(&mut app, Msg::Data(DataMsg::Files(Ok(files))));
+    let _ = load_files(&mut app, Origin::Picked, files);
     assert_eq!(app.data.progress, "Loaded your file u.data + u.item: 40 ratings. 1 title cut to 200 characters.");
     assert!(app.sheet.sheet.cross.titles.iter().all(|t| t.chars().count() <= 200));
 }
@@ -1373,4 +1470,150 @@ fn a_finished_run_keeps_its_device_when_a_later_worker_starts_and_forget_keeps_w
     let _ = update(&mut app, Msg::Runs(RunsMsg::Forget));
     assert_eq!(app.runs.runs.len(), 1);
     assert!(app.runs.message.contains("but the 1 still on the page"), "{}", app.runs.message);
+}
+
+#[test]
+fn a_load_says_how_far_it_got_and_a_stale_loaders_words_are_dropped() {
+    let mut app = app();
+    let files = vec![("ml-1m.zip".to_string(), vec![0u8; 4 << 20])];
+    let id = give(&mut app, Origin::Picked, &files);
+    assert_eq!(app.data.progress, "Reading ml-1m.zip (4 MiB): 0 bytes read (0%), 0 ratings …");
+    let _ = update(&mut app, loader(id, FromWorker::Loading { id, read: 1 << 20, total: 4 << 20, ratings: 262_144 }));
+    assert_eq!(app.data.progress, "Reading ml-1m.zip (4 MiB): 1 MiB read (25%), 262,144 ratings …");
+    let loading = app.data.loading.as_ref().unwrap();
+    assert_eq!((loading.read, loading.total, loading.ratings), (1 << 20, 4 << 20, 262_144));
+    // A second pick replaces the first load: its worker ends, and its words are dropped.
+    let second = vec![("u.data".to_string(), b"1\t2\t3\t4\n".to_vec())];
+    let sizes = vec![("u.data".to_string(), 8)];
+    let next = load_id();
+    let effects = update(&mut app, Msg::Data(DataMsg::Files { id: next, origin: Origin::Picked, files: sizes }));
+    assert!(
+        matches!(&effects[..], [Effect::EndLoader { id: a }, Effect::StartLoader { id: b, .. }] if *a == id && *b == next)
+    );
+    assert!(
+        update(&mut app, loader(id, FromWorker::Loading { id, read: 4 << 20, total: 4 << 20, ratings: 9 })).is_empty()
+    );
+    assert!(update(&mut app, loader(id, answer(id, &second))).is_empty());
+    assert!(update(&mut app, Msg::Data(DataMsg::LoaderDied { id, what: "gone".into() })).is_empty());
+    assert!(app.data.progress.starts_with("Reading u.data"), "{}", app.data.progress);
+    assert!(adopts(&update(&mut app, loader(next, answer(next, &second)))));
+    assert_eq!(app.data.summary.ratings, 1);
+    assert!(app.data.loading.is_none());
+}
+
+#[test]
+fn cancel_ends_the_loading_worker_and_keeps_the_data_and_the_fits() {
+    let mut app = app();
+    let zip =
+        to_ml100k_zip(&generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() }));
+    assert!(adopts(&load_files(&mut app, Origin::Picked, vec![("ml-100k.zip".to_string(), zip)])));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let run = train_run(&app);
+    let before = (app.data.summary.clone(), app.data.current, app.sheet.generation, app.data.source.clone());
+    let big = vec![("ml-25m.zip".to_string(), vec![0u8; 1000])];
+    let id = give(&mut app, Origin::Picked, &big);
+    // Training goes on meanwhile, in the training worker.
+    let _ = update(&mut app, loader(id, FromWorker::Loading { id, read: 500, total: 1000, ratings: 0 }));
+    let effects = update(&mut app, Msg::Data(DataMsg::Cancel));
+    assert!(matches!(&effects[..], [Effect::EndLoader { id: i }] if *i == id), "{effects:?}");
+    assert_eq!(app.data.progress, "Loading ml-25m.zip (1000 bytes) was cancelled. The data you had is still here.");
+    assert_eq!((app.data.summary.clone(), app.data.current, app.sheet.generation, app.data.source.clone()), before);
+    assert_eq!(app.train.fit.as_ref().map(|f| (f.run, f.phase)), Some((run, Phase::Running)), "the fit goes on");
+    // Whatever the ended worker still said is dropped; a second Cancel does nothing.
+    assert!(update(&mut app, loader(id, answer(id, &big))).is_empty());
+    assert!(update(&mut app, Msg::Data(DataMsg::Cancel)).is_empty());
+    assert_eq!(app.data.summary.users, 30);
+}
+
+#[test]
+fn a_load_that_fails_or_whose_worker_dies_keeps_the_data_and_the_fits() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let before = (app.data.summary.clone(), app.sheet.generation, train_run(&app));
+    // Over the budget: said with the number, before anything is allocated (the core's words).
+    let claims = collab_core::data::synth::declaring(
+        &collab_core::data::synth::zip_of(&[("u.data", b"1\t2\t3\t4\n")]),
+        u32::MAX - 1,
+    );
+    let huge = vec![("ml-100k.zip".to_string(), claims)];
+    let id = give(&mut app, Origin::Picked, &huge);
+    let effects = update(&mut app, loader(id, answer(id, &huge)));
+    assert!(matches!(&effects[..], [Effect::EndLoader { id: i }] if *i == id));
+    assert_eq!(
+        app.data.progress,
+        "Nothing was loaded: u.data is 4.0 GiB of text: even at 64 bytes a line that is more than the 62,914,560 \
+         ratings this notebook keeps within its memory budget of 1 GiB (16 bytes a rating). The data you had is \
+         still here."
+    );
+    assert_eq!(app.data.progress_state, "error");
+    assert_eq!((app.data.summary.clone(), app.sheet.generation, train_run(&app)), before);
+    // A worker that dies while reading.
+    let id = give(&mut app, Origin::Picked, &huge);
+    let effects = update(&mut app, Msg::Data(DataMsg::LoaderDied { id, what: "out of memory".into() }));
+    assert!(matches!(&effects[..], [Effect::EndLoader { id: i }] if *i == id));
+    assert_eq!(
+        app.data.progress,
+        "Nothing was loaded: the worker reading the files stopped (out of memory). The data you had is still here."
+    );
+    assert_eq!((app.data.summary.clone(), app.sheet.generation, train_run(&app)), before);
+    assert!(app.data.loading.is_none() && app.train.fit.as_ref().is_some_and(|f| f.phase == Phase::Running));
+}
+
+#[test]
+fn a_load_replaces_the_data_and_forgets_every_fit_and_new_workers_read_the_same_files() {
+    let mut app = app();
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let _ = update(&mut app, Msg::Overfit(OverfitMsg::Compare));
+    assert!(app.train.fit.is_some() && app.overfit.pair.is_some());
+    let zip =
+        to_ml100k_zip(&generate(SynthSettings { users: 25, items: 12, density: 0.6, ..SynthSettings::default() }));
+    let effects = load_files(&mut app, Origin::Picked, vec![("ml-100k.zip".to_string(), zip)]);
+    let Some(Effect::AdoptLoader { id, .. }) = effects.first() else { panic!("{effects:?}") };
+    let id = *id;
+    assert!(app.train.fit.is_none() && app.overfit.pair.is_none() && app.train.races.is_empty());
+    assert_eq!((app.data.summary.users, app.sheet.sheet.cross.users.len()), (25, 15));
+    assert_eq!(app.data.summary.first.len(), crate::state::FIRST_ROWS);
+    // A worker started later (after a crash) reads the same files, not a copy of the ratings.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let effects = update(&mut app, Msg::WorkerDied("boom".into()));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::StartWorker { data: DataRef::Files(i), .. } if *i == id)),
+        "{effects:?}"
+    );
+    // Its reading again is not news; a failure to is said.
+    assert!(update(&mut app, Msg::Worker(FromWorker::Loading { id, read: 1, total: 2, ratings: 0 })).is_empty());
+    let _ = update(&mut app, Msg::Worker(FromWorker::LoadFailed { id, message: "the file is gone".into() }));
+    assert_eq!(app.train.message, "the restarted training worker could not read the data again: the file is gone");
+}
+
+#[test]
+fn the_optimizer_and_a_big_batch_travel_in_the_link_and_reach_the_fit() {
+    use collab_core::train::OptimizerKind;
+    let mut app = app();
+    let given = vec![("optim".to_string(), "lazy".to_string()), ("bs".to_string(), "65536".to_string())];
+    let effects = update(&mut app, Msg::Train(TrainMsg::Link(given)));
+    assert!(app.train.message.is_empty(), "{}", app.train.message);
+    assert!(effects.iter().any(|e| matches!(e, Effect::SetControl { id: "train-optim", value } if value == "lazy")));
+    let s = app.train.controls.settings().unwrap();
+    assert_eq!((s.optimizer, s.batch_size), (OptimizerKind::LazyAdam, 65_536));
+    // The select's change goes back into the address, by the same name.
+    let mut c = app.train.controls.clone();
+    c.set(collab_core::settings::Key::Optim, "adam");
+    let effects = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    let stored = effects.iter().find_map(|e| match e {
+        Effect::StoreUrl(q) => Some(q.clone()),
+        _ => None,
+    });
+    let stored = stored.expect("the settings go into the address");
+    assert!(stored.contains(&("optim", "adam".to_string())) && stored.contains(&("bs", "65536".to_string())));
+    assert_eq!(app.train.controls.settings().unwrap().optimizer, OptimizerKind::Adam);
+    // Lazy Adam reaches the fit's settings, which the worker trains with.
+    let mut c = app.train.controls.clone();
+    c.set(collab_core::settings::Key::Optim, "lazy");
+    let _ = update(&mut app, Msg::Train(TrainMsg::Controls(c)));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    assert_eq!(app.train.fit.as_ref().map(|f| f.settings.optimizer), Some(OptimizerKind::LazyAdam));
+    // A bad one is named with the one used.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Link(vec![("optim".into(), "rmsprop".into())])));
+    assert_eq!(app.train.message, "the link's optimizer 'rmsprop' is not adam, lazy or sgd; adam is used.");
 }

@@ -6,7 +6,7 @@ use collab_core::settings::Key;
 use crate::effect::Effect;
 use crate::fields::{DeviceChoice, TRAIN_CONTROLS};
 use crate::msg::TrainMsg;
-use crate::protocol::{Engine, Slot, ToWorker, TrainSettings, pack_table};
+use crate::protocol::{Engine, Slot, ToWorker, TrainSettings};
 use crate::state::{App, Fit, Phase, Race};
 
 pub fn update(app: &mut App, msg: TrainMsg) -> Vec<Effect> {
@@ -147,7 +147,7 @@ fn place(app: &mut App, command: ToWorker, settings: TrainSettings) -> Vec<Effec
                      is downloaded once, for this)…",
                     settings.kind.key()
                 );
-                return vec![Effect::Race { id, settings, table: pack_table(&app.data.table) }];
+                return vec![Effect::Race { id, settings, data: app.data.current }];
             }
         },
         (DeviceChoice::Auto, Some(Err(why))) => (Engine::Cpu, format!("Training on the CPU: {why}.")),
@@ -175,7 +175,8 @@ fn place(app: &mut App, command: ToWorker, settings: TrainSettings) -> Vec<Effec
 
 /// Section 8's settings in a few words.
 fn describe(s: &TrainSettings) -> String {
-    format!("{}, {} epochs, lr {}, wd {}, batch {}", s.kind.key(), s.epochs, s.lr, s.wd, s.batch_size)
+    let (kind, optim) = (s.kind.key(), s.optimizer.key());
+    format!("{kind}, {} epochs, lr {}, wd {}, batch {}, optimizer {optim}", s.epochs, s.lr, s.wd, s.batch_size)
 }
 
 /// Starts a new fit of section 8 with the controls' settings; a bad control is named.

@@ -3,7 +3,7 @@
 //! is lost.
 
 use crate::effect::Effect;
-use crate::protocol::{Engine, FromWorker, Slot, ToWorker, pack_table};
+use crate::protocol::{Engine, FromWorker, Slot, ToWorker};
 use crate::state::{App, Fitted, KeptSnapshot, Phase, WorkerState};
 
 pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
@@ -44,10 +44,11 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, model, users, items, residuals } => {
+        FromWorker::Trained { run, model, users, items, residuals, stars } => {
             if let Some(fit) = app.fit_mut(Slot::Train, run) {
-                let fitted =
-                    Fitted { rated: users.into_iter().zip(items).collect(), residuals, maps: fit.maps.clone() };
+                let rated = users.into_iter().zip(items).collect();
+                let stars = stars.into_iter().map(|s| f32::from(s) / 2.0).collect();
+                let fitted = Fitted { rated, stars, residuals, maps: fit.maps.clone() };
                 let id = app.new_id();
                 app.learned.loading = id;
                 return vec![Effect::LoadModel { id, source: None, bytes: model, fitted: Box::new(fitted) }];
@@ -62,6 +63,13 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
         FromWorker::LrFound { .. } => {}
         // Races and probes run in workers of their own; their answers never come here.
         FromWorker::Raced { .. } => {}
+        // A worker restarted (on the CPU, or after a crash) reads the loaded files again:
+        // how far it got, and the summary the page already has, are not news.
+        FromWorker::Loading { .. } | FromWorker::Loaded { .. } => {}
+        FromWorker::LoadFailed { message, .. } => {
+            stop_train(app);
+            app.train.message = format!("the restarted training worker could not read the data again: {message}");
+        }
         #[cfg(feature = "hooks")]
         FromWorker::Probed { .. } => {}
         FromWorker::Failed { device_lost: true, message, .. } if app.worker.engine == Engine::WebGpu => {
@@ -92,7 +100,7 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
 /// A new training worker on `engine` (the old one ends with everything it held).
 pub fn start(app: &mut App, engine: Engine) -> Effect {
     app.worker = WorkerState { engine, ..WorkerState::default() };
-    Effect::StartWorker { engine, table: pack_table(&app.data.table) }
+    Effect::StartWorker { engine, data: app.data.current }
 }
 
 /// Section 8's fit, if under way, stops where it is.

@@ -17,12 +17,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 
 use super::dom::{js_error, now_ms};
-use super::runtime::{Rt, dispatch};
+use super::runtime::{Rt, dispatch, give_files};
 use super::{device, kept, link, url};
 use crate::effect::{Effect, Focus};
 use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, RunsMsg, SheetMsg, TrainMsg};
 use crate::protocol::{Engine, FromWorker};
-use crate::state::{BIAS_STEPS, ProofDone, Trained};
+use crate::state::{BIAS_STEPS, Origin, ProofDone, Trained};
 
 /// Lookups computed since the page started (read by a test hook: one per change).
 #[cfg(feature = "hooks")]
@@ -39,21 +39,34 @@ pub fn run(rt: &Rt, effect: Effect) {
                 dispatch(&rt, Msg::Worker(FromWorker::Failed { slot: None, message, device_lost: false }));
             }
         }
-        Effect::StartWorker { engine, table } => {
-            if let Err(e) = link::start(&rt, engine, table) {
+        Effect::StartWorker { engine, data } => {
+            if let Err(e) = link::start(&rt, engine, data) {
                 dispatch(&rt, Msg::WorkerDied(format!("it could not start: {e}")));
             }
         }
+        Effect::StartLoader { id, engine } => {
+            if let Err(e) = link::start_loader(&rt, id, engine) {
+                dispatch(&rt, Msg::Data(DataMsg::LoaderDied { id, what: format!("it could not start: {e}") }));
+            }
+        }
+        Effect::AdoptLoader { id, forget } => link::adopt(&rt, id, forget),
+        Effect::EndLoader { id } => link::end_loader(&rt, id),
         Effect::Download { name, bytes } => {
             if let Err(e) = download(&bytes, name) {
                 web_sys::console::warn_1(&format!("{name} could not be handed to the browser: {e}").into());
             }
         }
-        Effect::Race { id, settings, table } => spawn_local(async move {
+        Effect::Race { id, settings, data } => spawn_local(async move {
             // One engine after the other: on a software GPU both would share the cores.
+            // Each racer reads the loaded files itself (a handle is all that is posted).
             let path = StepPath::Direct;
-            let cpu = link::race(Engine::Cpu, table.clone(), settings, path).await.map(|lap| lap.ms);
-            let gpu = link::race(Engine::WebGpu, table, settings, path).await;
+            let (cpu, gpu) = match link::payload(&rt, data) {
+                Ok(data) => (
+                    link::race(Engine::Cpu, data.clone(), settings, path).await.map(|lap| lap.ms),
+                    link::race(Engine::WebGpu, data, settings, path).await,
+                ),
+                Err(e) => (Err(e.clone()), Err(e)),
+            };
             dispatch(&rt, Msg::Train(TrainMsg::Raced { id, cpu, gpu }));
         }),
         Effect::Proof => spawn_local(async move {
@@ -122,11 +135,19 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, Msg::Learned(LearnedMsg::Saved(result)));
         }),
         Effect::FetchServed => spawn_local(async move {
-            let result = fetch("data/ml-100k.zip").await;
-            dispatch(&rt, Msg::Data(DataMsg::Fetched(result)));
+            match fetch("data/ml-100k.zip").await {
+                Ok(blob) => give_files(&rt, Origin::Served, vec![("ml-100k.zip".into(), blob)]),
+                Err(e) => dispatch(&rt, Msg::Data(DataMsg::NotRead(e))),
+            }
         }),
         Effect::SetControl { id, value } => rt.page.set_value(id, &value),
-        Effect::KeepFiles(files) => spawn_local(async move {
+        Effect::KeepFiles { id, names } => spawn_local(async move {
+            let files: Vec<(String, web_sys::Blob)> = rt
+                .files
+                .borrow()
+                .get(&id)
+                .map(|all| all.iter().filter(|f| names.contains(&f.0)).cloned().collect())
+                .unwrap_or_default();
             // Keeping is a convenience: a browser that refuses (private mode, no space) loses nothing.
             if let Err(e) = kept::keep(&files).await {
                 web_sys::console::warn_1(&format!("the data could not be kept in this browser: {e}").into());
@@ -137,8 +158,10 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, Msg::Data(DataMsg::Kept(names)));
         }),
         Effect::LoadKept => spawn_local(async move {
-            let files = kept::kept().await.and_then(|f| f.ok_or_else(|| "nothing is kept in this browser".into()));
-            dispatch(&rt, Msg::Data(DataMsg::Files(files)));
+            match kept::kept().await.and_then(|f| f.ok_or_else(|| "nothing is kept in this browser".into())) {
+                Ok(files) => give_files(&rt, Origin::Kept, files),
+                Err(e) => dispatch(&rt, Msg::Data(DataMsg::NotRead(e))),
+            }
         }),
         Effect::LoadRuns => dispatch(&rt, Msg::Runs(RunsMsg::Kept(kept::runs()))),
         Effect::KeepRuns(json) => {
@@ -220,8 +243,8 @@ fn download(bytes: &[u8], name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The bytes at `path` on this server.
-async fn fetch(path: &str) -> Result<Vec<u8>, String> {
+/// The file at `path` on this server, as a handle for the worker that reads it.
+async fn fetch(path: &str) -> Result<web_sys::Blob, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response =
         JsFuture::from(window.fetch_with_str(path)).await.map_err(js_error)?.dyn_into().map_err(js_error)?;
@@ -230,6 +253,5 @@ async fn fetch(path: &str) -> Result<Vec<u8>, String> {
             "this server has no copy of MovieLens-100k (run scripts/fetch-data.sh, or pick the file below)".into()
         );
     }
-    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    Ok(JsFuture::from(response.blob().map_err(js_error)?).await.map_err(js_error)?.unchecked_into())
 }

@@ -63,8 +63,8 @@ pub async fn race_devices(zip: Option<Vec<u8>>, settings: JsValue, path: Option<
         Ok(l) => serde_json::json!({ "ms": l.ms, "queue_ms": l.queue_ms, "device": l.label, "is_gpu": l.is_gpu }),
         Err(e) => serde_json::json!({ "error": e }),
     };
-    let cpu = lap(super::link::race(Engine::Cpu, table.clone(), settings, path).await);
-    let gpu = lap(super::link::race(Engine::WebGpu, table, settings, path).await);
+    let cpu = lap(super::link::race(Engine::Cpu, super::link::Payload::Packed(table.clone()), settings, path).await);
+    let gpu = lap(super::link::race(Engine::WebGpu, super::link::Payload::Packed(table), settings, path).await);
     Ok(serde_json::json!({ "source": source, "path": path.key(), "cpu": cpu, "gpu": gpu }).to_string())
 }
 

@@ -10,14 +10,14 @@ use futures_util::StreamExt;
 use gloo::events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{Blob, ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::dom::{self, js_error};
 use super::runtime::{Rt, WorkerLink, dispatch};
 use super::worker::{from_js, to_js};
-use crate::msg::Msg;
-use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings};
-use crate::state::Lap;
+use crate::msg::{DataMsg, Msg};
+use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings, pack_table};
+use crate::state::{DataRef, Lap, demo_table};
 use collab_core::train::StepPath;
 
 thread_local! {
@@ -116,25 +116,114 @@ fn spawn(
     Ok(WorkerLink { worker, _listeners: [listen, on_error] })
 }
 
-/// Starts the training worker on `engine`, ending any earlier one, and sends it the
-/// packed ratings.
-pub fn start(rt: &Rt, engine: Engine, table: Vec<u8>) -> Result<(), String> {
-    rt.worker.borrow_mut().take();
+/// The ratings a new worker is given: packed (the demo table, a test's), or the files of
+/// a load, which it reads itself.
+#[derive(Clone)]
+pub enum Payload {
+    Packed(Vec<u8>),
+    Files(u64, Vec<(String, Blob)>),
+}
+
+/// The ratings of `data` for a new worker.
+pub fn payload(rt: &Rt, data: DataRef) -> Result<Payload, String> {
+    match data {
+        DataRef::Demo => Ok(Payload::Packed(pack_table(&demo_table()))),
+        DataRef::Files(id) => rt
+            .files
+            .borrow()
+            .get(&id)
+            .map(|files| Payload::Files(id, files.clone()))
+            .ok_or_else(|| "the page no longer holds the loaded files".into()),
+    }
+}
+
+/// Gives `link`'s worker its ratings: a [`ToWorker::Load`] posts the files' handles
+/// beside the command, as `{ message, blobs }` (a handle is not a serde value).
+fn give(link: &WorkerLink, payload: Payload) -> Result<(), String> {
+    match payload {
+        Payload::Packed(table) => send(link, &ToWorker::Data { table }),
+        Payload::Files(id, files) => {
+            let names = files.iter().map(|f| f.0.clone()).collect();
+            let outer = js_sys::Object::new();
+            js_sys::Reflect::set(&outer, &"message".into(), &to_js(&ToWorker::Load { id, names })?)
+                .map_err(js_error)?;
+            let blobs: js_sys::Array = files.iter().map(|f| JsValue::from(&f.1)).collect();
+            js_sys::Reflect::set(&outer, &"blobs".into(), &blobs).map_err(js_error)?;
+            link.worker.post_message(&outer).map_err(js_error)
+        }
+    }
+}
+
+/// A training worker on `engine` whose messages go to `update`: as a load's
+/// ([`DataMsg::Loader`]) while it is the page's loader for `load`, as the training
+/// worker's once it is adopted.
+fn spawn_for_page(rt: &Rt, engine: Engine, load: Option<u64>) -> Result<WorkerLink, String> {
+    let loading = move |rt: &Rt| load.filter(|id| rt.loader.borrow().as_ref().is_some_and(|(l, _)| l == id));
     let (on_rt, died_rt) = (rt.clone(), rt.clone());
-    let link = spawn(
+    spawn(
         engine,
         move |message| {
-            let msg = match message {
-                Ok(message) => Msg::Worker(message),
-                Err(e) => Msg::WorkerGarbled(e),
+            let msg = match (loading(&on_rt), message) {
+                (Some(id), Ok(msg)) => Msg::Data(DataMsg::Loader { id, msg }),
+                (Some(id), Err(e)) => Msg::Data(DataMsg::LoaderDied { id, what: e }),
+                (None, Ok(message)) => Msg::Worker(message),
+                (None, Err(e)) => Msg::WorkerGarbled(e),
             };
             dispatch(&on_rt, msg);
         },
-        move |what| dispatch(&died_rt, Msg::WorkerDied(what)),
-    )?;
+        move |what| {
+            let msg = match loading(&died_rt) {
+                Some(id) => Msg::Data(DataMsg::LoaderDied { id, what }),
+                None => Msg::WorkerDied(what),
+            };
+            dispatch(&died_rt, msg)
+        },
+    )
+}
+
+/// Starts the training worker on `engine`, ending any earlier one, and gives it `data`.
+pub fn start(rt: &Rt, engine: Engine, data: DataRef) -> Result<(), String> {
+    rt.worker.borrow_mut().take();
+    let payload = payload(rt, data)?;
+    let link = spawn_for_page(rt, engine, None)?;
+    send(&link, &ToWorker::Init)?;
+    give(&link, payload)?;
     *rt.worker.borrow_mut() = Some(link);
-    post(rt, &ToWorker::Init)?;
-    post(rt, &ToWorker::Data { table })
+    Ok(())
+}
+
+/// Starts a worker on `engine` that reads the files of load `id` (ending any other
+/// load's); the training worker goes on meanwhile.
+pub fn start_loader(rt: &Rt, id: u64, engine: Engine) -> Result<(), String> {
+    let payload = payload(rt, DataRef::Files(id))?;
+    let link = spawn_for_page(rt, engine, Some(id))?;
+    // Its messages are the load's from here on (a message cannot arrive before this returns).
+    let old = rt.loader.borrow_mut().replace((id, link));
+    drop(old);
+    let loader = rt.loader.borrow();
+    let link = &loader.as_ref().expect("just set").1;
+    send(link, &ToWorker::Init)?;
+    give(link, payload)
+}
+
+/// The worker that loaded `id` becomes the training worker (the old one ends); the
+/// files of load `forget` are let go.
+pub fn adopt(rt: &Rt, id: u64, forget: Option<u64>) {
+    let taken = rt.loader.borrow_mut().take_if(|(l, _)| *l == id);
+    if let Some((_, link)) = taken {
+        let old = rt.worker.borrow_mut().replace(link);
+        drop(old);
+    }
+    if let Some(old) = forget {
+        rt.files.borrow_mut().remove(&old);
+    }
+}
+
+/// Ends the worker loading `id`, if it still runs, and lets its files go.
+pub fn end_loader(rt: &Rt, id: u64) {
+    let taken = rt.loader.borrow_mut().take_if(|(l, _)| *l == id);
+    drop(taken);
+    rt.files.borrow_mut().remove(&id);
 }
 
 /// Posts a command to the training worker.
@@ -151,8 +240,8 @@ fn send(link: &WorkerLink, message: &ToWorker) -> Result<(), String> {
 
 /// Times `settings` along `path` on `engine` in a worker of its own, which ends with
 /// the race.
-pub async fn race(engine: Engine, table: Vec<u8>, settings: TrainSettings, path: StepPath) -> Result<Lap, String> {
-    let (device, times) = ask(engine, table, ToWorker::Race { settings, path }, |answer| match answer {
+pub async fn race(engine: Engine, data: Payload, settings: TrainSettings, path: StepPath) -> Result<Lap, String> {
+    let (device, times) = ask(engine, data, ToWorker::Race { settings, path }, |answer| match answer {
         FromWorker::Raced { times } => Some(times),
         _ => None,
     })
@@ -175,21 +264,22 @@ pub struct Probe {
 /// Takes `steps` batches of a fresh fit with `settings` on `engine`, in a worker of its
 /// own (a test hook).
 pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, steps: usize) -> Result<Probe, String> {
-    let ((device, _), probe) = ask(engine, table, ToWorker::Probe { settings, steps }, |answer| match answer {
-        FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
-        _ => None,
-    })
-    .await?;
+    let ((device, _), probe) =
+        ask(engine, Payload::Packed(table), ToWorker::Probe { settings, steps }, |answer| match answer {
+            FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
+            _ => None,
+        })
+        .await?;
     let (step_kind, losses, weights) = probe;
     Ok(Probe { device, step_kind, losses, weights })
 }
 
-/// Starts a worker of its own on `engine`, gives it `table`, posts `command`, and waits
+/// Starts a worker of its own on `engine`, gives it `data`, posts `command`, and waits
 /// for the answer `pick` takes; the worker ends with it. Returns the worker's device
 /// (label, whether a GPU) with the answer.
 async fn ask<T>(
     engine: Engine,
-    table: Vec<u8>,
+    data: Payload,
     command: ToWorker,
     pick: impl Fn(FromWorker) -> Option<T>,
 ) -> Result<((String, bool), T), String> {
@@ -203,14 +293,14 @@ async fn ask<T>(
         move |message| tell(&to_message, message),
         move |what| tell(&to_death, Err(format!("its worker stopped ({what})"))),
     )?;
-    for command in [ToWorker::Init, ToWorker::Data { table }, command] {
-        send(&link, &command)?;
-    }
+    send(&link, &ToWorker::Init)?;
+    give(&link, data)?;
+    send(&link, &command)?;
     let mut device = None;
     while let Some(answer) = answers.next().await {
         match answer? {
             FromWorker::Ready { label, is_gpu } => device = Some((label, is_gpu)),
-            FromWorker::Failed { message, .. } => return Err(message),
+            FromWorker::Failed { message, .. } | FromWorker::LoadFailed { message, .. } => return Err(message),
             answer => {
                 if let Some(answer) = pick(answer) {
                     return Ok((device.ok_or("the worker answered before naming its device")?, answer));

@@ -1,6 +1,7 @@
 //! Everything that touches the browser: the start-up, the runtime loop (message →
 //! `update` → render → effects), the DOM, the page's device and the training worker.
 
+mod blob;
 mod device;
 mod dom;
 mod effects;

@@ -20,6 +20,13 @@ pub struct Runtime {
     pub app: RefCell<App>,
     pub page: Page,
     pub worker: RefCell<Option<WorkerLink>>,
+    /// A worker reading the files of a load (its id), until it becomes the training worker.
+    pub loader: RefCell<Option<(u64, WorkerLink)>>,
+    /// The browser's handles on the files of each load the page still needs (the loaded
+    /// data's, for a new worker or a race to read again, and a load's under way), by id.
+    pub files: RefCell<std::collections::HashMap<u64, Vec<(String, web_sys::Blob)>>>,
+    /// The last id given to a set of files.
+    pub files_id: std::cell::Cell<u64>,
     /// Listeners that live as long as the page (gloo removes a listener when dropped).
     pub listeners: RefCell<Vec<EventListener>>,
     /// Carries out one effect.
@@ -60,12 +67,24 @@ pub fn new(app: App, page: Page, run_effect: fn(&Rt, Effect)) -> Rt {
         app: RefCell::new(app),
         page,
         worker: RefCell::new(None),
+        loader: RefCell::new(None),
+        files: RefCell::new(Default::default()),
+        files_id: std::cell::Cell::new(0),
         listeners: RefCell::new(Vec::new()),
         run_effect,
     });
     #[cfg(feature = "hooks")]
     HOOKS.with(|h| *h.borrow_mut() = Rc::downgrade(&rt));
     rt
+}
+
+/// Keeps the handles on `files` under a new id and tells `update` of them.
+pub fn give_files(rt: &Rt, origin: crate::state::Origin, files: Vec<(String, web_sys::Blob)>) {
+    let id = rt.files_id.get() + 1;
+    rt.files_id.set(id);
+    let sizes = files.iter().map(|(n, b)| (n.clone(), b.size() as u64)).collect();
+    rt.files.borrow_mut().insert(id, files);
+    dispatch(rt, Msg::Data(crate::msg::DataMsg::Files { id, origin, files: sizes }));
 }
 
 /// Handles one message: update, redraw, then the effects.

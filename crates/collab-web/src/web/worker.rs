@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use burn::module::Module;
+use collab_core::data::budget::Budget;
 use collab_core::data::{CollabData, RatingsTable};
 use collab_core::interpret::{Tables, map_points, most_rated};
 use collab_core::read;
@@ -129,8 +130,8 @@ struct Trainer {
 /// arrived while the module loaded wait in `self.collabEarly` (see web/worker.js).
 pub fn serve() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let (sender, mailbox) = unbounded::<ToWorker>();
-    let receive = move |value: JsValue| match from_js::<ToWorker>(value) {
+    let (sender, mailbox) = unbounded::<Incoming>();
+    let receive = move |value: JsValue| match incoming(value) {
         Ok(message) => {
             let _ = sender.unbounded_send(message);
         }
@@ -156,8 +157,77 @@ pub fn serve() {
     wasm_bindgen_futures::spawn_local(work(mailbox));
 }
 
+/// A command, with the files' `Blob`s that came beside it ([`ToWorker::Load`]'s).
+struct Incoming {
+    message: ToWorker,
+    blobs: Vec<web_sys::Blob>,
+}
+
+/// A command as posted: bare, or as `{ message, blobs }` when files come with it
+/// (`web::link::post`).
+fn incoming(value: JsValue) -> Result<Incoming, String> {
+    let blobs = js_sys::Reflect::get(&value, &"blobs".into()).ok().and_then(|b| b.dyn_into::<js_sys::Array>().ok());
+    match blobs {
+        Some(blobs) => {
+            let message = js_sys::Reflect::get(&value, &"message".into()).map_err(super::dom::js_error)?;
+            let blobs = blobs
+                .iter()
+                .map(|b| b.dyn_into().map_err(|_| "a file that is not a Blob"))
+                .collect::<Result<_, _>>()?;
+            Ok(Incoming { message: from_js(message)?, blobs })
+        }
+        None => Ok(Incoming { message: from_js(value)?, blobs: Vec::new() }),
+    }
+}
+
+/// The bytes of this worker's wasm memory (what the benchmark reports after a load).
+fn memory_bytes() -> u64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64
+}
+
+/// Milliseconds between two reports of a load's progress.
+const LOAD_REPORT_MS: f64 = 200.0;
+
+/// Reads the ratings of the files `names`/`blobs` within the core's memory budget, with
+/// the core's one reader of named files (the CLI's), posting how many bytes are read.
+fn load(id: u64, names: Vec<String>, blobs: Vec<web_sys::Blob>) -> Result<(RatingsTable, Vec<String>), String> {
+    if names.len() != blobs.len() {
+        return Err(format!("{} names came with {} files", names.len(), blobs.len()));
+    }
+    let total = blobs.iter().map(|b| b.size() as u64).sum();
+    let (read, ratings) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0usize));
+    let last = std::cell::Cell::new(now_ms());
+    let report = |force: bool| {
+        if force || now_ms() - last.get() >= LOAD_REPORT_MS {
+            last.set(now_ms());
+            post(&FromWorker::Loading { id, read: read.get().min(total), total, ratings: ratings.get() });
+        }
+    };
+    let on_slice = |n: u64| {
+        read.set(read.get() + n);
+        report(false);
+    };
+    let files = names
+        .into_iter()
+        .zip(blobs)
+        .map(|(name, blob)| Ok((name, super::blob::BlobReader::new(blob, &on_slice).map_err(|e| e.to_string())?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let watch = |n: usize| {
+        ratings.set(n);
+        report(false);
+    };
+    let result = collab_core::data::movielens::read_named_watched(files, Budget::STATED, &watch);
+    if let Ok((table, _)) = &result {
+        read.set(total);
+        ratings.set(table.ratings.len());
+        report(true);
+    }
+    result.map_err(|e| e.to_string())
+}
+
 /// The worker's one task.
-async fn work(mut mailbox: UnboundedReceiver<ToWorker>) {
+async fn work(mut mailbox: UnboundedReceiver<Incoming>) {
     let mut trainer = Trainer::default();
     loop {
         while let Ok(message) = mailbox.try_recv() {
@@ -230,7 +300,7 @@ impl Trainer {
         None
     }
 
-    async fn handle(&mut self, message: ToWorker) {
+    async fn handle(&mut self, Incoming { message, blobs }: Incoming) {
         match message {
             ToWorker::Init => {
                 let chosen = device::choose().await;
@@ -243,6 +313,15 @@ impl Trainer {
                     self.slots.clear();
                 }
                 Err(e) => self.fail(None, format!("the worker could not read the ratings: {e}").into()),
+            },
+            ToWorker::Load { id, names } => match load(id, names, blobs) {
+                Ok((table, used)) => {
+                    let summary = Box::new(crate::summary::DataSummary::of(&table));
+                    self.table = Some(Arc::new(table));
+                    self.slots.clear();
+                    post(&FromWorker::Loaded { id, summary, used, memory: memory_bytes() });
+                }
+                Err(message) => post(&FromWorker::LoadFailed { id, message }),
             },
             ToWorker::Run { slot, run, settings } => match self.fit(slot, run, settings) {
                 Ok(fit) => {
@@ -465,6 +544,11 @@ impl Trainer {
                 users: [&data.train.users, &data.valid.users].into_iter().flatten().copied().collect(),
                 items: [&data.train.items, &data.valid.items].into_iter().flatten().copied().collect(),
                 residuals,
+                stars: [&data.train.ratings, &data.valid.ratings]
+                    .into_iter()
+                    .flatten()
+                    .map(|r| (r * 2.0).round() as u8)
+                    .collect(),
             }),
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }

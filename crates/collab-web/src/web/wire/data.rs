@@ -3,19 +3,21 @@
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
-use collab_core::error::clip;
-
-use super::{files_of, on, on_click, read_files};
-use crate::html::size;
+use super::{files_of, on, on_click};
 use crate::msg::{DataMsg, Msg};
-use crate::web::runtime::{Rt, dispatch};
+use crate::state::Origin;
+use crate::web::runtime::{Rt, give_files};
 
 pub fn wire(rt: &Rt) {
     on_click(rt, "data-served", || Msg::Data(DataMsg::FetchServed));
     on_click(rt, "data-kept", || Msg::Data(DataMsg::LoadKept));
+    on_click(rt, "data-cancel", || Msg::Data(DataMsg::Cancel));
     on(rt, "data-file", "change", false, |rt, e| {
-        let input: Option<HtmlInputElement> = e.target().and_then(|t| t.dyn_into().ok());
-        load(rt, files_of(input.and_then(|i| i.files())));
+        let input = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok())?;
+        let files = files_of(input.files());
+        // Emptied, so that picking the same file again (after a Cancel) is a change too.
+        input.set_value("");
+        load(rt, files);
         None
     });
     on(rt, "data-drop", "dragover", true, |_, e| {
@@ -30,16 +32,8 @@ pub fn wire(rt: &Rt) {
     });
 }
 
-/// Reads the files, saying so, then hands their bytes to `update`.
+/// Hands the files to `update`: their handles only (a worker reads them).
 fn load(rt: &Rt, files: Vec<File>) {
-    let what: Vec<String> =
-        files.iter().map(|f| format!("{} ({})", clip(&f.name(), 40), size(f.size() as usize))).collect();
-    if !what.is_empty() {
-        dispatch(rt, Msg::Data(DataMsg::Reading(format!("Reading {} …", clip(&what.join(", "), 200)))));
-    }
-    let rt = rt.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let result = read_files(files).await;
-        dispatch(&rt, Msg::Data(DataMsg::Files(result)));
-    });
+    let files = files.into_iter().map(|f| (f.name(), f.into())).collect();
+    give_files(rt, Origin::Picked, files);
 }

@@ -1,0 +1,79 @@
+//! A file the visitor gave, read where it is parsed: in a worker, slice by slice, with
+//! `FileReaderSync`. The page posts the `File`/`Blob` handles themselves to the worker
+//! (a handle costs nothing to post, and no byte of the file passes through the page),
+//! and the core's streaming readers take it as any `Read + Seek`: a zip's directory is
+//! read from its end, the ratings member unpacked and parsed as its slices arrive. At no
+//! time is more than one slice of the file held, whatever its size (ml-25m's zip is
+//! 250 MB; its `ratings.csv` 678 MB).
+
+use std::io::{Error, Read, Result, Seek, SeekFrom};
+
+use web_sys::{Blob, FileReaderSync};
+
+/// Bytes read from the browser at a time.
+const SLICE: u64 = 1 << 20;
+
+/// One file, read in slices of [`SLICE`] bytes; `on_slice` hears of each slice's
+/// length (the progress the page shows).
+pub struct BlobReader<'a> {
+    blob: Blob,
+    reader: FileReaderSync,
+    size: u64,
+    pos: u64,
+    /// The last slice read and where it starts in the file.
+    slice: Vec<u8>,
+    slice_start: u64,
+    on_slice: &'a dyn Fn(u64),
+}
+
+impl<'a> BlobReader<'a> {
+    /// A reader of `blob` (only in a worker: the page's thread has no `FileReaderSync`).
+    pub fn new(blob: Blob, on_slice: &'a dyn Fn(u64)) -> Result<Self> {
+        let reader = FileReaderSync::new().map_err(|e| Error::other(super::dom::js_error(e)))?;
+        let size = blob.size() as u64;
+        Ok(BlobReader { blob, reader, size, pos: 0, slice: Vec::new(), slice_start: 0, on_slice })
+    }
+
+    /// Reads the slice that holds `self.pos`.
+    fn fill(&mut self) -> Result<()> {
+        let end = (self.pos + SLICE).min(self.size);
+        let js = |e| Error::other(super::dom::js_error(e));
+        let part = self.blob.slice_with_f64_and_f64(self.pos as f64, end as f64).map_err(js)?;
+        let buffer = self.reader.read_as_array_buffer(&part).map_err(js)?;
+        let array = js_sys::Uint8Array::new(&buffer);
+        self.slice.resize(array.length() as usize, 0);
+        array.copy_to(&mut self.slice);
+        self.slice_start = self.pos;
+        (self.on_slice)(self.slice.len() as u64);
+        Ok(())
+    }
+}
+
+impl Read for BlobReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> Result<usize> {
+        if self.pos >= self.size || out.is_empty() {
+            return Ok(0);
+        }
+        let held = self.slice_start..self.slice_start + self.slice.len() as u64;
+        if !held.contains(&self.pos) {
+            self.fill()?;
+        }
+        let at = (self.pos - self.slice_start) as usize;
+        let n = out.len().min(self.slice.len() - at);
+        out[..n].copy_from_slice(&self.slice[at..at + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for BlobReader<'_> {
+    fn seek(&mut self, to: SeekFrom) -> Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.size.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| Error::other("a seek before the start of the file"))?;
+        Ok(self.pos)
+    }
+}
