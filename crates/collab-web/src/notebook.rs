@@ -429,7 +429,7 @@ impl Model {
 }
 
 fn train(c: &[String; 10]) -> String {
-    let [model, factors, epochs, lr, wd, wd_kind, _bs, _seed, _device, _optim] = c;
+    let [model, factors, epochs, lr, wd, wd_kind, _bs, _seed, _device, optim] = c;
     let wd_value: f64 = wd.parse().unwrap_or(0.1);
     let (opt, wd) = if wd_kind == "l2" {
         (
@@ -478,9 +478,19 @@ fn train(c: &[String; 10]) -> String {
             format!("learn = collab_learner(dls, use_nn=True, y_range=(0, 5.5), layers=[100, 50]{opt})")
         }
     };
+    // fastai's Learner has fastai's Adam; the page's other optimizers are said, not faked.
+    let optimizer = match optim.parse::<collab_core::train::OptimizerKind>() {
+        Ok(kind) if kind != collab_core::train::OptimizerKind::Adam => format!(
+            "# The page trained with {} ({}); fastai's Learner has no such optimizer here, so this\n\
+             # cell trains with fastai's Adam, the lesson's: expect other losses.\n",
+            kind.key(),
+            kind.describe()
+        ),
+        _ => String::new(),
+    };
     format!(
         "# fastai draws its own starting weights, so its losses differ a little from the page's.\n\
-         {learner}\n\
+         {optimizer}{learner}\n\
          learn.fit_one_cycle({epochs}, {lr}, wd={wd})"
     )
 }
@@ -716,6 +726,20 @@ mod tests {
             assert!(cell.code.contains(reads), "{release}: {}", cell.code);
             assert!(!cell.code.contains("untar_data"), "fastai downloads MovieLens-100k only");
         }
+    }
+
+    #[test]
+    fn a_fit_with_another_optimizer_says_the_notebook_trains_with_fastais_adam() {
+        let train = |optim: &str| {
+            let mut page = app(["dotbias", "8", "1", "0.005", "0.1", "decoupled", "64", "42", "cpu"]);
+            page.train.controls.set(collab_core::settings::Key::Optim, optim);
+            cells(&page).into_iter().find(|c| c.section == "train").unwrap().code
+        };
+        assert!(!train("adam").contains("no such optimizer"));
+        let lazy = train("lazy");
+        assert!(lazy.contains("# The page trained with lazy (lazy Adam: only the rows in the batch move"), "{lazy}");
+        assert!(lazy.contains("learn.fit_one_cycle(1, 0.005, wd=0.1)"));
+        assert!(train("sgd").contains("# The page trained with sgd (plain SGD, no momentum)"));
     }
 
     /// The words of `code` that could be Python names: comments and string literals left out.
