@@ -12,16 +12,16 @@ after(() => server.close());
 const rows = (page) =>
   page.$$eval('#runs-rows tr', (trs) =>
     trs.map((tr) => {
-      const cells = [...tr.cells].map((td) => td.textContent.trim());
+      const text = (selector) => tr.querySelector(selector).textContent.trim();
       return {
         number: Number(tr.dataset.run),
-        where: cells[2],
-        model: cells[3],
-        settings: cells[4],
-        device: cells[5],
-        train: cells[7],
-        valid: cells[8],
-        state: cells[11],
+        where: text('.where'),
+        model: text('.model'),
+        settings: text('.settings'),
+        device: text('.device'),
+        train: text('td.train-loss'),
+        valid: text('td.valid-loss'),
+        state: text('td.state'),
         link: tr.querySelector('a').getAttribute('href'),
         shown: tr.querySelector('input[data-show]').checked,
       };
@@ -118,7 +118,7 @@ test('each fit and sheet series is a run with its losses; restore, its link and 
   });
 });
 
-test('the runs at 390 px: the table scrolls in its box, the page does not, and the chart text is at least 11 px', { timeout: 300_000 }, async () => {
+test('the runs at 390 px: each run a card on screen, the page does not scroll sideways, and the chart text is at least 11 px', { timeout: 300_000 }, async () => {
   await withPage(CPU, url, async (page) => {
     await page.click('#sheet-step');
     await page.waitForFunction(() => document.querySelector('#sheet-steps').textContent === '1');
@@ -126,6 +126,10 @@ test('the runs at 390 px: the table scrolls in its box, the page does not, and t
     await page.waitForFunction(() => document.querySelector('#sheet-steps').textContent === '2');
     await page.waitForSelector('#runs-chart g.run');
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'no sideways scrolling of the page');
+    // Each run is a card: every figure on screen, with its label.
+    const cut = await page.$$eval('#runs-rows td', (tds) => tds.filter((td) => td.getBoundingClientRect().right > innerWidth + 0.5).length);
+    assert.equal(cut, 0, 'every cell of the runs within the screen');
+    assert.equal(await page.$eval('#runs-rows td.valid-loss', (td) => getComputedStyle(td, '::before').content), '"valid loss: "');
     const sizes = await page.$$eval('#runs-chart text', (ts) => ts.map((t) => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a));
     assert.ok(Math.min(...sizes) >= 11, `chart text ${Math.min(...sizes)} px`);
     await screenshot(page.locator('#runs'), 'runs-390');

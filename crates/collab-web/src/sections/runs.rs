@@ -46,6 +46,9 @@ fn seconds(s: f64) -> String {
     if s < 10.0 { format!("{s:.2} s") } else { format!("{s:.0} s") }
 }
 
+/// The table's rows, the newest first: what the run was in one cell (where, model,
+/// settings, device, data), then its figures, each cell labelled (`data-label`) for the
+/// phone's layout, where a row is drawn as a card.
 pub fn rows(r: &RunsState) -> String {
     r.runs
         .iter()
@@ -54,10 +57,13 @@ pub fn rows(r: &RunsState) -> String {
             let n = run.number;
             let checked = if r.shown.contains(&n) { " checked" } else { "" };
             format!(
-                "<tr data-run=\"{n}\"><td><input type=\"checkbox\" data-show=\"{n}\" aria-label=\"Show run {n} on the chart\"{checked}></td>\
-                 <td><span class=\"swatch\" style=\"background: {}\"></span> {n} <button type=\"button\" data-restore=\"{n}\">restore</button> \
-                 <a href=\"{}\">link</a></td><td>{}</td><td>{}</td><td class=\"settings\">{}</td>\
-                 <td>{}</td><td class=\"settings\">{}</td><td class=\"train-loss\">{}</td><td class=\"valid-loss\">{}</td><td>{}</td><td>{:.2}</td><td>{}</td></tr>",
+                "<tr data-run=\"{n}\"><td data-label=\"show\"><input type=\"checkbox\" data-show=\"{n}\" aria-label=\"Show run {n} on the chart\"{checked}></td>\
+                 <td data-label=\"run\" class=\"number\"><span class=\"swatch\" style=\"background: {}\"></span> {n} \
+                 <button type=\"button\" data-restore=\"{n}\">restore</button> <a href=\"{}\">link</a></td>\
+                 <td data-label=\"what\" class=\"what\"><span class=\"where\">{}</span> · <b class=\"model\">{}</b><br>\
+                 <span class=\"settings\">{}</span><br><span class=\"device\">{}</span> · <span class=\"data\">{}</span></td>\
+                 <td data-label=\"train loss\" class=\"train-loss\">{}</td><td data-label=\"valid loss\" class=\"valid-loss\">{}</td>\
+                 <td data-label=\"time\" class=\"time\">{}</td><td data-label=\"epochs\" class=\"epochs\">{:.2}</td><td data-label=\"state\" class=\"state\">{}</td></tr>",
                 colour(n),
                 escape(&run.query()),
                 run.place.words(),
@@ -200,7 +206,9 @@ mod tests {
         assert_eq!(chart(&r), "<text x=\"76\" y=\"90\">Tick a run to draw its losses</text>");
         let table = rows(&r);
         assert!(table.find("data-run=\"2\"").unwrap() < table.find("data-run=\"1\"").unwrap(), "the newest first");
-        assert!(table.contains("<td class=\"valid-loss\">0.8000</td>") && table.contains("12 s"));
+        assert!(
+            table.contains("<td data-label=\"valid loss\" class=\"valid-loss\">0.8000</td>") && table.contains("12 s")
+        );
         assert!(table.contains("<a href=\"?lr=0.005\">link</a>"));
     }
 }
