@@ -182,6 +182,9 @@ pub struct DataState {
     pub current: DataRef,
     /// Where they came from, in words.
     pub source: String,
+    /// True when they are the served copy of MovieLens-100k: a link (a run's too) can name
+    /// them (`?data=served`); a visitor's own files it cannot.
+    pub served: bool,
     /// The last load's progress or outcome, and its state (`loading`, `loaded`, `error`).
     pub progress: String,
     pub progress_state: &'static str,
@@ -577,6 +580,7 @@ impl App {
             data: DataState {
                 summary: DataSummary::of(&table),
                 current: DataRef::Demo,
+                served: false,
                 loading: None,
                 memory: None,
                 source: "the made-up demo table (generated from planted tastes, not real ratings)".into(),

@@ -171,6 +171,7 @@ fn loaded(app: &mut App, loading: Loading, summary: DataSummary, used: Vec<Strin
     app.data.progress = format!("Loaded {source}: {} ratings{release}.{note}", group(summary.ratings));
     app.data.progress_state = "loaded";
     app.data.current = DataRef::Files(loading.id);
+    app.data.served = loading.origin == Origin::Served;
     app.worker = loading.worker;
     let settings = app.sheet.sheet.settings;
     let s = &mut app.sheet;

@@ -161,10 +161,7 @@ fn of_fit(app: &App, slot: Slot, place: Place, fit: &Fit) -> Option<Run> {
 
 /// The link's data: the served copy is named; the visitor's own files cannot be.
 fn data_link(app: &App) -> Option<(String, String)> {
-    app.data
-        .source
-        .contains("served copy")
-        .then(|| (crate::fields::DATA_KEY.to_string(), crate::fields::SERVED.to_string()))
+    app.data.served.then(|| (crate::fields::DATA_KEY.to_string(), crate::fields::SERVED.to_string()))
 }
 
 /// The sheet's current series as a run, once it has taken a step.

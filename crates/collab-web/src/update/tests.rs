@@ -1617,3 +1617,18 @@ fn the_optimizer_and_a_big_batch_travel_in_the_link_and_reach_the_fit() {
     let _ = update(&mut app, Msg::Train(TrainMsg::Link(vec![("optim".into(), "rmsprop".into())])));
     assert_eq!(app.train.message, "the link's optimizer 'rmsprop' is not adam, lazy or sgd; adam is used.");
 }
+
+#[test]
+fn a_runs_link_names_the_served_copy_and_never_a_visitors_own_file() {
+    let table = generate(SynthSettings { users: 30, items: 20, density: 0.5, ..SynthSettings::default() });
+    let zip = to_ml100k_zip(&table);
+    for (origin, name, served) in [(Origin::Served, "ml-100k.zip", true), (Origin::Picked, "served copy.zip", false)] {
+        let mut app = app();
+        let _ = load_files(&mut app, origin, vec![(name.to_string(), zip.clone())]);
+        let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+        let run = train_run(&app);
+        let _ = report(&mut app, run, &[(1.2, 1.1)], true);
+        let link = &app.runs.runs.last().unwrap().link;
+        assert_eq!(link.contains(&("data".to_string(), "served".to_string())), served, "{name}: {link:?}");
+    }
+}
