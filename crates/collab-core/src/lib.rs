@@ -21,6 +21,7 @@ pub mod model;
 pub mod packed;
 pub mod paths;
 pub mod profiles;
+pub mod rated;
 
 pub use error::DataError;
 pub mod read;

@@ -85,6 +85,9 @@ pub enum ToWorker {
         points: Vec<(usize, f64)>,
         go_on: bool,
     },
+    /// Answer [`FromWorker::RatedBy`]: user index `user`'s ratings in section 8's
+    /// finished fit `run` (a recommendation leaves them out; "why?" quotes them).
+    RatedBy { run: u64, user: i32 },
     /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` along `path` (the
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
     /// [`FromWorker::Raced`].
@@ -179,22 +182,20 @@ pub enum FromWorker {
         bytes: Vec<u8>,
         points: Vec<(usize, f64)>,
     },
-    /// Section 8's fit ended: the saved model, and who rated what, training and
-    /// validation ratings alike (as user and item indices): a recommendation leaves out
-    /// every movie the user rated, and popularity counts every rating, as the book's map does.
-    /// With where the model is wrong on the validation ratings.
+    /// Section 8's fit ended: the saved model, each item's ratings (training and
+    /// validation alike: popularity counts every rating, as the book's map does), and
+    /// where the model is wrong on the validation ratings. Who rated what stays in the
+    /// worker: the page asks for one user's ratings ([`ToWorker::RatedBy`]).
     Trained {
         run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
-        users: Vec<i32>,
-        items: Vec<i32>,
+        counts: Vec<usize>,
         residuals: Option<Box<Residuals>>,
-        /// Each of those ratings' stars, doubled (half stars are whole numbers): the
-        /// page's "why?" quotes a user's own ratings.
-        #[serde(with = "serde_bytes")]
-        stars: Vec<u8>,
     },
+    /// User `user`'s ratings in fit `run` (training, then validation): the items, and
+    /// their stars; or why the worker no longer has them.
+    RatedBy { run: u64, user: i32, result: Result<(Vec<i32>, Vec<f32>), String> },
     /// Load `id` has read `read` bytes of its files' `total`, and parsed `ratings` ratings.
     Loading { id: u64, read: u64, total: u64, ratings: usize },
     /// Load `id` is read: what the page's cells need of it, the names of the files its

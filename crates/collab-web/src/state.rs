@@ -1,8 +1,6 @@
 //! The page's whole state: one `App` with one sub-state per notebook section. Nothing
 //! else holds page state; `update` is the only code that changes it.
 
-use std::collections::HashMap;
-
 use collab_core::data::{CrossTable, RatingsTable, Vocab};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
@@ -433,11 +431,9 @@ pub struct Trained {
     pub users: Vocab,
     pub items: Vocab,
     pub model: CollabModel,
-    /// Item indices each user index rated, training and validation (empty for a loaded
-    /// model); `#na#` (0), the users seen only in validation, has none.
-    pub rated: HashMap<i32, Vec<usize>>,
-    /// The stars of each of those ratings, in the same order.
-    pub stars: HashMap<i32, Vec<f32>>,
+    /// The section 8 fit that trained it (`None` for a model loaded from a file): its
+    /// worker keeps who rated what, and answers for one user at a time.
+    pub run: Option<u64>,
     /// Ratings of each item index, training and validation (zeros for a loaded model).
     pub counts: Vec<usize>,
     /// What loading said of the file's names ("2 names cut to 200 characters"), if anything.
@@ -452,10 +448,10 @@ pub struct Trained {
 /// file has none of it).
 #[derive(Debug, Clone, Default)]
 pub struct Fitted {
-    /// `(user, item)` index pairs of every rating, training and validation.
-    pub rated: Vec<(i32, i32)>,
-    /// The stars of each of those ratings.
-    pub stars: Vec<f32>,
+    /// The fit's run (its worker keeps who rated what).
+    pub run: Option<u64>,
+    /// Ratings of each item index, training and validation.
+    pub counts: Vec<usize>,
     pub residuals: Option<Box<Residuals>>,
     /// The fit's maps by epoch.
     pub maps: Vec<MapPoints>,
@@ -464,24 +460,14 @@ pub struct Fitted {
 impl Trained {
     /// A model with what its fit brings (the default for a model loaded from a file).
     pub fn new(model: collab_core::save::LoadedModel, fitted: Fitted) -> Self {
-        let Fitted { rated, stars, residuals, maps } = fitted;
-        let mut by_user = HashMap::<i32, Vec<usize>>::new();
-        let mut stars_by_user = HashMap::<i32, Vec<f32>>::new();
-        let mut counts = vec![0; model.items.len()];
-        for (n, &(u, i)) in rated.iter().enumerate() {
-            if u != 0 {
-                by_user.entry(u).or_default().push(i as usize);
-                if let Some(&s) = stars.get(n) {
-                    stars_by_user.entry(u).or_default().push(s);
-                }
-            }
-            if let Some(c) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
-                *c += 1;
-            }
+        let Fitted { run, mut counts, residuals, maps } = fitted;
+        // Counts of other items than the model's are no counts of its items.
+        if counts.len() != model.items.len() {
+            counts = vec![0; model.items.len()];
         }
         let note = model.note();
         let collab_core::save::LoadedModel { spec, users, items, model, .. } = model;
-        Trained { spec, users, items, model, rated: by_user, stars: stars_by_user, counts, note, residuals, maps }
+        Trained { spec, users, items, model, run, counts, note, residuals, maps }
     }
 }
 
@@ -500,6 +486,12 @@ pub struct LearnedState {
     pub recs: Option<(String, Vec<(usize, f32)>)>,
     /// One recommended movie's prediction written out.
     pub why: Option<Why>,
+    /// The user whose recommendations wait for their ratings from the fit's worker, as
+    /// typed.
+    pub asking: Option<String>,
+    /// The last user's ratings the worker sent (a recommendation leaves them out; "why?"
+    /// quotes them).
+    pub rated: Option<UserRated>,
     /// The taste profile picked, and what it recommends.
     pub profile: Option<(usize, Vec<(usize, f32)>)>,
     pub you: Option<YouFit>,
@@ -509,6 +501,17 @@ pub struct LearnedState {
     pub message: String,
     pub you_message: String,
     pub model_message: String,
+}
+
+/// One user's ratings in the fit that trained the model, as its worker kept them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRated {
+    /// The user index.
+    pub user: i32,
+    /// The movies they rated, training then validation.
+    pub items: Vec<usize>,
+    /// Their stars, in the same order.
+    pub stars: Vec<f32>,
 }
 
 /// What the interpretation views need, read from the model once.

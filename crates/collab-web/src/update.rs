@@ -48,6 +48,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             lr_find::train_found(app, run, result);
             Vec::new()
         }
+        Msg::Worker(FromWorker::RatedBy { run, user, result }) => {
+            learned::rated(app, run, user, result);
+            Vec::new()
+        }
         Msg::Data(m) => data::update(app, m),
         Msg::Factors(m) => factors(app, m),
         Msg::Sheet(m) => sheet::update(app, m),

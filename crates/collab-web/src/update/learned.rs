@@ -9,7 +9,10 @@ use collab_core::profiles::taste_profiles;
 
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
-use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, MAP_MOVIES, ModelRead, Trained, Why, YouFit};
+use crate::protocol::ToWorker;
+use crate::state::{
+    App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, MAP_MOVIES, ModelRead, Trained, UserRated, Why, YouFit,
+};
 
 /// Recommendations and similar movies shown.
 const LIST_LEN: usize = 10;
@@ -104,9 +107,29 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
         LearnedMsg::Recommend(user) => {
             l.recs = None;
             l.why = None;
-            let found = recommend(l, &user);
-            finish(&mut l.message, found, |list| l.recs = Some((user, list)));
-            Vec::new()
+            l.asking = None;
+            // A neural model, or one still being read, says so before anything is asked.
+            let asked = user_index(l, &user).and_then(|index| tables(l).map(|_| index)).map(|index| {
+                let run = l.model.as_ref().and_then(|m| m.run);
+                (run, index, l.rated.as_ref().is_some_and(|r| r.user == index))
+            });
+            match asked {
+                // The fit's worker keeps who rated what: ask it for this user's, then rank.
+                Ok((Some(run), index, false)) => {
+                    l.message = format!("reading the ratings of user {}…", clip(user.trim(), 40));
+                    l.asking = Some(user);
+                    vec![Effect::Post(ToWorker::RatedBy { run, user: index })]
+                }
+                Ok(_) => {
+                    let found = recommend(l, &user);
+                    finish(&mut l.message, found, |list| l.recs = Some((user, list)));
+                    Vec::new()
+                }
+                Err(e) => {
+                    l.message = e;
+                    Vec::new()
+                }
+            }
         }
         LearnedMsg::FitYou(ratings) => {
             l.you = None;
@@ -201,16 +224,50 @@ pub fn tables(l: &LearnedState) -> Result<(&Tables, &ModelRead), String> {
     }
 }
 
-fn recommend(l: &LearnedState, user: &str) -> Result<Vec<(usize, f32)>, String> {
-    let model = l.model.as_ref().ok_or("train a model first")?;
-    let index = model.users.encode(user.trim());
-    if index == 0 {
-        return Err(format!("user “{}” is not in the training data", collab_core::error::clip(user, 40)));
+/// Section 8's fit's worker answered `user`'s ratings in fit `run`: the recommendations
+/// waiting for them are ranked (an answer nobody waits for any more is dropped).
+pub fn rated(app: &mut App, run: u64, user: i32, result: Result<(Vec<i32>, Vec<f32>), String>) {
+    let l = &mut app.learned;
+    let Some(asking) = l.asking.clone() else { return };
+    if l.model.as_ref().and_then(|m| m.run) != Some(run) || user_index(l, &asking) != Ok(user) {
+        return;
     }
+    l.asking = None;
+    match result {
+        Ok((items, stars)) => {
+            let items = items.into_iter().filter_map(|i| usize::try_from(i).ok()).collect();
+            l.rated = Some(UserRated { user, items, stars });
+            let found = recommend(l, &asking);
+            finish(&mut l.message, found, |list| l.recs = Some((asking, list)));
+        }
+        Err(e) => l.message = e,
+    }
+}
+
+/// The user index of `user` as typed, if the model knows them.
+fn user_index(l: &LearnedState, user: &str) -> Result<i32, String> {
+    let model = l.model.as_ref().ok_or("train a model first")?;
+    match model.users.encode(user.trim()) {
+        0 => Err(format!("user “{}” is not in the training data", clip(user, 40))),
+        index => Ok(index),
+    }
+}
+
+/// What the model's fit says user `index` rated, and the stars: the worker's answer (a
+/// model loaded from a file knows none).
+fn rated_by(l: &LearnedState, index: i32) -> (&[usize], &[f32]) {
+    match &l.rated {
+        Some(r) if r.user == index => (&r.items, &r.stars),
+        _ => (&[], &[]),
+    }
+}
+
+fn recommend(l: &LearnedState, user: &str) -> Result<Vec<(usize, f32)>, String> {
+    let index = user_index(l, user)?;
     let (t, read) = tables(l)?;
-    let rated = model.rated.get(&index).cloned().unwrap_or_default();
+    let (rated, _) = rated_by(l, index);
     let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
-    Ok(interpret::recommend(t, t.user(index as usize), bias, &read.listable, &rated, LIST_LEN))
+    Ok(interpret::recommend(t, t.user(index as usize), bias, &read.listable, rated, LIST_LEN))
 }
 
 /// Movies of the user's own shown beside an explanation.
@@ -218,20 +275,18 @@ const CLOSEST: usize = 3;
 
 /// The prediction of the recommendation list's user for `item`, written out.
 fn why(l: &LearnedState, item: usize) -> Result<Why, String> {
-    let model = l.model.as_ref().ok_or("train a model first")?;
     let (user, _) = l.recs.as_ref().ok_or("ask for recommendations first")?;
-    let index = model.users.encode(user.trim());
+    let index = user_index(l, user)?;
     let (t, _) = tables(l)?;
-    if index == 0 || item == 0 || item >= t.n_items() {
+    if item == 0 || item >= t.n_items() {
         return Err("that movie is not among the recommendations".into());
     }
-    let rated = model.rated.get(&index).cloned().unwrap_or_default();
+    let (rated, stars) = rated_by(l, index);
     let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
-    let explanation = interpret::explain(t, t.user(index as usize), bias, item, &rated, CLOSEST);
+    let explanation = interpret::explain(t, t.user(index as usize), bias, item, rated, CLOSEST);
     // The user's own ratings of those movies, as the fit's data held them.
-    let stars = model.stars.get(&index);
     let ratings =
-        explanation.closest.iter().map(|&(i, _)| stars?.get(rated.iter().position(|&r| r == i)?).copied()).collect();
+        explanation.closest.iter().map(|&(i, _)| stars.get(rated.iter().position(|&r| r == i)?).copied()).collect();
     Ok(Why { user: user.trim().to_string(), item, explanation, ratings })
 }
 

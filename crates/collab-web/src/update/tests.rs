@@ -633,8 +633,20 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
     let loaded = collab_core::save::LoadedModel { spec, users, items, model, cut_names: 0 };
-    let rated = vec![(1, 1), (1, 2), (2, 2), (2, 3)];
-    crate::state::Trained::new(loaded, crate::state::Fitted { rated, ..Default::default() })
+    // As fit 7 counted them: movie 2 rated twice, movies 1 and 3 once.
+    let fitted = crate::state::Fitted { run: Some(7), counts: vec![0, 1, 2, 1, 0, 0], ..Default::default() };
+    crate::state::Trained::new(loaded, fitted)
+}
+
+/// Asks for `user`'s recommendations: the page asks fit 7's worker for their ratings,
+/// and it answers `items` and `stars`.
+fn recommend_with(app: &mut App, user: &str, items: Vec<i32>, stars: Vec<f32>) {
+    let effects = update(app, Msg::Learned(LearnedMsg::Recommend(user.into())));
+    let [Effect::Post(ToWorker::RatedBy { run: 7, user: index })] = &effects[..] else { panic!("{effects:?}") };
+    assert!(app.learned.recs.is_none(), "nothing is ranked before the ratings come");
+    assert_eq!(app.learned.message, format!("reading the ratings of user {user}…"));
+    let answer = FromWorker::RatedBy { run: 7, user: *index, result: Ok((items, stars)) };
+    assert!(update(app, Msg::Worker(answer)).is_empty());
 }
 
 /// Loads `model` as the page does: asked for, built, read.
@@ -656,7 +668,7 @@ fn a_new_model_clears_every_view_of_the_old_one() {
     load_model(&mut app, trained(ModelKind::DotProductBias));
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
     assert_eq!((read.by_bias.len(), read.popular[0]), (5, 2), "movie 2 is rated most");
-    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    recommend_with(&mut app, "1", vec![1, 2], vec![4.0, 3.0]);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("movie 2".into())));
     let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(1, 5.0)])));
     assert!(app.learned.recs.is_some() && app.learned.similar.is_some() && app.learned.you.is_some());
@@ -671,47 +683,18 @@ fn a_new_model_clears_every_view_of_the_old_one() {
     assert_eq!(app.learned.message, crate::state::NEURAL);
 }
 
-/// Stars for `rated`: user 1 gave movie 1 four and a half and movie 2 two; everyone else three.
-fn stars_of(rated: &[(i32, i32)]) -> Vec<f32> {
-    rated
-        .iter()
-        .map(|&(u, i)| {
-            if u != 1 {
-                3.0
-            } else if i == 1 {
-                4.5
-            } else {
-                2.0
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     use collab_core::model::ModelKind;
     let mut app = app();
-    // User 1 rated movies 1 and 2; users 2 to 4 rated every movie, twice over, so that each
-    // has the ratings a list asks for.
-    let mut rated = vec![(1, 1), (1, 2)];
-    for _ in 0..2 {
-        rated.extend((2..=4).flat_map(|u| (1..=5).map(move |i| (u, i))));
-    }
-    let base = trained(ModelKind::DotProductBias);
-    let model = crate::state::Trained::new(
-        collab_core::save::LoadedModel {
-            spec: base.spec,
-            users: base.users,
-            items: base.items,
-            model: base.model,
-            cut_names: 0,
-        },
-        crate::state::Fitted { stars: stars_of(&rated), rated, ..Default::default() },
-    );
+    // Every movie has the ratings a list asks for (users 2 to 4 rated each twice over).
+    let mut model = trained(ModelKind::DotProductBias);
+    model.counts = vec![0, 7, 7, 6, 6, 6];
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
     assert_eq!(app.learned.message, "ask for recommendations first");
-    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    // User 1 gave movie 1 four and a half stars and movie 2 two, as the worker says.
+    recommend_with(&mut app, "1", vec![1, 2], vec![4.5, 2.0]);
     let (item, score) = app.learned.recs.as_ref().unwrap().1[0];
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(item)));
     let why = app.learned.why.as_ref().expect("an explanation");
@@ -732,8 +715,49 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     let want: Vec<Option<f32>> = e.closest.iter().map(|c| Some(if c.0 == 1 { 4.5 } else { 2.0 })).collect();
     assert_eq!(why.ratings, want);
     // Another user's list drops the explanation.
-    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
+    recommend_with(&mut app, "2", vec![1, 2, 3, 4, 5], vec![3.0; 5]);
     assert!(app.learned.why.is_none());
+    assert!(app.learned.recs.as_ref().unwrap().1.is_empty(), "user 2 rated every movie");
+    // User 1 again: asked again (only the last user's ratings are kept), ranked as before.
+    recommend_with(&mut app, "1", vec![1, 2], vec![4.5, 2.0]);
+    assert_eq!(app.learned.recs.as_ref().unwrap().1[0], (item, score));
+}
+
+#[test]
+fn recommendations_wait_for_their_users_ratings_and_drop_stale_answers() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    let mut model = trained(ModelKind::DotProduct);
+    model.counts = vec![0, 7, 7, 6, 6, 6];
+    load_model(&mut app, model);
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    // An answer for another fit, or for another user, ranks nothing.
+    for (run, user) in [(6, 1), (7, 2)] {
+        let answer = FromWorker::RatedBy { run, user, result: Ok((vec![], vec![])) };
+        let _ = update(&mut app, Msg::Worker(answer));
+        assert!(app.learned.recs.is_none() && app.learned.asking.is_some(), "{run} {user}");
+    }
+    // The worker lost them (it restarted): said, and nothing recommended blind.
+    let lost = FromWorker::RatedBy { run: 7, user: 1, result: Err("train again".into()) };
+    let _ = update(&mut app, Msg::Worker(lost));
+    assert_eq!((app.learned.message.as_str(), app.learned.recs.is_none()), ("train again", true));
+    // A user asked while another's answer is on its way: only the last one is ranked.
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
+    let late = FromWorker::RatedBy { run: 7, user: 1, result: Ok((vec![3], vec![4.0])) };
+    let _ = update(&mut app, Msg::Worker(late));
+    assert!(app.learned.recs.is_none());
+    let answer = FromWorker::RatedBy { run: 7, user: 2, result: Ok((vec![2, 3], vec![4.0, 1.0])) };
+    let _ = update(&mut app, Msg::Worker(answer));
+    let (user, list) = app.learned.recs.as_ref().unwrap();
+    assert_eq!(user, "2");
+    assert!(!list.is_empty() && list.iter().all(|r| r.0 != 2 && r.0 != 3), "{list:?}");
+    // A model loaded from a file has no fit to ask: ranked at once, leaving nothing out.
+    let mut file = trained(ModelKind::DotProduct);
+    file.run = None;
+    load_model(&mut app, file);
+    assert!(update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into()))).is_empty());
+    assert!(app.learned.recs.is_some());
 }
 
 #[test]
@@ -741,7 +765,7 @@ fn a_failed_search_clears_the_old_answer() {
     use collab_core::model::ModelKind;
     let mut app = app();
     load_model(&mut app, trained(ModelKind::DotProduct));
-    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    recommend_with(&mut app, "1", vec![1], vec![4.0]);
     assert_eq!(app.learned.recs.as_ref().unwrap().0, "1");
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("99".into())));
     assert!(app.learned.recs.is_none(), "user 1's list does not stay under user 99");
@@ -782,29 +806,13 @@ fn the_trained_model_of_an_older_run_is_ignored() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
-    let old = FromWorker::Trained {
-        run: run + 100,
-        model: vec![],
-        users: vec![],
-        items: vec![],
-        residuals: None,
-        stars: vec![],
-    };
+    let old = FromWorker::Trained { run: run + 100, model: vec![], counts: vec![], residuals: None };
     assert!(update(&mut app, Msg::Worker(old)).is_empty());
-    // Training ratings, then validation ones: user 1 rated 2 and 3 in training, 4 in validation.
-    let new = FromWorker::Trained {
-        run,
-        model: vec![9],
-        users: vec![1, 1, 1],
-        items: vec![2, 3, 4],
-        residuals: None,
-        stars: vec![9, 2, 10],
-    };
+    let new = FromWorker::Trained { run, model: vec![9], counts: vec![0, 2, 1], residuals: None };
     let effects = update(&mut app, Msg::Worker(new));
     assert!(matches!(
         &effects[..],
-        [Effect::LoadModel { source: None, fitted, .. }]
-            if fitted.rated == [(1, 2), (1, 3), (1, 4)] && fitted.stars == [4.5, 1.0, 5.0]
+        [Effect::LoadModel { source: None, fitted, .. }] if fitted.run == Some(run) && fitted.counts == [0, 2, 1]
     ));
 }
 

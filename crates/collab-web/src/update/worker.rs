@@ -44,11 +44,9 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, model, users, items, residuals, stars } => {
+        FromWorker::Trained { run, model, counts, residuals } => {
             if let Some(fit) = app.fit_mut(Slot::Train, run) {
-                let rated = users.into_iter().zip(items).collect();
-                let stars = stars.into_iter().map(|s| f32::from(s) / 2.0).collect();
-                let fitted = Fitted { rated, stars, residuals, maps: fit.maps.clone() };
+                let fitted = Fitted { run: Some(run), counts, residuals, maps: fit.maps.clone() };
                 let id = app.new_id();
                 app.learned.loading = id;
                 return vec![Effect::LoadModel { id, source: None, bytes: model, fitted: Box::new(fitted) }];
@@ -59,8 +57,9 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 app.train.message = message;
             }
         }
-        // The LR finder's answer is `lr_find`'s (the dispatcher sends it there).
-        FromWorker::LrFound { .. } => {}
+        // The LR finder's answer is `lr_find`'s, a user's ratings section 9's (the
+        // dispatcher sends them there).
+        FromWorker::LrFound { .. } | FromWorker::RatedBy { .. } => {}
         // Races and probes run in workers of their own; their answers never come here.
         FromWorker::Raced { .. } => {}
         // A worker restarted (on the CPU, or after a crash) reads the loaded files again:

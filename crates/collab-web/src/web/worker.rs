@@ -13,6 +13,7 @@ use burn::module::Module;
 use collab_core::data::budget::Budget;
 use collab_core::data::{CollabData, RatingsTable};
 use collab_core::interpret::{Tables, map_points, most_rated};
+use collab_core::rated::{RatedBy, item_counts};
 use collab_core::read;
 use collab_core::residuals::Residuals;
 use collab_core::save::save;
@@ -124,6 +125,10 @@ struct Trainer {
     slots: HashMap<Slot, SlotState>,
     /// Which running slot trains next (they take turns).
     turn: usize,
+    /// Who rated what in section 8's last finished fit (its run): the page asks for one
+    /// user's ratings at a time ([`ToWorker::RatedBy`]), and they outlive the fit's learner
+    /// (the page shows that model until the next fit ends).
+    rated: Option<(u64, RatedBy)>,
 }
 
 /// Starts listening: called by `start` when the module runs in a worker. Messages that
@@ -311,6 +316,7 @@ impl Trainer {
                 Ok(table) => {
                     self.table = Some(Arc::new(table));
                     self.slots.clear();
+                    self.rated = None;
                 }
                 Err(e) => self.fail(None, format!("the worker could not read the ratings: {e}").into()),
             },
@@ -319,6 +325,7 @@ impl Trainer {
                     let summary = Box::new(crate::summary::DataSummary::of(&table));
                     self.table = Some(Arc::new(table));
                     self.slots.clear();
+                    self.rated = None;
                     post(&FromWorker::Loaded { id, summary, used, memory: memory_bytes() });
                 }
                 Err(message) => post(&FromWorker::LoadFailed { id, message }),
@@ -364,6 +371,18 @@ impl Trainer {
                     }
                     Err(e) => self.fail(Some((slot, run)), format!("training could not be restored: {e}").into()),
                 }
+            }
+            ToWorker::RatedBy { run, user } => {
+                let result = match &self.rated {
+                    Some((kept, by)) if *kept == run => {
+                        let (items, stars) = by.of(user);
+                        Ok((items.to_vec(), stars.to_vec()))
+                    }
+                    _ => Err("this worker no longer holds that fit's ratings (it restarted, or the data changed): \
+                              train again to ask who rated what"
+                        .to_string()),
+                };
+                post(&FromWorker::RatedBy { run, user, result });
             }
             ToWorker::Race { settings, path } => match self.race(settings, path).await {
                 Ok(times) => post(&FromWorker::Raced { times }),
@@ -512,17 +531,11 @@ impl Trainer {
     /// Ratings of each item, training and validation (the page's popularity order).
     fn item_counts(&self, l: &Learner) -> Vec<usize> {
         let data = l.data();
-        let mut counts = vec![0; data.items.len()];
-        for &i in data.train.items.iter().chain(&data.valid.items) {
-            if let Some(c) = usize::try_from(i).ok().and_then(|i| counts.get_mut(i)) {
-                *c += 1;
-            }
-        }
-        counts
+        item_counts(data.items.len(), &[&data.train, &data.valid])
     }
 
     /// Section 8's fit is over: the page gets the model to interpret.
-    async fn finish(&self, slot: Slot, fit: &Fit) {
+    async fn finish(&mut self, slot: Slot, fit: &Fit) {
         if slot != Slot::Train {
             return;
         }
@@ -538,24 +551,19 @@ impl Trainer {
             .ok()
             .map(|predicted| Box::new(Residuals::new(&data.valid, &predicted, &data.train)));
         match save(&model, l.spec(), &data.users, &data.items).await {
-            Ok(model) => post(&FromWorker::Trained {
-                run,
-                model,
-                users: [&data.train.users, &data.valid.users].into_iter().flatten().copied().collect(),
-                items: [&data.train.items, &data.valid.items].into_iter().flatten().copied().collect(),
-                residuals,
-                stars: [&data.train.ratings, &data.valid.ratings]
-                    .into_iter()
-                    .flatten()
-                    .map(|r| (r * 2.0).round() as u8)
-                    .collect(),
-            }),
+            Ok(model) => {
+                // The ratings stay here: the page gets counts, and asks for a user's own.
+                let parts = [&data.train, &data.valid];
+                self.rated = Some((run, RatedBy::new(data.users.len(), &parts)));
+                let counts = self.item_counts(l);
+                post(&FromWorker::Trained { run, model, counts, residuals });
+            }
             Err(e) => self.fail(Some((slot, run)), e.into()),
         }
     }
 
     /// One batch, traced: who, what, rating, prediction, loss, schedule, rows moved.
-    async fn step(&self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
+    async fn step(&mut self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
         if fit.learner.is_done() {
             return Err("the fit is complete; Reset to start again".into());
         }
