@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use crate::interpret::{Tables, average_user, recommend};
 
 /// One cluster of users.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
     /// The mean of its users' rows: a user row to recommend for.
     pub center: Vec<f32>,

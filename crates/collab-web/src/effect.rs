@@ -101,10 +101,12 @@ pub enum Effect {
         bytes: Vec<u8>,
         fitted: Box<crate::state::Fitted>,
     },
-    /// Read a model's tables and check predictions.
+    /// Read the saved model `bytes` in a worker of its own ([`crate::reading`]), with
+    /// each item's ratings `counts`.
     ReadModel {
         id: u64,
-        model: Box<crate::state::Trained>,
+        bytes: Vec<u8>,
+        counts: Vec<usize>,
     },
     /// Save a model and hand the file to the browser.
     SaveModel {

@@ -15,6 +15,7 @@ pub mod lrfind;
 pub mod msg;
 pub mod notebook;
 pub mod protocol;
+pub mod reading;
 pub mod runs;
 pub mod sections;
 pub mod state;

@@ -2,7 +2,6 @@
 //! the event handlers), what a computation on the page's device answered, and what the
 //! training worker said.
 
-use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
 use collab_core::sheet::{Sheet, SheetEval, SheetStep};
 
@@ -190,17 +189,17 @@ pub enum OverfitMsg {
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum LearnedMsg {
-    /// A model was built from bytes (trained here, or a file) for model id `id`.
+    /// A model was built from `bytes` (trained here, or a file) for model id `id`.
     Loaded {
         id: u64,
         source: Option<String>,
+        bytes: Vec<u8>,
         result: Result<Trained, String>,
     },
-    /// The model `id` was read: its factor tables (`None` for a neural model) and the
-    /// predictions of three fixed pairs.
+    /// The model `id` was read in a worker: its tables, check, rankings, map and profiles.
     Read {
         id: u64,
-        result: Result<(Option<Tables>, String), String>,
+        result: Result<crate::reading::ModelReading, String>,
     },
     Similar(String),
     /// A movie's dot on the map was clicked (its item index).

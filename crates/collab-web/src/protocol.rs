@@ -85,6 +85,13 @@ pub enum ToWorker {
         points: Vec<(usize, f64)>,
         go_on: bool,
     },
+    /// Read the saved model `bytes` for sections 9 and 10 ([`crate::reading`]) with each
+    /// item's ratings `counts`, and answer [`FromWorker::ModelRead`].
+    ReadModel {
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        counts: Vec<usize>,
+    },
     /// Answer [`FromWorker::RatedBy`]: user index `user`'s ratings in section 8's
     /// finished fit `run` (a recommendation leaves them out; "why?" quotes them).
     RatedBy { run: u64, user: i32 },
@@ -193,6 +200,8 @@ pub enum FromWorker {
         counts: Vec<usize>,
         residuals: Option<Box<Residuals>>,
     },
+    /// What [`ToWorker::ReadModel`] read, or why the model could not be read.
+    ModelRead { result: Box<Result<crate::reading::ModelReading, String>> },
     /// User `user`'s ratings in fit `run` (training, then validation): the items, and
     /// their stars; or why the worker no longer has them.
     RatedBy { run: u64, user: i32, result: Result<(Vec<i32>, Vec<f32>), String> },

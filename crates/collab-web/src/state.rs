@@ -23,11 +23,7 @@ pub const FACTOR_USER: [f32; 3] = [0.9, 0.8, -0.6];
 /// Section 2's three factors.
 pub const FACTOR_NAMES: [&str; 3] = ["sci-fi", "action", "old"];
 
-/// The most rated titles the book fits its PCA map on, and the most a list (similar
-/// movies, recommendations) draws from: the page's and the exported notebook's rule.
-pub const MAP_FIT: usize = 1000;
-/// The most rated of those drawn on the map (the book draws 50), epoch by epoch as well.
-pub const MAP_MOVIES: usize = 50;
+pub use crate::reading::{MAP_FIT, MAP_MOVIES};
 /// Fewest ratings of a movie a list names: fewer, and its factors say little.
 pub const LIST_MIN_RATINGS: usize = 5;
 

@@ -5,14 +5,11 @@ use collab_core::error::clip;
 use collab_core::interpret::{self, Tables};
 use std::collections::HashMap;
 
-use collab_core::profiles::taste_profiles;
-
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
 use crate::protocol::ToWorker;
-use crate::state::{
-    App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, MAP_MOVIES, ModelRead, Trained, UserRated, Why, YouFit,
-};
+use crate::reading::ModelReading;
+use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Trained, UserRated, Why, YouFit};
 
 /// Recommendations and similar movies shown.
 const LIST_LEN: usize = 10;
@@ -20,7 +17,7 @@ const LIST_LEN: usize = 10;
 pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
     let l = &mut app.learned;
     match msg {
-        LearnedMsg::Loaded { id, source, result } => {
+        LearnedMsg::Loaded { id, source, bytes, result } => {
             if id != l.loading {
                 return Vec::new();
             }
@@ -43,7 +40,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
                         model_message: message,
                         ..LearnedState::default()
                     };
-                    vec![Effect::ReadModel { id, model: Box::new(model) }]
+                    vec![Effect::ReadModel { id, bytes, counts: model.counts.clone() }]
                 }
                 Err(e) => {
                     match source {
@@ -59,7 +56,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
                 && let Some(model) = &l.model
             {
                 let genres = genres_by_title(&app.data.summary);
-                l.read = Some(result.map(|(tables, check)| model_read(model, tables, check, &genres)));
+                l.read = Some(result.and_then(|reading| model_read(model, reading, &genres)));
             }
             Vec::new()
         }
@@ -331,31 +328,29 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
     })
 }
 
-/// Everything the views draw, computed once per model: popularity, biases, the map.
-/// Taste profiles offered to a new visitor.
-const PROFILES: usize = 5;
-/// The most rated movies that describe a profile.
-const PROFILE_MOVIES: usize = 300;
-
 /// The loaded data's genre masks by title (the model's items are titles).
 pub fn genres_by_title(summary: &crate::state::DataSummary) -> HashMap<&str, u32> {
     summary.genres.iter().map(|(title, mask)| (title.as_str(), *mask)).collect()
 }
 
-pub fn model_read(model: &Trained, tables: Option<Tables>, check: String, genres: &HashMap<&str, u32>) -> ModelRead {
-    // Most rated first, over training and validation ratings (a loaded model has no
-    // counts: its items stay in index order).
-    let popular = interpret::most_rated(&model.counts);
-    let (by_bias, map) = match &tables {
-        Some(t) => (interpret::items_by_bias(t), interpret::map_points(t, &popular, MAP_FIT, MAP_MOVIES)),
-        None => (Vec::new(), Vec::new()),
-    };
-    // Profiles described by movies enough people rated to know them.
-    let known: Vec<usize> = popular.iter().copied().take(PROFILE_MOVIES).collect();
-    let profiles = tables.as_ref().map(|t| taste_profiles(t, PROFILES, &known, 3)).unwrap_or_default();
+/// What the views draw of `model`, from what its worker read ([`crate::reading`]): only
+/// what is linear in the movies is done here (labels, the listable movies, genres).
+pub fn model_read(model: &Trained, reading: ModelReading, genres: &HashMap<&str, u32>) -> Result<ModelRead, String> {
+    let ModelReading { tables, check, popular, by_bias, map, profiles } = reading;
+    let tables = tables.map(|t| t.unpack()).transpose()?;
     let genres = model.items.labels.iter().map(|t| genres.get(t.as_str()).copied().unwrap_or(0)).collect();
     let listable = listable(&popular, &model.items.labels, &model.counts);
-    ModelRead { tables, labels: model.items.labels.clone(), popular, listable, by_bias, map, profiles, genres, check }
+    Ok(ModelRead {
+        tables,
+        labels: model.items.labels.clone(),
+        popular,
+        listable,
+        by_bias,
+        map,
+        profiles,
+        genres,
+        check,
+    })
 }
 
 /// The movies a list may name, most rated first: the book's 1,000 most rated titles,

@@ -653,12 +653,14 @@ fn recommend_with(app: &mut App, user: &str, items: Vec<i32>, stars: Vec<f32>) {
 fn load_model(app: &mut App, model: crate::state::Trained) {
     let effects = update(app, Msg::Learned(LearnedMsg::File { name: "m.bin".into(), bytes: Ok(vec![1]) }));
     let Some(Effect::LoadModel { id, .. }) = effects.first() else { panic!("{effects:?}") };
-    let effects =
-        update(app, Msg::Learned(LearnedMsg::Loaded { id: *id, source: Some("m.bin".into()), result: Ok(model) }));
-    let Some(Effect::ReadModel { id, model }) = effects.into_iter().next() else { panic!() };
-    let w = block_on(collab_core::weights::read(&model.model)).unwrap();
-    let tables = collab_core::interpret::Tables::from_weights(&w, &model.spec);
-    let _ = update(app, Msg::Learned(LearnedMsg::Read { id, result: Ok((tables, "check".into())) }));
+    let (source, bytes) = (Some("m.bin".into()), vec![1]);
+    let effects = update(app, Msg::Learned(LearnedMsg::Loaded { id: *id, source, bytes, result: Ok(model) }));
+    let Some(Effect::ReadModel { id, bytes, counts }) = effects.into_iter().next() else { panic!() };
+    assert_eq!(bytes, [1], "the file's bytes go to the reading worker");
+    // What the reading worker does with them, on the model the page loaded.
+    let model = app.learned.model.clone().unwrap();
+    let reading = block_on(crate::reading::read_model(&model.model, &model.spec, &counts)).unwrap();
+    let _ = update(app, Msg::Learned(LearnedMsg::Read { id, result: Ok(reading) }));
 }
 
 #[test]
@@ -793,6 +795,7 @@ fn a_model_read_for_an_older_model_is_dropped_and_a_bad_file_keeps_the_model() {
         Msg::Learned(LearnedMsg::Loaded {
             id: *load,
             source: Some("bad.bin".into()),
+            bytes: vec![0],
             result: Err("not a model".into()),
         }),
     );
@@ -1211,8 +1214,10 @@ fn a_model_files_long_names_are_cut_and_said() {
         [Effect::LoadModel { id, .. }] => *id,
         other => panic!("{other:?}"),
     };
-    let _ =
-        update(&mut app, Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), result: Ok(model) }));
+    let _ = update(
+        &mut app,
+        Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), bytes: vec![1], result: Ok(model) }),
+    );
     assert!(app.learned.model_message.starts_with("Loaded DotProductBias from mmmm"), "{}", app.learned.model_message);
     assert!(app.learned.model_message.ends_with(" 2 names cut to 200 characters."), "{}", app.learned.model_message);
     assert!(app.learned.model_message.len() < 200);

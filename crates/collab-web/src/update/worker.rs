@@ -60,8 +60,9 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
         // The LR finder's answer is `lr_find`'s, a user's ratings section 9's (the
         // dispatcher sends them there).
         FromWorker::LrFound { .. } | FromWorker::RatedBy { .. } => {}
-        // Races and probes run in workers of their own; their answers never come here.
-        FromWorker::Raced { .. } => {}
+        // Races, probes and model reads run in workers of their own; their answers never
+        // come here.
+        FromWorker::Raced { .. } | FromWorker::ModelRead { .. } => {}
         // A worker restarted (on the CPU, or after a crash) reads the loaded files again:
         // how far it got, and the summary the page already has, are not news.
         FromWorker::Loading { .. } | FromWorker::Loaded { .. } => {}

@@ -6,13 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use collab_core::data::synth::{SynthSettings, generate};
-use collab_core::data::{CollabData, DataSettings, Encoded, ItemKey};
-use collab_core::interpret::Tables;
+use collab_core::data::{CollabData, DataSettings, ItemKey};
 use collab_core::lesson::{bias_comparison, dot_products, lookup_both};
 use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::save::{load, save};
 use collab_core::train::{FitSettings, Learner, Schedule, StepPath};
-use collab_core::{read, weights};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 
@@ -119,10 +117,10 @@ pub fn run(rt: &Rt, effect: Effect) {
             // `load` checks the whole file (sizes against the bytes, vocabularies against
             // the tables, finite weights) before building anything.
             let result = load(&bytes, &device).map_err(|e| e.to_string()).map(|m| Trained::new(m, *fitted));
-            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
+            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, bytes, result }));
         }),
-        Effect::ReadModel { id, model } => spawn_local(async move {
-            let result = read_model(&model).await;
+        Effect::ReadModel { id, bytes, counts } => spawn_local(async move {
+            let result = link::read_model(bytes, counts).await;
             dispatch(&rt, Msg::Learned(LearnedMsg::Read { id, result }));
         }),
         Effect::SaveModel { model, spec, users, items } => spawn_local(async move {
@@ -206,27 +204,6 @@ async fn proof(device: &burn::tensor::Device) -> Result<ProofDone, String> {
     learner.train_batch().ok_or("no batch to train on")?;
     let after = collab_core::train::mse(&learner.model(), &data.train).await.map_err(|e| e.to_string())?;
     Ok(ProofDone { before, after, ratings: data.train.len(), ms: now_ms() - start })
-}
-
-/// A model's tables (none for a neural model) and its predictions of three fixed pairs.
-async fn read_model(t: &Trained) -> Result<(Option<Tables>, String), String> {
-    let w = weights::read(&t.model).await.map_err(|e| e.to_string())?;
-    let tables = Tables::from_weights(&w, &t.spec);
-    let device = t.model.item_factors().device();
-    let pairs: Vec<(i32, i32)> = [(1, 1), (2, 5), (3, 10)]
-        .into_iter()
-        .map(|(u, i)| (u.min(t.users.len() as i32 - 1), i.min(t.items.len() as i32 - 1)))
-        .collect();
-    let batch = Encoded {
-        users: pairs.iter().map(|p| p.0).collect(),
-        items: pairs.iter().map(|p| p.1).collect(),
-        ratings: vec![0.0; pairs.len()],
-    };
-    let (users, items, _) = collab_core::train::to_device(&batch, &device);
-    let preds = read::floats(t.model.forward(users, items)).await.map_err(|e| e.to_string())?;
-    let check: Vec<String> =
-        pairs.iter().zip(&preds).map(|((u, i), p)| format!("user #{u} × movie #{i}: {p:.5}")).collect();
-    Ok((tables, check.join(" · ")))
 }
 
 /// Hands `bytes` to the browser as a download named `name`.

@@ -17,6 +17,7 @@ use super::runtime::{Rt, WorkerLink, dispatch};
 use super::worker::{from_js, to_js};
 use crate::msg::{DataMsg, Msg};
 use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings, pack_table};
+use crate::reading::ModelReading;
 use crate::state::{DataRef, Lap, demo_table};
 use collab_core::train::StepPath;
 
@@ -241,7 +242,7 @@ fn send(link: &WorkerLink, message: &ToWorker) -> Result<(), String> {
 /// Times `settings` along `path` on `engine` in a worker of its own, which ends with
 /// the race.
 pub async fn race(engine: Engine, data: Payload, settings: TrainSettings, path: StepPath) -> Result<Lap, String> {
-    let (device, times) = ask(engine, data, ToWorker::Race { settings, path }, |answer| match answer {
+    let (device, times) = ask(engine, Some(data), ToWorker::Race { settings, path }, |answer| match answer {
         FromWorker::Raced { times } => Some(times),
         _ => None,
     })
@@ -265,7 +266,7 @@ pub struct Probe {
 /// own (a test hook).
 pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, steps: usize) -> Result<Probe, String> {
     let ((device, _), probe) =
-        ask(engine, Payload::Packed(table), ToWorker::Probe { settings, steps }, |answer| match answer {
+        ask(engine, Some(Payload::Packed(table)), ToWorker::Probe { settings, steps }, |answer| match answer {
             FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
             _ => None,
         })
@@ -274,12 +275,24 @@ pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, step
     Ok(Probe { device, step_kind, losses, weights })
 }
 
-/// Starts a worker of its own on `engine`, gives it `data`, posts `command`, and waits
+/// Reads the saved model `bytes` for sections 9 and 10 ([`crate::reading`]), with each
+/// item's ratings `counts`, in a CPU worker of its own that ends with the answer: the
+/// page's thread only unpacks what comes back.
+pub async fn read_model(bytes: Vec<u8>, counts: Vec<usize>) -> Result<ModelReading, String> {
+    let (_, reading) = ask(Engine::Cpu, None, ToWorker::ReadModel { bytes, counts }, |answer| match answer {
+        FromWorker::ModelRead { result } => Some(result),
+        _ => None,
+    })
+    .await?;
+    *reading
+}
+
+/// Starts a worker of its own on `engine`, gives it `data` (if any), posts `command`, and waits
 /// for the answer `pick` takes; the worker ends with it. Returns the worker's device
 /// (label, whether a GPU) with the answer.
 async fn ask<T>(
     engine: Engine,
-    data: Payload,
+    data: Option<Payload>,
     command: ToWorker,
     pick: impl Fn(FromWorker) -> Option<T>,
 ) -> Result<((String, bool), T), String> {
@@ -294,7 +307,9 @@ async fn ask<T>(
         move |what| tell(&to_death, Err(format!("its worker stopped ({what})"))),
     )?;
     send(&link, &ToWorker::Init)?;
-    give(&link, data)?;
+    if let Some(data) = data {
+        give(&link, data)?;
+    }
     send(&link, &command)?;
     let mut device = None;
     while let Some(answer) = answers.next().await {

@@ -1,0 +1,157 @@
+//! What sections 9 and 10 show of a model that takes work in proportion to its size
+//! (movies ranked, the PCA map, k-means taste profiles over every user row), worked out
+//! once in a worker of its own (`web::link::read_model`), never on the page's thread: at
+//! ml-25m's size it is a tenth of a second natively, several times that in wasm. The
+//! page then answers searches and recommendations from the tables it sends, which touch
+//! a thousand movies at most.
+
+use collab_core::interpret::{Tables, items_by_bias, map_points, most_rated};
+use collab_core::model::{CollabModel, ModelSpec};
+use collab_core::profiles::{Profile, taste_profiles};
+use collab_core::{read, weights};
+use serde::{Deserialize, Serialize};
+
+/// The most rated titles the book fits its PCA map on, and the most a list (similar
+/// movies, recommendations) draws from: the page's and the exported notebook's rule.
+pub const MAP_FIT: usize = 1000;
+/// The most rated of those drawn on the map (the book draws 50), epoch by epoch as well.
+pub const MAP_MOVIES: usize = 50;
+/// Taste profiles offered to a new visitor.
+pub const PROFILES: usize = 5;
+/// The most rated movies that describe a profile.
+pub const PROFILE_MOVIES: usize = 300;
+
+/// What a worker read off a model for the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelReading {
+    /// The factor tables (`None` for a neural model).
+    pub tables: Option<PackedTables>,
+    /// Predictions of three fixed pairs, for the save/load check.
+    pub check: String,
+    /// Item indices by ratings (training and validation), most first.
+    pub popular: Vec<usize>,
+    /// Movies by bias, lowest first (empty without biases).
+    pub by_bias: Vec<(usize, f32)>,
+    /// The most rated movies on the book's PCA map: (item, component 0, component 2).
+    pub map: Vec<(usize, f32, f32)>,
+    /// The users' rows grouped into taste profiles (empty for a neural model).
+    pub profiles: Vec<Profile>,
+}
+
+/// [`Tables`] as they cross between threads: every number in one byte buffer (a
+/// structured clone copies it at memory speed; as JavaScript numbers, millions of them
+/// would take seconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackedTables {
+    pub n_users: usize,
+    pub n_items: usize,
+    pub k: usize,
+    pub biased: bool,
+    pub y_range: Option<(f32, f32)>,
+    /// User factors, item factors, then the user and item biases if any, as
+    /// little-endian f32.
+    #[serde(with = "serde_bytes")]
+    pub values: Vec<u8>,
+}
+
+impl PackedTables {
+    pub fn pack(t: &Tables) -> Self {
+        let all = [&t.user_factors, &t.item_factors, &t.user_bias, &t.item_bias];
+        let values = all.into_iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
+        PackedTables {
+            n_users: t.user_factors.len() / t.k.max(1),
+            n_items: t.n_items(),
+            k: t.k,
+            biased: !t.item_bias.is_empty(),
+            y_range: t.y_range,
+            values,
+        }
+    }
+
+    /// The tables, if the buffer holds exactly the numbers the sizes say.
+    pub fn unpack(&self) -> Result<Tables, String> {
+        let biases = if self.biased { self.n_users + self.n_items } else { 0 };
+        let want = (self.n_users + self.n_items).checked_mul(self.k).and_then(|n| n.checked_add(biases));
+        if want.and_then(|n| n.checked_mul(4)) != Some(self.values.len()) {
+            return Err("the model's tables came back the wrong size".into());
+        }
+        let mut floats = self.values.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut take = |n: usize| floats.by_ref().take(n).collect::<Vec<f32>>();
+        let (k, bias) = (self.k, |n: usize| if self.biased { n } else { 0 });
+        Ok(Tables {
+            user_factors: take(self.n_users * k),
+            item_factors: take(self.n_items * k),
+            k,
+            user_bias: take(bias(self.n_users)),
+            item_bias: take(bias(self.n_items)),
+            y_range: self.y_range,
+        })
+    }
+}
+
+/// Reads `model` (of `spec`) for the page: its tables, its predictions of three fixed
+/// pairs, and every ranking, map and profile the sections draw, with `counts` (ratings
+/// of each item; zeros for a model loaded from a file, whose movies then stay in index
+/// order).
+pub async fn read_model(model: &CollabModel, spec: &ModelSpec, counts: &[usize]) -> Result<ModelReading, String> {
+    let w = weights::read(model).await.map_err(|e| e.to_string())?;
+    let tables = Tables::from_weights(&w, spec);
+    let check = check(model, spec).await?;
+    let popular = most_rated(counts);
+    let (by_bias, map) = match &tables {
+        Some(t) => (items_by_bias(t), map_points(t, &popular, MAP_FIT, MAP_MOVIES)),
+        None => (Vec::new(), Vec::new()),
+    };
+    // Profiles described by movies enough people rated to know them.
+    let known: Vec<usize> = popular.iter().copied().take(PROFILE_MOVIES).collect();
+    let profiles = tables.as_ref().map(|t| taste_profiles(t, PROFILES, &known, 3)).unwrap_or_default();
+    let tables = tables.as_ref().map(PackedTables::pack);
+    Ok(ModelReading { tables, check, popular, by_bias, map, profiles })
+}
+
+/// The model's predictions of three fixed pairs, in words: a saved and reloaded model
+/// must give the same.
+async fn check(model: &CollabModel, spec: &ModelSpec) -> Result<String, String> {
+    let pairs: Vec<(i32, i32)> = [(1, 1), (2, 5), (3, 10)]
+        .into_iter()
+        .map(|(u, i)| (u.min(spec.n_users as i32 - 1), i.min(spec.n_items as i32 - 1)))
+        .collect();
+    let batch = collab_core::data::Encoded {
+        users: pairs.iter().map(|p| p.0).collect(),
+        items: pairs.iter().map(|p| p.1).collect(),
+        ratings: vec![0.0; pairs.len()],
+    };
+    let device = model.item_factors().device();
+    let (users, items, _) = collab_core::train::to_device(&batch, &device);
+    let preds = read::floats(model.forward(users, items)).await.map_err(|e| e.to_string())?;
+    let check: Vec<String> =
+        pairs.iter().zip(&preds).map(|((u, i), p)| format!("user #{u} × movie #{i}: {p:.5}")).collect();
+    Ok(check.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_cross_as_bytes_and_come_back_the_same() {
+        for biased in [true, false] {
+            let t = Tables {
+                user_factors: (0..6).map(|v| v as f32 * 0.5).collect(),
+                item_factors: (0..8).map(|v| -(v as f32)).collect(),
+                k: 2,
+                user_bias: if biased { vec![0.1, 0.2, 0.3] } else { vec![] },
+                item_bias: if biased { vec![1.0, f32::MIN_POSITIVE, -0.0, 7.5] } else { vec![] },
+                y_range: biased.then_some((0.0, 5.5)),
+            };
+            let packed = PackedTables::pack(&t);
+            assert_eq!((packed.n_users, packed.n_items), (3, 4));
+            assert_eq!(packed.unpack().unwrap(), t);
+            let mut short = packed.clone();
+            short.values.pop();
+            assert_eq!(short.unpack().unwrap_err(), "the model's tables came back the wrong size");
+            let huge = PackedTables { n_users: usize::MAX, ..packed };
+            assert!(huge.unpack().is_err(), "sizes that overflow are refused, not allocated");
+        }
+    }
+}
