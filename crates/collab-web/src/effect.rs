@@ -2,8 +2,6 @@
 //! device, move focus, wait. Effects are plain data; `web::effects` carries them out and
 //! turns each result into a message.
 
-use collab_core::data::Vocab;
-use collab_core::model::{CollabModel, ModelSpec};
 use collab_core::sheet::Sheet;
 
 use crate::msg::Msg;
@@ -93,27 +91,17 @@ pub enum Effect {
     BiasCompare {
         sheet: Sheet,
     },
-    /// Build a model from saved bytes (on the interpretation device), with what its fit
-    /// brings (nothing for a file).
+    /// Check and read a saved model in a worker of its own ([`crate::reading`]), with
+    /// what its fit brings (nothing for a file).
     LoadModel {
         id: u64,
         source: Option<String>,
         bytes: Vec<u8>,
         fitted: Box<crate::state::Fitted>,
     },
-    /// Read the saved model `bytes` in a worker of its own ([`crate::reading`]), with
-    /// each item's ratings `counts`.
-    ReadModel {
-        id: u64,
-        bytes: Vec<u8>,
-        counts: Vec<usize>,
-    },
-    /// Save a model and hand the file to the browser.
+    /// Hand a saved model's bytes to the browser as a file.
     SaveModel {
-        model: CollabModel,
-        spec: ModelSpec,
-        users: Vocab,
-        items: Vocab,
+        bytes: std::rc::Rc<[u8]>,
     },
     /// Fetch the served copy of MovieLens-100k: answers [`crate::msg::DataMsg::Files`].
     FetchServed,

@@ -189,17 +189,12 @@ pub enum OverfitMsg {
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum LearnedMsg {
-    /// A model was built from `bytes` (trained here, or a file) for model id `id`.
+    /// Model load `id` (trained here, or a file) was read in a worker: the model, and its
+    /// tables, check, rankings, map and profiles.
     Loaded {
         id: u64,
         source: Option<String>,
-        bytes: Vec<u8>,
-        result: Result<Trained, String>,
-    },
-    /// The model `id` was read in a worker: its tables, check, rankings, map and profiles.
-    Read {
-        id: u64,
-        result: Result<crate::reading::ModelReading, String>,
+        result: Result<Box<(Trained, crate::reading::ModelReading)>, String>,
     },
     Similar(String),
     /// A movie's dot on the map was clicked (its item index).

@@ -201,7 +201,7 @@ pub enum FromWorker {
         residuals: Option<Box<Residuals>>,
     },
     /// What [`ToWorker::ReadModel`] read, or why the model could not be read.
-    ModelRead { result: Box<Result<crate::reading::ModelReading, String>> },
+    ModelRead { result: Box<Result<(crate::reading::ModelFile, crate::reading::ModelReading), String>> },
     /// User `user`'s ratings in fit `run` (training, then validation): the items, and
     /// their stars; or why the worker no longer has them.
     RatedBy { run: u64, user: i32, result: Result<(Vec<i32>, Vec<f32>), String> },

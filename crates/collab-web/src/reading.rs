@@ -1,10 +1,12 @@
-//! What sections 9 and 10 show of a model that takes work in proportion to its size
-//! (movies ranked, the PCA map, k-means taste profiles over every user row), worked out
-//! once in a worker of its own (`web::link::read_model`), never on the page's thread: at
-//! ml-25m's size it is a tenth of a second natively, several times that in wasm. The
-//! page then answers searches and recommendations from the tables it sends, which touch
-//! a thousand movies at most.
+//! A model for sections 9 and 10, read in a worker of its own (`web::link::read_model`),
+//! never on the page's thread: the file checked and loaded, and everything that takes
+//! work in proportion to the model's size (movies ranked, the PCA map, k-means taste
+//! profiles over every user row: a tenth of a second natively at ml-25m's size, several
+//! times that in wasm). The page keeps the saved bytes (what Save hands back) and what
+//! comes back here, and answers searches and recommendations from the tables, which
+//! touch a thousand movies at most.
 
+use burn::tensor::Device;
 use collab_core::interpret::{Tables, items_by_bias, map_points, most_rated};
 use collab_core::model::{CollabModel, ModelSpec};
 use collab_core::profiles::{Profile, taste_profiles};
@@ -20,6 +22,29 @@ pub const MAP_MOVIES: usize = 50;
 pub const PROFILES: usize = 5;
 /// The most rated movies that describe a profile.
 pub const PROFILE_MOVIES: usize = 300;
+
+/// What a saved model says of itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub spec: ModelSpec,
+    /// User ids by index, `#na#` first.
+    pub users: Vec<String>,
+    /// Item labels by index, `#na#` first.
+    pub items: Vec<String>,
+    /// What loading said of its names ("2 names cut to 200 characters"), if anything.
+    pub note: Option<String>,
+}
+
+/// Checks and loads the saved model `bytes` ([`collab_core::save::load`]: sizes against
+/// the bytes, vocabularies against the tables, finite weights) on `device`, and reads it
+/// for the page with `counts` ([`read_model`]).
+pub async fn read_saved(bytes: &[u8], counts: &[usize], device: &Device) -> Result<(ModelFile, ModelReading), String> {
+    let loaded = collab_core::save::load(bytes, device).map_err(|e| e.to_string())?;
+    let reading = read_model(&loaded.model, &loaded.spec, counts).await?;
+    let note = loaded.note();
+    let collab_core::save::LoadedModel { spec, users, items, .. } = loaded;
+    Ok((ModelFile { spec, users: users.labels, items: items.labels, note }, reading))
+}
 
 /// What a worker read off a model for the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,10 +1,12 @@
 //! The page's whole state: one `App` with one sub-state per notebook section. Nothing
 //! else holds page state; `update` is the only code that changes it.
 
+use std::rc::Rc;
+
 use collab_core::data::{CrossTable, RatingsTable, Vocab};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
-use collab_core::model::{CollabModel, ModelKind, ModelSpec};
+use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::residuals::Residuals;
 use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::weights::NamedTensor;
@@ -420,13 +422,15 @@ pub struct OverfitState {
     pub map_epoch: Option<usize>,
 }
 
-/// A model to interpret: trained here or loaded from a file.
+/// A model to interpret: trained here or loaded from a file. The page holds its saved
+/// bytes, not the model: its reading worker loaded it ([`crate::reading`]).
 #[derive(Debug, Clone)]
 pub struct Trained {
     pub spec: ModelSpec,
     pub users: Vocab,
     pub items: Vocab,
-    pub model: CollabModel,
+    /// The model as saved: what Save hands back.
+    pub bytes: Rc<[u8]>,
     /// The section 8 fit that trained it (`None` for a model loaded from a file): its
     /// worker keeps who rated what, and answers for one user at a time.
     pub run: Option<u64>,
@@ -454,25 +458,24 @@ pub struct Fitted {
 }
 
 impl Trained {
-    /// A model with what its fit brings (the default for a model loaded from a file).
-    pub fn new(model: collab_core::save::LoadedModel, fitted: Fitted) -> Self {
+    /// The model `bytes` hold, as its reading worker found it, with what its fit brings
+    /// (the default for a model loaded from a file).
+    pub fn new(file: crate::reading::ModelFile, bytes: Rc<[u8]>, fitted: Fitted) -> Self {
         let Fitted { run, mut counts, residuals, maps } = fitted;
         // Counts of other items than the model's are no counts of its items.
-        if counts.len() != model.items.len() {
-            counts = vec![0; model.items.len()];
+        if counts.len() != file.items.len() {
+            counts = vec![0; file.items.len()];
         }
-        let note = model.note();
-        let collab_core::save::LoadedModel { spec, users, items, model, .. } = model;
-        Trained { spec, users, items, model, run, counts, note, residuals, maps }
+        let crate::reading::ModelFile { spec, users, items, note } = file;
+        let (users, items) = (Vocab::from_labels(users), Vocab::from_labels(items));
+        Trained { spec, users, items, bytes, run, counts, note, residuals, maps }
     }
 }
 
 /// Sections 9 and 10.
 #[derive(Debug, Clone, Default)]
 pub struct LearnedState {
-    /// The model and its id (answers about an older model are dropped).
     pub model: Option<Trained>,
-    pub id: u64,
     /// The id of the last model load asked for (a newer one drops an older one's answer).
     pub loading: u64,
     /// What was read out of it: `None` while reading.

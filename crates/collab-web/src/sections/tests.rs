@@ -456,15 +456,13 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 4, 4) };
     let users = Vocab::new((1..4).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Casablanca (1942)"].map(String::from).to_vec(), false);
-    let loaded = || collab_core::save::LoadedModel {
-        spec: spec.clone(),
-        users: users.clone(),
-        items: items.clone(),
-        model: spec.init(1, &burn::tensor::Device::flex()),
-        cut_names: 0,
-    };
+    let model = spec.init(1, &burn::tensor::Device::flex());
+    let bytes: std::rc::Rc<[u8]> =
+        collab_core::read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap().into();
+    let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
+    let trained = |fitted| crate::state::Trained::new(file.clone(), bytes.clone(), fitted);
     // Without its validation ratings (a model from a file), the section says why it is empty.
-    app.learned.model = Some(crate::state::Trained::new(loaded(), Default::default()));
+    app.learned.model = Some(trained(Default::default()));
     let patches = render(&app);
     assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("pending"));
     assert_eq!(drawn(&patches, "errors-summary", None), Some(super::errors::WAITING));
@@ -474,10 +472,8 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let valid = Encoded { users: vec![1, 0, 3], items: vec![3, 1, 2], ratings: vec![2.0, 4.5, 5.0] };
     let predicted = [3.25, 3.9, 1.5];
     let residuals = Residuals::new(&valid, &predicted, &train);
-    app.learned.model = Some(crate::state::Trained::new(
-        loaded(),
-        crate::state::Fitted { residuals: Some(Box::new(residuals.clone())), ..Default::default() },
-    ));
+    app.learned.model =
+        Some(trained(crate::state::Fitted { residuals: Some(Box::new(residuals.clone())), ..Default::default() }));
     let patches = render(&app);
     assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("ready"));
     let scatter = drawn(&patches, "errors-scatter", None).unwrap();

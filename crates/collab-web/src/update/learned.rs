@@ -17,12 +17,13 @@ const LIST_LEN: usize = 10;
 pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
     let l = &mut app.learned;
     match msg {
-        LearnedMsg::Loaded { id, source, bytes, result } => {
+        LearnedMsg::Loaded { id, source, result } => {
             if id != l.loading {
                 return Vec::new();
             }
             match result {
-                Ok(model) => {
+                Ok(loaded) => {
+                    let (model, reading) = *loaded;
                     let message = match &source {
                         Some(file) => {
                             let note = model.note.as_ref().map(|n| format!(" {n}.")).unwrap_or_default();
@@ -30,33 +31,22 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
                         }
                         None => String::new(),
                     };
-                    let id = app.new_id();
+                    let genres = genres_by_title(&app.data.summary);
+                    let read = model_read(&model, reading, &genres);
                     // Every view of the old model goes with it.
                     app.learned = LearnedState {
-                        model: Some(model.clone()),
-                        id,
+                        model: Some(model),
+                        read: Some(read),
                         loading: app.learned.loading,
                         zoom: app.learned.zoom,
                         model_message: message,
                         ..LearnedState::default()
                     };
-                    vec![Effect::ReadModel { id, bytes, counts: model.counts.clone() }]
                 }
-                Err(e) => {
-                    match source {
-                        Some(_) => l.model_message = format!("{e}. The model you had is still here."),
-                        None => app.train.message = format!("the trained model could not be loaded: {e}"),
-                    }
-                    Vec::new()
-                }
-            }
-        }
-        LearnedMsg::Read { id, result } => {
-            if id == l.id
-                && let Some(model) = &l.model
-            {
-                let genres = genres_by_title(&app.data.summary);
-                l.read = Some(result.and_then(|reading| model_read(model, reading, &genres)));
+                Err(e) => match source {
+                    Some(_) => l.model_message = format!("{e}. The model you had is still here."),
+                    None => app.train.message = format!("the trained model could not be loaded: {e}"),
+                },
             }
             Vec::new()
         }
@@ -144,12 +134,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             Vec::new()
         }
         LearnedMsg::Save => match &l.model {
-            Some(t) => vec![Effect::SaveModel {
-                model: t.model.clone(),
-                spec: t.spec.clone(),
-                users: t.users.clone(),
-                items: t.items.clone(),
-            }],
+            Some(t) => vec![Effect::SaveModel { bytes: t.bytes.clone() }],
             None => {
                 l.model_message = "train a model first".into();
                 Vec::new()

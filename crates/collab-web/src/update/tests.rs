@@ -632,10 +632,16 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
     let model = spec.init(1, &Device::flex());
-    let loaded = collab_core::save::LoadedModel { spec, users, items, model, cut_names: 0 };
+    let bytes = block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
+    let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
     // As fit 7 counted them: movie 2 rated twice, movies 1 and 3 once.
     let fitted = crate::state::Fitted { run: Some(7), counts: vec![0, 1, 2, 1, 0, 0], ..Default::default() };
-    crate::state::Trained::new(loaded, fitted)
+    crate::state::Trained::new(file, bytes.into(), fitted)
+}
+
+/// What the reading worker answers for `model`'s bytes.
+fn reading_of(model: &crate::state::Trained) -> crate::reading::ModelReading {
+    block_on(crate::reading::read_saved(&model.bytes, &model.counts, &Device::flex())).unwrap().1
 }
 
 /// Asks for `user`'s recommendations: the page asks fit 7's worker for their ratings,
@@ -649,18 +655,16 @@ fn recommend_with(app: &mut App, user: &str, items: Vec<i32>, stars: Vec<f32>) {
     assert!(update(app, Msg::Worker(answer)).is_empty());
 }
 
-/// Loads `model` as the page does: asked for, built, read.
+/// Loads `model` as the page does: asked for, then read in a worker.
 fn load_model(app: &mut App, model: crate::state::Trained) {
-    let effects = update(app, Msg::Learned(LearnedMsg::File { name: "m.bin".into(), bytes: Ok(vec![1]) }));
-    let Some(Effect::LoadModel { id, .. }) = effects.first() else { panic!("{effects:?}") };
-    let (source, bytes) = (Some("m.bin".into()), vec![1]);
-    let effects = update(app, Msg::Learned(LearnedMsg::Loaded { id: *id, source, bytes, result: Ok(model) }));
-    let Some(Effect::ReadModel { id, bytes, counts }) = effects.into_iter().next() else { panic!() };
-    assert_eq!(bytes, [1], "the file's bytes go to the reading worker");
-    // What the reading worker does with them, on the model the page loaded.
-    let model = app.learned.model.clone().unwrap();
-    let reading = block_on(crate::reading::read_model(&model.model, &model.spec, &counts)).unwrap();
-    let _ = update(app, Msg::Learned(LearnedMsg::Read { id, result: Ok(reading) }));
+    let file = Msg::Learned(LearnedMsg::File { name: "m.bin".into(), bytes: Ok(model.bytes.to_vec()) });
+    let effects = update(app, file);
+    let Some(Effect::LoadModel { id, bytes, fitted, .. }) = effects.first() else { panic!("{effects:?}") };
+    assert_eq!(bytes[..], model.bytes[..], "the file's bytes go to the reading worker");
+    assert!(fitted.run.is_none() && fitted.counts.is_empty(), "a file brings no fit");
+    let reading = reading_of(&model);
+    let result = Ok(Box::new((model, reading)));
+    let _ = update(app, Msg::Learned(LearnedMsg::Loaded { id: *id, source: Some("m.bin".into()), result }));
 }
 
 #[test]
@@ -781,27 +785,31 @@ fn a_failed_search_clears_the_old_answer() {
 }
 
 #[test]
-fn a_model_read_for_an_older_model_is_dropped_and_a_bad_file_keeps_the_model() {
+fn a_model_read_for_an_older_load_is_dropped_and_a_bad_file_keeps_the_model() {
     use collab_core::model::ModelKind;
     let mut app = app();
     load_model(&mut app, trained(ModelKind::DotProductBias));
-    let id = app.learned.id;
-    let _ = update(&mut app, Msg::Learned(LearnedMsg::Read { id: id - 1, result: Err("stale".into()) }));
+    let kept = app.learned.model.as_ref().unwrap().bytes.clone();
+    // Two files picked one after the other: the first one's answer comes last, and is dropped.
+    let pick = |name: &str| Msg::Learned(LearnedMsg::File { name: name.into(), bytes: Ok(vec![0]) });
+    let first = update(&mut app, pick("first.bin"));
+    let Some(Effect::LoadModel { id: first, .. }) = first.first() else { panic!() };
+    let second = update(&mut app, pick("bad.bin"));
+    let Some(Effect::LoadModel { id: second, .. }) = second.first() else { panic!() };
+    let other = trained(ModelKind::DotProduct);
+    let reading = reading_of(&other);
+    let stale =
+        LearnedMsg::Loaded { id: *first, source: Some("first.bin".into()), result: Ok(Box::new((other, reading))) };
+    let _ = update(&mut app, Msg::Learned(stale));
+    assert_eq!(app.learned.model.as_ref().unwrap().spec.kind, ModelKind::DotProductBias);
+    // The reading worker's words for a bad file, and the model stays.
+    let error = block_on(crate::reading::read_saved(&[0], &[], &Device::flex())).unwrap_err();
+    let bad = LearnedMsg::Loaded { id: *second, source: Some("bad.bin".into()), result: Err(error.clone()) };
+    let _ = update(&mut app, Msg::Learned(bad));
+    assert_eq!(app.learned.model_message, format!("{error}. The model you had is still here."));
+    assert!(error.contains("not a model saved by this notebook"), "{error}");
+    assert_eq!(app.learned.model.as_ref().unwrap().bytes, kept);
     assert!(app.learned.read.as_ref().unwrap().is_ok());
-    let effects = update(&mut app, Msg::Learned(LearnedMsg::File { name: "bad.bin".into(), bytes: Ok(vec![0]) }));
-    let Some(Effect::LoadModel { id: load, .. }) = effects.first() else { panic!() };
-    let _ = update(
-        &mut app,
-        Msg::Learned(LearnedMsg::Loaded {
-            id: *load,
-            source: Some("bad.bin".into()),
-            bytes: vec![0],
-            result: Err("not a model".into()),
-        }),
-    );
-    assert_eq!(app.learned.model_message, "not a model. The model you had is still here.");
-    assert_eq!(app.learned.id, id);
-    assert!(app.learned.model.is_some());
 }
 
 #[test]
@@ -1214,10 +1222,9 @@ fn a_model_files_long_names_are_cut_and_said() {
         [Effect::LoadModel { id, .. }] => *id,
         other => panic!("{other:?}"),
     };
-    let _ = update(
-        &mut app,
-        Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), bytes: vec![1], result: Ok(model) }),
-    );
+    let reading = reading_of(&model);
+    let result = Ok(Box::new((model, reading)));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), result }));
     assert!(app.learned.model_message.starts_with("Loaded DotProductBias from mmmm"), "{}", app.learned.model_message);
     assert!(app.learned.model_message.ends_with(" 2 names cut to 200 characters."), "{}", app.learned.model_message);
     assert!(app.learned.model_message.len() < 200);

@@ -9,7 +9,6 @@ use collab_core::data::synth::{SynthSettings, generate};
 use collab_core::data::{CollabData, DataSettings, ItemKey};
 use collab_core::lesson::{bias_comparison, dot_products, lookup_both};
 use collab_core::model::{ModelKind, ModelSpec};
-use collab_core::save::{load, save};
 use collab_core::train::{FitSettings, Learner, Schedule, StepPath};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
@@ -114,24 +113,16 @@ pub fn run(rt: &Rt, effect: Effect) {
             dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));
         }),
         Effect::LoadModel { id, source, bytes, fitted } => spawn_local(async move {
-            // `load` checks the whole file (sizes against the bytes, vocabularies against
-            // the tables, finite weights) before building anything.
-            let result = load(&bytes, &device).map_err(|e| e.to_string()).map(|m| Trained::new(m, *fitted));
-            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, bytes, result }));
+            // The worker checks the whole file before building anything; the page keeps
+            // the bytes and what the worker read.
+            let result = link::read_model(bytes.clone(), fitted.counts.clone()).await;
+            let result = result.map(|(file, reading)| Box::new((Trained::new(file, bytes.into(), *fitted), reading)));
+            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
         }),
-        Effect::ReadModel { id, bytes, counts } => spawn_local(async move {
-            let result = link::read_model(bytes, counts).await;
-            dispatch(&rt, Msg::Learned(LearnedMsg::Read { id, result }));
-        }),
-        Effect::SaveModel { model, spec, users, items } => spawn_local(async move {
-            let result = async {
-                let bytes = save(&model, &spec, &users, &items).await.map_err(|e| e.to_string())?;
-                download(&bytes, "collab-model.bin")?;
-                Ok(bytes.len())
-            }
-            .await;
+        Effect::SaveModel { bytes } => {
+            let result = download(&bytes, "collab-model.bin").map(|()| bytes.len());
             dispatch(&rt, Msg::Learned(LearnedMsg::Saved(result)));
-        }),
+        }
         Effect::FetchServed => spawn_local(async move {
             match fetch("data/ml-100k.zip").await {
                 Ok(blob) => give_files(&rt, Origin::Served, vec![("ml-100k.zip".into(), blob)]),

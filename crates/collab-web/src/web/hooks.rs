@@ -318,14 +318,15 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
     super::worker::to_js(&cases).map_err(|e| JsValue::from_str(&e))
 }
 
-/// The page's own model (the one sections 9 and 10 read, loaded from the worker's saved
-/// bytes) asked for its prediction of each `(users[n], items[n])` pair (indices as the
+/// The page's model (the saved bytes sections 9 and 10 read, loaded here) asked for its prediction of each `(users[n], items[n])` pair (indices as the
 /// data encodes them): the browser test that the errors section's dots are the model's
 /// predictions.
 #[wasm_bindgen]
 pub async fn predict_pairs(users: Vec<i32>, items: Vec<i32>) -> Result<Vec<f32>, JsValue> {
     let rt = super::runtime::for_hooks().ok_or("the page has not started")?;
-    let model = rt.app.borrow().learned.model.as_ref().map(|m| m.model.clone()).ok_or("no model yet")?;
+    let bytes = rt.app.borrow().learned.model.as_ref().map(|m| m.bytes.clone()).ok_or("no model yet")?;
+    let device = super::device::cpu("burn-flex").device;
+    let model = collab_core::save::load(&bytes, &device).map_err(|e| JsValue::from_str(&e.to_string()))?.model;
     let ratings = vec![0.0; users.len()];
     let rows = collab_core::data::Encoded { users, items, ratings };
     collab_core::train::predictions(&model, &rows).await.map_err(|e| JsValue::from_str(&e.to_string()))

@@ -17,7 +17,7 @@ use super::runtime::{Rt, WorkerLink, dispatch};
 use super::worker::{from_js, to_js};
 use crate::msg::{DataMsg, Msg};
 use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings, pack_table};
-use crate::reading::ModelReading;
+use crate::reading::{ModelFile, ModelReading};
 use crate::state::{DataRef, Lap, demo_table};
 use collab_core::train::StepPath;
 
@@ -275,10 +275,10 @@ pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, step
     Ok(Probe { device, step_kind, losses, weights })
 }
 
-/// Reads the saved model `bytes` for sections 9 and 10 ([`crate::reading`]), with each
-/// item's ratings `counts`, in a CPU worker of its own that ends with the answer: the
-/// page's thread only unpacks what comes back.
-pub async fn read_model(bytes: Vec<u8>, counts: Vec<usize>) -> Result<ModelReading, String> {
+/// Checks and reads the saved model `bytes` for sections 9 and 10 ([`crate::reading`]),
+/// with each item's ratings `counts`, in a CPU worker of its own that ends with the
+/// answer: the page's thread only unpacks what comes back.
+pub async fn read_model(bytes: Vec<u8>, counts: Vec<usize>) -> Result<(ModelFile, ModelReading), String> {
     let (_, reading) = ask(Engine::Cpu, None, ToWorker::ReadModel { bytes, counts }, |answer| match answer {
         FromWorker::ModelRead { result } => Some(result),
         _ => None,

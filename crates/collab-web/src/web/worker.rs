@@ -374,7 +374,7 @@ impl Trainer {
             }
             ToWorker::ReadModel { bytes, counts } => {
                 let result = match &self.device {
-                    Some(chosen) => read_saved(&bytes, &counts, &chosen.device).await,
+                    Some(chosen) => crate::reading::read_saved(&bytes, &counts, &chosen.device).await,
                     None => Err("the worker has no device yet".into()),
                 };
                 post(&FromWorker::ModelRead { result: Box::new(result) });
@@ -692,14 +692,4 @@ async fn batch_view(l: &Learner, t: &BatchTrace) -> Result<BatchView, read::Read
         item_moves: top(&t.item_rows, &item_moves, &|r| d.items.labels[r].clone()),
         items_touched: t.item_rows.len(),
     })
-}
-
-/// A saved model, checked and loaded as the page loads one, read for sections 9 and 10.
-async fn read_saved(
-    bytes: &[u8],
-    counts: &[usize],
-    device: &burn::tensor::Device,
-) -> Result<crate::reading::ModelReading, String> {
-    let loaded = collab_core::save::load(bytes, device).map_err(|e| e.to_string())?;
-    crate::reading::read_model(&loaded.model, &loaded.spec, counts).await
 }
