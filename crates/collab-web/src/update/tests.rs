@@ -1652,3 +1652,37 @@ fn a_runs_link_names_the_served_copy_and_never_a_visitors_own_file() {
         assert_eq!(link.contains(&("data".to_string(), "served".to_string())), served, "{name}: {link:?}");
     }
 }
+
+#[test]
+fn a_big_models_views_suggest_only_the_listable_movies() {
+    use crate::sections::Patch;
+    use collab_core::data::Vocab;
+    use collab_core::model::{ModelKind, ModelSpec};
+    // ml-1m's size: 6,040 users and 3,883 movies, each rated (i * 7919) % 500 times.
+    let (nu, ni) = (6041, 3884);
+    let spec = ModelSpec { n_factors: 50, ..ModelSpec::new(ModelKind::DotProductBias, nu, ni) };
+    let users = Vocab::new((1..nu).map(|i| i.to_string()).collect(), true);
+    let items = Vocab::new((1..ni).map(|i| format!("movie {i}")).collect(), false);
+    let model = spec.init(1, &Device::flex());
+    let bytes = block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
+    let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
+    let counts: Vec<usize> = (0..ni).map(|i| (i * 7919) % 500).collect();
+    let fitted = crate::state::Fitted { run: Some(7), counts, ..Default::default() };
+    let mut app = app();
+    load_model(&mut app, crate::state::Trained::new(file, bytes.into(), fitted));
+    let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
+    let patches = crate::sections::render(&app);
+    let Some(Patch::Html(_, options)) = patches.iter().find(|p| matches!(p, Patch::Html("title-list", _))) else {
+        panic!("no title list")
+    };
+    // The 1,000 most rated with enough ratings, most rated first: not every title, which
+    // would be drawn again at every message.
+    let want: String = read.listable.iter().map(|&i| format!("<option value=\"{}\">", read.labels[i])).collect();
+    assert_eq!(*options, want);
+    assert!(read.listable.len() <= crate::state::MAP_FIT && read.listable.len() > 900, "{}", read.listable.len());
+    let most = app.learned.model.as_ref().unwrap().counts.iter().max().copied();
+    assert_eq!(Some(app.learned.model.as_ref().unwrap().counts[read.listable[0]]), most);
+    // The whole page's redraw stays well under the 3,883 titles' 110 KB.
+    let drawn: usize = patches.iter().map(|p| format!("{p:?}").len()).sum();
+    assert!(drawn < 200_000, "{drawn} bytes drawn");
+}
