@@ -24,14 +24,19 @@ use std::rc::Rc;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::engine::{Engine, Pending, Restore};
-use super::optimizer::fused::{lazy_rows, pass};
+use super::lazy::{LazyRows, RowAverages};
+use super::optimizer::fused::pass;
 use super::optimizer::{OptimSettings, OptimizerKind};
 use super::state::{EngineState, HostAdam};
 use super::step::Phase;
 use super::tables::DotTables;
 use crate::data::Encoded;
 use crate::model::CollabModel;
-use crate::weights;
+use crate::{prefetch, weights};
+
+/// How many ratings ahead the loops over a batch ask for the rows they will read: a
+/// rating takes some 20 ns, a miss to memory several times that.
+const AHEAD: usize = 8;
 
 /// A dot-product model's tables and optimizer state on the host: the engine of the
 /// dot-product models on the CPU.
@@ -40,16 +45,43 @@ pub(super) struct HostDot {
     tables: DotTables,
     /// Every table's values, laid out as [`DotTables`] says.
     values: Vec<f32>,
-    /// The current step's gradient, laid out alike; all zeros between steps.
-    grad: Vec<f32>,
-    /// Adam's running averages, from the first Adam step on.
-    adam: Option<HostAdam>,
+    /// The optimizer's memory, in the form its step takes.
+    optim: Optim,
     settings: OptimSettings,
     /// The model it was built from (its parameter ids and devices), which
     /// [`Engine::model`] fills with the host's numbers.
     template: CollabModel,
     /// The CPU's (inner) device, for the tensors the learner reads.
     device: Device,
+}
+
+/// The optimizer's memory between steps.
+#[derive(Clone)]
+enum Optim {
+    /// fastai's Adam and SGD, one pass over the whole buffer: the step's gradient laid out
+    /// as the buffer (all zeros between steps), and Adam's running averages from the
+    /// first Adam step on.
+    Dense { grad: Vec<f32>, adam: Option<HostAdam> },
+    /// Lazy Adam, the batch's rows only, in its own layout.
+    Lazy(LazyRows),
+}
+
+/// Where one rating's gradients go in a gradient buffer: the user's and the item's
+/// factor rows and biases.
+#[derive(Clone, Copy)]
+struct GradAt {
+    user: usize,
+    item: usize,
+    user_bias: usize,
+    item_bias: usize,
+}
+
+impl GradAt {
+    /// Where `user`'s and `item`'s gradients lie in a buffer laid out as the tables.
+    fn buffer(t: &DotTables, user: usize, item: usize) -> Self {
+        let (user_bias, item_bias) = (t.user_bias_at + user, t.item_bias_at + item);
+        GradAt { user: user * t.k, item: t.items_at + item * t.k, user_bias, item_bias }
+    }
 }
 
 impl HostDot {
@@ -59,9 +91,12 @@ impl HostDot {
         // On the CPU a read is ready at once.
         let weights = crate::read::ready(weights::read(model))?.ok()?;
         let (values, _) = tables.load(&EngineState { weights, ..EngineState::default() }).ok()?;
-        let grad = vec![0.0; values.len()];
+        let optim = match settings.kind {
+            OptimizerKind::LazyAdam => Optim::Lazy(LazyRows::new(&tables)),
+            _ => Optim::Dense { grad: vec![0.0; values.len()], adam: None },
+        };
         let device = model.item_factors().device().inner();
-        Some(Self { tables, values, grad, adam: None, settings, template: model.clone(), device })
+        Some(Self { tables, values, optim, settings, template: model.clone(), device })
     }
 
     /// The prediction for one (user, item) pair and its derivative by the pre-activation
@@ -83,65 +118,50 @@ impl HostDot {
         }
     }
 
+    /// [`HostDot::predict`] for every rating of `rows`, asking for the rows of the
+    /// ratings [`AHEAD`] as it goes.
+    fn predict_all(&self, rows: &Encoded) -> impl Iterator<Item = (f32, f32)> {
+        (0..rows.len()).map(move |r| {
+            if let (Some(&u), Some(&i)) = (rows.users.get(r + AHEAD), rows.items.get(r + AHEAD)) {
+                self.tables.rows_of(u as usize, false).for_each(|at| prefetch::span(&self.values, at));
+                self.tables.rows_of(i as usize, true).for_each(|at| prefetch::span(&self.values, at));
+            }
+            self.predict(rows.users[r] as usize, rows.items[r] as usize)
+        })
+    }
+
     /// One training step on `batch` (indices within the tables: the learner's data
     /// encodes them so): the predictions before the update and the batch's mean
     /// squared error, calling `mark` as each phase ends.
     fn host_step(&mut self, batch: &Encoded, lr: f64, beta1: f64, mark: &mut dyn FnMut(Phase)) -> (Vec<f32>, f32) {
         let n = batch.len();
-        let rows = || batch.users.iter().zip(&batch.items).map(|(&u, &i)| (u as usize, i as usize));
-        let (preds, slopes): (Vec<f32>, Vec<f32>) = rows().map(|(u, i)| self.predict(u, i)).unzip();
+        let (preds, slopes): (Vec<f32>, Vec<f32>) = self.predict_all(batch).unzip();
         let errors: Vec<f32> = preds.iter().zip(&batch.ratings).map(|(p, r)| p - r).collect();
         let loss = errors.iter().map(|e| e * e).sum::<f32>() / n as f32;
         mark(Phase::Forward);
-        self.add_gradient(rows(), &errors, &slopes);
-        mark(Phase::Backward);
-        let (settings, wd, adam) = (&self.settings, self.settings.wd, self.adam.take());
-        self.adam = match settings.kind {
+        let (t, settings) = (&self.tables, &self.settings);
+        match &mut self.optim {
+            Optim::Dense { grad, adam } => {
+                let at = |r: usize| GradAt::buffer(t, batch.users[r] as usize, batch.items[r] as usize);
+                add_gradient(t, &self.values, grad, batch, at, &errors, &slopes);
+                mark(Phase::Backward);
+                // Every table decays (DotTables::of): one pass over the buffer.
+                *adam = pass(settings, settings.wd, &mut self.values, grad, adam.take(), lr, beta1);
+            }
             // Only the batch's rows: a pass over what the batch reached.
-            OptimizerKind::LazyAdam => {
-                // Each row once, however often the batch has it.
-                let distinct = |index: &[i32]| {
-                    let mut rows: Vec<usize> = index.iter().map(|&r| r as usize).collect();
-                    rows.sort_unstable();
-                    rows.dedup();
-                    rows
+            Optim::Lazy(lazy) => {
+                let slots = lazy.gather(t, batch);
+                let at = |r: usize| {
+                    let (user, item) = slots[r];
+                    GradAt { user, item, user_bias: user + t.k, item_bias: item + t.k }
                 };
-                let (users, items) = (distinct(&batch.users), distinct(&batch.items));
-                let t = &self.tables;
-                let reached = users
-                    .iter()
-                    .flat_map(|&u| t.rows_of(u, false))
-                    .chain(items.iter().flat_map(|&i| t.rows_of(i, true)));
-                lazy_rows(settings, wd, &mut self.values, &mut self.grad, adam, (lr, beta1), reached)
-            }
-            // Every table decays (DotTables::of): one pass over the buffer.
-            _ => pass(settings, wd, &mut self.values, &mut self.grad, adam, lr, beta1),
-        };
-        mark(Phase::Optimizer);
-        (preds, loss)
-    }
-
-    /// Adds the gradient of the batch's mean squared error into the gradient buffer:
-    /// `dL/dx = 2 (pred - rating) / n * dpred/dx`, times the other side's factors for a
-    /// factor row, once for a bias. Each row's gradient reads the values of before the
-    /// step (they change only in the optimizer's pass).
-    fn add_gradient(&mut self, rows: impl Iterator<Item = (usize, usize)>, errors: &[f32], slopes: &[f32]) {
-        let (k, t, v, g) = (self.tables.k, &self.tables, &self.values, &mut self.grad);
-        let scale = 2.0 / errors.len() as f32;
-        for ((user, item), (&error, &slope)) in rows.zip(errors.iter().zip(slopes)) {
-            let dx = scale * error * slope;
-            let (u, i) = (user * k..user * k + k, t.items_at + item * k..t.items_at + item * k + k);
-            for (g, v) in g[u.clone()].iter_mut().zip(&v[i.clone()]) {
-                *g += dx * v;
-            }
-            for (g, v) in g[i].iter_mut().zip(&v[u]) {
-                *g += dx * v;
-            }
-            if t.biased() {
-                g[t.user_bias_at + user] += dx;
-                g[t.item_bias_at + item] += dx;
+                add_gradient(t, &self.values, &mut lazy.grad, batch, at, &errors, &slopes);
+                mark(Phase::Backward);
+                lazy.step(t, settings, &mut self.values, (lr, beta1));
             }
         }
+        mark(Phase::Optimizer);
+        (preds, loss)
     }
 
     /// Mean squared error over `rows` (f32 per chunk of 8192 rows, as the tensor
@@ -150,8 +170,8 @@ impl HostDot {
         if rows.is_empty() {
             return f64::NAN;
         }
-        let errors = rows.users.iter().zip(&rows.items).zip(&rows.ratings).map(|((&u, &i), r)| {
-            let e = self.predict(u as usize, i as usize).0 - r;
+        let errors = self.predict_all(rows).zip(&rows.ratings).map(|((p, _), r)| {
+            let e = p - r;
             e * e
         });
         let errors: Vec<f32> = errors.collect();
@@ -159,9 +179,57 @@ impl HostDot {
         total / rows.len() as f64
     }
 
+    /// Adam's running averages in the buffer's layout (`None` before the first Adam step).
+    fn adam(&self) -> Option<HostAdam> {
+        match &self.optim {
+            Optim::Dense { adam, .. } => adam.clone(),
+            Optim::Lazy(lazy) => lazy.averages.as_ref().map(|a| a.to_host(&self.tables)),
+        }
+    }
+
     /// The weights and Adam's state, as every engine names them.
     fn state(&self) -> EngineState {
-        self.tables.state(&self.values, self.adam.as_ref())
+        self.tables.state(&self.values, self.adam().as_ref())
+    }
+}
+
+/// Adds the gradient of `batch`'s mean squared error into `g`, rating `r`'s where `at(r)`
+/// says: `dL/dx = 2 (pred - rating) / n * dpred/dx`, times the other side's factors for
+/// a factor row, once for a bias. Each row's gradient reads the values `v` of before the
+/// step (they change only in the optimizer's pass), and adds up in the batch's order.
+fn add_gradient(
+    t: &DotTables,
+    v: &[f32],
+    g: &mut [f32],
+    batch: &Encoded,
+    at: impl Fn(usize) -> GradAt,
+    errors: &[f32],
+    slopes: &[f32],
+) {
+    let k = t.k;
+    let scale = 2.0 / errors.len() as f32;
+    for (r, (&error, &slope)) in errors.iter().zip(slopes).enumerate() {
+        if r + AHEAD < errors.len() {
+            let ahead = at(r + AHEAD);
+            prefetch::span(g, ahead.user..ahead.user + k);
+            prefetch::span(g, ahead.item..ahead.item + k);
+            prefetch::at(g, ahead.user_bias);
+            prefetch::at(g, ahead.item_bias);
+        }
+        let (user, item) = (batch.users[r] as usize, batch.items[r] as usize);
+        let GradAt { user: gu, item: gi, user_bias, item_bias } = at(r);
+        let dx = scale * error * slope;
+        let (u, i) = (user * k..user * k + k, t.items_at + item * k..t.items_at + item * k + k);
+        for (g, v) in g[gu..gu + k].iter_mut().zip(&v[i.clone()]) {
+            *g += dx * v;
+        }
+        for (g, v) in g[gi..gi + k].iter_mut().zip(&v[u]) {
+            *g += dx * v;
+        }
+        if t.biased() {
+            g[user_bias] += dx;
+            g[item_bias] += dx;
+        }
     }
 }
 
@@ -200,7 +268,10 @@ impl Engine for HostDot {
     fn load_state(&mut self, state: &EngineState) -> Result<(), String> {
         let (values, adam) = self.tables.load(state)?;
         self.values = values;
-        self.adam = adam;
+        match &mut self.optim {
+            Optim::Dense { adam: ours, .. } => *ours = adam,
+            Optim::Lazy(lazy) => lazy.averages = adam.map(|a| RowAverages::of_host(&self.tables, &a)),
+        }
         Ok(())
     }
 
@@ -261,12 +332,15 @@ mod tests {
                 for (p, w) in preds.iter().zip(&want_preds) {
                     assert!((p - w).abs() <= 1e-5, "{kind:?} {y_range:?}: prediction {p} vs {w}");
                 }
-                let pairs = rows.users.iter().zip(&rows.items).map(|(&u, &i)| (u as usize, i as usize));
-                host.add_gradient(pairs, &errors, &slopes);
+                let Optim::Dense { grad, .. } = &mut host.optim else { unreachable!("Adam's is dense") };
+                let t = &host.tables;
+                let at = |r: usize| GradAt::buffer(t, rows.users[r] as usize, rows.items[r] as usize);
+                add_gradient(t, &host.values, grad, &rows, at, &errors, &slopes);
+                let grad = grad.clone();
                 assert_eq!(host.tables.tables.len(), want.tensors.len());
                 for (t, w) in host.tables.tables.iter().zip(&want.tensors) {
                     assert_eq!(t.path, w.path);
-                    let grad = t.of(&host.grad);
+                    let grad = t.of(&grad);
                     assert!(grad.iter().any(|g| *g != 0.0), "{kind:?} {}: no gradient at all", t.path);
                     for (g, wg) in grad.iter().zip(&w.values) {
                         assert!(
@@ -304,5 +378,53 @@ mod tests {
         // The right shapes load, and the state reads back as it went in.
         host.load_state(&state).unwrap();
         assert_eq!(host.state(), state);
+    }
+
+    /// TEMPORARY: a fingerprint of lazy Adam's numbers (bits) over many steps.
+    #[test]
+    fn zz_lazy_fingerprint() {
+        use std::hash::{Hash, Hasher};
+        let mut out = String::new();
+        for kind in [ModelKind::DotProduct, ModelKind::DotProductBias, ModelKind::Scratch] {
+            for (wd, wd_kind) in [(0.1, crate::train::WdKind::Decoupled), (0.05, crate::train::WdKind::L2)] {
+                for optim in [OptimizerKind::LazyAdam, OptimizerKind::Adam, OptimizerKind::Sgd] {
+                let spec = ModelSpec { kind, n_users: 300, n_items: 200, n_factors: 8, y_range: Some((0.0, 5.5)) };
+                let model = spec.init(7, &Device::flex().autodiff());
+                let settings = OptimSettings { kind: optim, wd, wd_kind };
+                let mut host = HostDot::new(&model, settings).unwrap();
+                let mut seed = 12345u64;
+                let mut next = || { seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); (seed >> 33) as usize };
+                let mut saved = None;
+                let mut losses = Vec::new();
+                for step in 0..300 {
+                    let n = 64;
+                    let batch = Encoded {
+                        users: (0..n).map(|_| (next() % 300) as i32).collect(),
+                        items: (0..n).map(|_| (next() % 40 + if next() % 3 == 0 { next() % 160 } else { 0 }) as i32).collect(),
+                        ratings: (0..n).map(|_| (next() % 11) as f32 / 2.0).collect(),
+                    };
+                    let (p, l) = host.host_step(&batch, 0.01, 0.9, &mut |_| {});
+                    losses.push(l.to_bits());
+                    losses.extend(p.iter().map(|x| x.to_bits()));
+                    if step == 150 { saved = Some(host.state()); }
+                }
+                let state = host.state();
+                let bits = |w: &crate::weights::Weights| w.tensors.iter().flat_map(|t| t.values.iter().map(|v| v.to_bits())).collect::<Vec<u32>>();
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                bits(&state.weights).hash(&mut h);
+                bits(&state.optim).hash(&mut h);
+                state.steps.hash(&mut h);
+                losses.hash(&mut h);
+                let mse = host.host_mse(&Encoded { users: (0..300).collect(), items: (0..300).map(|i| i % 200).collect(), ratings: vec![3.0; 300] });
+                // A state loaded mid-run reads back as saved.
+                let saved = saved.unwrap();
+                let mut other = HostDot::new(&model, settings).unwrap();
+                other.load_state(&saved).unwrap();
+                assert_eq!(other.state(), saved);
+                out += &format!("{kind:?} {wd_kind:?} {optim:?}: {:016x} mse {}\n", h.finish(), mse.to_bits());
+                }
+            }
+        }
+        println!("FINGERPRINT\n{out}");
     }
 }

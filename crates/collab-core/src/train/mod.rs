@@ -15,6 +15,7 @@ pub mod fit_settings;
 mod gpu;
 pub mod guard;
 mod host;
+mod lazy;
 pub mod learner;
 pub mod limits;
 pub mod lr_find;
