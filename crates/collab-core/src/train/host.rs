@@ -19,12 +19,13 @@
 //! these tables when asked) and the reference: the tests check this step's gradient
 //! against burn's autodiff and a run of it against burn's autodiff and tensor optimizer.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::engine::{Engine, Pending, Restore};
-use super::lazy::{LazyRows, RowAverages};
+use super::lazy::{Block, LazyRows};
 use super::optimizer::fused::pass;
 use super::optimizer::{OptimSettings, OptimizerKind};
 use super::state::{EngineState, HostAdam};
@@ -43,8 +44,11 @@ const AHEAD: usize = 8;
 #[derive(Clone)]
 pub(super) struct HostDot {
     tables: DotTables,
-    /// Every table's values, laid out as [`DotTables`] says.
+    /// Every table's values, laid out as [`DotTables`] says; with lazy Adam, in its
+    /// blocks with the running averages ([`super::lazy`]).
     values: Vec<f32>,
+    /// Where a row's factors and bias lie in `values`.
+    layout: Layout,
     /// The optimizer's memory, in the form its step takes.
     optim: Optim,
     settings: OptimSettings,
@@ -62,8 +66,54 @@ enum Optim {
     /// as the buffer (all zeros between steps), and Adam's running averages from the
     /// first Adam step on.
     Dense { grad: Vec<f32>, adam: Option<HostAdam> },
-    /// Lazy Adam, the batch's rows only, in its own layout.
+    /// Lazy Adam, the batch's rows only, its averages in `values`' blocks.
     Lazy(LazyRows),
+}
+
+/// Where the rows of the tables lie in an engine's `values`: user `u`'s factors at
+/// `u * stride`, item `i`'s at `items_at + i * stride`, their biases at `user_bias_at +
+/// u * bias_stride` and `item_bias_at + i * bias_stride`.
+#[derive(Clone, Copy)]
+struct Layout {
+    stride: usize,
+    items_at: usize,
+    bias_stride: usize,
+    user_bias_at: usize,
+    item_bias_at: usize,
+}
+
+impl Layout {
+    /// The buffer's ([`DotTables`]): a table after another.
+    fn buffer(t: &DotTables) -> Self {
+        let (items_at, user_bias_at, item_bias_at) = (t.items_at, t.user_bias_at, t.item_bias_at);
+        Self { stride: t.k, items_at, bias_stride: 1, user_bias_at, item_bias_at }
+    }
+
+    /// Lazy Adam's: a block a row, users then items, the bias after the factors.
+    fn blocks(t: &DotTables) -> Self {
+        let (stride, items_at) = (Block::of(t).len(), t.n_users * Block::of(t).len());
+        Self { stride, items_at, bias_stride: stride, user_bias_at: t.k, item_bias_at: items_at + t.k }
+    }
+
+    /// Where user `u`'s factors start.
+    fn user(&self, u: usize) -> usize {
+        u * self.stride
+    }
+
+    /// Where item `i`'s factors start.
+    fn item(&self, i: usize) -> usize {
+        self.items_at + i * self.stride
+    }
+
+    /// Where user `u`'s bias lies.
+    fn user_bias(&self, u: usize) -> usize {
+        self.user_bias_at + u * self.bias_stride
+    }
+
+    /// Where item `i`'s bias lies.
+    fn item_bias(&self, i: usize) -> usize {
+        self.item_bias_at + i * self.bias_stride
+    }
 }
 
 /// Where one rating's gradients go in a gradient buffer: the user's and the item's
@@ -91,23 +141,29 @@ impl HostDot {
         // On the CPU a read is ready at once.
         let weights = crate::read::ready(weights::read(model))?.ok()?;
         let (values, _) = tables.load(&EngineState { weights, ..EngineState::default() }).ok()?;
-        let optim = match settings.kind {
-            OptimizerKind::LazyAdam => Optim::Lazy(LazyRows::new(&tables)),
-            _ => Optim::Dense { grad: vec![0.0; values.len()], adam: None },
+        let (values, layout, optim) = match settings.kind {
+            OptimizerKind::LazyAdam => {
+                let blocks = LazyRows::blocks(&tables, &values, None);
+                (blocks, Layout::blocks(&tables), Optim::Lazy(LazyRows::new(&tables, None)))
+            }
+            _ => {
+                let grad = vec![0.0; values.len()];
+                (values, Layout::buffer(&tables), Optim::Dense { grad, adam: None })
+            }
         };
         let device = model.item_factors().device().inner();
-        Some(Self { tables, values, optim, settings, template: model.clone(), device })
+        Some(Self { tables, values, layout, optim, settings, template: model.clone(), device })
     }
 
     /// The prediction for one (user, item) pair and its derivative by the pre-activation
     /// `x = dot + biases`, in burn's order of operations.
     fn predict(&self, user: usize, item: usize) -> (f32, f32) {
-        let (k, t, v) = (self.tables.k, &self.tables, &self.values);
-        let u = &v[user * k..user * k + k];
-        let i = &v[t.items_at + item * k..t.items_at + item * k + k];
+        let (k, t, v, at) = (self.tables.k, &self.tables, &self.values, &self.layout);
+        let u = &v[at.user(user)..at.user(user) + k];
+        let i = &v[at.item(item)..at.item(item) + k];
         let mut x: f32 = u.iter().zip(i).map(|(a, b)| a * b).sum();
         if t.biased() {
-            x = x + v[t.user_bias_at + user] + v[t.item_bias_at + item];
+            x = x + v[at.user_bias(user)] + v[at.item_bias(item)];
         }
         match t.y_range {
             Some((lo, hi)) => {
@@ -123,11 +179,21 @@ impl HostDot {
     fn predict_all(&self, rows: &Encoded) -> impl Iterator<Item = (f32, f32)> {
         (0..rows.len()).map(move |r| {
             if let (Some(&u), Some(&i)) = (rows.users.get(r + AHEAD), rows.items.get(r + AHEAD)) {
-                self.tables.rows_of(u as usize, false).for_each(|at| prefetch::span(&self.values, at));
-                self.tables.rows_of(i as usize, true).for_each(|at| prefetch::span(&self.values, at));
+                self.prefetch(u as usize, i as usize);
             }
             self.predict(rows.users[r] as usize, rows.items[r] as usize)
         })
+    }
+
+    /// Asks for `user`'s and `item`'s weights.
+    fn prefetch(&self, user: usize, item: usize) {
+        let (k, at, v) = (self.tables.k, &self.layout, &self.values);
+        prefetch::span(v, at.user(user)..at.user(user) + k);
+        prefetch::span(v, at.item(item)..at.item(item) + k);
+        if self.tables.biased() {
+            prefetch::at(v, at.user_bias(user));
+            prefetch::at(v, at.item_bias(item));
+        }
     }
 
     /// One training step on `batch` (indices within the tables: the learner's data
@@ -143,7 +209,7 @@ impl HostDot {
         match &mut self.optim {
             Optim::Dense { grad, adam } => {
                 let at = |r: usize| GradAt::buffer(t, batch.users[r] as usize, batch.items[r] as usize);
-                add_gradient(t, &self.values, grad, batch, at, &errors, &slopes);
+                add_gradient(t, self.layout, &self.values, grad, batch, at, &errors, &slopes);
                 mark(Phase::Backward);
                 // Every table decays (DotTables::of): one pass over the buffer.
                 *adam = pass(settings, settings.wd, &mut self.values, grad, adam.take(), lr, beta1);
@@ -155,7 +221,7 @@ impl HostDot {
                     let (user, item) = slots[r];
                     GradAt { user, item, user_bias: user + t.k, item_bias: item + t.k }
                 };
-                add_gradient(t, &self.values, &mut lazy.grad, batch, at, &errors, &slopes);
+                add_gradient(t, self.layout, &self.values, &mut lazy.grad, batch, at, &errors, &slopes);
                 mark(Phase::Backward);
                 lazy.step(t, settings, &mut self.values, (lr, beta1));
             }
@@ -183,13 +249,21 @@ impl HostDot {
     fn adam(&self) -> Option<HostAdam> {
         match &self.optim {
             Optim::Dense { adam, .. } => adam.clone(),
-            Optim::Lazy(lazy) => lazy.averages.as_ref().map(|a| a.to_host(&self.tables)),
+            Optim::Lazy(lazy) => lazy.averages(&self.tables, &self.values),
+        }
+    }
+
+    /// The weights, laid out as [`DotTables`] says.
+    fn weights(&self) -> Cow<'_, [f32]> {
+        match self.optim {
+            Optim::Dense { .. } => Cow::Borrowed(&self.values),
+            Optim::Lazy(_) => Cow::Owned(LazyRows::weights(&self.tables, &self.values)),
         }
     }
 
     /// The weights and Adam's state, as every engine names them.
     fn state(&self) -> EngineState {
-        self.tables.state(&self.values, self.adam().as_ref())
+        self.tables.state(&self.weights(), self.adam().as_ref())
     }
 }
 
@@ -197,8 +271,10 @@ impl HostDot {
 /// says: `dL/dx = 2 (pred - rating) / n * dpred/dx`, times the other side's factors for
 /// a factor row, once for a bias. Each row's gradient reads the values `v` of before the
 /// step (they change only in the optimizer's pass), and adds up in the batch's order.
+#[allow(clippy::too_many_arguments)] // all of them a step's
 fn add_gradient(
     t: &DotTables,
+    layout: Layout,
     v: &[f32],
     g: &mut [f32],
     batch: &Encoded,
@@ -219,7 +295,7 @@ fn add_gradient(
         let (user, item) = (batch.users[r] as usize, batch.items[r] as usize);
         let GradAt { user: gu, item: gi, user_bias, item_bias } = at(r);
         let dx = scale * error * slope;
-        let (u, i) = (user * k..user * k + k, t.items_at + item * k..t.items_at + item * k + k);
+        let (u, i) = (layout.user(user)..layout.user(user) + k, layout.item(item)..layout.item(item) + k);
         for (g, v) in g[gu..gu + k].iter_mut().zip(&v[i.clone()]) {
             *g += dx * v;
         }
@@ -245,12 +321,13 @@ impl Engine for HostDot {
     }
 
     fn model(&self) -> CollabModel {
-        weights::write(self.template.clone(), &self.tables.weights(&self.values))
+        weights::write(self.template.clone(), &self.tables.weights(&self.weights()))
             .expect("the host's tables are the template's, path for path")
     }
 
     fn sums(&self) -> Vec<Tensor<1>> {
-        let sum = |t: &super::tables::Table| t.of(&self.values).iter().sum::<f32>();
+        let weights = self.weights();
+        let sum = |t: &super::tables::Table| t.of(&weights).iter().sum::<f32>();
         self.tables.tables.iter().map(|t| Tensor::from_data([sum(t)], &self.device)).collect()
     }
 
@@ -267,10 +344,12 @@ impl Engine for HostDot {
 
     fn load_state(&mut self, state: &EngineState) -> Result<(), String> {
         let (values, adam) = self.tables.load(state)?;
-        self.values = values;
         match &mut self.optim {
-            Optim::Dense { adam: ours, .. } => *ours = adam,
-            Optim::Lazy(lazy) => lazy.averages = adam.map(|a| RowAverages::of_host(&self.tables, &a)),
+            Optim::Dense { adam: ours, .. } => (self.values, *ours) = (values, adam),
+            Optim::Lazy(lazy) => {
+                self.values = LazyRows::blocks(&self.tables, &values, adam.as_ref());
+                *lazy = LazyRows::new(&self.tables, adam.map(|a| a.step));
+            }
         }
         Ok(())
     }
@@ -335,7 +414,7 @@ mod tests {
                 let Optim::Dense { grad, .. } = &mut host.optim else { unreachable!("Adam's is dense") };
                 let t = &host.tables;
                 let at = |r: usize| GradAt::buffer(t, rows.users[r] as usize, rows.items[r] as usize);
-                add_gradient(t, &host.values, grad, &rows, at, &errors, &slopes);
+                add_gradient(t, host.layout, &host.values, grad, &rows, at, &errors, &slopes);
                 let grad = grad.clone();
                 assert_eq!(host.tables.tables.len(), want.tensors.len());
                 for (t, w) in host.tables.tables.iter().zip(&want.tensors) {
