@@ -68,7 +68,8 @@ impl Encoded {
     pub fn select(&self, rows: &[usize]) -> Encoded {
         const AHEAD: usize = 16;
         let n = rows.len();
-        let mut out = Encoded { users: Vec::with_capacity(n), items: Vec::with_capacity(n), ratings: Vec::with_capacity(n) };
+        let mut out =
+            Encoded { users: Vec::with_capacity(n), items: Vec::with_capacity(n), ratings: Vec::with_capacity(n) };
         for (j, &r) in rows.iter().enumerate() {
             if let Some(&ahead) = rows.get(j + AHEAD) {
                 crate::prefetch::at(&self.users, ahead);

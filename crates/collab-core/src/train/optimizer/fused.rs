@@ -87,7 +87,14 @@ pub(in crate::train) fn pass(
 /// is, its averages too. fastai's dense loop has no branches, so the compiler vectorises
 /// it.
 #[inline(always)]
-pub(in crate::train) fn adam_pass(kind: OptimizerKind, u: &Update, p: &mut [f32], grad: &mut [f32], avg: &mut [f32], sqr: &mut [f32]) {
+pub(in crate::train) fn adam_pass(
+    kind: OptimizerKind,
+    u: &Update,
+    p: &mut [f32],
+    grad: &mut [f32],
+    avg: &mut [f32],
+    sqr: &mut [f32],
+) {
     let one = |p: &mut f32, g: f32, avg: &mut f32, sqr: &mut f32| {
         let g = g + *p * u.l2;
         let kept = *p * u.decay;
