@@ -12,8 +12,10 @@
 //! the gradient buffer at zero for the next step. The tables lie in one buffer as the
 //! GPU step's do ([`DotTables`]). fastai's dense update is kept: every row
 //! decays and moves with its running averages at every step, as in fastai. With lazy
-//! Adam the pass goes over the batch's rows only ([`lazy_rows`]): on ml-25m's tables
+//! Adam the pass goes over the batch's rows only, each row's weights and averages in one
+//! block and its gradient in a slot of a small buffer ([`LazyRows`]): on ml-25m's tables
 //! (11 M numbers at 50 factors) that is what makes a step cost the batch, not the tables.
+//! The loops over a batch ask for its rows' memory a few rows ahead ([`prefetch`]).
 //!
 //! The burn model stays the form everything else reads (the learner builds it from
 //! these tables when asked) and the reference: the tests check this step's gradient
