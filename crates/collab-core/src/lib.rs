@@ -20,6 +20,7 @@ pub mod lesson;
 pub mod model;
 pub mod packed;
 pub mod paths;
+mod prefetch;
 pub mod profiles;
 pub mod rated;
 

@@ -316,7 +316,11 @@ impl Learner {
         self.batch_in_epoch += 1;
         if self.batch_in_epoch == self.epoch_batches.len() {
             self.batch_in_epoch = 0;
-            self.epoch_batches = self.data.train_batches(self.epoch());
+            // The next epoch's order (a shuffle of every training rating: a second or two at
+            // ml-25m's size), unless the fit is over and there is none.
+            if !self.is_done() {
+                self.epoch_batches = self.data.train_batches(self.epoch());
+            }
         }
         mark(Phase::Bookkeeping);
         Some(BatchStep { step: self.step - 1, epoch, batch, preds, loss, lr, beta1 })

@@ -3,8 +3,8 @@
 //! The learner ([`Learner`]) steps through a fit; what takes each step is its engine,
 //! chosen once when the learner is made ([`path::choose`]). The layers, each importing only
 //! those below it: the leaves (`step`, `fit_settings`, `schedule`, `metrics`, `state`),
-//! the optimizer, the engine trait (`engine`) and the engines (`autodiff`, `host`, `gpu`,
-//! over `tables`), the choice of engine (`path`), the learner,
+//! the optimizer, the engine trait (`engine`) and the engines (`autodiff`, `host` with
+//! its lazy Adam in `lazy`, `gpu`, over `tables`), the choice of engine (`path`), the learner,
 //! and what is built on it (`snapshot`, `bench`).
 
 pub mod advice;
@@ -15,6 +15,7 @@ pub mod fit_settings;
 mod gpu;
 pub mod guard;
 mod host;
+mod lazy;
 pub mod learner;
 pub mod limits;
 pub mod lr_find;

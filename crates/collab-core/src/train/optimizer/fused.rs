@@ -82,36 +82,19 @@ pub(in crate::train) fn pass(
     }
 }
 
-/// Lazy Adam's step over the parts of a buffer a batch reached, `rows` (ranges of the
-/// buffer; a range given twice changes nothing the second time, its gradient then zero):
-/// the host step's, whose cost is the batch's, not the tables'. The step count is the
-/// buffer's, one a call. Elsewhere the gradient must be zero already.
-pub(in crate::train) fn lazy_rows(
-    settings: &OptimSettings,
-    wd: f64,
-    p: &mut [f32],
-    grad: &mut [f32],
-    state: Option<HostAdam>,
-    (lr, beta1): (f64, f64),
-    rows: impl Iterator<Item = std::ops::Range<usize>>,
-) -> Option<HostAdam> {
-    debug_assert_eq!(settings.kind, OptimizerKind::LazyAdam);
-    let mut adam = state.unwrap_or_else(|| HostAdam::zeros(p.len()));
-    let step = adam.step + 1;
-    let u = Update::new(settings, wd, lr, beta1, step);
-    for r in rows {
-        let (avg, sqr) = (&mut adam.grad_avg[r.clone()], &mut adam.sqr_avg[r.clone()]);
-        adam_pass(OptimizerKind::LazyAdam, &u, &mut p[r.clone()], &mut grad[r], avg, sqr);
-    }
-    Some(HostAdam { step, ..adam })
-}
-
 /// Adam's update of `p` in place, in the tensor version's order of operations, taking
 /// (and zeroing) the gradient. Lazy Adam leaves a number whose gradient is zero as it
 /// is, its averages too. fastai's dense loop has no branches, so the compiler vectorises
 /// it.
 #[inline(always)]
-fn adam_pass(kind: OptimizerKind, u: &Update, p: &mut [f32], grad: &mut [f32], avg: &mut [f32], sqr: &mut [f32]) {
+pub(in crate::train) fn adam_pass(
+    kind: OptimizerKind,
+    u: &Update,
+    p: &mut [f32],
+    grad: &mut [f32],
+    avg: &mut [f32],
+    sqr: &mut [f32],
+) {
     let one = |p: &mut f32, g: f32, avg: &mut f32, sqr: &mut f32| {
         let g = g + *p * u.l2;
         let kept = *p * u.decay;
