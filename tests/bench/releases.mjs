@@ -7,7 +7,8 @@
 // - training: section 8's settings (DotProductBias, 50 factors, 5 epochs at 5e-3) with
 //   lazy Adam at the lesson's batch of 64, then with fastai's Adam at batch 4096, each from
 //   the click on Train to done (goal for ml-1m: 20 s), milliseconds a batch by the table,
-//   and the longest main-thread task meanwhile. (fastai's Adam at batch 64 takes 56 s on
+//   and the longest main-thread task meanwhile; then section 9 reading the trained model
+//   and one user's recommendations, with the longest main-thread task in each. (fastai's Adam at batch 64 takes 56 s on
 //   ml-1m natively already, docs/benchmarks.md: its step costs the whole tables.)
 // Set COLLAB_BENCH_RATINGS for another size (25000095 for ml-25m's: one epoch of lazy Adam
 // at batch 4096 then).
@@ -62,7 +63,18 @@ async function run(query) {
     const rows = await page.$$eval('#train-rows tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => parseFloat(c.textContent))));
     const split = await page.textContent('#train-split');
     const train = { wall, rows, split, device: await page.textContent('#train-device'), ...(await longTasks(page)) };
-    return { load, train, problems };
+    // Section 9 reads the trained model (the page's first: no model was shown before).
+    start = Date.now();
+    await page.waitForFunction(() => document.querySelector('#learned').dataset.state === 'ready'
+      && document.querySelector('#model-check').textContent.trim() !== '', null, { timeout: 600_000 });
+    const read = { seconds: (Date.now() - start) / 1000, ...(await longTasks(page)) };
+    // One user's recommendations: their ratings come from the training worker.
+    start = Date.now();
+    await page.fill('#rec-user', '1');
+    await page.click('#rec-go');
+    await page.waitForFunction(() => document.querySelectorAll('#rec-list li').length > 0, null, { timeout: 120_000 });
+    const recommend = { seconds: (Date.now() - start) / 1000, ...(await longTasks(page)) };
+    return { load, train, read, recommend, problems };
   } finally {
     await browser.close();
   }
@@ -74,7 +86,7 @@ const runs = release === 'ml-1m'
   ? [['lazy Adam, batch 64', 'device=cpu&optim=lazy', 64], ["fastai's Adam, batch 4096", 'device=cpu&bs=4096', 4096]]
   : [['lazy Adam, batch 4096, one epoch', 'device=cpu&optim=lazy&bs=4096&epochs=1', 4096]];
 for (const [label, query, batch] of runs) {
-  const { load, train, problems } = await run(query);
+  const { load, train, read, recommend, problems } = await run(query);
   console.log(`${release}-size data in Chromium (CPU), ${label}:`);
   console.log(`  load: ${load.seconds.toFixed(2)} s from the pick to "${load.said}"`);
   console.log(`  wasm memory of the worker holding the ratings after the load: ${mib(load.memory)}`);
@@ -86,6 +98,8 @@ for (const [label, query, batch] of runs) {
   }
   console.log(`  ${train.rows.length} epochs from the click on Train to done: ${train.wall.toFixed(2)} s (goal for ml-1m, 5 epochs: 20 s), on ${train.device}`);
   console.log(`  page's main thread while training: ${busy(train)}`);
+  console.log(`  section 9 read the trained model ${read.seconds.toFixed(2)} s after done; page's main thread meanwhile: ${busy(read)}`);
+  console.log(`  user 1's recommendations (their ratings asked of the worker): ${recommend.seconds.toFixed(2)} s; page's main thread: ${busy(recommend)}`);
   if (problems.length) console.log(`  page problems: ${problems.join('; ')}`);
 }
 server.close();
