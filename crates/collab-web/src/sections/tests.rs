@@ -384,6 +384,39 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
 }
 
 #[test]
+fn the_title_search_suggests_the_listable_movies_only() {
+    // ml-1m's size: 3,883 titles, of which the 1,000 listable ones (most rated first).
+    let n = 3884;
+    let labels: Vec<String> = std::iter::once("#na#".to_string()).chain((1..n).map(|i| format!("movie {i}"))).collect();
+    let listable: Vec<usize> = (1..=1000).map(|i| n - i).collect();
+    let tables = collab_core::interpret::Tables {
+        user_factors: vec![0.0; 4],
+        item_factors: vec![0.0; 2 * n],
+        k: 2,
+        user_bias: vec![],
+        item_bias: vec![],
+        y_range: None,
+    };
+    let mut app = app();
+    app.learned.read = Some(Ok(crate::state::ModelRead {
+        tables: Some(tables),
+        popular: listable.clone(),
+        listable: listable.clone(),
+        by_bias: vec![],
+        map: vec![],
+        profiles: vec![],
+        genres: vec![0; n],
+        check: String::new(),
+        labels,
+    }));
+    let patches = render(&app);
+    let options = drawn(&patches, "title-list", None).unwrap();
+    // Not every title (110 KB here, megabytes at ml-25m's size, drawn again at every message).
+    let want: String = listable.iter().map(|i| format!("<option value=\"movie {i}\">")).collect();
+    assert_eq!(options, want);
+}
+
+#[test]
 fn the_weight_decay_pair_says_only_what_its_losses_show() {
     use super::overfit::verdict;
     let rows = EpochMetrics::course;
