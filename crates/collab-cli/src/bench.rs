@@ -110,18 +110,23 @@ pub fn interpretation(data: &CollabData, k: usize) {
     };
     let mut popular = Vec::new();
     time("movies ranked by ratings", &mut || popular = interpret::most_rated(&counts));
-    let listable: Vec<usize> = popular.iter().copied().take(1000).collect();
+    let listable: Vec<usize> = popular.iter().copied().take(interpret::MAP_FIT).collect();
     time("movies ranked by bias", &mut || drop(interpret::items_by_bias(&t)));
-    time("the PCA map (1,000 most rated, 50 drawn)", &mut || drop(interpret::map_points(&t, &popular, 1000, 50)));
-    time("5 taste profiles (k-means, every user assigned)", &mut || {
-        drop(collab_core::profiles::taste_profiles(&t, 5, &popular[..popular.len().min(300)], 3))
+    let (fit, drawn) = (interpret::MAP_FIT, interpret::MAP_MOVIES);
+    time(&format!("the PCA map ({fit} most rated, {drawn} drawn)"), &mut || {
+        drop(interpret::map_points(&t, &popular, fit, drawn))
     });
-    time("similar movies (among the 1,000)", &mut || drop(interpret::similar_items(&t, popular[0], &listable, 10)));
+    let profiles = collab_core::profiles::PROFILES;
+    time(&format!("{profiles} taste profiles (k-means, every user assigned)"), &mut || {
+        drop(collab_core::profiles::offered(&t, &popular))
+    });
+    time("similar movies (among the listable)", &mut || drop(interpret::similar_items(&t, popular[0], &listable, 10)));
     time("recommendations for one user", &mut || drop(interpret::recommend(&t, t.user(1), 0.0, &listable, &[], 10)));
     let rated: Vec<(usize, f32)> = listable.iter().take(10).map(|&i| (i, 4.0)).collect();
     time("a new user fitted from 10 ratings", &mut || {
         let (mean, bias) = interpret::average_user(&t);
-        drop(interpret::fit_new_user(&t, &rated, (&mean, bias), 400, 0.5, 0.01));
+        let (steps, lr, wd) = interpret::NEW_USER_FIT;
+        drop(interpret::fit_new_user(&t, &rated, (&mean, bias), steps, lr, wd));
     });
 }
 

@@ -6,6 +6,16 @@ use std::cmp::Ordering;
 
 use crate::model::ModelSpec;
 
+/// The most rated titles the book fits its PCA map on, and the most a list (similar
+/// movies, recommendations) draws from: the page's, the exported notebook's and the
+/// benchmark's rule.
+pub const MAP_FIT: usize = 1000;
+/// The most rated of those drawn on the map (the book draws 50).
+pub const MAP_MOVIES: usize = 50;
+/// How a new user's row is fitted ([`fit_new_user`]): steps, learning rate and weight
+/// decay, the page's and the benchmark's.
+pub const NEW_USER_FIT: (usize, f32, f32) = (400, 0.5, 0.01);
+
 /// A model's tables on the host, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tables {

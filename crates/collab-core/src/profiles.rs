@@ -38,6 +38,19 @@ const ROUNDS: usize = 30;
 /// profiles to a small share of a second (a round over every row costs about 10 ms).
 pub const SAMPLE: usize = 20_000;
 
+/// Taste profiles offered to a new visitor.
+pub const PROFILES: usize = 5;
+/// The most rated movies that describe a profile: movies enough people rated to know them.
+pub const PROFILE_MOVIES: usize = 300;
+/// Movies each profile is said to love, and to dislike.
+pub const SHOWN: usize = 3;
+
+/// The profiles the page offers for tables `t`: [`PROFILES`] of them, each described by
+/// [`SHOWN`] of the [`PROFILE_MOVIES`] first movies of `popular` (most rated first).
+pub fn offered(t: &Tables, popular: &[usize]) -> Vec<Profile> {
+    taste_profiles(t, PROFILES, &popular[..popular.len().min(PROFILE_MOVIES)], SHOWN)
+}
+
 /// `k` taste profiles of the user rows (index 1 on; 0 is `#na#`), each described by
 /// `shown` movies from `described_by` (say, the movies with enough ratings to be known).
 /// Deterministic: the first centre is the user farthest from the average, each next one

@@ -7,21 +7,11 @@
 //! touch a thousand movies at most.
 
 use burn::tensor::Device;
-use collab_core::interpret::{Tables, items_by_bias, map_points, most_rated};
+use collab_core::interpret::{MAP_FIT, MAP_MOVIES, Tables, items_by_bias, map_points, most_rated};
 use collab_core::model::{CollabModel, ModelSpec};
-use collab_core::profiles::{Profile, taste_profiles};
+use collab_core::profiles::{self, Profile};
 use collab_core::{read, weights};
 use serde::{Deserialize, Serialize};
-
-/// The most rated titles the book fits its PCA map on, and the most a list (similar
-/// movies, recommendations) draws from: the page's and the exported notebook's rule.
-pub const MAP_FIT: usize = 1000;
-/// The most rated of those drawn on the map (the book draws 50), epoch by epoch as well.
-pub const MAP_MOVIES: usize = 50;
-/// Taste profiles offered to a new visitor.
-pub const PROFILES: usize = 5;
-/// The most rated movies that describe a profile.
-pub const PROFILE_MOVIES: usize = 300;
 
 /// What a saved model says of itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,9 +117,7 @@ pub async fn read_model(model: &CollabModel, spec: &ModelSpec, counts: &[usize])
         Some(t) => (items_by_bias(t), map_points(t, &popular, MAP_FIT, MAP_MOVIES)),
         None => (Vec::new(), Vec::new()),
     };
-    // Profiles described by movies enough people rated to know them.
-    let known: Vec<usize> = popular.iter().copied().take(PROFILE_MOVIES).collect();
-    let profiles = tables.as_ref().map(|t| taste_profiles(t, PROFILES, &known, 3)).unwrap_or_default();
+    let profiles = tables.as_ref().map(|t| profiles::offered(t, &popular)).unwrap_or_default();
     let tables = tables.as_ref().map(PackedTables::pack);
     Ok(ModelReading { tables, check, popular, by_bias, map, profiles })
 }

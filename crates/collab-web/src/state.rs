@@ -25,7 +25,7 @@ pub const FACTOR_USER: [f32; 3] = [0.9, 0.8, -0.6];
 /// Section 2's three factors.
 pub const FACTOR_NAMES: [&str; 3] = ["sci-fi", "action", "old"];
 
-pub use crate::reading::{MAP_FIT, MAP_MOVIES};
+pub use collab_core::interpret::{MAP_FIT, MAP_MOVIES};
 /// Fewest ratings of a movie a list names: fewer, and its factors say little.
 pub const LIST_MIN_RATINGS: usize = 5;
 

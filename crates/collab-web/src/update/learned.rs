@@ -282,7 +282,8 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
         return Err(format!("movie #{bad} is not in this model"));
     }
     let (avg, avg_bias) = interpret::average_user(t);
-    let (you, you_bias) = interpret::fit_new_user(t, ratings, (&avg, avg_bias), 400, 0.5, 0.01);
+    let (steps, lr, wd) = interpret::NEW_USER_FIT;
+    let (you, you_bias) = interpret::fit_new_user(t, ratings, (&avg, avg_bias), steps, lr, wd);
     let rated: Vec<usize> = ratings.iter().map(|r| r.0).collect();
     let predicted: Vec<f32> = ratings.iter().map(|&(i, _)| t.predict(&you, you_bias, i)).collect();
     let fitted: Vec<String> = ratings
