@@ -101,7 +101,7 @@ pub enum Effect {
     },
     /// Hand a saved model's bytes to the browser as a file.
     SaveModel {
-        bytes: std::rc::Rc<[u8]>,
+        bytes: std::rc::Rc<Vec<u8>>,
     },
     /// Fetch the served copy of MovieLens-100k: answers [`crate::msg::DataMsg::Files`].
     FetchServed,

@@ -90,6 +90,7 @@ pub enum ToWorker {
     ReadModel {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
+        #[serde(with = "crate::json_bytes")]
         counts: Vec<usize>,
     },
     /// Answer [`FromWorker::RatedBy`]: user index `user`'s ratings in section 8's
@@ -197,6 +198,7 @@ pub enum FromWorker {
         run: u64,
         #[serde(with = "serde_bytes")]
         model: Vec<u8>,
+        #[serde(with = "crate::json_bytes")]
         counts: Vec<usize>,
         residuals: Option<Box<Residuals>>,
     },

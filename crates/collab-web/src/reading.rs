@@ -18,8 +18,10 @@ use serde::{Deserialize, Serialize};
 pub struct ModelFile {
     pub spec: ModelSpec,
     /// User ids by index, `#na#` first.
+    #[serde(with = "crate::json_bytes")]
     pub users: Vec<String>,
     /// Item labels by index, `#na#` first.
+    #[serde(with = "crate::json_bytes")]
     pub items: Vec<String>,
     /// What loading said of its names ("2 names cut to 200 characters"), if anything.
     pub note: Option<String>,
@@ -44,8 +46,10 @@ pub struct ModelReading {
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,
     /// Item indices by ratings (training and validation), most first.
+    #[serde(with = "crate::json_bytes")]
     pub popular: Vec<usize>,
     /// Movies by bias, lowest first (empty without biases).
+    #[serde(with = "crate::json_bytes")]
     pub by_bias: Vec<(usize, f32)>,
     /// The most rated movies on the book's PCA map: (item, component 0, component 2).
     pub map: Vec<(usize, f32, f32)>,
@@ -145,6 +149,26 @@ async fn check(model: &CollabModel, spec: &ModelSpec) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reading_crosses_threads_and_comes_back_the_same() {
+        use burn::tensor::Device;
+        use collab_core::data::Vocab;
+        use collab_core::model::ModelKind;
+        let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 5, 4) };
+        let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
+        let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Heat (1995)"].map(String::from).to_vec(), false);
+        let model = spec.init(2, &Device::flex());
+        let bytes = read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
+        let read = read::block_on(read_saved(&bytes, &[0, 3, 1, 2], &Device::flex())).unwrap();
+        assert_eq!(read.0.users, users.labels);
+        assert_eq!(read.1.popular, [1, 3, 2], "most rated first");
+        assert_eq!(read.1.tables.as_ref().unwrap().unpack().unwrap().k, 3);
+        // Labels and rankings cross as JSON bytes ([`crate::json_bytes`]), the tables as bytes.
+        let json = serde_json::to_string(&read).unwrap();
+        let back: (ModelFile, ModelReading) = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, read);
+    }
 
     #[test]
     fn tables_cross_as_bytes_and_come_back_the_same() {

@@ -430,7 +430,7 @@ pub struct Trained {
     pub users: Vocab,
     pub items: Vocab,
     /// The model as saved: what Save hands back.
-    pub bytes: Rc<[u8]>,
+    pub bytes: Rc<Vec<u8>>,
     /// The section 8 fit that trained it (`None` for a model loaded from a file): its
     /// worker keeps who rated what, and answers for one user at a time.
     pub run: Option<u64>,
@@ -460,7 +460,7 @@ pub struct Fitted {
 impl Trained {
     /// The model `bytes` hold, as its reading worker found it, with what its fit brings
     /// (the default for a model loaded from a file).
-    pub fn new(file: crate::reading::ModelFile, bytes: Rc<[u8]>, fitted: Fitted) -> Self {
+    pub fn new(file: crate::reading::ModelFile, bytes: Rc<Vec<u8>>, fitted: Fitted) -> Self {
         let Fitted { run, mut counts, residuals, maps } = fitted;
         // Counts of other items than the model's are no counts of its items.
         if counts.len() != file.items.len() {

@@ -28,9 +28,9 @@ pub struct DataSummary {
     /// The first ratings.
     pub first: Vec<FirstRow>,
     /// Each titled movie's genre mask (bit n: `GENRES[n]`), by title: the model's items are
-    /// titles. It crosses from the worker as one buffer of JSON ([`json_bytes`]): ml-25m's
+    /// titles. It crosses from the worker as one buffer of JSON ([`crate::json_bytes`]): ml-25m's
     /// 62,423 pairs as JavaScript values held the page's thread over 50 ms to read.
-    #[serde(with = "json_bytes")]
+    #[serde(with = "crate::json_bytes")]
     pub genres: Vec<(String, u32)>,
     /// The layout read and the release recognised, if any (what the exported notebook
     /// reads, and how the load names it).
@@ -76,23 +76,6 @@ impl DataSummary {
     /// The share of the users × movies matrix that holds a rating.
     pub fn filled(&self) -> f64 {
         self.rated as f64 / (self.users * self.items).max(1) as f64
-    }
-}
-
-/// A field as one buffer of JSON bytes (a `Uint8Array` between threads), not as one
-/// JavaScript value an element.
-mod json_bytes {
-    use serde::de::Error as _;
-    use serde::ser::Error as _;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<T: Serialize, S: Serializer>(value: &T, to: S) -> Result<S::Ok, S::Error> {
-        serde_bytes::serialize(&serde_json::to_vec(value).map_err(S::Error::custom)?, to)
-    }
-
-    pub fn deserialize<'de, T: for<'a> Deserialize<'a>, D: Deserializer<'de>>(from: D) -> Result<T, D::Error> {
-        let bytes = serde_bytes::ByteBuf::deserialize(from)?;
-        serde_json::from_slice(&bytes).map_err(D::Error::custom)
     }
 }
 

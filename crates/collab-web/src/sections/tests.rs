@@ -490,7 +490,7 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let users = Vocab::new((1..4).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Casablanca (1942)"].map(String::from).to_vec(), false);
     let model = spec.init(1, &burn::tensor::Device::flex());
-    let bytes: std::rc::Rc<[u8]> =
+    let bytes: std::rc::Rc<Vec<u8>> =
         collab_core::read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap().into();
     let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
     let trained = |fitted| crate::state::Trained::new(file.clone(), bytes.clone(), fitted);
