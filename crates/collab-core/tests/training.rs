@@ -229,6 +229,34 @@ fn a_diverging_fit_stops_at_the_step_that_broke_with_the_last_finite_weights() {
 }
 
 #[test]
+fn a_big_models_guard_checkpoints_less_often_and_finds_the_same_step() {
+    use collab_core::train::{Schedule, TrainError};
+    // 4,000 users and 4,000 movies at 400 factors: 3.2 million numbers, a checkpoint every
+    // third read. Read after every step, the step that broke is still the one just taken,
+    // replayed from an older checkpoint.
+    let table = generate(SynthSettings { users: 4000, items: 4000, factors: 4, density: 0.002, noise: 0.3, seed: 3 });
+    let data = Arc::new(CollabData::new(&table, DataSettings { item_key: ItemKey::Id, ..DataSettings::default() }));
+    let spec =
+        ModelSpec { n_factors: 400, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+    assert!((spec.n_users + spec.n_items) * 401 > 3 << 20, "big enough for a checkpoint every third read");
+    let fit = FitSettings { epochs: 1, schedule: Schedule::Constant { lr: 1e4 }, ..FitSettings::default() };
+    let mut l = Learner::new(data, spec, fit, &Device::flex());
+    let mut stopped = None;
+    for n in 1..=30 {
+        l.train_batch().unwrap();
+        if let Err(TrainError::Diverged(d)) = block_on(l.read_losses()) {
+            stopped = Some((n, d.step.unwrap()));
+            break;
+        }
+    }
+    let (read_at, step) = stopped.expect("lr 1e4 diverges within 30 steps");
+    assert_eq!(step % 3, 2, "step {step}: two steps past the last checkpoint, so the replay takes two");
+    assert_eq!(read_at, step, "the broken step is the one just taken");
+    assert_eq!(l.steps_done(), step - 1);
+    assert!(host(&l.model()).tensors.iter().all(|t| t.values.iter().all(|v| v.is_finite())));
+}
+
+#[test]
 fn a_fit_that_stays_finite_is_untouched_by_the_guard() {
     let fit = FitSettings { epochs: 1, ..FitSettings::default() };
     let mut l = learner_with(ModelKind::DotProductBias, fit);

@@ -123,6 +123,21 @@ impl LazyRows {
         Some(HostAdam { grad_avg, sqr_avg, step: self.step? })
     }
 
+    /// Each table's sum (the divergence guard's finiteness check, at every read), added
+    /// in the buffer's order: the sums over [`LazyRows::weights`], without building it.
+    pub fn sums(t: &DotTables, blocks: &[f32]) -> Vec<f32> {
+        let mut sums = vec![-0.0f32; t.tables.len()];
+        let table_of = |at: usize| t.tables.iter().position(|table| (table.at..table.at + table.len).contains(&at));
+        for (row, block) in blocks.chunks_exact(Block::of(t).len()).enumerate() {
+            for (at, ours) in places(t, row) {
+                if let Some(table) = table_of(at.start) {
+                    sums[table] = block[ours].iter().fold(sums[table], |sum, v| sum + v);
+                }
+            }
+        }
+        sums
+    }
+
     /// The part of each block that starts at `from`, in the buffer's layout.
     fn unblock(t: &DotTables, blocks: &[f32], from: usize) -> Vec<f32> {
         let mut out = vec![0.0; t.size];

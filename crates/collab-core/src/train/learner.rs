@@ -108,6 +108,11 @@ pub(super) struct Place {
     pub history: Vec<EpochMetrics>,
 }
 
+/// The model size (numbers in its tables) up to which the divergence guard keeps a
+/// checkpoint at every read ([`Learner::checkpoint_every`]): MovieLens-100k's and ml-1m's
+/// models (133,000 and 506,000 at 50 factors) keep one at every read, as before.
+const CHECKPOINT_NUMBERS: usize = 1 << 20;
+
 /// What the divergence guard goes back to. Cloning a burn module clones handles to
 /// immutable tensors, so a checkpoint costs no copy of the weights; on the CPU it copies
 /// Adam's running averages (two floats a parameter, once per loss read), and the host
@@ -177,6 +182,18 @@ impl Learner {
     /// Marks the current state as known-finite: the divergence guard comes back here.
     fn mark_finite(&mut self) {
         self.checkpoint = self.here();
+    }
+
+    /// Steps between the divergence guard's checkpoints: 1 (every read) up to a model of
+    /// [`CHECKPOINT_NUMBERS`] numbers, one more every as many again. On the CPU a
+    /// checkpoint copies the engine's numbers (lazy Adam's blocks: 3 a weight), and the
+    /// page reads the losses every 20 ms: at ml-25m's size (11 million weights, one batch
+    /// a read in wasm) a copy at every read took most of each step. A guard that finds a
+    /// loss not finite replays from its checkpoint, batch by batch (the orders are
+    /// seeded), so an older checkpoint costs a longer replay, never a different answer.
+    fn checkpoint_every(&self) -> usize {
+        let ModelSpec { n_users, n_items, n_factors, .. } = self.spec;
+        ((n_users + n_items) * (n_factors + 1) / CHECKPOINT_NUMBERS).max(1)
     }
 
     /// The state now, as a checkpoint.
@@ -406,7 +423,9 @@ impl Learner {
             for &loss in &values[..n] {
                 self.smooth.push(loss as f64);
             }
-            self.mark_finite();
+            if self.step >= self.checkpoint.step + self.checkpoint_every() {
+                self.mark_finite();
+            }
         }
         Ok(self.smooth.get())
     }
