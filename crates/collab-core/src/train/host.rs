@@ -516,7 +516,7 @@ mod tests {
                         let tensors = h.sums();
                         tensors
                             .into_iter()
-                            .map(|t| t.into_data().to_vec::<f32>().unwrap()[0].to_bits())
+                            .map(|t| t.into_data().try_to_vec::<f32>().unwrap()[0].to_bits())
                             .collect::<Vec<_>>()
                     };
                     assert_eq!(sums(&host), sums(&reference), "{what}: sums");
