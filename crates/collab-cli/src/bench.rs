@@ -96,10 +96,7 @@ pub fn interpretation(data: &CollabData, k: usize) {
         item_bias: made_up(n_items, 4),
         y_range: Some((0.0, 5.5)),
     };
-    let mut counts = vec![0usize; n_items];
-    for &i in data.train.items.iter().chain(&data.valid.items) {
-        counts[i as usize] += 1;
-    }
+    let counts = collab_core::rated::item_counts(n_items, &[&data.train, &data.valid]);
     println!(
         "interpretation, on the host ({n_users} users x {n_items} movies, {k} factors), as the page reads a model:"
     );
@@ -120,7 +117,9 @@ pub fn interpretation(data: &CollabData, k: usize) {
     time(&format!("{profiles} taste profiles (k-means, every user assigned)"), &mut || {
         drop(collab_core::profiles::offered(&t, &popular))
     });
-    time("similar movies (among the listable)", &mut || drop(interpret::similar_items(&t, popular[0], &listable, 10)));
+    time("similar movies (among the 1,000 most rated)", &mut || {
+        drop(interpret::similar_items(&t, popular[0], &listable, 10))
+    });
     time("recommendations for one user", &mut || drop(interpret::recommend(&t, t.user(1), 0.0, &listable, &[], 10)));
     let rated: Vec<(usize, f32)> = listable.iter().take(10).map(|&i| (i, 4.0)).collect();
     time("a new user fitted from 10 ratings", &mut || {

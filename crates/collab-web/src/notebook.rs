@@ -593,23 +593,25 @@ fn you(model: Model, app: &App) -> String {
         _ => vec![("Star Wars (1977)".into(), 5.0), ("Fargo (1996)".into(), 4.0), ("Toy Story (1995)".into(), 2.0)],
     };
     let mine: Vec<String> = mine.iter().map(|(t, r)| format!("    {}: {r:?},", py_str(t))).collect();
+    // The page's own fit of a new user's row (`interpret::fit_new_user`).
+    let (steps, lr, wd) = collab_core::interpret::NEW_USER_FIT;
     format!(
         "{tables}\
          mine = {{\n{}\n}}\n\
          \n\
          # Your row starts as the average user's and learns from your ratings alone; every movie's factors\n\
-         # stay as trained. The page's fit: 400 steps of gradient descent, lr 0.5, L2 0.01 on your factors.\n\
+         # stay as trained. The page's fit: {steps} steps of gradient descent, lr {lr}, L2 {wd} on your factors.\n\
          movie_w, movie_b = movie_w.detach(), movie_b.detach()\n\
          idx = tensor([names.o2i[t] for t in mine])\n\
          target = tensor(list(mine.values()), dtype=torch.float32)\n\
          you = user_w[1:].mean(0).detach().clone().requires_grad_()\n\
          you_b = user_b[1:].mean().detach().clone().requires_grad_()\n\
-         for _ in range(400):\n\
+         for _ in range({steps}):\n\
          \x20   x = movie_w[idx] @ you + you_b + movie_b[idx]\n\
-         \x20   loss = (({squash} - target) ** 2).mean() + 0.01 * (you ** 2).sum()\n\
+         \x20   loss = (({squash} - target) ** 2).mean() + {wd} * (you ** 2).sum()\n\
          \x20   loss.backward()\n\
          \x20   with torch.no_grad():\n\
-         \x20       you -= 0.5 * you.grad\n\
+         \x20       you -= {lr} * you.grad\n\
          {bias_step}\
          \x20       you.grad.zero_(); you_b.grad.zero_()\n\
          \n\
@@ -621,7 +623,11 @@ fn you(model: Model, app: &App) -> String {
          ranked[:10]",
         mine.join("\n"),
         squash = model.squash(),
-        bias_step = if model.has_bias() { "        you_b -= 0.5 * you_b.grad   # your bias: no decay\n" } else { "" },
+        bias_step = if model.has_bias() {
+            format!("        you_b -= {lr} * you_b.grad   # your bias: no decay\n")
+        } else {
+            String::new()
+        },
     )
 }
 

@@ -3,8 +3,8 @@
 //! work in proportion to the model's size (movies ranked, the PCA map, k-means taste
 //! profiles over every user row: a tenth of a second natively at ml-25m's size, several
 //! times that in wasm). The page keeps the saved bytes (what Save hands back) and what
-//! comes back here, and answers searches and recommendations from the tables, which
-//! touch a thousand movies at most.
+//! comes back here, and answers searches and recommendations from the tables, among
+//! the listable movies (a fit's 1,000 most rated; every movie of a model from a file).
 
 use burn::tensor::Device;
 use collab_core::interpret::{MAP_FIT, MAP_MOVIES, Tables, items_by_bias, map_points, most_rated};
@@ -27,12 +27,20 @@ pub struct ModelFile {
     pub note: Option<String>,
 }
 
+/// Each item's ratings as the reading and the page use them: `counts` if they are the
+/// model's items' (a fit's), else zeros (a model from a file: its movies then stay in
+/// index order).
+pub fn counts_for(counts: &[usize], n_items: usize) -> Vec<usize> {
+    if counts.len() == n_items { counts.to_vec() } else { vec![0; n_items] }
+}
+
 /// Checks and loads the saved model `bytes` ([`collab_core::save::load`]: sizes against
 /// the bytes, vocabularies against the tables, finite weights) on `device`, and reads it
 /// for the page with `counts` ([`read_model`]).
 pub async fn read_saved(bytes: &[u8], counts: &[usize], device: &Device) -> Result<(ModelFile, ModelReading), String> {
     let loaded = collab_core::save::load(bytes, device).map_err(|e| e.to_string())?;
-    let reading = read_model(&loaded.model, &loaded.spec, counts).await?;
+    let counts = counts_for(counts, loaded.items.len());
+    let reading = read_model(&loaded.model, &loaded.spec, &counts).await?;
     let note = loaded.note();
     let collab_core::save::LoadedModel { spec, users, items, .. } = loaded;
     Ok((ModelFile { spec, users: users.labels, items: items.labels, note }, reading))
@@ -89,8 +97,9 @@ impl PackedTables {
 
     /// The tables, if the buffer holds exactly the numbers the sizes say.
     pub fn unpack(&self) -> Result<Tables, String> {
-        let biases = if self.biased { self.n_users + self.n_items } else { 0 };
-        let want = (self.n_users + self.n_items).checked_mul(self.k).and_then(|n| n.checked_add(biases));
+        let rows = self.n_users.checked_add(self.n_items);
+        let biases = if self.biased { rows } else { Some(0) };
+        let want = rows.and_then(|n| n.checked_mul(self.k)).zip(biases).and_then(|(n, b)| n.checked_add(b));
         if want.and_then(|n| n.checked_mul(4)) != Some(self.values.len()) {
             return Err("the model's tables came back the wrong size".into());
         }
@@ -110,8 +119,7 @@ impl PackedTables {
 
 /// Reads `model` (of `spec`) for the page: its tables, its predictions of three fixed
 /// pairs, and every ranking, map and profile the sections draw, with `counts` (ratings
-/// of each item; zeros for a model loaded from a file, whose movies then stay in index
-/// order).
+/// of each item, one a movie: [`counts_for`]).
 pub async fn read_model(model: &CollabModel, spec: &ModelSpec, counts: &[usize]) -> Result<ModelReading, String> {
     let w = weights::read(model).await.map_err(|e| e.to_string())?;
     let tables = Tables::from_weights(&w, spec);

@@ -461,11 +461,8 @@ impl Trained {
     /// The model `bytes` hold, as its reading worker found it, with what its fit brings
     /// (the default for a model loaded from a file).
     pub fn new(file: crate::reading::ModelFile, bytes: Rc<Vec<u8>>, fitted: Fitted) -> Self {
-        let Fitted { run, mut counts, residuals, maps } = fitted;
-        // Counts of other items than the model's are no counts of its items.
-        if counts.len() != file.items.len() {
-            counts = vec![0; file.items.len()];
-        }
+        let Fitted { run, counts, residuals, maps } = fitted;
+        let counts = crate::reading::counts_for(&counts, file.items.len());
         let crate::reading::ModelFile { spec, users, items, note } = file;
         let (users, items) = (Vocab::from_labels(users), Vocab::from_labels(items));
         Trained { spec, users, items, bytes, run, counts, note, residuals, maps }
@@ -478,7 +475,7 @@ pub struct LearnedState {
     pub model: Option<Trained>,
     /// The id of the last model load asked for (a newer one drops an older one's answer).
     pub loading: u64,
-    /// What was read out of it: `None` while reading.
+    /// What its reading worker read of it (set with the model).
     pub read: Option<Result<ModelRead, String>>,
     /// Search results, each for the current model only.
     pub similar: Option<(String, Vec<(usize, f32)>)>,

@@ -115,8 +115,8 @@ const CHECKPOINT_NUMBERS: usize = 1 << 20;
 
 /// What the divergence guard goes back to. Cloning a burn module clones handles to
 /// immutable tensors, so a checkpoint costs no copy of the weights; on the CPU it copies
-/// Adam's running averages (two floats a parameter, once per loss read), and the host
-/// engine's weights too.
+/// Adam's running averages (two floats a parameter) and the host engine's weights too,
+/// at every loss read up to [`CHECKPOINT_NUMBERS`], less often above.
 #[derive(Clone)]
 struct Checkpoint {
     engine: Restore,

@@ -6,7 +6,7 @@ use collab_core::interpret::align_back;
 
 use super::{Patch, attr, flag, html, text};
 use crate::html::{MapView, escape, ranked_list};
-use crate::state::{App, ModelRead, NEURAL};
+use crate::state::{App, MAP_FIT, ModelRead, NEURAL};
 
 /// Movies offered for the visitor to rate.
 pub const TO_RATE: usize = 12;
@@ -80,11 +80,14 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     let points = |r: &ModelRead| if frames.is_empty() { r.map.clone() } else { frames[epoch].clone() };
     out.push(html("map", tables.map(|r| map(r, &points(r), l.zoom)).unwrap_or_default()));
     out.push(html("map-legend", tables.map(legend).unwrap_or_default()));
-    // The search's suggestions: the movies a list may name, most rated first (any title
-    // can still be typed). Every title would be 62,000 options at ml-25m's size, megabytes
-    // of page built at every redraw.
+    // The search's suggestions: the movies a list may name, most rated first, at most
+    // MAP_FIT of them (any title can still be typed). Every title would be 62,000
+    // options at ml-25m's size, megabytes of page built at every redraw.
     let options: String = tables
-        .map(|r| r.listable.iter().map(|&i| format!("<option value=\"{}\">", escape(&r.labels[i]))).collect())
+        .map(|r| {
+            let shown = r.listable.iter().take(MAP_FIT);
+            shown.map(|&i| format!("<option value=\"{}\">", escape(&r.labels[i]))).collect()
+        })
         .unwrap_or_default();
     out.push(html("title-list", options));
     out.push(html("rate-list", tables.map(rate_list).unwrap_or_default()));

@@ -142,6 +142,7 @@ fn loaded(app: &mut App, loading: Loading, summary: DataSummary, used: Vec<Strin
         DataRef::Files(old) => Some(old),
         DataRef::Demo => None,
     };
+    super::learned::worker_replaced(app);
     let mut effects = vec![Effect::AdoptLoader { id: loading.id, forget }];
     let ignored: Vec<&str> = loading
         .files

@@ -226,6 +226,14 @@ pub fn rated(app: &mut App, run: u64, user: i32, result: Result<(Vec<i32>, Vec<f
     }
 }
 
+/// The training worker is being replaced (a restart, new data): a user's ratings asked of
+/// it will never come, so the page stops waiting and says so.
+pub fn worker_replaced(app: &mut App) {
+    if app.learned.asking.take().is_some() {
+        app.learned.message = "the training worker stopped before it answered: ask again".into();
+    }
+}
+
 /// The user index of `user` as typed, if the model knows them.
 fn user_index(l: &LearnedState, user: &str) -> Result<i32, String> {
     let model = l.model.as_ref().ok_or("train a model first")?;

@@ -639,11 +639,6 @@ fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
     crate::state::Trained::new(file, bytes.into(), fitted)
 }
 
-/// What the reading worker answers for `model`'s bytes.
-fn reading_of(model: &crate::state::Trained) -> crate::reading::ModelReading {
-    block_on(crate::reading::read_saved(&model.bytes, &model.counts, &Device::flex())).unwrap().1
-}
-
 /// Asks for `user`'s recommendations: the page asks fit 7's worker for their ratings,
 /// and it answers `items` and `stars`.
 fn recommend_with(app: &mut App, user: &str, items: Vec<i32>, stars: Vec<f32>) {
@@ -655,16 +650,34 @@ fn recommend_with(app: &mut App, user: &str, items: Vec<i32>, stars: Vec<f32>) {
     assert!(update(app, Msg::Worker(answer)).is_empty());
 }
 
-/// Loads `model` as the page does: asked for, then read in a worker.
-fn load_model(app: &mut App, model: crate::state::Trained) {
-    let file = Msg::Learned(LearnedMsg::File { name: "m.bin".into(), bytes: Ok(model.bytes.to_vec()) });
-    let effects = update(app, file);
-    let Some(Effect::LoadModel { id, bytes, fitted, .. }) = effects.first() else { panic!("{effects:?}") };
-    assert_eq!(bytes[..], model.bytes[..], "the file's bytes go to the reading worker");
-    assert!(fitted.run.is_none() && fitted.counts.is_empty(), "a file brings no fit");
-    let reading = reading_of(&model);
+/// What the reading worker answers for `model`'s bytes with `counts`, as the effect
+/// runner asks it.
+fn reading_of(model: &crate::state::Trained, counts: &[usize]) -> crate::reading::ModelReading {
+    block_on(crate::reading::read_saved(&model.bytes, counts, &Device::flex())).unwrap().1
+}
+
+/// Loads `model` as the page does, then read in a worker: a fit's (`run` set) as the
+/// worker's `Trained` asks for it, with its counts; else as a picked file, with none.
+fn load_model(app: &mut App, mut model: crate::state::Trained) {
+    let (id, source, counts) = match model.run {
+        Some(_) => {
+            let id = app.new_id();
+            app.learned.loading = id;
+            (id, None, model.counts.clone())
+        }
+        None => {
+            let file = Msg::Learned(LearnedMsg::File { name: "m.bin".into(), bytes: Ok(model.bytes.to_vec()) });
+            let effects = update(app, file);
+            let Some(Effect::LoadModel { id, bytes, fitted, .. }) = effects.first() else { panic!("{effects:?}") };
+            assert_eq!(bytes[..], model.bytes[..], "the file's bytes go to the reading worker");
+            assert!(fitted.run.is_none() && fitted.counts.is_empty(), "a file brings no fit");
+            model.counts = crate::reading::counts_for(&[], model.items.len());
+            (*id, Some("m.bin".to_string()), Vec::new())
+        }
+    };
+    let reading = reading_of(&model, &counts);
     let result = Ok(Box::new((model, reading)));
-    let _ = update(app, Msg::Learned(LearnedMsg::Loaded { id: *id, source: Some("m.bin".into()), result }));
+    let _ = update(app, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
 }
 
 #[test]
@@ -682,7 +695,9 @@ fn a_new_model_clears_every_view_of_the_old_one() {
         !app.learned.recs.as_ref().unwrap().1.iter().any(|r| r.0 == 1 || r.0 == 2),
         "rated movies are not recommended"
     );
-    load_model(&mut app, trained(ModelKind::EmbeddingNn));
+    let mut file = trained(ModelKind::EmbeddingNn);
+    file.run = None;
+    load_model(&mut app, file);
     assert!(app.learned.recs.is_none() && app.learned.similar.is_none() && app.learned.you.is_none());
     assert_eq!(app.learned.model_message, "Loaded EmbeddingNN [100, 50] from m.bin.");
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
@@ -767,6 +782,36 @@ fn recommendations_wait_for_their_users_ratings_and_drop_stale_answers() {
 }
 
 #[test]
+fn a_model_from_a_file_lists_every_movie_in_index_order() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    let mut file = trained(ModelKind::DotProductBias);
+    file.run = None;
+    load_model(&mut app, file);
+    let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
+    // No counts: every movie, in index order, is listable, on the map and in the profiles.
+    assert_eq!(read.popular, [1, 2, 3, 4, 5]);
+    assert_eq!(read.listable, [1, 2, 3, 4, 5]);
+    assert_eq!(read.map.len(), 5);
+    assert!(!read.profiles.is_empty() && read.profiles.iter().all(|p| !p.loves.is_empty()));
+    // Recommendations are ranked at once (no fit to ask), leaving nothing out.
+    assert!(update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into()))).is_empty());
+    assert_eq!(app.learned.recs.as_ref().unwrap().1.len(), 5);
+}
+
+#[test]
+fn a_ratings_question_to_a_replaced_worker_stops_waiting() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    load_model(&mut app, trained(ModelKind::DotProduct));
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    assert!(app.learned.asking.is_some());
+    let _ = super::worker::start(&mut app, crate::protocol::Engine::Cpu);
+    assert!(app.learned.asking.is_none());
+    assert_eq!(app.learned.message, "the training worker stopped before it answered: ask again");
+}
+
+#[test]
 fn a_failed_search_clears_the_old_answer() {
     use collab_core::model::ModelKind;
     let mut app = app();
@@ -797,7 +842,7 @@ fn a_model_read_for_an_older_load_is_dropped_and_a_bad_file_keeps_the_model() {
     let second = update(&mut app, pick("bad.bin"));
     let Some(Effect::LoadModel { id: second, .. }) = second.first() else { panic!() };
     let other = trained(ModelKind::DotProduct);
-    let reading = reading_of(&other);
+    let reading = reading_of(&other, &[]);
     let stale =
         LearnedMsg::Loaded { id: *first, source: Some("first.bin".into()), result: Ok(Box::new((other, reading))) };
     let _ = update(&mut app, Msg::Learned(stale));
@@ -1222,7 +1267,7 @@ fn a_model_files_long_names_are_cut_and_said() {
         [Effect::LoadModel { id, .. }] => *id,
         other => panic!("{other:?}"),
     };
-    let reading = reading_of(&model);
+    let reading = reading_of(&model, &[]);
     let result = Ok(Box::new((model, reading)));
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), result }));
     assert!(app.learned.model_message.starts_with("Loaded DotProductBias from mmmm"), "{}", app.learned.model_message);

@@ -99,6 +99,7 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
 
 /// A new training worker on `engine` (the old one ends with everything it held).
 pub fn start(app: &mut App, engine: Engine) -> Effect {
+    super::learned::worker_replaced(app);
     app.worker = WorkerState { engine, ..WorkerState::default() };
     Effect::StartWorker { engine, data: app.data.current }
 }

@@ -385,8 +385,10 @@ impl Trainer {
                         let (items, stars) = by.of(user);
                         Ok((items.to_vec(), stars.to_vec()))
                     }
-                    _ => Err("this worker no longer holds that fit's ratings (it restarted, or the data changed): \
-                              train again to ask who rated what"
+                    // A newer fit ended: its model is on its way to the page.
+                    Some(_) => Err("a newer fit has ended: ask again once its model is shown".to_string()),
+                    None => Err("this worker no longer holds that fit's ratings (it restarted, or the data \
+                                 changed): train again to ask who rated what"
                         .to_string()),
                 };
                 post(&FromWorker::RatedBy { run, user, result });
@@ -561,6 +563,8 @@ impl Trainer {
             Ok(model) => {
                 // The ratings stay here: the page gets counts, and asks for a user's own.
                 let parts = [&data.train, &data.valid];
+                // The old one goes first: two at once would double the peak (8 bytes a rating).
+                self.rated = None;
                 self.rated = Some((run, RatedBy::new(data.users.len(), &parts)));
                 let counts = self.item_counts(l);
                 post(&FromWorker::Trained { run, model, counts, residuals });
