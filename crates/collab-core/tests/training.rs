@@ -216,21 +216,26 @@ fn a_diverging_fit_stops_at_the_step_that_broke_with_the_last_finite_weights() {
     }
     // The same divergence is found when read after every step.
     let mut l = learner_with(ModelKind::DotProductBias, fit);
-    let mut stopped = None;
-    for n in 1..=30 {
-        l.train_batch().unwrap();
-        if let Err(TrainError::Diverged(d)) = block_on(l.read_losses()) {
-            stopped = Some((n, d.step.unwrap()));
-            break;
-        }
-    }
+    let stopped = read_every_step(&mut l);
     let (read_at, step) = stopped.expect("lr 1e9 diverges within 30 steps");
     assert_eq!(read_at, step, "read at every step, the broken step is the one just taken");
 }
 
+/// Takes up to 30 steps of `l`, reading the losses after each, until the guard reports a
+/// divergence: how many steps were taken then, and the step it names.
+fn read_every_step(l: &mut Learner) -> Option<(usize, usize)> {
+    for n in 1..=30 {
+        l.train_batch().unwrap();
+        if let Err(collab_core::train::TrainError::Diverged(d)) = block_on(l.read_losses()) {
+            return Some((n, d.step.unwrap()));
+        }
+    }
+    None
+}
+
 #[test]
 fn a_big_models_guard_checkpoints_less_often_and_finds_the_same_step() {
-    use collab_core::train::{Schedule, TrainError};
+    use collab_core::train::Schedule;
     // 4,000 users and 4,000 movies at 400 factors: 3.2 million numbers, a checkpoint every
     // third read. Read after every step, the step that broke is still the one just taken,
     // replayed from an older checkpoint.
@@ -241,14 +246,7 @@ fn a_big_models_guard_checkpoints_less_often_and_finds_the_same_step() {
     assert!((spec.n_users + spec.n_items) * 401 > 3 << 20, "big enough for a checkpoint every third read");
     let fit = FitSettings { epochs: 1, schedule: Schedule::Constant { lr: 1e4 }, ..FitSettings::default() };
     let mut l = Learner::new(data, spec, fit, &Device::flex());
-    let mut stopped = None;
-    for n in 1..=30 {
-        l.train_batch().unwrap();
-        if let Err(TrainError::Diverged(d)) = block_on(l.read_losses()) {
-            stopped = Some((n, d.step.unwrap()));
-            break;
-        }
-    }
+    let stopped = read_every_step(&mut l);
     let (read_at, step) = stopped.expect("lr 1e4 diverges within 30 steps");
     assert_eq!(step % 3, 2, "step {step}: two steps past the last checkpoint, so the replay takes two");
     assert_eq!(read_at, step, "the broken step is the one just taken");
