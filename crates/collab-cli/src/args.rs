@@ -28,6 +28,8 @@ pub struct Args {
     pub device: DeviceChoice,
     /// `generate`: the release and how many ratings (its published count when not given).
     pub generate: Option<(Release, Option<usize>)>,
+    /// `train --save`: where to write the trained model (the page's section 10 opens it).
+    pub save: Option<String>,
 }
 
 /// Why the arguments were refused: clap's own error (which also carries `--help`), or
@@ -70,6 +72,10 @@ pub fn cli() -> Cli {
             Cli::new("train")
                 .about("Train on MovieLens files and print fastai's table")
                 .arg(Arg::new("data").value_name("DATA").required(true).num_args(1..).help(DATA))
+                .arg(Arg::new("save").long("save").value_name("FILE").help(
+                    "write the trained model to FILE, the page's own format: section 10 of the page opens it \
+                     (train a big release here, explore it there)",
+                ))
                 .args(settings()),
         )
         .subcommand(
@@ -123,13 +129,21 @@ impl Args {
                 let settings = Texts::defaults().settings().expect("the defaults are settings");
                 let device = DeviceChoice::Auto;
                 let generate = Some((release, sub.get_one::<usize>("ratings").copied()));
-                return Ok(Args { command: Command::Generate, paths: vec![out], settings, device, generate });
+                return Ok(Args {
+                    command: Command::Generate,
+                    paths: vec![out],
+                    settings,
+                    device,
+                    generate,
+                    save: None,
+                });
             }
             _ => unreachable!("clap requires a known subcommand"),
         };
         let (settings, device) = read_settings(sub)?;
         let paths = sub.get_many::<String>("data").map(|p| p.cloned().collect()).unwrap_or_default();
-        Ok(Args { command, paths, settings, device, generate: None })
+        let save = if command == Command::Train { sub.get_one::<String>("save").cloned() } else { None };
+        Ok(Args { command, paths, settings, device, generate: None, save })
     }
 }
 

@@ -6,7 +6,7 @@
 //! collab train <a MovieLens zip | u.data [u.item] | ratings.dat [movies.dat] | ratings.csv [movies.csv] | folder>...
 //!     [--model dotbias]
 //!     [--factors 50] [--epochs 5] [--lr 0.005] [--wd 0.1] [--wdkind decoupled] [--bs 64] [--seed 42]
-//!     [--device auto|cpu|webgpu]
+//!     [--device auto|cpu|webgpu] [--save model.bin]
 //! collab bench [data]... [the same options]
 //! collab generate <ml-100k | ml-latest-small | ml-1m | ml-10m | ml-20m | ml-25m | ml-32m | ml-latest> OUT.zip
 //!     [--ratings N]
@@ -113,5 +113,40 @@ fn run(mut args: args::Args) -> Result<(), String> {
     if let Some(warning) = block_on(learner.learned_nothing()).map_err(|e| e.to_string())? {
         eprintln!("warning: {warning}");
     }
+    if let Some(path) = &args.save {
+        let data = learner.data();
+        let bytes = block_on(collab_core::save::save(&learner.model(), learner.spec(), &data.users, &data.items))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
+        println!("saved: {path} ({} bytes); the page's section 10 opens it", bytes.len());
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn train_saves_a_model_the_page_loads() {
+        use collab_core::data::{Release, generate};
+        let dir = std::env::temp_dir().join(format!("collab-cli-save-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (zip, out) = (dir.join("ml-latest-small.zip"), dir.join("model.bin"));
+        std::fs::write(&zip, generate::zip(&generate::Stand::new(Release::LatestSmall, 2_000))).unwrap();
+        let argv = ["train", &zip.display().to_string(), "--epochs", "1", "--factors", "4", "--save"]
+            .map(String::from)
+            .into_iter()
+            .chain([out.display().to_string()]);
+        run(args::Args::parse(argv).unwrap()).unwrap();
+        // What section 10 does with a picked file: the core's one loader, every check.
+        let bytes = std::fs::read(&out).unwrap();
+        let loaded = collab_core::save::load(&bytes, &burn::tensor::Device::flex()).unwrap();
+        let table = load::ratings(&[zip.display().to_string()], false).unwrap().0;
+        let (users, items) = table.counts();
+        assert_eq!(loaded.spec.n_factors, 4);
+        assert!(loaded.users.len() <= users + 1 && loaded.items.len() <= items + 1 && loaded.items.len() > 100);
+        assert_eq!(loaded.users.labels[0], "#na#");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -6,7 +6,7 @@ use collab_core::sheet::Sheet;
 
 use crate::msg::Msg;
 use crate::protocol::{Engine, ToWorker, TrainSettings};
-use crate::state::DataRef;
+use crate::state::{DataRef, SavedModel};
 
 /// Where keyboard focus goes after a redraw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,18 +91,17 @@ pub enum Effect {
     BiasCompare {
         sheet: Sheet,
     },
-    /// Check and read a saved model in a worker of its own ([`crate::reading`]), with
-    /// what its fit brings (nothing for a file).
-    LoadModel {
+    /// Check and read the model file `source`, kept as `saved`, in a worker of its own
+    /// ([`crate::reading`]): answers [`crate::msg::LearnedMsg::Loaded`] for load `id`.
+    ReadModel {
         id: u64,
-        source: Option<String>,
-        bytes: Vec<u8>,
-        fitted: Box<crate::state::Fitted>,
+        source: String,
+        saved: SavedModel,
     },
-    /// Hand a saved model's bytes to the browser as a file.
-    SaveModel {
-        bytes: std::rc::Rc<Vec<u8>>,
-    },
+    /// Hand a saved model to the browser as a file.
+    SaveModel(SavedModel),
+    /// Let go of a saved model the page no longer shows or reads.
+    ForgetModel(SavedModel),
     /// Fetch the served copy of MovieLens-100k: answers [`crate::msg::DataMsg::Files`].
     FetchServed,
     /// Keep these files of load `id` in the browser (replacing any kept before), for a

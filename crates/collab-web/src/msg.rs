@@ -7,7 +7,7 @@ use collab_core::sheet::{Sheet, SheetEval, SheetStep};
 
 use crate::fields::{SheetControls, TrainControls};
 use crate::protocol::FromWorker;
-use crate::state::{Origin, ProofDone, Trained};
+use crate::state::{Origin, ProofDone, SavedModel};
 
 /// One thing that happened. (Messages are moved once, from a handler or an effect into
 /// `update`: their size does not matter, and boxing the large ones would buy nothing.)
@@ -189,12 +189,13 @@ pub enum OverfitMsg {
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum LearnedMsg {
-    /// Model load `id` (trained here, or a file) was read in a worker: the model, and its
-    /// tables, check, rankings, map and profiles.
+    /// Model load `id` (the file `source`, kept as `saved`) was read in a worker: what the
+    /// file says of the model, and its tables, check, rankings, map and profiles.
     Loaded {
         id: u64,
-        source: Option<String>,
-        result: Result<Box<(Trained, crate::reading::ModelReading)>, String>,
+        source: String,
+        saved: SavedModel,
+        result: Result<Box<(crate::reading::ModelFile, crate::reading::ModelReading)>, String>,
     },
     Similar(String),
     /// A movie's dot on the map was clicked (its item index).
@@ -211,10 +212,11 @@ pub enum LearnedMsg {
     MapEpoch(usize),
     Save,
     Saved(Result<usize, String>),
-    /// A model file, read to bytes.
+    /// A model file was picked: the page keeps it as `saved` (its bytes stay in the
+    /// browser: the worker that reads it reads them).
     File {
         name: String,
-        bytes: Result<Vec<u8>, String>,
+        saved: Result<SavedModel, String>,
     },
 }
 

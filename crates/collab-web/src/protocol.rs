@@ -85,14 +85,10 @@ pub enum ToWorker {
         points: Vec<(usize, f64)>,
         go_on: bool,
     },
-    /// Read the saved model `bytes` for sections 9 and 10 ([`crate::reading`]) with each
-    /// item's ratings `counts`, and answer [`FromWorker::ModelRead`].
-    ReadModel {
-        #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
-        #[serde(with = "crate::json_bytes")]
-        counts: Vec<usize>,
-    },
+    /// Read the saved model whose `Blob` travels beside this message (a file the visitor
+    /// picked: its bytes never pass through the page) for sections 9 and 10
+    /// ([`crate::reading`]), and answer [`FromWorker::ModelRead`].
+    ReadModel,
     /// Answer [`FromWorker::RatedBy`]: user index `user`'s ratings in section 8's
     /// finished fit `run` (a recommendation leaves them out; "why?" quotes them).
     RatedBy { run: u64, user: i32 },
@@ -190,14 +186,15 @@ pub enum FromWorker {
         bytes: Vec<u8>,
         points: Vec<(usize, f64)>,
     },
-    /// Section 8's fit ended: the saved model, each item's ratings (training and
-    /// validation alike: popularity counts every rating, as the book's map does), and
-    /// where the model is wrong on the validation ratings. Who rated what stays in the
-    /// worker: the page asks for one user's ratings ([`ToWorker::RatedBy`]).
+    /// Section 8's fit ended: the model as the worker read it for sections 9 and 10
+    /// ([`crate::reading`]; the saved model's `Blob` travels beside this message, for
+    /// Save), each item's ratings (training and validation alike:
+    /// popularity counts every rating, as the book's map does), and where the model is
+    /// wrong on the validation ratings. Who rated what stays in the worker: the page asks
+    /// for one user's ratings ([`ToWorker::RatedBy`]).
     Trained {
         run: u64,
-        #[serde(with = "serde_bytes")]
-        model: Vec<u8>,
+        read: Result<Box<(crate::reading::ModelFile, crate::reading::ModelReading)>, String>,
         #[serde(with = "crate::json_bytes")]
         counts: Vec<usize>,
         residuals: Option<Box<Residuals>>,

@@ -1,10 +1,13 @@
-//! A model for sections 9 and 10, read in a worker of its own (`web::link::read_model`),
-//! never on the page's thread: the file checked and loaded, and everything that takes
-//! work in proportion to the model's size (movies ranked, the PCA map, k-means taste
-//! profiles over every user row: a tenth of a second natively at ml-25m's size, several
-//! times that in wasm). The page keeps the saved bytes (what Save hands back) and what
-//! comes back here, and answers searches and recommendations from the tables, among
-//! the listable movies (a fit's 1,000 most rated; every movie of a model from a file).
+//! A model for sections 9 and 10, read in a worker, never on the page's thread: a fit's
+//! in the training worker that holds it, when the fit ends ([`read_trained`]); a file's
+//! in a worker of its own (`web::link::read_model`), the file checked and loaded first
+//! ([`read_saved`]). The reading is everything that takes work in proportion to the
+//! model's size (movies ranked, the PCA map, k-means taste profiles over every user row:
+//! a tenth of a second natively at ml-25m's size, several times that in wasm). The page
+//! keeps a handle on the saved model (a `Blob`: what Save hands back; its bytes never
+//! enter the page) and what comes back here, and answers searches and recommendations
+//! from the tables, among the listable movies (a fit's 1,000 most rated; every movie of
+//! a model from a file).
 
 use burn::tensor::Device;
 use collab_core::interpret::{MAP_FIT, MAP_MOVIES, Tables, items_by_bias, map_points, most_rated};
@@ -44,6 +47,21 @@ pub async fn read_saved(bytes: &[u8], counts: &[usize], device: &Device) -> Resu
     let note = loaded.note();
     let collab_core::save::LoadedModel { spec, users, items, .. } = loaded;
     Ok((ModelFile { spec, users: users.labels, items: items.labels, note }, reading))
+}
+
+/// Reads a fit's `model` (of `spec`, over `users` × `items`) for the page with `counts`
+/// ([`read_model`]), where it was trained: nothing is saved and loaded again.
+pub async fn read_trained(
+    model: &CollabModel,
+    spec: &ModelSpec,
+    users: &collab_core::data::Vocab,
+    items: &collab_core::data::Vocab,
+    counts: &[usize],
+) -> Result<(ModelFile, ModelReading), String> {
+    let counts = counts_for(counts, items.len());
+    let reading = read_model(model, spec, &counts).await?;
+    let file = ModelFile { spec: spec.clone(), users: users.labels.clone(), items: items.labels.clone(), note: None };
+    Ok((file, reading))
 }
 
 /// What a worker read off a model for the page.

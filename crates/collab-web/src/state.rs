@@ -1,8 +1,6 @@
 //! The page's whole state: one `App` with one sub-state per notebook section. Nothing
 //! else holds page state; `update` is the only code that changes it.
 
-use std::rc::Rc;
-
 use collab_core::data::{CrossTable, RatingsTable, Vocab};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
@@ -422,15 +420,25 @@ pub struct OverfitState {
     pub map_epoch: Option<usize>,
 }
 
-/// A model to interpret: trained here or loaded from a file. The page holds its saved
-/// bytes, not the model: its reading worker loaded it ([`crate::reading`]).
+/// Where the page keeps a model as saved: a handle on a `Blob` in the browser's store
+/// (the runtime holds the handles), never the bytes. What Save hands back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SavedModel {
+    /// The model of section 8's fit `run`, saved by its worker.
+    Fit(u64),
+    /// A model file the visitor picked (the page's `n`th).
+    File(u64),
+}
+
+/// A model to interpret: trained here or loaded from a file. The page holds a handle on
+/// its saved bytes, not the model: a worker read it ([`crate::reading`]).
 #[derive(Debug, Clone)]
 pub struct Trained {
     pub spec: ModelSpec,
     pub users: Vocab,
     pub items: Vocab,
     /// The model as saved: what Save hands back.
-    pub bytes: Rc<Vec<u8>>,
+    pub saved: SavedModel,
     /// The section 8 fit that trained it (`None` for a model loaded from a file): its
     /// worker keeps who rated what, and answers for one user at a time.
     pub run: Option<u64>,
@@ -458,14 +466,14 @@ pub struct Fitted {
 }
 
 impl Trained {
-    /// The model `bytes` hold, as its reading worker found it, with what its fit brings
-    /// (the default for a model loaded from a file).
-    pub fn new(file: crate::reading::ModelFile, bytes: Rc<Vec<u8>>, fitted: Fitted) -> Self {
+    /// The model kept as `saved`, as a worker read it, with what its fit brings (the
+    /// default for a model loaded from a file).
+    pub fn new(file: crate::reading::ModelFile, saved: SavedModel, fitted: Fitted) -> Self {
         let Fitted { run, counts, residuals, maps } = fitted;
         let counts = crate::reading::counts_for(&counts, file.items.len());
         let crate::reading::ModelFile { spec, users, items, note } = file;
         let (users, items) = (Vocab::from_labels(users), Vocab::from_labels(items));
-        Trained { spec, users, items, bytes, run, counts, note, residuals, maps }
+        Trained { spec, users, items, saved, run, counts, note, residuals, maps }
     }
 }
 
@@ -475,6 +483,8 @@ pub struct LearnedState {
     pub model: Option<Trained>,
     /// The id of the last model load asked for (a newer one drops an older one's answer).
     pub loading: u64,
+    /// The model on its way, while a worker reads it (the one shown stays until then).
+    pub reading: Option<Reading>,
     /// What its reading worker read of it (set with the model).
     pub read: Option<Result<ModelRead, String>>,
     /// Search results, each for the current model only.
@@ -497,6 +507,25 @@ pub struct LearnedState {
     pub message: String,
     pub you_message: String,
     pub model_message: String,
+}
+
+/// A model a worker is reading for sections 9 and 10.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// Section 8's fit `run` ended: its worker reads the model it holds.
+    Fit(u64),
+    /// The model file of this name, read by a worker of its own.
+    File(String),
+}
+
+impl Reading {
+    /// What section 9 says meanwhile.
+    pub fn words(&self) -> String {
+        match self {
+            Reading::Fit(_) => "reading the trained model: its tables, biases, map and taste profiles…".into(),
+            Reading::File(name) => format!("reading {}…", collab_core::error::clip(name, 40)),
+        }
+    }
 }
 
 /// One user's ratings in the fit that trained the model, as its worker kept them.

@@ -6,7 +6,7 @@ use collab_core::interpret::align_back;
 
 use super::{Patch, attr, flag, html, text};
 use crate::html::{MapView, escape, ranked_list};
-use crate::state::{App, MAP_FIT, ModelRead, NEURAL};
+use crate::state::{App, MAP_FIT, ModelRead, NEURAL, Reading};
 
 /// Movies offered for the visitor to rate.
 pub const TO_RATE: usize = 12;
@@ -52,14 +52,16 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     let l = &app.learned;
     let read = l.read.as_ref().and_then(|r| r.as_ref().ok());
     let (state, why) = match (&l.model, &l.read) {
-        (None, _) => ("pending", String::new()),
-        (Some(_), None) => ("reading", String::new()),
+        _ if l.reading.is_some() => ("reading", l.reading.as_ref().map(Reading::words).unwrap_or_default()),
+        (None, _) | (Some(_), None) => ("pending", String::new()),
         (Some(_), Some(Err(e))) => ("error", e.clone()),
         (Some(_), Some(Ok(r))) if r.tables.is_none() => ("neural", NEURAL.to_string()),
         (Some(_), Some(Ok(_))) => ("ready", String::new()),
     };
     out.push(attr("learned", "data-state", state));
-    out.push(text("learned-message", if l.message.is_empty() { why } else { l.message.clone() }));
+    // While a model is read, that is the news (its questions' answers are for the old one).
+    let news = l.message.is_empty() || l.reading.is_some();
+    out.push(text("learned-message", if news { why } else { l.message.clone() }));
     out.push(text("model-check", read.map(|r| r.check.clone()).unwrap_or_default()));
     out.push(text("model-message", l.model_message.clone()));
     let tables = read.filter(|r| r.tables.is_some());

@@ -481,6 +481,26 @@ fn code_is_drawn_a_line_an_element_and_escaped() {
 }
 
 #[test]
+fn section_9_says_which_model_is_being_read_and_keeps_the_one_shown() {
+    use crate::state::Reading;
+    let mut app = app();
+    app.learned.reading = Some(Reading::File("m".repeat(100)));
+    app.learned.message = "an older search's words".into();
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "learned", Some("data-state")), Some("reading"));
+    let said = drawn(&patches, "learned-message", None).unwrap();
+    assert!(said.starts_with("reading mmm") && said.len() < 80, "a long name is cut: {said}");
+    app.learned.reading = Some(Reading::Fit(3));
+    let patches = render(&app);
+    assert_eq!(
+        drawn(&patches, "learned-message", None),
+        Some("reading the trained model: its tables, biases, map and taste profiles…")
+    );
+    app.learned.reading = None;
+    assert_eq!(drawn(&render(&app), "learned", Some("data-state")), Some("pending"));
+}
+
+#[test]
 fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst() {
     use collab_core::data::{Encoded, Vocab};
     use collab_core::model::{ModelKind, ModelSpec};
@@ -489,11 +509,8 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 4, 4) };
     let users = Vocab::new((1..4).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Casablanca (1942)"].map(String::from).to_vec(), false);
-    let model = spec.init(1, &burn::tensor::Device::flex());
-    let bytes: std::rc::Rc<Vec<u8>> =
-        collab_core::read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap().into();
     let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
-    let trained = |fitted| crate::state::Trained::new(file.clone(), bytes.clone(), fitted);
+    let trained = |fitted| crate::state::Trained::new(file.clone(), crate::state::SavedModel::Fit(1), fitted);
     // Without its validation ratings (a model from a file), the section says why it is empty.
     app.learned.model = Some(trained(Default::default()));
     let patches = render(&app);

@@ -8,8 +8,11 @@ use std::collections::HashMap;
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
 use crate::protocol::ToWorker;
-use crate::reading::ModelReading;
-use crate::state::{App, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Trained, UserRated, Why, YouFit};
+use crate::reading::{ModelFile, ModelReading};
+use crate::state::{
+    App, Fitted, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Reading, SavedModel, Trained, UserRated, Why,
+    YouFit,
+};
 
 /// Recommendations and similar movies shown.
 const LIST_LEN: usize = 10;
@@ -17,38 +20,8 @@ const LIST_LEN: usize = 10;
 pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
     let l = &mut app.learned;
     match msg {
-        LearnedMsg::Loaded { id, source, result } => {
-            if id != l.loading {
-                return Vec::new();
-            }
-            match result {
-                Ok(loaded) => {
-                    let (model, reading) = *loaded;
-                    let message = match &source {
-                        Some(file) => {
-                            let note = model.note.as_ref().map(|n| format!(" {n}.")).unwrap_or_default();
-                            format!("Loaded {} from {}.{note}", model.spec.kind.name(), clip(file, 40))
-                        }
-                        None => String::new(),
-                    };
-                    let genres = genres_by_title(&app.data.summary);
-                    let read = model_read(&model, reading, &genres);
-                    // Every view of the old model goes with it.
-                    app.learned = LearnedState {
-                        model: Some(model),
-                        read: Some(read),
-                        loading: app.learned.loading,
-                        zoom: app.learned.zoom,
-                        model_message: message,
-                        ..LearnedState::default()
-                    };
-                }
-                Err(e) => match source {
-                    Some(_) => l.model_message = format!("{e}. The model you had is still here."),
-                    None => app.train.message = format!("the trained model could not be loaded: {e}"),
-                },
-            }
-            Vec::new()
+        LearnedMsg::Loaded { id, source, saved, result } => {
+            loaded(app, id, Some(source), saved, Fitted::default(), result)
         }
         LearnedMsg::Similar(query) => {
             l.similar = None;
@@ -134,7 +107,7 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             Vec::new()
         }
         LearnedMsg::Save => match &l.model {
-            Some(t) => vec![Effect::SaveModel { bytes: t.bytes.clone() }],
+            Some(t) => vec![Effect::SaveModel(t.saved)],
             None => {
                 l.model_message = "train a model first".into();
                 Vec::new()
@@ -147,11 +120,12 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             };
             Vec::new()
         }
-        LearnedMsg::File { name, bytes } => match bytes {
-            Ok(bytes) => {
+        LearnedMsg::File { name, saved } => match saved {
+            Ok(saved) => {
                 let id = app.new_id();
                 app.learned.loading = id;
-                vec![Effect::LoadModel { id, source: Some(name), bytes, fitted: Box::default() }]
+                app.learned.reading = Some(Reading::File(name.clone()));
+                vec![Effect::ReadModel { id, source: name, saved }]
             }
             Err(e) => {
                 l.model_message = format!("{e}. The model you had is still here.");
@@ -159,6 +133,55 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             }
         },
     }
+}
+
+/// Model load `id` was read: from the file `source` (`None`: section 8's fit, which
+/// brings `fitted`), kept as `saved`. It replaces every view of the old model, which the
+/// page lets go of; a load overtaken by a newer one, or one that failed, is let go of
+/// itself, and the model shown stays.
+pub fn loaded(
+    app: &mut App,
+    id: u64,
+    source: Option<String>,
+    saved: SavedModel,
+    fitted: Fitted,
+    result: Result<Box<(ModelFile, ModelReading)>, String>,
+) -> Vec<Effect> {
+    if id != app.learned.loading {
+        return vec![Effect::ForgetModel(saved)];
+    }
+    app.learned.reading = None;
+    let (file, reading) = match result {
+        Ok(read) => *read,
+        Err(e) => {
+            match source {
+                Some(_) => app.learned.model_message = format!("{e}. The model you had is still here."),
+                None => app.train.message = format!("the trained model could not be read: {e}"),
+            }
+            return vec![Effect::ForgetModel(saved)];
+        }
+    };
+    let model = Trained::new(file, saved, fitted);
+    let message = match &source {
+        Some(file) => {
+            let note = model.note.as_ref().map(|n| format!(" {n}.")).unwrap_or_default();
+            format!("Loaded {} from {}.{note}", model.spec.kind.name(), clip(file, 40))
+        }
+        None => String::new(),
+    };
+    let genres = genres_by_title(&app.data.summary);
+    let read = model_read(&model, reading, &genres);
+    // Every view of the old model goes with it.
+    let old = app.learned.model.as_ref().map(|m| m.saved).filter(|&old| old != saved);
+    app.learned = LearnedState {
+        model: Some(model),
+        read: Some(read),
+        loading: app.learned.loading,
+        zoom: app.learned.zoom,
+        model_message: message,
+        ..LearnedState::default()
+    };
+    old.map(Effect::ForgetModel).into_iter().collect()
 }
 
 /// Shows `result`: its value through `show` (clearing `message`), or its error in `message`.
@@ -226,9 +249,21 @@ pub fn rated(app: &mut App, run: u64, user: i32, result: Result<(Vec<i32>, Vec<f
     }
 }
 
+/// Section 8's fit `run` will not bring its model after all (it failed, or its worker
+/// ended): section 9 stops saying it is being read.
+pub fn fit_read_ends(app: &mut App, run: u64) {
+    if app.learned.reading == Some(Reading::Fit(run)) {
+        app.learned.reading = None;
+    }
+}
+
 /// The training worker is being replaced (a restart, new data): a user's ratings asked of
-/// it will never come, so the page stops waiting and says so.
+/// it will never come, nor a fit's model it was reading, so the page stops waiting and
+/// says so.
 pub fn worker_replaced(app: &mut App) {
+    if matches!(app.learned.reading, Some(Reading::Fit(_))) {
+        app.learned.reading = None;
+    }
     if app.learned.asking.take().is_some() {
         app.learned.message = "the training worker stopped before it answered: ask again".into();
     }

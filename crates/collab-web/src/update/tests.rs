@@ -14,7 +14,7 @@ use crate::effect::{Effect, Focus};
 use crate::fields::{SheetControls, TrainControls};
 use crate::msg::*;
 use crate::protocol::{Engine, FromWorker, Progress, Slot, ToWorker};
-use crate::state::{App, DataRef, DataSummary, DeviceState, Origin, Phase};
+use crate::state::{App, DataRef, DataSummary, DeviceState, Origin, Phase, Reading, SavedModel};
 
 fn controls() -> TrainControls {
     TrainControls(["dotbias", "8", "2", "0.01", "0.1", "decoupled", "16", "1", "auto", "adam"].map(String::from))
@@ -625,18 +625,32 @@ fn every_release_zip_loads_and_the_release_is_named() {
     }
 }
 
-fn trained(kind: collab_core::model::ModelKind) -> crate::state::Trained {
+/// A saved model and what its fit brings (`fitted.run` `None`: a file's).
+struct Sample {
+    bytes: Vec<u8>,
+    fitted: crate::state::Fitted,
+}
+
+/// A model of 4 users × 5 movies as fit 7 saved it.
+fn trained(kind: collab_core::model::ModelKind) -> Sample {
     use collab_core::data::Vocab;
     use collab_core::model::ModelSpec;
     let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(kind, 5, 6) };
     let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new((1..6).map(|i| format!("movie {i}")).collect(), false);
+    sample(spec, &users, &items, vec![0, 1, 2, 1, 0, 0])
+}
+
+/// A fresh model of `spec` over `users` × `items`, as fit 7 saved it with `counts`.
+fn sample(
+    spec: collab_core::model::ModelSpec,
+    users: &collab_core::data::Vocab,
+    items: &collab_core::data::Vocab,
+    counts: Vec<usize>,
+) -> Sample {
     let model = spec.init(1, &Device::flex());
-    let bytes = block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
-    let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
-    // As fit 7 counted them: movie 2 rated twice, movies 1 and 3 once.
-    let fitted = crate::state::Fitted { run: Some(7), counts: vec![0, 1, 2, 1, 0, 0], ..Default::default() };
-    crate::state::Trained::new(file, bytes.into(), fitted)
+    let bytes = block_on(collab_core::save::save(&model, &spec, users, items)).unwrap();
+    Sample { bytes, fitted: crate::state::Fitted { run: Some(7), counts, ..Default::default() } }
 }
 
 /// Asks for `user`'s recommendations: the page asks fit 7's worker for their ratings,
@@ -650,34 +664,36 @@ fn recommend_with(app: &mut App, user: &str, items: Vec<i32>, stars: Vec<f32>) {
     assert!(update(app, Msg::Worker(answer)).is_empty());
 }
 
-/// What the reading worker answers for `model`'s bytes with `counts`, as the effect
-/// runner asks it.
-fn reading_of(model: &crate::state::Trained, counts: &[usize]) -> crate::reading::ModelReading {
-    block_on(crate::reading::read_saved(&model.bytes, counts, &Device::flex())).unwrap().1
+/// What a worker reads of `model` with `counts` (a fit's worker reads the same of the
+/// model it holds: `reading::read_trained`).
+fn reading_of(
+    model: &Sample,
+    counts: &[usize],
+) -> Result<Box<(crate::reading::ModelFile, crate::reading::ModelReading)>, String> {
+    block_on(crate::reading::read_saved(&model.bytes, counts, &Device::flex())).map(Box::new)
 }
 
-/// Loads `model` as the page does, then read in a worker: a fit's (`run` set) as the
-/// worker's `Trained` asks for it, with its counts; else as a picked file, with none.
-fn load_model(app: &mut App, mut model: crate::state::Trained) {
-    let (id, source, counts) = match model.run {
-        Some(_) => {
+/// Shows `model` as the page does: a fit's (`run` set) as its worker's `Trained` brings
+/// it, read with its counts; else as a picked file, read by a worker of its own with none.
+fn load_model(app: &mut App, model: Sample) {
+    match model.fitted.run {
+        Some(run) => {
+            let read = reading_of(&model, &model.fitted.counts);
             let id = app.new_id();
             app.learned.loading = id;
-            (id, None, model.counts.clone())
+            let saved = SavedModel::Fit(run);
+            let _ = crate::update::learned::loaded(app, id, None, saved, model.fitted, read);
         }
         None => {
-            let file = Msg::Learned(LearnedMsg::File { name: "m.bin".into(), bytes: Ok(model.bytes.to_vec()) });
-            let effects = update(app, file);
-            let Some(Effect::LoadModel { id, bytes, fitted, .. }) = effects.first() else { panic!("{effects:?}") };
-            assert_eq!(bytes[..], model.bytes[..], "the file's bytes go to the reading worker");
-            assert!(fitted.run.is_none() && fitted.counts.is_empty(), "a file brings no fit");
-            model.counts = crate::reading::counts_for(&[], model.items.len());
-            (*id, Some("m.bin".to_string()), Vec::new())
+            let saved = SavedModel::File(app.new_id());
+            let effects = update(app, Msg::Learned(LearnedMsg::File { name: "m.bin".into(), saved: Ok(saved) }));
+            let [Effect::ReadModel { id, source, saved: asked }] = &effects[..] else { panic!("{effects:?}") };
+            assert_eq!(*asked, saved, "the worker reads the picked file");
+            assert_eq!(app.learned.reading, Some(Reading::File("m.bin".into())));
+            let msg = LearnedMsg::Loaded { id: *id, source: source.clone(), saved, result: reading_of(&model, &[]) };
+            let _ = update(app, Msg::Learned(msg));
         }
-    };
-    let reading = reading_of(&model, &counts);
-    let result = Ok(Box::new((model, reading)));
-    let _ = update(app, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
+    }
 }
 
 #[test]
@@ -696,7 +712,7 @@ fn a_new_model_clears_every_view_of_the_old_one() {
         "rated movies are not recommended"
     );
     let mut file = trained(ModelKind::EmbeddingNn);
-    file.run = None;
+    file.fitted.run = None;
     load_model(&mut app, file);
     assert!(app.learned.recs.is_none() && app.learned.similar.is_none() && app.learned.you.is_none());
     assert_eq!(app.learned.model_message, "Loaded EmbeddingNN [100, 50] from m.bin.");
@@ -710,7 +726,7 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     let mut app = app();
     // Every movie has the ratings a list asks for (users 2 to 4 rated each twice over).
     let mut model = trained(ModelKind::DotProductBias);
-    model.counts = vec![0, 7, 7, 6, 6, 6];
+    model.fitted.counts = vec![0, 7, 7, 6, 6, 6];
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
     assert_eq!(app.learned.message, "ask for recommendations first");
@@ -749,7 +765,7 @@ fn recommendations_wait_for_their_users_ratings_and_drop_stale_answers() {
     use collab_core::model::ModelKind;
     let mut app = app();
     let mut model = trained(ModelKind::DotProduct);
-    model.counts = vec![0, 7, 7, 6, 6, 6];
+    model.fitted.counts = vec![0, 7, 7, 6, 6, 6];
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
     // An answer for another fit, or for another user, ranks nothing.
@@ -775,7 +791,7 @@ fn recommendations_wait_for_their_users_ratings_and_drop_stale_answers() {
     assert!(!list.is_empty() && list.iter().all(|r| r.0 != 2 && r.0 != 3), "{list:?}");
     // A model loaded from a file has no fit to ask: ranked at once, leaving nothing out.
     let mut file = trained(ModelKind::DotProduct);
-    file.run = None;
+    file.fitted.run = None;
     load_model(&mut app, file);
     assert!(update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into()))).is_empty());
     assert!(app.learned.recs.is_some());
@@ -786,7 +802,7 @@ fn a_model_from_a_file_lists_every_movie_in_index_order() {
     use collab_core::model::ModelKind;
     let mut app = app();
     let mut file = trained(ModelKind::DotProductBias);
-    file.run = None;
+    file.fitted.run = None;
     load_model(&mut app, file);
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
     // No counts: every movie, in index order, is listable, on the map and in the profiles.
@@ -834,42 +850,89 @@ fn a_model_read_for_an_older_load_is_dropped_and_a_bad_file_keeps_the_model() {
     use collab_core::model::ModelKind;
     let mut app = app();
     load_model(&mut app, trained(ModelKind::DotProductBias));
-    let kept = app.learned.model.as_ref().unwrap().bytes.clone();
+    assert_eq!(app.learned.model.as_ref().unwrap().saved, SavedModel::Fit(7));
     // Two files picked one after the other: the first one's answer comes last, and is dropped.
-    let pick = |name: &str| Msg::Learned(LearnedMsg::File { name: name.into(), bytes: Ok(vec![0]) });
-    let first = update(&mut app, pick("first.bin"));
-    let Some(Effect::LoadModel { id: first, .. }) = first.first() else { panic!() };
-    let second = update(&mut app, pick("bad.bin"));
-    let Some(Effect::LoadModel { id: second, .. }) = second.first() else { panic!() };
-    let other = trained(ModelKind::DotProduct);
-    let reading = reading_of(&other, &[]);
-    let stale =
-        LearnedMsg::Loaded { id: *first, source: Some("first.bin".into()), result: Ok(Box::new((other, reading))) };
-    let _ = update(&mut app, Msg::Learned(stale));
+    let pick = |app: &mut App, name: &str, n| {
+        let effects = update(app, Msg::Learned(LearnedMsg::File { name: name.into(), saved: Ok(SavedModel::File(n)) }));
+        let [Effect::ReadModel { id, .. }] = &effects[..] else { panic!("{effects:?}") };
+        *id
+    };
+    let (first, second) = (pick(&mut app, "first.bin", 1), pick(&mut app, "bad.bin", 2));
+    let (file1, file2) = (SavedModel::File(1), SavedModel::File(2));
+    let result = reading_of(&trained(ModelKind::DotProduct), &[]);
+    let stale = LearnedMsg::Loaded { id: first, source: "first.bin".into(), saved: file1, result };
+    assert!(
+        matches!(&update(&mut app, Msg::Learned(stale))[..], [Effect::ForgetModel(f)] if *f == file1),
+        "the page lets go of a file it no longer reads"
+    );
     assert_eq!(app.learned.model.as_ref().unwrap().spec.kind, ModelKind::DotProductBias);
     // The reading worker's words for a bad file, and the model stays.
     let error = block_on(crate::reading::read_saved(&[0], &[], &Device::flex())).unwrap_err();
-    let bad = LearnedMsg::Loaded { id: *second, source: Some("bad.bin".into()), result: Err(error.clone()) };
-    let _ = update(&mut app, Msg::Learned(bad));
+    let bad = LearnedMsg::Loaded { id: second, source: "bad.bin".into(), saved: file2, result: Err(error.clone()) };
+    assert!(matches!(&update(&mut app, Msg::Learned(bad))[..], [Effect::ForgetModel(f)] if *f == file2));
     assert_eq!(app.learned.model_message, format!("{error}. The model you had is still here."));
     assert!(error.contains("not a model saved by this notebook"), "{error}");
-    assert_eq!(app.learned.model.as_ref().unwrap().bytes, kept);
+    assert_eq!(app.learned.model.as_ref().unwrap().saved, SavedModel::Fit(7), "Save still hands back the fit's");
     assert!(app.learned.read.as_ref().unwrap().is_ok());
+    // A good file replaces the fit's model, which the page lets go of; Save hands back the file.
+    let third = pick(&mut app, "good.bin", 3);
+    let result = reading_of(&trained(ModelKind::DotProduct), &[]);
+    let good = LearnedMsg::Loaded { id: third, source: "good.bin".into(), saved: SavedModel::File(3), result };
+    assert!(matches!(&update(&mut app, Msg::Learned(good))[..], [Effect::ForgetModel(SavedModel::Fit(7))]));
+    assert!(matches!(&update(&mut app, Msg::Learned(LearnedMsg::Save))[..], [Effect::SaveModel(SavedModel::File(3))]));
 }
 
 #[test]
-fn the_trained_model_of_an_older_run_is_ignored() {
+fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is_let_go() {
     let mut app = app();
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let run = train_run(&app);
-    let old = FromWorker::Trained { run: run + 100, model: vec![], counts: vec![], residuals: None };
-    assert!(update(&mut app, Msg::Worker(old)).is_empty());
-    let new = FromWorker::Trained { run, model: vec![9], counts: vec![0, 2, 1], residuals: None };
-    let effects = update(&mut app, Msg::Worker(new));
-    assert!(matches!(
-        &effects[..],
-        [Effect::LoadModel { source: None, fitted, .. }] if fitted.run == Some(run) && fitted.counts == [0, 2, 1]
-    ));
+    let _ = report(&mut app, run, &[(1.0, 1.1), (0.9, 1.0)], true);
+    assert_eq!(app.learned.reading, Some(Reading::Fit(run)), "section 9 says the model is being read");
+    let model = trained(collab_core::model::ModelKind::DotProductBias);
+    let counts = model.fitted.counts.clone();
+    let old = FromWorker::Trained { run: run + 100, read: reading_of(&model, &[]), counts: vec![], residuals: None };
+    assert!(
+        matches!(&update(&mut app, Msg::Worker(old))[..], [Effect::ForgetModel(SavedModel::Fit(r))] if *r == run + 100),
+        "the page lets go of an older fit's saved model"
+    );
+    assert!(app.learned.model.is_none());
+    // The fit's worker read its model where it was trained: the page shows it at once.
+    let read = reading_of(&model, &counts);
+    let new = FromWorker::Trained { run, read, counts: counts.clone(), residuals: None };
+    assert!(update(&mut app, Msg::Worker(new)).is_empty());
+    assert_eq!(app.learned.reading, None);
+    let shown = app.learned.model.as_ref().unwrap();
+    assert_eq!((shown.saved, shown.run, &shown.counts), (SavedModel::Fit(run), Some(run), &counts));
+    assert_eq!(app.learned.read.as_ref().unwrap().as_ref().unwrap().popular[0], 2, "movie 2 is rated most");
+    // A fit whose model could not be read says so in section 8, and lets its file go.
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+    let next = train_run(&app);
+    let _ = report(&mut app, next, &[(1.0, 1.1), (0.9, 1.0)], true);
+    let failed = FromWorker::Trained { run: next, read: Err("no".into()), counts: vec![], residuals: None };
+    let effects = update(&mut app, Msg::Worker(failed));
+    assert!(matches!(&effects[..], [Effect::ForgetModel(SavedModel::Fit(r))] if *r == next), "{effects:?}");
+    assert_eq!(app.train.message, "the trained model could not be read: no");
+    assert_eq!(app.learned.model.as_ref().unwrap().saved, SavedModel::Fit(run), "the model shown stays");
+    assert_eq!(app.learned.reading, None);
+    // A fit whose worker fails after its last batch, or whose worker is replaced, brings no model.
+    for end in ["failed", "replaced"] {
+        let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+        let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
+        let last = train_run(&app);
+        let _ = report(&mut app, last, &[(1.0, 1.1), (0.9, 1.0)], true);
+        assert_eq!(app.learned.reading, Some(Reading::Fit(last)));
+        let _ = match end {
+            "failed" => {
+                let message = "save failed".to_string();
+                let failed = FromWorker::Failed { slot: Some((Slot::Train, last)), message, device_lost: false };
+                update(&mut app, Msg::Worker(failed))
+            }
+            _ => vec![super::worker::start(&mut app, Engine::Cpu)],
+        };
+        assert_eq!(app.learned.reading, None, "{end}");
+    }
 }
 
 #[test]
@@ -1260,16 +1323,16 @@ fn a_title_cut_on_reading_is_said_in_the_load_message_and_never_reaches_the_page
 #[test]
 fn a_model_files_long_names_are_cut_and_said() {
     let mut app = app();
-    let mut model = trained(collab_core::model::ModelKind::DotProductBias);
-    model.note = Some("2 names cut to 200 characters".into());
-    let effects = update(&mut app, Msg::Learned(LearnedMsg::File { name: "m".repeat(5000), bytes: Ok(vec![1]) }));
+    let model = trained(collab_core::model::ModelKind::DotProductBias);
+    let saved = SavedModel::File(1);
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::File { name: "m".repeat(5000), saved: Ok(saved) }));
     let id = match &effects[..] {
-        [Effect::LoadModel { id, .. }] => *id,
+        [Effect::ReadModel { id, .. }] => *id,
         other => panic!("{other:?}"),
     };
-    let reading = reading_of(&model, &[]);
-    let result = Ok(Box::new((model, reading)));
-    let _ = update(&mut app, Msg::Learned(LearnedMsg::Loaded { id, source: Some("m".repeat(5000)), result }));
+    let mut result = reading_of(&model, &[]);
+    result.as_mut().unwrap().0.note = Some("2 names cut to 200 characters".into());
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Loaded { id, source: "m".repeat(5000), saved, result }));
     assert!(app.learned.model_message.starts_with("Loaded DotProductBias from mmmm"), "{}", app.learned.model_message);
     assert!(app.learned.model_message.ends_with(" 2 names cut to 200 characters."), "{}", app.learned.model_message);
     assert!(app.learned.model_message.len() < 200);
@@ -1707,13 +1770,9 @@ fn a_big_models_lists_name_only_the_most_rated_movies() {
     let spec = ModelSpec { n_factors: 50, ..ModelSpec::new(ModelKind::DotProductBias, nu, ni) };
     let users = Vocab::new((1..nu).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new((1..ni).map(|i| format!("movie {i}")).collect(), false);
-    let model = spec.init(1, &Device::flex());
-    let bytes = block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
-    let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
     let counts: Vec<usize> = (0..ni).map(|i| (i * 7919) % 500).collect();
-    let fitted = crate::state::Fitted { run: Some(7), counts, ..Default::default() };
     let mut app = app();
-    load_model(&mut app, crate::state::Trained::new(file, bytes.into(), fitted));
+    load_model(&mut app, sample(spec, &users, &items, counts));
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
     // What lists (and the search's suggestions) may name: the most rated with enough
     // ratings, at most the book's 1,000, most rated first.

@@ -4,7 +4,7 @@
 
 use crate::effect::Effect;
 use crate::protocol::{Engine, FromWorker, Slot, ToWorker};
-use crate::state::{App, Fitted, KeptSnapshot, Phase, WorkerState};
+use crate::state::{App, Fitted, KeptSnapshot, Phase, Reading, SavedModel, WorkerState};
 
 pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
     match msg {
@@ -19,11 +19,16 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
             }
         }
         FromWorker::Progress { slot, run, progress } => {
+            let done = progress.done;
             if let Some(fit) = app.fit_mut(slot, run) {
-                if progress.done {
+                if done {
                     fit.phase = Phase::Done;
                 }
                 fit.progress = Some(progress);
+                // Its worker reads section 8's model now, for sections 9 and 10.
+                if slot == Slot::Train && done {
+                    app.learned.reading = Some(Reading::Fit(run));
+                }
             }
         }
         FromWorker::Map { slot, run, epoch, points, titles } => {
@@ -44,13 +49,17 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, model, counts, residuals } => {
-            if let Some(fit) = app.fit_mut(Slot::Train, run) {
-                let fitted = Fitted { run: Some(run), counts, residuals, maps: fit.maps.clone() };
-                let id = app.new_id();
-                app.learned.loading = id;
-                return vec![Effect::LoadModel { id, source: None, bytes: model, fitted: Box::new(fitted) }];
-            }
+        FromWorker::Trained { run, read, counts, residuals } => {
+            let saved = SavedModel::Fit(run);
+            let Some(fit) = app.fit_mut(Slot::Train, run) else {
+                crate::update::learned::fit_read_ends(app, run);
+                return vec![Effect::ForgetModel(saved)];
+            };
+            let fitted = Fitted { run: Some(run), counts, residuals, maps: fit.maps.clone() };
+            // Read where it was trained: shown now, overtaking any file still being read.
+            let id = app.new_id();
+            app.learned.loading = id;
+            return crate::update::learned::loaded(app, id, None, saved, fitted, read);
         }
         FromWorker::Note { slot, run, message } => {
             if slot == Slot::Train && app.fit_mut(slot, run).is_some() {
@@ -76,6 +85,7 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
             return to_cpu(app, &message);
         }
         FromWorker::Failed { slot: Some((Slot::Train, run)), message, .. } => {
+            crate::update::learned::fit_read_ends(app, run);
             if let Some(fit) = app.fit_mut(Slot::Train, run) {
                 // A refused command after the end (Step past the last batch) leaves it done.
                 if fit.phase != Phase::Done {

@@ -77,3 +77,29 @@ impl Seek for BlobReader<'_> {
         Ok(self.pos)
     }
 }
+
+/// The bytes of a saved model's file, read in the worker that loads it; a file larger
+/// than a load's whole memory budget (no model the page trains comes near it) is refused
+/// unread.
+pub fn read_model_file(blob: &Blob) -> std::result::Result<Vec<u8>, String> {
+    let size = blob.size() as u64;
+    let budget = collab_core::data::Budget::STATED.bytes;
+    if size > budget {
+        return Err(format!(
+            "this file is {} MB, more than the {} MB a model may take: it is not a model saved here",
+            size >> 20,
+            budget >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    BlobReader::new(blob.clone(), &|_| {})
+        .and_then(|mut reader| reader.read_to_end(&mut bytes))
+        .map_err(|e| format!("the file could not be read: {e}"))?;
+    Ok(bytes)
+}
+
+/// A `Blob` of `bytes` (a copy in the browser's own store: posting it costs nothing).
+pub fn blob_of(bytes: &[u8]) -> std::result::Result<Blob, String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    Blob::new_with_u8_array_sequence(&parts).map_err(super::dom::js_error)
+}

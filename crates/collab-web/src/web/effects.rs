@@ -19,7 +19,7 @@ use super::{device, kept, link, url};
 use crate::effect::{Effect, Focus};
 use crate::msg::{BiasMsg, DataMsg, FactorsMsg, LearnedMsg, LookupMsg, Msg, RunsMsg, SheetMsg, TrainMsg};
 use crate::protocol::{Engine, FromWorker};
-use crate::state::{BIAS_STEPS, Origin, ProofDone, Trained};
+use crate::state::{BIAS_STEPS, Origin, ProofDone};
 
 /// Lookups computed since the page started (read by a test hook: one per change).
 #[cfg(feature = "hooks")]
@@ -112,16 +112,26 @@ pub fn run(rt: &Rt, effect: Effect) {
             let result = bias_comparison(&sheet, BIAS_STEPS, &device).await.map_err(|e| e.to_string());
             dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));
         }),
-        Effect::LoadModel { id, source, bytes, fitted } => spawn_local(async move {
-            // The worker checks the whole file before building anything; the page keeps
-            // the bytes and what the worker read.
-            let result = link::read_model(bytes.clone(), fitted.counts.clone()).await;
-            let result = result.map(|(file, reading)| Box::new((Trained::new(file, bytes.into(), *fitted), reading)));
-            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, result }));
+        Effect::ReadModel { id, source, saved } => spawn_local(async move {
+            // The worker reads the file and checks all of it before building anything;
+            // the page keeps the file's handle and what the worker read.
+            let blob = rt.models.borrow().get(&saved).cloned();
+            let result = match blob {
+                Some(blob) => link::read_model(blob).await.map(Box::new),
+                None => Err("the page no longer holds that file".into()),
+            };
+            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, saved, result }));
         }),
-        Effect::SaveModel { bytes } => {
-            let result = download(&bytes, "collab-model.bin").map(|()| bytes.len());
+        Effect::SaveModel(saved) => {
+            let blob = rt.models.borrow().get(&saved).cloned();
+            let result = match blob {
+                Some(blob) => download_blob(&blob, "collab-model.bin").map(|()| blob.size() as usize),
+                None => Err("the page no longer holds that model's file".into()),
+            };
             dispatch(&rt, Msg::Learned(LearnedMsg::Saved(result)));
+        }
+        Effect::ForgetModel(saved) => {
+            rt.models.borrow_mut().remove(&saved);
         }
         Effect::FetchServed => spawn_local(async move {
             match fetch("data/ml-100k.zip").await {
@@ -199,9 +209,12 @@ async fn proof(device: &burn::tensor::Device) -> Result<ProofDone, String> {
 
 /// Hands `bytes` to the browser as a download named `name`.
 fn download(bytes: &[u8], name: &str) -> Result<(), String> {
-    let array = js_sys::Uint8Array::from(bytes);
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&array)).map_err(js_error)?;
-    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    download_blob(&super::blob::blob_of(bytes)?, name)
+}
+
+/// Hands `blob` to the browser as a download named `name`.
+fn download_blob(blob: &web_sys::Blob, name: &str) -> Result<(), String> {
+    let href = web_sys::Url::create_object_url_with_blob(blob).map_err(js_error)?;
     let link: web_sys::HtmlAnchorElement =
         super::dom::document()?.create_element("a").map_err(js_error)?.dyn_into().map_err(|_| "no link element")?;
     link.set_href(&href);

@@ -318,13 +318,16 @@ pub async fn hostile_files() -> Result<JsValue, JsValue> {
     super::worker::to_js(&cases).map_err(|e| JsValue::from_str(&e))
 }
 
-/// The page's model (the saved bytes sections 9 and 10 read, loaded here) asked for its prediction of each `(users[n], items[n])` pair (indices as the
+/// The page's model (its saved file, loaded here) asked for its prediction of each `(users[n], items[n])` pair (indices as the
 /// data encodes them): the browser test that the errors section's dots are the model's
 /// predictions.
 #[wasm_bindgen]
 pub async fn predict_pairs(users: Vec<i32>, items: Vec<i32>) -> Result<Vec<f32>, JsValue> {
     let rt = super::runtime::for_hooks().ok_or("the page has not started")?;
-    let bytes = rt.app.borrow().learned.model.as_ref().map(|m| m.bytes.clone()).ok_or("no model yet")?;
+    let saved = rt.app.borrow().learned.model.as_ref().map(|m| m.saved).ok_or("no model yet")?;
+    let blob = rt.models.borrow().get(&saved).cloned().ok_or("the page no longer holds the model's file")?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer()).await?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
     let device = super::device::cpu("burn-flex").device;
     let model = collab_core::save::load(&bytes, &device).map_err(|e| JsValue::from_str(&e.to_string()))?.model;
     let ratings = vec![0.0; users.len()];

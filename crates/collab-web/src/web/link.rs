@@ -14,11 +14,11 @@ use web_sys::{Blob, ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType}
 
 use super::dom::{self, js_error};
 use super::runtime::{Rt, WorkerLink, dispatch};
-use super::worker::{from_js, to_js};
+use super::worker::{open, seal, to_js};
 use crate::msg::{DataMsg, Msg};
 use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings, pack_table};
 use crate::reading::{ModelFile, ModelReading};
-use crate::state::{DataRef, Lap, demo_table};
+use crate::state::{DataRef, Lap, SavedModel, demo_table};
 use collab_core::train::StepPath;
 
 thread_local! {
@@ -69,7 +69,7 @@ async fn gpu_module() -> Result<(String, JsValue), String> {
 /// the worker keeps them until its module runs.
 fn spawn(
     engine: Engine,
-    on_message: impl Fn(Result<FromWorker, String>) + 'static,
+    on_message: impl Fn(Result<(FromWorker, Vec<Blob>), String>) + 'static,
     on_death: impl Fn(String) + Clone + 'static,
 ) -> Result<WorkerLink, String> {
     let options = WorkerOptions::new();
@@ -77,7 +77,7 @@ fn spawn(
     let worker = Worker::new_with_options("./worker.js", &options).map_err(js_error)?;
     let listen = EventListener::new(&worker, "message", move |event| {
         if let Some(event) = event.dyn_ref::<MessageEvent>() {
-            on_message(from_js::<FromWorker>(event.data()));
+            on_message(open::<FromWorker>(event.data()));
         }
     });
     let died = on_death.clone();
@@ -139,18 +139,14 @@ pub fn payload(rt: &Rt, data: DataRef) -> Result<Payload, String> {
 }
 
 /// Gives `link`'s worker its ratings: a [`ToWorker::Load`] posts the files' handles
-/// beside the command, as `{ message, blobs }` (a handle is not a serde value).
+/// beside the command ([`seal`]).
 fn give(link: &WorkerLink, payload: Payload) -> Result<(), String> {
     match payload {
         Payload::Packed(table) => send(link, &ToWorker::Data { table }),
         Payload::Files(id, files) => {
             let names = files.iter().map(|f| f.0.clone()).collect();
-            let outer = js_sys::Object::new();
-            js_sys::Reflect::set(&outer, &"message".into(), &to_js(&ToWorker::Load { id, names })?)
-                .map_err(js_error)?;
-            let blobs: js_sys::Array = files.iter().map(|f| JsValue::from(&f.1)).collect();
-            js_sys::Reflect::set(&outer, &"blobs".into(), &blobs).map_err(js_error)?;
-            link.worker.post_message(&outer).map_err(js_error)
+            let blobs: Vec<Blob> = files.into_iter().map(|f| f.1).collect();
+            link.worker.post_message(&seal(&ToWorker::Load { id, names }, &blobs)?).map_err(js_error)
         }
     }
 }
@@ -164,6 +160,7 @@ fn spawn_for_page(rt: &Rt, engine: Engine, load: Option<u64>) -> Result<WorkerLi
     spawn(
         engine,
         move |message| {
+            let message = message.map(|(message, blobs)| keep_model(&on_rt, message, blobs));
             let msg = match (loading(&on_rt), message) {
                 (Some(id), Ok(msg)) => Msg::Data(DataMsg::Loader { id, msg }),
                 (Some(id), Err(e)) => Msg::Data(DataMsg::LoaderDied { id, what: e }),
@@ -180,6 +177,15 @@ fn spawn_for_page(rt: &Rt, engine: Engine, load: Option<u64>) -> Result<WorkerLi
             dispatch(&died_rt, msg)
         },
     )
+}
+
+/// Keeps the saved model that comes beside a finished fit's [`FromWorker::Trained`]
+/// (for Save), as [`SavedModel::Fit`] of its run.
+fn keep_model(rt: &Rt, message: FromWorker, blobs: Vec<Blob>) -> FromWorker {
+    if let (FromWorker::Trained { run, .. }, Some(blob)) = (&message, blobs.into_iter().next()) {
+        rt.models.borrow_mut().insert(SavedModel::Fit(*run), blob);
+    }
+    message
 }
 
 /// Starts the training worker on `engine`, ending any earlier one, and gives it `data`.
@@ -242,11 +248,12 @@ fn send(link: &WorkerLink, message: &ToWorker) -> Result<(), String> {
 /// Times `settings` along `path` on `engine` in a worker of its own, which ends with
 /// the race.
 pub async fn race(engine: Engine, data: Payload, settings: TrainSettings, path: StepPath) -> Result<Lap, String> {
-    let (device, times) = ask(engine, Some(data), ToWorker::Race { settings, path }, |answer| match answer {
-        FromWorker::Raced { times } => Some(times),
-        _ => None,
-    })
-    .await?;
+    let (device, times) =
+        ask(engine, Some(data), (ToWorker::Race { settings, path }, Vec::new()), |answer| match answer {
+            FromWorker::Raced { times } => Some(times),
+            _ => None,
+        })
+        .await?;
     let (label, is_gpu) = device;
     Ok(Lap { ms: times.ms, queue_ms: times.queue_ms, label, is_gpu })
 }
@@ -266,20 +273,22 @@ pub struct Probe {
 /// own (a test hook).
 pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, steps: usize) -> Result<Probe, String> {
     let ((device, _), probe) =
-        ask(engine, Some(Payload::Packed(table)), ToWorker::Probe { settings, steps }, |answer| match answer {
-            FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
-            _ => None,
+        ask(engine, Some(Payload::Packed(table)), (ToWorker::Probe { settings, steps }, Vec::new()), |answer| {
+            match answer {
+                FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
+                _ => None,
+            }
         })
         .await?;
     let (step_kind, losses, weights) = probe;
     Ok(Probe { device, step_kind, losses, weights })
 }
 
-/// Checks and reads the saved model `bytes` for sections 9 and 10 ([`crate::reading`]),
-/// with each item's ratings `counts`, in a CPU worker of its own that ends with the
-/// answer: the page's thread only unpacks what comes back.
-pub async fn read_model(bytes: Vec<u8>, counts: Vec<usize>) -> Result<(ModelFile, ModelReading), String> {
-    let (_, reading) = ask(Engine::Cpu, None, ToWorker::ReadModel { bytes, counts }, |answer| match answer {
+/// Reads, checks and reads for sections 9 and 10 ([`crate::reading`]) the saved model
+/// `file`, in a CPU worker of its own that ends with the answer: the file's bytes go
+/// from the browser to that worker, and the page's thread only unpacks what comes back.
+pub async fn read_model(file: Blob) -> Result<(ModelFile, ModelReading), String> {
+    let (_, reading) = ask(Engine::Cpu, None, (ToWorker::ReadModel, vec![file]), |answer| match answer {
         FromWorker::ModelRead { result } => Some(result),
         _ => None,
     })
@@ -287,13 +296,14 @@ pub async fn read_model(bytes: Vec<u8>, counts: Vec<usize>) -> Result<(ModelFile
     *reading
 }
 
-/// Starts a worker of its own on `engine`, gives it `data` (if any), posts `command`, and waits
+/// Starts a worker of its own on `engine`, gives it `data` (if any), posts `command` (with
+/// any `Blob`s beside it: [`seal`]), and waits
 /// for the answer `pick` takes; the worker ends with it. Returns the worker's device
 /// (label, whether a GPU) with the answer.
 async fn ask<T>(
     engine: Engine,
     data: Option<Payload>,
-    command: ToWorker,
+    command: (ToWorker, Vec<Blob>),
     pick: impl Fn(FromWorker) -> Option<T>,
 ) -> Result<((String, bool), T), String> {
     let (sender, mut answers) = unbounded::<Result<FromWorker, String>>();
@@ -303,14 +313,15 @@ async fn ask<T>(
     let (to_message, to_death) = (sender.clone(), sender);
     let link = spawn(
         engine,
-        move |message| tell(&to_message, message),
+        move |message: Result<(FromWorker, Vec<Blob>), String>| tell(&to_message, message.map(|m| m.0)),
         move |what| tell(&to_death, Err(format!("its worker stopped ({what})"))),
     )?;
     send(&link, &ToWorker::Init)?;
     if let Some(data) = data {
         give(&link, data)?;
     }
-    send(&link, &command)?;
+    let (command, blobs) = command;
+    link.worker.post_message(&seal(&command, &blobs)?).map_err(js_error)?;
     let mut device = None;
     while let Some(answer) = answers.next().await {
         match answer? {

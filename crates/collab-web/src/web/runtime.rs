@@ -25,8 +25,11 @@ pub struct Runtime {
     /// The browser's handles on the files of each load the page still needs (the loaded
     /// data's, for a new worker or a race to read again, and a load's under way), by id.
     pub files: RefCell<std::collections::HashMap<u64, Vec<(String, web_sys::Blob)>>>,
-    /// The last id given to a set of files.
+    /// The last id given to a set of files (or a model file).
     pub files_id: std::cell::Cell<u64>,
+    /// The saved models the page shows or is reading, as the browser holds them (a
+    /// fit's, which its worker saved; a picked file).
+    pub models: RefCell<std::collections::HashMap<crate::state::SavedModel, web_sys::Blob>>,
     /// Listeners that live as long as the page (gloo removes a listener when dropped).
     pub listeners: RefCell<Vec<EventListener>>,
     /// Carries out one effect.
@@ -70,6 +73,7 @@ pub fn new(app: App, page: Page, run_effect: fn(&Rt, Effect)) -> Rt {
         loader: RefCell::new(None),
         files: RefCell::new(Default::default()),
         files_id: std::cell::Cell::new(0),
+        models: RefCell::new(Default::default()),
         listeners: RefCell::new(Vec::new()),
         run_effect,
     });
@@ -78,10 +82,16 @@ pub fn new(app: App, page: Page, run_effect: fn(&Rt, Effect)) -> Rt {
     rt
 }
 
-/// Keeps the handles on `files` under a new id and tells `update` of them.
-pub fn give_files(rt: &Rt, origin: crate::state::Origin, files: Vec<(String, web_sys::Blob)>) {
+/// A new id for a set of files.
+pub fn new_files_id(rt: &Rt) -> u64 {
     let id = rt.files_id.get() + 1;
     rt.files_id.set(id);
+    id
+}
+
+/// Keeps the handles on `files` under a new id and tells `update` of them.
+pub fn give_files(rt: &Rt, origin: crate::state::Origin, files: Vec<(String, web_sys::Blob)>) {
+    let id = new_files_id(rt);
     let sizes = files.iter().map(|(n, b)| (n.clone(), b.size() as u64)).collect();
     rt.files.borrow_mut().insert(id, files);
     dispatch(rt, Msg::Data(crate::msg::DataMsg::Files { id, origin, files: sizes }));

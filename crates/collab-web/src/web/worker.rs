@@ -51,9 +51,41 @@ pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String
     serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }
 
+/// `message` with `blobs` beside it, as `{ message, blobs }` (a `Blob` is a handle, not
+/// a serde value; posting one costs nothing, its bytes stay in the browser's store).
+pub fn seal<T: Serialize>(message: &T, blobs: &[web_sys::Blob]) -> Result<JsValue, String> {
+    let outer = js_sys::Object::new();
+    js_sys::Reflect::set(&outer, &"message".into(), &to_js(message)?).map_err(super::dom::js_error)?;
+    let blobs: js_sys::Array = blobs.iter().map(JsValue::from).collect();
+    js_sys::Reflect::set(&outer, &"blobs".into(), &blobs).map_err(super::dom::js_error)?;
+    Ok(outer.into())
+}
+
+/// A message and the `Blob`s beside it ([`seal`]), or a plain message (no blobs).
+pub fn open<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<(T, Vec<web_sys::Blob>), String> {
+    let blobs = js_sys::Reflect::get(&value, &"blobs".into()).ok().and_then(|b| b.dyn_into::<js_sys::Array>().ok());
+    match blobs {
+        Some(blobs) => {
+            let message = js_sys::Reflect::get(&value, &"message".into()).map_err(super::dom::js_error)?;
+            let blobs = blobs
+                .iter()
+                .map(|b| b.dyn_into().map_err(|_| "a file that is not a Blob"))
+                .collect::<Result<_, _>>()?;
+            Ok((from_js(message)?, blobs))
+        }
+        None => Ok((from_js(value)?, Vec::new())),
+    }
+}
+
 fn post(message: &FromWorker) {
+    post_with(message, &[]);
+}
+
+/// Posts `message` with `blobs` beside it ([`seal`]).
+fn post_with(message: &FromWorker, blobs: &[web_sys::Blob]) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    match to_js(message) {
+    let value = if blobs.is_empty() { to_js(message) } else { seal(message, blobs) };
+    match value {
         Ok(value) => {
             let _ = scope.post_message(&value);
         }
@@ -171,18 +203,7 @@ struct Incoming {
 /// A command as posted: bare, or as `{ message, blobs }` when files come with it
 /// (`web::link::post`).
 fn incoming(value: JsValue) -> Result<Incoming, String> {
-    let blobs = js_sys::Reflect::get(&value, &"blobs".into()).ok().and_then(|b| b.dyn_into::<js_sys::Array>().ok());
-    match blobs {
-        Some(blobs) => {
-            let message = js_sys::Reflect::get(&value, &"message".into()).map_err(super::dom::js_error)?;
-            let blobs = blobs
-                .iter()
-                .map(|b| b.dyn_into().map_err(|_| "a file that is not a Blob"))
-                .collect::<Result<_, _>>()?;
-            Ok(Incoming { message: from_js(message)?, blobs })
-        }
-        None => Ok(Incoming { message: from_js(value)?, blobs: Vec::new() }),
-    }
+    open(value).map(|(message, blobs)| Incoming { message, blobs })
 }
 
 /// The bytes of this worker's wasm memory (what the benchmark reports after a load).
@@ -372,10 +393,15 @@ impl Trainer {
                     Err(e) => self.fail(Some((slot, run)), format!("training could not be restored: {e}").into()),
                 }
             }
-            ToWorker::ReadModel { bytes, counts } => {
-                let result = match &self.device {
-                    Some(chosen) => crate::reading::read_saved(&bytes, &counts, &chosen.device).await,
-                    None => Err("the worker has no device yet".into()),
+            ToWorker::ReadModel => {
+                let bytes = match blobs.first() {
+                    Some(blob) => super::blob::read_model_file(blob),
+                    None => Err("no model file came with the message".into()),
+                };
+                let result = match (&self.device, bytes) {
+                    (Some(chosen), Ok(bytes)) => crate::reading::read_saved(&bytes, &[], &chosen.device).await,
+                    (None, _) => Err("the worker has no device yet".into()),
+                    (_, Err(e)) => Err(e),
                 };
                 post(&FromWorker::ModelRead { result: Box::new(result) });
             }
@@ -559,17 +585,20 @@ impl Trainer {
             .await
             .ok()
             .map(|predicted| Box::new(Residuals::new(&data.valid, &predicted, &data.train)));
-        match save(&model, l.spec(), &data.users, &data.items).await {
-            Ok(model) => {
+        let saved = save(&model, l.spec(), &data.users, &data.items).await.map_err(|e| e.to_string());
+        match saved.and_then(|bytes| super::blob::blob_of(&bytes)) {
+            Ok(blob) => {
                 // The ratings stay here: the page gets counts, and asks for a user's own.
                 let parts = [&data.train, &data.valid];
                 // The old one goes first: two at once would double the peak (8 bytes a rating).
                 self.rated = None;
                 self.rated = Some((run, RatedBy::new(data.users.len(), &parts)));
-                let counts = self.item_counts(l);
-                post(&FromWorker::Trained { run, model, counts, residuals });
+                let counts = item_counts(data.items.len(), &parts);
+                // Read here, where the model is: its bytes and tables never cross the page.
+                let read = crate::reading::read_trained(&model, l.spec(), &data.users, &data.items, &counts).await;
+                post_with(&FromWorker::Trained { run, read: read.map(Box::new), counts, residuals }, &[blob]);
             }
-            Err(e) => self.fail(Some((slot, run)), e.into()),
+            Err(e) => self.fail(Some((slot, run)), Failure::Refused(e)),
         }
     }
 

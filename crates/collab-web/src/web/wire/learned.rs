@@ -3,9 +3,10 @@
 
 use wasm_bindgen::JsCast;
 
-use super::{files_of, on, on_click, read_files};
+use super::{files_of, on, on_click};
 use crate::msg::{LearnedMsg, Msg};
-use crate::web::runtime::{Rt, dispatch};
+use crate::state::SavedModel;
+use crate::web::runtime::{Rt, new_files_id};
 
 pub fn wire(rt: &Rt) {
     let similar = |rt: &Rt| Msg::Learned(LearnedMsg::Similar(rt.page.value("similar-query").unwrap_or_default()));
@@ -38,19 +39,16 @@ pub fn wire(rt: &Rt) {
     on_click(rt, "model-save", || Msg::Learned(LearnedMsg::Save));
     on(rt, "model-file", "change", false, |rt, e| {
         let input = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+        // The page keeps the file's handle; its bytes are read by the worker that loads it.
         let file = files_of(input.and_then(|i| i.files())).into_iter().next();
-        let rt = rt.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let (name, bytes) = match file {
-                Some(file) => {
-                    let name = file.name();
-                    (name, read_files(vec![file]).await.map(|mut f| f.remove(0).1))
-                }
-                None => (String::new(), Err("no file was given".into())),
-            };
-            dispatch(&rt, Msg::Learned(LearnedMsg::File { name, bytes }));
-        });
-        None
+        Some(Msg::Learned(match file {
+            Some(file) => {
+                let saved = SavedModel::File(new_files_id(rt));
+                rt.models.borrow_mut().insert(saved, file.clone().into());
+                LearnedMsg::File { name: file.name(), saved: Ok(saved) }
+            }
+            None => LearnedMsg::File { name: String::new(), saved: Err("no file was given".into()) },
+        }))
     });
 }
 

@@ -10,9 +10,7 @@ pub mod sheet;
 pub mod train;
 
 use gloo::events::{EventListener, EventListenerOptions};
-use wasm_bindgen_futures::JsFuture;
 
-use super::dom::js_error;
 use super::runtime::{Rt, dispatch};
 use crate::msg::{BiasMsg, Msg, OverfitMsg};
 
@@ -56,16 +54,6 @@ pub fn on(
 /// Dispatches `msg()` on each click of `#id`.
 pub fn on_click(rt: &Rt, id: &'static str, msg: impl Fn() -> Msg + 'static) {
     on(rt, id, "click", false, move |_, _| Some(msg()));
-}
-
-/// Reads files to bytes (name, bytes), in order.
-pub async fn read_files(files: Vec<web_sys::File>) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut named = Vec::new();
-    for file in files {
-        let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_error)?;
-        named.push((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()));
-    }
-    Ok(named)
 }
 
 /// The files of a file list.
