@@ -1,7 +1,7 @@
 //! The page's whole state: one `App` with one sub-state per notebook section. Nothing
 //! else holds page state; `update` is the only code that changes it.
 
-use collab_core::data::{CrossTable, RatingsTable, Vocab};
+use collab_core::data::{CrossTable, RatingsTable};
 use collab_core::interpret::Tables;
 use collab_core::lesson::Lookup;
 use collab_core::model::{ModelKind, ModelSpec};
@@ -435,8 +435,10 @@ pub enum SavedModel {
 #[derive(Debug, Clone)]
 pub struct Trained {
     pub spec: ModelSpec,
-    pub users: Vocab,
-    pub items: Vocab,
+    /// User ids by index, `#na#` first.
+    pub users: Vec<String>,
+    /// Item labels by index, `#na#` first.
+    pub items: Vec<String>,
     /// The model as saved: what Save hands back.
     pub saved: SavedModel,
     /// The section 8 fit that trained it (`None` for a model loaded from a file): its
@@ -472,7 +474,6 @@ impl Trained {
         let Fitted { run, counts, residuals, maps } = fitted;
         let counts = crate::reading::counts_for(&counts, file.items.len());
         let crate::reading::ModelFile { spec, users, items, note } = file;
-        let (users, items) = (Vocab::from_labels(users), Vocab::from_labels(items));
         Trained { spec, users, items, saved, run, counts, note, residuals, maps }
     }
 }

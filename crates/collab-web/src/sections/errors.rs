@@ -158,8 +158,8 @@ fn bins(bins: &[CountBin]) -> String {
 
 fn worst(m: &Trained, r: &Residuals) -> String {
     // Index 0 is fastai's `#na#`: a user (or movie) the training split never saw.
-    let name = |vocab: &collab_core::data::Vocab, i: i32| match usize::try_from(i).ok().filter(|&i| i > 0) {
-        Some(i) => vocab.labels.get(i).map(|s| escape(s)).unwrap_or_else(|| i.to_string()),
+    let name = |labels: &[String], i: i32| match usize::try_from(i).ok().filter(|&i| i > 0) {
+        Some(i) => labels.get(i).map(|s| escape(s)).unwrap_or_else(|| i.to_string()),
         None => "#na# (not in training)".to_string(),
     };
     r.worst

@@ -269,12 +269,15 @@ pub fn worker_replaced(app: &mut App) {
     }
 }
 
-/// The user index of `user` as typed, if the model knows them.
+/// The user index of `user` as typed, if the model knows them (a search of the ids: one
+/// a question, where an index of 162,000 ids would cost every model that arrives).
 fn user_index(l: &LearnedState, user: &str) -> Result<i32, String> {
     let model = l.model.as_ref().ok_or("train a model first")?;
-    match model.users.encode(user.trim()) {
-        0 => Err(format!("user “{}” is not in the training data", clip(user, 40))),
-        index => Ok(index),
+    let typed = user.trim();
+    // Index 0 is `#na#`, no user.
+    match model.users.iter().skip(1).position(|u| u == typed) {
+        Some(n) => Ok(n as i32 + 1),
+        None => Err(format!("user “{}” is not in the training data", clip(user, 40))),
     }
 }
 
@@ -367,19 +370,9 @@ pub fn genres_by_title(summary: &crate::state::DataSummary) -> HashMap<&str, u32
 pub fn model_read(model: &Trained, reading: ModelReading, genres: &HashMap<&str, u32>) -> Result<ModelRead, String> {
     let ModelReading { tables, check, popular, by_bias, map, profiles } = reading;
     let tables = tables.map(|t| t.unpack()).transpose()?;
-    let genres = model.items.labels.iter().map(|t| genres.get(t.as_str()).copied().unwrap_or(0)).collect();
-    let listable = listable(&popular, &model.items.labels, &model.counts);
-    Ok(ModelRead {
-        tables,
-        labels: model.items.labels.clone(),
-        popular,
-        listable,
-        by_bias,
-        map,
-        profiles,
-        genres,
-        check,
-    })
+    let genres = model.items.iter().map(|t| genres.get(t.as_str()).copied().unwrap_or(0)).collect();
+    let listable = listable(&popular, &model.items, &model.counts);
+    Ok(ModelRead { tables, labels: model.items.clone(), popular, listable, by_bias, map, profiles, genres, check })
 }
 
 /// The movies a list may name, most rated first: the book's 1,000 most rated titles,

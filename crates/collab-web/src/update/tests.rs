@@ -837,6 +837,11 @@ fn a_failed_search_clears_the_old_answer() {
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("99".into())));
     assert!(app.learned.recs.is_none(), "user 1's list does not stay under user 99");
     assert_eq!(app.learned.message, "user “99” is not in the training data");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("#na#".into())));
+    assert_eq!(app.learned.message, "user “#na#” is not in the training data", "fastai's placeholder is no user");
+    // User 4, the last, as typed with spaces: index 4.
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend(" 4 ".into())));
+    assert!(matches!(&effects[..], [Effect::Post(ToWorker::RatedBy { run: 7, user: 4 })]), "{effects:?}");
     let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(2, 4.0)])));
     let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![])));
     assert!(app.learned.you.is_none());
