@@ -76,6 +76,20 @@ impl Tables {
             None => x,
         }
     }
+
+    /// The prediction for each of `rows` (user, item), as the model computes it: a pass
+    /// over the tables, where the model's forward pass would gather a copy of every row.
+    pub fn predictions(&self, rows: &crate::data::Encoded) -> Vec<f32> {
+        let index = |i: i32| usize::try_from(i).unwrap_or(0);
+        rows.users
+            .iter()
+            .zip(&rows.items)
+            .map(|(&u, &i)| {
+                let u = index(u);
+                self.predict(self.user(u), self.user_bias.get(u).copied().unwrap_or(0.0), index(i))
+            })
+            .collect()
+    }
 }
 
 /// Item indices sorted by bias, lowest first (`#na#` left out).

@@ -200,3 +200,26 @@ fn long_names_in_a_model_file_are_cut_and_counted() {
     let (h, values) = real(ModelKind::DotProductBias, 4);
     assert_eq!(load(&craft(&h, &values), &device()).unwrap().note(), None);
 }
+
+#[test]
+fn a_dot_models_tables_predict_what_its_forward_pass_does() {
+    use collab_core::data::Encoded;
+    use collab_core::interpret::Tables;
+    let device = device();
+    // Every pair of 30 users × 40 items, `#na#` (0) included, at the lesson's 50 factors.
+    let (users, items): (Vec<i32>, Vec<i32>) = (0..30).flat_map(|u| (0..40).map(move |i| (u, i))).unzip();
+    let rows = Encoded { ratings: vec![0.0; users.len()], users, items };
+    for kind in [ModelKind::DotProduct, ModelKind::DotProductBias, ModelKind::Scratch] {
+        for y_range in [Some((0.0, 5.5)), None] {
+            let spec = ModelSpec { kind, n_users: 30, n_items: 40, n_factors: 50, y_range };
+            let model = spec.init(3, &device);
+            let w = block_on(collab_core::weights::read(&model)).unwrap();
+            let tables = Tables::from_weights(&w, &spec).unwrap();
+            let forward = block_on(collab_core::train::predictions(&model, &rows)).unwrap();
+            let from_tables = tables.predictions(&rows);
+            assert_eq!(from_tables.len(), forward.len());
+            let gap = forward.iter().zip(&from_tables).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(gap < 1e-5, "{kind:?} {y_range:?}: largest gap {gap}");
+        }
+    }
+}

@@ -49,17 +49,18 @@ pub async fn read_saved(bytes: &[u8], counts: &[usize], device: &Device) -> Resu
     Ok((ModelFile { spec, users: users.labels, items: items.labels, note }, reading))
 }
 
-/// Reads a fit's `model` (of `spec`, over `users` × `items`) for the page with `counts`
-/// ([`read_model`]), where it was trained: nothing is saved and loaded again.
+/// Reads a fit's `model` (of `spec`, over `users` × `items`, with its `tables` as
+/// [`tables_of`] read them) for the page with `counts` ([`read_model`]), where it was
+/// trained: nothing is saved and loaded again.
 pub async fn read_trained(
     model: &CollabModel,
     spec: &ModelSpec,
-    users: &collab_core::data::Vocab,
-    items: &collab_core::data::Vocab,
+    tables: Option<Tables>,
+    (users, items): (&collab_core::data::Vocab, &collab_core::data::Vocab),
     counts: &[usize],
 ) -> Result<(ModelFile, ModelReading), String> {
     let counts = counts_for(counts, items.len());
-    let reading = read_model(model, spec, &counts).await?;
+    let reading = read_tables(model, spec, tables, &counts).await?;
     let file = ModelFile { spec: spec.clone(), users: users.labels.clone(), items: items.labels.clone(), note: None };
     Ok((file, reading))
 }
@@ -102,7 +103,10 @@ pub struct PackedTables {
 impl PackedTables {
     pub fn pack(t: &Tables) -> Self {
         let all = [&t.user_factors, &t.item_factors, &t.user_bias, &t.item_bias];
-        let values = all.into_iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
+        let mut values = Vec::with_capacity(all.iter().map(|v| v.len() * 4).sum());
+        for v in all.into_iter().flatten() {
+            values.extend_from_slice(&v.to_le_bytes());
+        }
         PackedTables {
             n_users: t.user_factors.len() / t.k.max(1),
             n_items: t.n_items(),
@@ -139,8 +143,22 @@ impl PackedTables {
 /// pairs, and every ranking, map and profile the sections draw, with `counts` (ratings
 /// of each item, one a movie: [`counts_for`]).
 pub async fn read_model(model: &CollabModel, spec: &ModelSpec, counts: &[usize]) -> Result<ModelReading, String> {
+    read_tables(model, spec, tables_of(model, spec).await?, counts).await
+}
+
+/// The factor tables of `model` (of `spec`), `None` for a neural model.
+pub async fn tables_of(model: &CollabModel, spec: &ModelSpec) -> Result<Option<Tables>, String> {
     let w = weights::read(model).await.map_err(|e| e.to_string())?;
-    let tables = Tables::from_weights(&w, spec);
+    Ok(Tables::from_weights(&w, spec))
+}
+
+/// [`read_model`] with the model's `tables` already read.
+async fn read_tables(
+    model: &CollabModel,
+    spec: &ModelSpec,
+    tables: Option<Tables>,
+    counts: &[usize],
+) -> Result<ModelReading, String> {
     let check = check(model, spec).await?;
     let popular = most_rated(counts);
     let (by_bias, map) = match &tables {

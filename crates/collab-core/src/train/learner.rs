@@ -258,14 +258,19 @@ impl Learner {
     /// [`super::advice`]), and what to change. The untrained model's valid loss, where
     /// the course starts, is computed again from the fit's seed.
     pub async fn learned_nothing(&self) -> Result<Option<String>, ReadError> {
-        if self.history.is_empty() {
+        let Some(last) = self.history.last() else { return Ok(None) };
+        let baseline = self.data.mean_baseline();
+        // A fit that beats the average learned something, wherever it started: the
+        // untrained model's loss (a model built again and a pass over every validation
+        // rating: seconds at ml-25m) is needed only to say why it did not.
+        if last.valid_loss < baseline {
             return Ok(None);
         }
         let untrained = self.untrained();
         let course = super::advice::Course {
             start: mse(&untrained.valid(), &self.data.valid).await?,
             epochs: &self.history,
-            baseline: self.data.mean_baseline(),
+            baseline,
         };
         Ok(course.advice(self.settings.schedule.peak(), self.settings.optim.wd))
     }

@@ -578,25 +578,35 @@ impl Trainer {
         if let Ok(Some(message)) = l.learned_nothing().await {
             post(&FromWorker::Note { slot, run, message });
         }
-        let data = l.data();
+        let (data, spec) = (l.data(), l.spec());
         let model = l.model().valid();
-        // Where the model is wrong; a fit without it still hands over its model.
-        let residuals = predictions(&model, &data.valid)
-            .await
-            .ok()
-            .map(|predicted| Box::new(Residuals::new(&data.valid, &predicted, &data.train)));
-        let saved = save(&model, l.spec(), &data.users, &data.items).await.map_err(|e| e.to_string());
+        let tables = crate::reading::tables_of(&model, spec).await;
+        // Where the model is wrong (a dot model's predictions from its tables: a pass over
+        // them, where the forward pass gathers a copy of every row); a fit without it
+        // still hands over its model.
+        let predicted = match &tables {
+            Ok(Some(t)) => Ok(t.predictions(&data.valid)),
+            _ => predictions(&model, &data.valid).await,
+        };
+        let residuals = predicted.ok().map(|p| Box::new(Residuals::new(&data.valid, &p, &data.train)));
+        let saved = save(&model, spec, &data.users, &data.items).await.map_err(|e| e.to_string());
         match saved.and_then(|bytes| super::blob::blob_of(&bytes)) {
             Ok(blob) => {
-                // The ratings stay here: the page gets counts, and asks for a user's own.
                 let parts = [&data.train, &data.valid];
-                // The old one goes first: two at once would double the peak (8 bytes a rating).
-                self.rated = None;
-                self.rated = Some((run, RatedBy::new(data.users.len(), &parts)));
                 let counts = item_counts(data.items.len(), &parts);
                 // Read here, where the model is: its bytes and tables never cross the page.
-                let read = crate::reading::read_trained(&model, l.spec(), &data.users, &data.items, &counts).await;
+                let vocabs = (&data.users, &data.items);
+                let read = match tables {
+                    Ok(tables) => crate::reading::read_trained(&model, spec, tables, vocabs, &counts).await,
+                    Err(e) => Err(e),
+                };
+                // The old ratings by user go before the new are built: two at once would
+                // double the peak (8 bytes a rating).
+                self.rated = None;
                 post_with(&FromWorker::Trained { run, read: read.map(Box::new), counts, residuals }, &[blob]);
+                // The ratings stay here: the page asks for a user's own (a question that
+                // comes meanwhile waits for them).
+                self.rated = Some((run, RatedBy::new(data.users.len(), &parts)));
             }
             Err(e) => self.fail(Some((slot, run)), Failure::Refused(e)),
         }
