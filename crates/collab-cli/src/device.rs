@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use collab_core::data::CollabData;
 use collab_core::read::block_on;
 use collab_core::settings::{DeviceChoice, Settings};
-use collab_core::train::{RACE_STEPS, RACE_WARMUP};
+use collab_core::train::{RACE_STEPS, RACE_WARMUP, limits};
 
 /// The backends the CLI runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +51,19 @@ pub fn place(choice: DeviceChoice, settings: &Settings, data: &Arc<CollabData>) 
         DeviceChoice::Cpu => return flex("as chosen".into()),
         _ => Choice::Wgpu.device(),
     };
+    // Tables larger than the GPU's largest buffer train on the CPU, as the page's do.
+    let holds = |gpu: &Device| limits::on_device(&settings.spec(data), gpu);
     let gpu = match (choice, gpu) {
-        (DeviceChoice::WebGpu, Ok(gpu)) => return (Choice::Wgpu, gpu, "as chosen".into()),
+        (DeviceChoice::WebGpu, Ok(gpu)) => match holds(&gpu) {
+            Ok(()) => return (Choice::Wgpu, gpu, "as chosen".into()),
+            Err(why) => return flex(format!("webgpu was chosen, but {why}")),
+        },
         (DeviceChoice::WebGpu, Err(why)) => return flex(format!("webgpu was chosen, but {why}")),
         (_, Err(why)) => return flex(format!("the only device: {why}")),
-        (_, Ok(gpu)) => gpu,
+        (_, Ok(gpu)) => match holds(&gpu) {
+            Ok(()) => gpu,
+            Err(why) => return flex(format!("wgpu cannot hold this model: {why}")),
+        },
     };
     let time = |device: &Device| {
         let start = std::time::Instant::now();

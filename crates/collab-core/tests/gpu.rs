@@ -188,3 +188,20 @@ fn the_neural_models_keep_burns_autodiff_on_the_gpu() {
     println!("EmbeddingNN: 50 steps, largest loss gap {losses:e}");
     assert!(losses < 1e-3, "EmbeddingNN: losses differ by {losses}");
 }
+
+#[test]
+fn the_gpu_says_its_largest_buffer_and_a_model_over_it_is_refused_in_words() {
+    use collab_core::train::limits;
+    let device = gpu();
+    let largest = collab_core::train::limits::largest_buffer(&device).expect("a GPU has a limit");
+    assert!(largest >= 128 << 20, "at least WebGPU's default: {largest}");
+    assert_eq!(limits::largest_buffer(&Device::flex()), None, "the CPU has none");
+    // The lesson's model of MovieLens-100k fits any GPU.
+    let spec = ModelSpec { n_factors: 50, ..ModelSpec::new(ModelKind::DotProductBias, 944, 1665) };
+    assert!(limits::on_device(&spec, &device).is_ok());
+    // One whose tables are over the limit is refused before anything is built.
+    let rows = (largest / 4 / 401 + 1) as usize;
+    let spec = ModelSpec { n_factors: 400, ..ModelSpec::new(ModelKind::DotProductBias, rows, 2) };
+    let why = limits::on_device(&spec, &device).unwrap_err();
+    assert!(why.contains("more than the") && why.contains("train on the CPU"), "{why}");
+}

@@ -14,6 +14,8 @@ use super::guard::short_number;
 use crate::data::CollabData;
 use crate::model::{ModelKind, ModelSpec};
 
+pub use super::gpu::largest_buffer;
+
 /// The factors' bound belongs to the model (a model file is checked against it too).
 pub use crate::model::{FACTORS, factors};
 
@@ -75,6 +77,36 @@ pub fn fit(spec: &ModelSpec, fit: &FitSettings) -> Result<(), String> {
     Ok(())
 }
 
+/// The bytes of `spec`'s tables (factors and biases): the size of the one buffer the GPU
+/// step keeps them in (Adam's two averages are two more of the same size).
+pub fn tables_bytes(spec: &ModelSpec) -> u64 {
+    let (users, items) = spec.table_shapes();
+    // Each row's factors and its bias.
+    let rows = |[n, k]: [usize; 2]| (n as u64).saturating_mul(k as u64 + 1);
+    let numbers = rows(users).saturating_add(rows(items));
+    numbers.saturating_mul(4)
+}
+
+/// Whether a fit of `spec` fits `device`: on a GPU its tables must fit the largest
+/// buffer the device binds ([`super::gpu::largest_buffer`]; 400 factors of ml-25m's
+/// 162,541 users and 62,423 movies take 345 MB), or the fit is refused in words before
+/// anything is built, and the page trains on the CPU.
+pub fn on_device(spec: &ModelSpec, device: &burn::tensor::Device) -> Result<(), String> {
+    within_buffer(tables_bytes(spec), largest_buffer(device))
+}
+
+fn within_buffer(bytes: u64, largest: Option<u64>) -> Result<(), String> {
+    match largest {
+        Some(largest) if bytes > largest => Err(format!(
+            "the model's tables take {} MB, more than the {} MB this GPU holds in one buffer: train on the CPU, \
+             or with fewer factors",
+            bytes.div_ceil(1 << 20),
+            largest >> 20
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// What the data must hold for a fit: a training split with at least one full batch
 /// (fastai drops the last partial batch, so a larger batch would train nothing).
 pub fn against_data(data: &CollabData) -> Result<(), String> {
@@ -94,6 +126,26 @@ pub fn against_data(data: &CollabData) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gpu_takes_only_tables_that_fit_its_largest_buffer() {
+        use crate::model::ModelKind;
+        // ml-25m's vocabularies (with `#na#`) at the lesson's 50 factors and at 400.
+        let at = |n_factors| ModelSpec { n_factors, ..ModelSpec::new(ModelKind::DotProductBias, 162_542, 62_425) };
+        assert_eq!(tables_bytes(&at(50)), (162_542 + 62_425) * 51 * 4);
+        let big = tables_bytes(&at(400));
+        assert_eq!(big.div_ceil(1 << 20), 345);
+        let webgpu_default = 128 << 20;
+        assert!(within_buffer(tables_bytes(&at(50)), Some(webgpu_default)).is_ok(), "46 MB fits");
+        assert_eq!(
+            within_buffer(big, Some(webgpu_default)).unwrap_err(),
+            "the model's tables take 345 MB, more than the 128 MB this GPU holds in one buffer: train on the CPU, or \
+             with fewer factors"
+        );
+        assert!(within_buffer(big, Some(2 << 30)).is_ok());
+        assert!(within_buffer(u64::MAX, None).is_ok(), "the CPU has no such limit");
+        assert!(on_device(&at(400), &burn::tensor::Device::flex()).is_ok());
+    }
 
     #[test]
     fn refuses_what_cannot_train_and_says_why() {

@@ -452,15 +452,11 @@ impl Trainer {
             SlotState::Running(fit) | SlotState::Paused(fit) if fit.run == run => return Ok(fit),
             _ => {}
         }
-        let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
-            return Err("the worker has no data or no device yet".into());
-        };
-        let data = Arc::new(settings.data(&table));
-        limits::against_data(&data)?;
+        let (data, device) = self.checked(&settings)?;
         if slot == Slot::Train {
             post(&FromWorker::Split { run, counts: split_counts(&data) });
         }
-        let learner = settings.learner(data, &device.device);
+        let learner = settings.learner(data, &device);
         Ok(Box::new(Fit { run, learner, points: Vec::new(), epoch_ms: 0.0, next_map: 0 }))
     }
 
@@ -481,23 +477,27 @@ impl Trainer {
 
     /// fastai's LR finder on a fresh learner of `settings` ([`TrainSettings::lr_finder`]).
     async fn lr_find(&self, settings: TrainSettings) -> Result<collab_core::train::lr_find::Sweep, Failure> {
-        let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
-            return Err("the worker has no data or no device yet".into());
-        };
-        let data = Arc::new(settings.data(&table));
-        limits::against_data(&data)?;
-        let mut learner = settings.lr_finder(data, &device.device);
+        let (data, device) = self.checked(&settings)?;
+        let mut learner = settings.lr_finder(data, &device);
         Ok(collab_core::train::lr_find::run(&mut learner).await?)
     }
 
     /// A fresh learner for `settings`, away from the page's fits (a race's, a probe's).
     fn fresh(&self, settings: TrainSettings, path: StepPath) -> Result<Learner, Failure> {
+        let (data, device) = self.checked(&settings)?;
+        Ok(settings.learner_on(data, &device, path))
+    }
+
+    /// The data `settings` split from this worker's ratings, and its device, once the
+    /// fit is known to work on both (a batch the data can fill; tables the device holds).
+    fn checked(&self, settings: &TrainSettings) -> Result<(Arc<CollabData>, burn::tensor::Device), Failure> {
         let (Some(table), Some(device)) = (self.table.clone(), self.device.clone()) else {
             return Err("the worker has no data or no device yet".into());
         };
         let data = Arc::new(settings.data(&table));
         limits::against_data(&data)?;
-        Ok(settings.learner_on(data, &device.device, path))
+        limits::on_device(&settings.spec(&data), &device.device)?;
+        Ok((data, device.device))
     }
 
     /// Trains `slot` for one slice, reports, and finishes the fit if it is done.
