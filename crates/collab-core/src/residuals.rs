@@ -226,7 +226,7 @@ mod tests {
         let train = Encoded { ratings: vec![3.0; users.len()], users, items };
         let got = Residuals::new(&valid, &predicted, &train);
         let want = reference(&valid, &predicted, &train);
-        assert_eq!(format!("{got:?}"), format!("{want:?}"), "NaN for NaN, every sum in the same order");
+        assert_eq!(format!("{got:?}"), format!("{want:?}"), "every sum in the same order, the worst in the same order");
         assert_eq!(got.worst.len(), WORST);
         assert!(got.by_user.iter().chain(&got.by_item).all(|b| b.ratings > 0), "every bin holds ratings");
     }

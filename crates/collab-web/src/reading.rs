@@ -215,6 +215,26 @@ mod tests {
     }
 
     #[test]
+    fn a_fits_model_read_where_it_was_trained_reads_as_its_saved_file_does() {
+        use burn::tensor::Device;
+        use collab_core::data::Vocab;
+        use collab_core::model::ModelKind;
+        let users = Vocab::new((1..7).map(|i| i.to_string()).collect(), true);
+        let items = Vocab::new((1..9).map(|i| format!("movie {i}")).collect(), false);
+        let counts = [0, 4, 1, 7, 2, 9, 3, 0, 5];
+        for kind in [ModelKind::DotProductBias, ModelKind::DotProduct, ModelKind::CollabNn] {
+            let spec = ModelSpec { n_factors: 4, ..ModelSpec::new(kind, 7, 9) };
+            let model = spec.init(5, &Device::flex());
+            let tables = read::block_on(tables_of(&model, &spec)).unwrap();
+            let here = read::block_on(read_trained(&model, &spec, tables, (&users, &items), &counts)).unwrap();
+            let bytes = read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
+            let saved = read::block_on(read_saved(&bytes, &counts, &Device::flex())).unwrap();
+            assert_eq!(here, saved, "{kind:?}");
+            assert_eq!(here.1.popular[..3], [5, 3, 8], "most rated first");
+        }
+    }
+
+    #[test]
     fn tables_cross_as_bytes_and_come_back_the_same() {
         for biased in [true, false] {
             let t = Tables {

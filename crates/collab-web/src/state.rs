@@ -486,7 +486,7 @@ pub struct LearnedState {
     pub loading: u64,
     /// The model on its way, while a worker reads it (the one shown stays until then).
     pub reading: Option<Reading>,
-    /// What its reading worker read of it (set with the model).
+    /// What a worker read of it (set with the model).
     pub read: Option<Result<ModelRead, String>>,
     /// Search results, each for the current model only.
     pub similar: Option<(String, Vec<(usize, f32)>)>,
@@ -520,6 +520,23 @@ pub enum Reading {
 }
 
 impl Reading {
+    /// The fit whose model this is, if it is a fit's.
+    pub fn fit(&self) -> Option<u64> {
+        match self {
+            Reading::Fit(run) => Some(*run),
+            Reading::File(_) => None,
+        }
+    }
+
+    /// Whether this is the reading of `saved` (a fit's, by its run; any file's).
+    pub fn of(&self, saved: SavedModel) -> bool {
+        match (self, saved) {
+            (Reading::Fit(run), SavedModel::Fit(of)) => *run == of,
+            (Reading::File(_), SavedModel::File(_)) => true,
+            _ => false,
+        }
+    }
+
     /// What section 9 says meanwhile.
     pub fn words(&self) -> String {
         match self {

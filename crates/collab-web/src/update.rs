@@ -79,6 +79,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::WorkerDied(what) => worker::died(app, &what),
         Msg::WorkerGarbled(e) => {
             app.train.message = format!("a message from the training worker could not be read: {e}");
+            // It may have been the fit's model.
+            if let Some(run) = app.learned.reading.as_ref().and_then(crate::state::Reading::fit) {
+                learned::fit_read_ends(app, run);
+            }
             Vec::new()
         }
     }

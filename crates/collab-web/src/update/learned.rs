@@ -150,7 +150,10 @@ pub fn loaded(
     if id != app.learned.loading {
         return vec![Effect::ForgetModel(saved)];
     }
-    app.learned.reading = None;
+    // Section 9 stops saying this model is on its way (not another one that still is).
+    if app.learned.reading.as_ref().is_some_and(|r| r.of(saved)) {
+        app.learned.reading = None;
+    }
     let (file, reading) = match result {
         Ok(read) => *read,
         Err(e) => {
@@ -177,6 +180,7 @@ pub fn loaded(
         model: Some(model),
         read: Some(read),
         loading: app.learned.loading,
+        reading: app.learned.reading.take(),
         zoom: app.learned.zoom,
         model_message: message,
         ..LearnedState::default()
@@ -252,7 +256,7 @@ pub fn rated(app: &mut App, run: u64, user: i32, result: Result<(Vec<i32>, Vec<f
 /// Section 8's fit `run` will not bring its model after all (it failed, or its worker
 /// ended): section 9 stops saying it is being read.
 pub fn fit_read_ends(app: &mut App, run: u64) {
-    if app.learned.reading == Some(Reading::Fit(run)) {
+    if app.learned.reading.as_ref().and_then(Reading::fit) == Some(run) {
         app.learned.reading = None;
     }
 }
@@ -275,8 +279,9 @@ fn user_index(l: &LearnedState, user: &str) -> Result<i32, String> {
     let model = l.model.as_ref().ok_or("train a model first")?;
     let typed = user.trim();
     // Index 0 is `#na#`, no user.
-    match model.users.iter().skip(1).position(|u| u == typed) {
-        Some(n) => Ok(n as i32 + 1),
+    // The last of equal ids, as the model's vocabulary indexed them.
+    match model.users.iter().rposition(|u| u == typed).filter(|&n| n > 0) {
+        Some(n) => Ok(n as i32),
         None => Err(format!("user “{}” is not in the training data", clip(user, 40))),
     }
 }

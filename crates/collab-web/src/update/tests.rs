@@ -907,6 +907,9 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     let new = FromWorker::Trained { run, read, counts: counts.clone(), residuals: None };
     assert!(update(&mut app, Msg::Worker(new)).is_empty());
     assert_eq!(app.learned.reading, None);
+    // A fit carried on from a snapshot on the CPU reports done again, and brings no model.
+    let _ = report(&mut app, run, &[(1.0, 1.1), (0.9, 1.0)], true);
+    assert_eq!(app.learned.reading, None, "no model is on its way");
     let shown = app.learned.model.as_ref().unwrap();
     assert_eq!((shown.saved, shown.run, &shown.counts), (SavedModel::Fit(run), Some(run), &counts));
     assert_eq!(app.learned.read.as_ref().unwrap().as_ref().unwrap().popular[0], 2, "movie 2 is rated most");
@@ -915,14 +918,24 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let next = train_run(&app);
     let _ = report(&mut app, next, &[(1.0, 1.1), (0.9, 1.0)], true);
+    // A file picked meanwhile is not dropped by a fit whose model could not be read.
+    let picked =
+        update(&mut app, Msg::Learned(LearnedMsg::File { name: "f.bin".into(), saved: Ok(SavedModel::File(9)) }));
+    let [Effect::ReadModel { id: file_id, .. }] = &picked[..] else { panic!("{picked:?}") };
     let failed = FromWorker::Trained { run: next, read: Err("no".into()), counts: vec![], residuals: None };
     let effects = update(&mut app, Msg::Worker(failed));
     assert!(matches!(&effects[..], [Effect::ForgetModel(SavedModel::Fit(r))] if *r == next), "{effects:?}");
     assert_eq!(app.train.message, "the trained model could not be read: no");
     assert_eq!(app.learned.model.as_ref().unwrap().saved, SavedModel::Fit(run), "the model shown stays");
+    assert_eq!(app.learned.reading, Some(Reading::File("f.bin".into())), "the file is still being read");
+    let result = reading_of(&trained(collab_core::model::ModelKind::DotProduct), &[]);
+    let file = LearnedMsg::Loaded { id: *file_id, source: "f.bin".into(), saved: SavedModel::File(9), result };
+    let _ = update(&mut app, Msg::Learned(file));
+    assert_eq!(app.learned.model.as_ref().unwrap().saved, SavedModel::File(9));
     assert_eq!(app.learned.reading, None);
-    // A fit whose worker fails after its last batch, or whose worker is replaced, brings no model.
-    for end in ["failed", "replaced"] {
+    // A fit whose worker fails after its last batch, whose worker is replaced, or whose
+    // model comes garbled, brings no model.
+    for end in ["failed", "replaced", "garbled"] {
         let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
         let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
         let last = train_run(&app);
@@ -934,7 +947,8 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
                 let failed = FromWorker::Failed { slot: Some((Slot::Train, last)), message, device_lost: false };
                 update(&mut app, Msg::Worker(failed))
             }
-            _ => vec![super::worker::start(&mut app, Engine::Cpu)],
+            "replaced" => vec![super::worker::start(&mut app, Engine::Cpu)],
+            _ => update(&mut app, Msg::WorkerGarbled("bad".into())),
         };
         assert_eq!(app.learned.reading, None, "{end}");
     }

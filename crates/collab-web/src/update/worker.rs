@@ -19,14 +19,15 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
             }
         }
         FromWorker::Progress { slot, run, progress } => {
-            let done = progress.done;
             if let Some(fit) = app.fit_mut(slot, run) {
-                if done {
+                // A fit that ends now (not one carried on, done, from a snapshot).
+                let ends = progress.done && fit.phase != Phase::Done;
+                if progress.done {
                     fit.phase = Phase::Done;
                 }
                 fit.progress = Some(progress);
                 // Its worker reads section 8's model now, for sections 9 and 10.
-                if slot == Slot::Train && done {
+                if slot == Slot::Train && ends {
                     app.learned.reading = Some(Reading::Fit(run));
                 }
             }
@@ -56,9 +57,12 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 return vec![Effect::ForgetModel(saved)];
             };
             let fitted = Fitted { run: Some(run), counts, residuals, maps: fit.maps.clone() };
-            // Read where it was trained: shown now, overtaking any file still being read.
-            let id = app.new_id();
-            app.learned.loading = id;
+            // Read where it was trained: shown now, overtaking any file still being read
+            // (a model that could not be read overtakes nothing).
+            if read.is_ok() {
+                app.learned.loading = app.new_id();
+            }
+            let id = app.learned.loading;
             return crate::update::learned::loaded(app, id, None, saved, fitted, read);
         }
         FromWorker::Note { slot, run, message } => {

@@ -3,8 +3,9 @@
 //! (a handle costs nothing to post, and no byte of the file passes through the page),
 //! and the core's streaming readers take it as any `Read + Seek`: a zip's directory is
 //! read from its end, the ratings member unpacked and parsed as its slices arrive. At no
-//! time is more than one slice of the file held, whatever its size (ml-25m's zip is
-//! 250 MB; its `ratings.csv` 678 MB).
+//! time is more than one slice of a data file held, whatever its size (ml-25m's zip is
+//! 250 MB; its `ratings.csv` 678 MB). A saved model is read whole ([`read_model_file`]:
+//! its checks need all of it), after its size is checked.
 
 use std::io::{Error, Read, Result, Seek, SeekFrom};
 

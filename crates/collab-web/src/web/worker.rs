@@ -194,14 +194,15 @@ pub fn serve() {
     wasm_bindgen_futures::spawn_local(work(mailbox));
 }
 
-/// A command, with the files' `Blob`s that came beside it ([`ToWorker::Load`]'s).
+/// A command, with the `Blob`s that came beside it ([`ToWorker::Load`]'s files,
+/// [`ToWorker::ReadModel`]'s model file).
 struct Incoming {
     message: ToWorker,
     blobs: Vec<web_sys::Blob>,
 }
 
 /// A command as posted: bare, or as `{ message, blobs }` when files come with it
-/// (`web::link::post`).
+/// ([`seal`]).
 fn incoming(value: JsValue) -> Result<Incoming, String> {
     open(value).map(|(message, blobs)| Incoming { message, blobs })
 }
@@ -578,6 +579,9 @@ impl Trainer {
         if let Ok(Some(message)) = l.learned_nothing().await {
             post(&FromWorker::Note { slot, run, message });
         }
+        // The last fit's ratings by user go first: with the new ones and the model's
+        // copies below, two at once would raise the peak by 8 bytes a rating.
+        self.rated = None;
         let (data, spec) = (l.data(), l.spec());
         let model = l.model().valid();
         let tables = crate::reading::tables_of(&model, spec).await;
@@ -589,8 +593,12 @@ impl Trainer {
             _ => predictions(&model, &data.valid).await,
         };
         let residuals = predicted.ok().map(|p| Box::new(Residuals::new(&data.valid, &p, &data.train)));
-        let saved = save(&model, spec, &data.users, &data.items).await.map_err(|e| e.to_string());
-        match saved.and_then(|bytes| super::blob::blob_of(&bytes)) {
+        // A device lost while saving is the device's failure (the page goes on on the CPU).
+        let saved = match save(&model, spec, &data.users, &data.items).await {
+            Ok(bytes) => super::blob::blob_of(&bytes).map_err(Failure::Refused),
+            Err(e) => Err(Failure::from(e)),
+        };
+        match saved {
             Ok(blob) => {
                 let parts = [&data.train, &data.valid];
                 let counts = item_counts(data.items.len(), &parts);
@@ -600,15 +608,12 @@ impl Trainer {
                     Ok(tables) => crate::reading::read_trained(&model, spec, tables, vocabs, &counts).await,
                     Err(e) => Err(e),
                 };
-                // The old ratings by user go before the new are built: two at once would
-                // double the peak (8 bytes a rating).
-                self.rated = None;
                 post_with(&FromWorker::Trained { run, read: read.map(Box::new), counts, residuals }, &[blob]);
                 // The ratings stay here: the page asks for a user's own (a question that
                 // comes meanwhile waits for them).
                 self.rated = Some((run, RatedBy::new(data.users.len(), &parts)));
             }
-            Err(e) => self.fail(Some((slot, run)), Failure::Refused(e)),
+            Err(failure) => self.fail(Some((slot, run)), failure),
         }
     }
 
