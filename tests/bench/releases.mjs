@@ -68,7 +68,7 @@ async function run(query) {
     await page.waitForFunction(() => document.querySelector('#learned').dataset.state === 'ready'
       && document.querySelector('#model-check').textContent.trim() !== '', null, { timeout: 600_000 });
     const read = { seconds: (Date.now() - start) / 1000, ...(await longTasks(page)) };
-    // One user's recommendations: their ratings come from the training worker.
+    // One user's recommendations: their row and ratings come from the training worker.
     start = Date.now();
     await page.fill('#rec-user', '1');
     await page.click('#rec-go');
@@ -99,7 +99,7 @@ for (const [label, query, batch] of runs) {
   console.log(`  ${train.rows.length} epochs from the click on Train to done: ${train.wall.toFixed(2)} s (goal for ml-1m, 5 epochs: 20 s), on ${train.device}`);
   console.log(`  page's main thread while training: ${busy(train)}`);
   console.log(`  section 9 read the trained model ${read.seconds.toFixed(2)} s after done; page's main thread meanwhile: ${busy(read)}`);
-  console.log(`  user 1's recommendations (their ratings asked of the worker): ${recommend.seconds.toFixed(2)} s; page's main thread: ${busy(recommend)}`);
+  console.log(`  user 1's recommendations (their row and ratings asked of the worker): ${recommend.seconds.toFixed(2)} s; page's main thread: ${busy(recommend)}`);
   if (problems.length) console.log(`  page problems: ${problems.join('; ')}`);
 }
 server.close();

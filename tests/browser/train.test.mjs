@@ -111,6 +111,12 @@ for (const mode of MODES) {
       await page.setInputFiles('#model-file', path);
       await page.waitForFunction(() => /^Loaded/.test(document.querySelector('#model-message').textContent));
       await page.waitForFunction((c) => document.querySelector('#model-check').textContent === c, check);
+      // The loaded model's users stay in the worker that read the file, which answers for
+      // the one asked about.
+      await page.fill('#rec-user', '1');
+      await page.click('#rec-go');
+      await page.waitForFunction(() => document.querySelectorAll('#rec-list li').length === 10);
+      assert.equal(await page.textContent('#learned-message'), '');
       for (const id of ['train', 'learned', 'you']) await screenshot(page.locator(`#${id}`), `section-${id}-${mode.name}`);
     });
   });

@@ -92,15 +92,23 @@ pub enum Effect {
         sheet: Sheet,
     },
     /// Check and read the model file `source`, kept as `saved`, in a worker of its own
-    /// ([`crate::reading`]): answers [`crate::msg::LearnedMsg::Loaded`] for load `id`.
+    /// ([`crate::reading`]), which then keeps its users: answers
+    /// [`crate::msg::LearnedMsg::Loaded`] for load `id`.
     ReadModel {
         id: u64,
         source: String,
         saved: SavedModel,
     },
+    /// Ask the worker that read the model kept as `saved` (the training worker for a
+    /// fit's, the file's own reader) for `user`: answers [`crate::msg::LearnedMsg::User`].
+    AskUser {
+        saved: SavedModel,
+        user: String,
+    },
     /// Hand a saved model to the browser as a file.
     SaveModel(SavedModel),
-    /// Let go of a saved model the page no longer shows or reads.
+    /// Let go of a saved model the page no longer shows or reads (and of the worker that
+    /// read it, if it was a file's).
     ForgetModel(SavedModel),
     /// Fetch the served copy of MovieLens-100k: answers [`crate::msg::DataMsg::Files`].
     FetchServed,

@@ -201,6 +201,12 @@ pub enum LearnedMsg {
     /// A movie's dot on the map was clicked (its item index).
     SimilarTo(usize),
     Recommend(String),
+    /// The worker that read the model kept as `saved` answered for `user` (as asked).
+    User {
+        saved: SavedModel,
+        user: String,
+        result: Result<Box<crate::reading::UserRow>, String>,
+    },
     /// "why?" beside a recommended movie (its item index).
     Why(usize),
     /// A taste profile was picked (its index).

@@ -28,6 +28,8 @@ pub enum Slot {
 /// path (the same the page's address and the CLI take).
 pub use collab_core::settings::Settings as TrainSettings;
 
+use crate::reading::SavedModel;
+
 /// Which build of the module a training worker runs, and so its device: the page's own
 /// CPU module, or the GPU module (fetched only when wanted), which trains on WebGPU when
 /// the browser gives it an adapter.
@@ -86,12 +88,14 @@ pub enum ToWorker {
         go_on: bool,
     },
     /// Read the saved model whose `Blob` travels beside this message (a file the visitor
-    /// picked: its bytes never pass through the page) for sections 9 and 10
-    /// ([`crate::reading`]), and answer [`FromWorker::ModelRead`].
-    ReadModel,
-    /// Answer [`FromWorker::RatedBy`]: user index `user`'s ratings in section 8's
-    /// finished fit `run` (a recommendation leaves them out; "why?" quotes them).
-    RatedBy { run: u64, user: i32 },
+    /// picked, which the page keeps as `saved`: its bytes never pass through the page) for
+    /// sections 9 and 10 ([`crate::reading`]), answer [`FromWorker::ModelRead`], and keep
+    /// its users to answer for.
+    ReadModel { saved: SavedModel },
+    /// Answer [`FromWorker::User`]: user `user` (as typed) of the model kept as `saved`,
+    /// which this worker read (section 8's fit's, or a file's): their row and, for a fit,
+    /// their ratings (a recommendation leaves them out; "why?" quotes them).
+    User { saved: SavedModel, user: String },
     /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` along `path` (the
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
     /// [`FromWorker::Raced`].
@@ -132,7 +136,7 @@ pub struct Progress {
     pub lr: f64,
     pub beta1: f64,
     pub batches_per_epoch: usize,
-    /// (step, smoothed train loss), one per slice.
+    /// (step, smoothed train loss): one per slice, at most [`CURVE_KEPT`] and the newest ([`Curve`]).
     pub points: Vec<(usize, f64)>,
     pub history: Vec<EpochMetrics>,
     pub done: bool,
@@ -189,21 +193,22 @@ pub enum FromWorker {
     /// Section 8's fit ended: the model as the worker read it for sections 9 and 10
     /// ([`crate::reading`]; the saved model's `Blob` travels beside this message, for
     /// Save), each item's ratings (training and validation alike:
-    /// popularity counts every rating, as the book's map does), and where the model is
-    /// wrong on the validation ratings. Who rated what stays in the worker: the page asks
-    /// for one user's ratings ([`ToWorker::RatedBy`]).
+    /// popularity counts every rating, as the book's map does), where the model is
+    /// wrong on the validation ratings, and the ids of the users of its worst
+    /// predictions. The users' rows and who rated what stay in the worker: the page asks
+    /// for one user at a time ([`ToWorker::User`]).
     Trained {
         run: u64,
         read: Result<Box<(crate::reading::ModelFile, crate::reading::ModelReading)>, String>,
         #[serde(with = "crate::json_bytes")]
         counts: Vec<usize>,
         residuals: Option<Box<Residuals>>,
+        worst_users: Vec<String>,
     },
     /// What [`ToWorker::ReadModel`] read, or why the model could not be read.
     ModelRead { result: Box<Result<(crate::reading::ModelFile, crate::reading::ModelReading), String>> },
-    /// User `user`'s ratings in fit `run` (training, then validation): the items, and
-    /// their stars; or why the worker no longer has them.
-    RatedBy { run: u64, user: i32, result: Result<(Vec<i32>, Vec<f32>), String> },
+    /// User `user` (as asked) of the model kept as `saved`; or why this worker cannot say.
+    User { saved: SavedModel, user: String, result: Result<Box<crate::reading::UserRow>, String> },
     /// Load `id` has read `read` bytes of its files' `total`, and parsed `ratings` ratings.
     Loading { id: u64, read: u64, total: u64, ratings: usize },
     /// Load `id` is read: what the page's cells need of it, the names of the files its
@@ -228,6 +233,53 @@ pub enum FromWorker {
     /// A command failed (`slot`/`run`: the fit it was about, if any); `device_lost` when
     /// the GPU failed under it.
     Failed { slot: Option<(Slot, u64)>, message: String, device_lost: bool },
+}
+
+/// The most points a fit's loss curve keeps (and its newest read). The worker reads the
+/// losses once a slice (every 20 ms), and every progress report carries the whole curve:
+/// an ml-25m fit of a few epochs reads tens of thousands of times, and a curve that kept
+/// every read would make each report, and each drawing of the chart, longer than the last.
+pub const CURVE_KEPT: usize = 1024;
+
+/// A fit's loss curve as its worker keeps it: every `every`-th read, from the first,
+/// and the newest read last. When [`CURVE_KEPT`] reads are kept, every second one goes
+/// and `every` doubles, so the points stay evenly spaced from the start to now.
+#[derive(Debug, Clone, Default)]
+pub struct Curve {
+    points: Vec<(usize, f64)>,
+    every: usize,
+    reads: usize,
+}
+
+impl Curve {
+    /// A curve that goes on from `points` (a fit restored from a snapshot).
+    pub fn from_points(points: Vec<(usize, f64)>) -> Self {
+        Curve { reads: points.len(), points, every: 1 }
+    }
+
+    /// (step, smoothed train loss) of the kept reads, the newest last.
+    pub fn points(&self) -> &[(usize, f64)] {
+        &self.points
+    }
+
+    /// Adds the newest read.
+    pub fn add(&mut self, point: (usize, f64)) {
+        let every = self.every.max(1);
+        // The last read stood in only as the newest: this one takes its place.
+        if self.reads > 0 && (self.reads - 1) % every != 0 {
+            self.points.pop();
+        }
+        if self.reads % every == 0 && self.points.len() >= CURVE_KEPT {
+            let mut n = 0;
+            self.points.retain(|_| {
+                n += 1;
+                n % 2 == 1
+            });
+            self.every = every * 2;
+        }
+        self.points.push(point);
+        self.reads += 1;
+    }
 }
 
 /// Ratings as bytes: a count, then per rating user u32, item u32, rating f32 and
@@ -299,6 +351,28 @@ pub const KEPT_INDEX_MAX: u32 = 1 << 16;
 mod tests {
     use super::*;
     use collab_core::data::synth::{SynthSettings, generate};
+
+    #[test]
+    fn a_long_fits_curve_stays_bounded_and_evenly_spaced_from_its_first_read_to_its_newest() {
+        let mut curve = Curve::default();
+        for step in 1..=100_000 {
+            curve.add((step, 1.0 / step as f64));
+            let points = curve.points();
+            assert!(points.len() <= CURVE_KEPT + 1);
+            assert_eq!(points.last(), Some(&(step, 1.0 / step as f64)), "the newest read is always drawn");
+            assert_eq!(points[0].0, 1, "the first read stays");
+        }
+        let points = curve.points();
+        assert!(points.len() > CURVE_KEPT / 2, "{}", points.len());
+        let gaps: Vec<usize> = points[..points.len() - 1].windows(2).map(|w| w[1].0 - w[0].0).collect();
+        assert!(gaps[0] == 128 && gaps.iter().all(|&g| g == gaps[0]), "{gaps:?}");
+        let mut short = Curve::default();
+        (1..=10).for_each(|s| short.add((s, 0.5)));
+        assert_eq!(short.points().len(), 10, "a short fit keeps every read");
+        let mut restored = Curve::from_points(short.points().to_vec());
+        restored.add((11, 0.4));
+        assert_eq!(restored.points().len(), 11, "a restored fit goes on from its points");
+    }
 
     #[test]
     fn a_table_survives_packing() {

@@ -1,28 +1,40 @@
 //! A model for sections 9 and 10, read in a worker, never on the page's thread: a fit's
 //! in the training worker that holds it, when the fit ends ([`read_trained`]); a file's
-//! in a worker of its own (`web::link::read_model`), the file checked and loaded first
+//! in a worker of its own (`web::link::start_reader`), the file checked and loaded first
 //! ([`read_saved`]). The reading is everything that takes work in proportion to the
 //! model's size (movies ranked, the PCA map, k-means taste profiles over every user row:
 //! a tenth of a second natively at ml-25m's size, several times that in wasm). The page
 //! keeps a handle on the saved model (a `Blob`: what Save hands back; its bytes never
-//! enter the page) and what comes back here, and answers searches and recommendations
-//! from the tables, among the listable movies (a fit's 1,000 most rated; every movie of
-//! a model from a file).
+//! enter the page) and what comes back here: the movies' side of the model, from which it
+//! answers searches, profiles and "you as a new user" among the listable movies (a fit's
+//! 1,000 most rated; every movie of a model from a file). The users' side (their ids and
+//! rows: 162,541 ids and 33 MB of the 45 at ml-25m) stays in the worker that read it, as
+//! [`ModelUsers`], which answers for one user at a time ([`UserRow`]).
 
 use burn::tensor::Device;
-use collab_core::interpret::{MAP_FIT, MAP_MOVIES, Tables, items_by_bias, map_points, most_rated};
+use collab_core::interpret::{MAP_FIT, MAP_MOVIES, Tables, average_user, items_by_bias, map_points, most_rated};
 use collab_core::model::{CollabModel, ModelSpec};
 use collab_core::profiles::{self, Profile};
+use collab_core::rated::RatedBy;
 use collab_core::{read, weights};
 use serde::{Deserialize, Serialize};
 
-/// What a saved model says of itself.
+/// Where the page keeps a model as saved: a handle on a `Blob` in the browser's store
+/// (the runtime holds the handles), never the bytes. What Save hands back; the worker that
+/// read the model names it so when it answers for one of its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SavedModel {
+    /// The model of section 8's fit `run`, saved by its worker.
+    Fit(u64),
+    /// A model file the visitor picked (the page's `n`th).
+    File(u64),
+}
+
+/// What a saved model says of itself (its users are counted in `spec`; their ids stay in
+/// the worker: [`ModelUsers`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
     pub spec: ModelSpec,
-    /// User ids by index, `#na#` first.
-    #[serde(with = "crate::json_bytes")]
-    pub users: Vec<String>,
     /// Item labels by index, `#na#` first.
     #[serde(with = "crate::json_bytes")]
     pub items: Vec<String>,
@@ -37,32 +49,102 @@ pub fn counts_for(counts: &[usize], n_items: usize) -> Vec<usize> {
     if counts.len() == n_items { counts.to_vec() } else { vec![0; n_items] }
 }
 
+/// A model as a worker read it: what goes to the page, and the users' side, which stays.
+pub struct Read {
+    pub page: (ModelFile, ModelReading),
+    pub users: ModelUsers,
+}
+
 /// Checks and loads the saved model `bytes` ([`collab_core::save::load`]: sizes against
 /// the bytes, vocabularies against the tables, finite weights) on `device`, and reads it
-/// for the page with `counts` ([`read_model`]).
-pub async fn read_saved(bytes: &[u8], counts: &[usize], device: &Device) -> Result<(ModelFile, ModelReading), String> {
+/// for the page with `counts` ([`read_tables`]); the page keeps it as `saved`.
+pub async fn read_saved(bytes: &[u8], counts: &[usize], saved: SavedModel, device: &Device) -> Result<Read, String> {
     let loaded = collab_core::save::load(bytes, device).map_err(|e| e.to_string())?;
     let counts = counts_for(counts, loaded.items.len());
-    let reading = read_model(&loaded.model, &loaded.spec, &counts).await?;
+    let tables = tables_of(&loaded.model, &loaded.spec).await?;
     let note = loaded.note();
+    let (reading, rows) = read_tables(&loaded.model, &loaded.spec, tables, &counts).await?;
     let collab_core::save::LoadedModel { spec, users, items, .. } = loaded;
-    Ok((ModelFile { spec, users: users.labels, items: items.labels, note }, reading))
+    let users = ModelUsers { saved, ids: users.labels, rows, rated: None };
+    Ok(Read { page: (ModelFile { spec, items: items.labels, note }, reading), users })
 }
 
 /// Reads a fit's `model` (of `spec`, over `users` × `items`, with its `tables` as
-/// [`tables_of`] read them) for the page with `counts` ([`read_model`]), where it was
-/// trained: nothing is saved and loaded again.
+/// [`tables_of`] read them) for the page with `counts` ([`read_tables`]), where it was
+/// trained: nothing is saved and loaded again. The page keeps it as `saved`; who rated
+/// what is the worker's to add to the users' side ([`ModelUsers::rated`]).
 pub async fn read_trained(
     model: &CollabModel,
     spec: &ModelSpec,
     tables: Option<Tables>,
     (users, items): (&collab_core::data::Vocab, &collab_core::data::Vocab),
     counts: &[usize],
-) -> Result<(ModelFile, ModelReading), String> {
+    saved: SavedModel,
+) -> Result<Read, String> {
     let counts = counts_for(counts, items.len());
-    let reading = read_tables(model, spec, tables, &counts).await?;
-    let file = ModelFile { spec: spec.clone(), users: users.labels.clone(), items: items.labels.clone(), note: None };
-    Ok((file, reading))
+    let (reading, rows) = read_tables(model, spec, tables, &counts).await?;
+    let file = ModelFile { spec: spec.clone(), items: items.labels.clone(), note: None };
+    Ok(Read { page: (file, reading), users: ModelUsers { saved, ids: users.labels.clone(), rows, rated: None } })
+}
+
+/// The users' side of a model, kept by the worker that read it: every user's id and row
+/// (none for a neural model), and, for a fit, who rated what. The page asks for one user
+/// at a time ([`ModelUsers::row`]).
+pub struct ModelUsers {
+    /// The model as the page keeps it: a question about another model is refused.
+    pub saved: SavedModel,
+    /// User ids by index, `#na#` first.
+    ids: Vec<String>,
+    /// Factors (`k` a user) and biases, by index; empty for a neural model.
+    rows: UserRows,
+    /// Who rated what in the fit that trained the model (`None` for a model file).
+    pub rated: Option<RatedBy>,
+}
+
+/// The users' factor rows and biases (empty without biases).
+#[derive(Default)]
+struct UserRows {
+    k: usize,
+    factors: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// One user of a model, as the page asks for them: their row, and (for a fit) the movies
+/// they rated, training then validation, with their stars.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    /// The id as the model knows it.
+    pub id: String,
+    pub index: i32,
+    pub factors: Vec<f32>,
+    pub bias: f32,
+    pub rated: Vec<usize>,
+    pub stars: Vec<f32>,
+}
+
+impl ModelUsers {
+    /// User `typed` (as typed: spaces around it do not count), if the model knows them:
+    /// the last of equal ids, as the model's vocabulary indexed them; never `#na#`.
+    pub fn row(&self, typed: &str) -> Result<UserRow, String> {
+        let id = typed.trim();
+        let index = self
+            .ids
+            .iter()
+            .rposition(|u| u == id)
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("user “{}” is not in the training data", collab_core::error::clip(typed, 40)))?;
+        let UserRows { k, factors, bias } = &self.rows;
+        let row = factors.get(index * k..(index + 1) * k).unwrap_or_default().to_vec();
+        let (rated, stars) = match &self.rated {
+            Some(by) => {
+                let (items, stars) = by.of(index as i32);
+                (items.iter().filter_map(|&i| usize::try_from(i).ok()).collect(), stars.to_vec())
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let bias = bias.get(index).copied().unwrap_or(0.0);
+        Ok(UserRow { id: id.to_string(), index: index as i32, factors: row, bias, rated, stars })
+    }
 }
 
 /// What a worker read off a model for the page.
@@ -82,68 +164,56 @@ pub struct ModelReading {
     pub map: Vec<(usize, f32, f32)>,
     /// The users' rows grouped into taste profiles (empty for a neural model).
     pub profiles: Vec<Profile>,
+    /// The average user's row and bias (where "you as a new user" starts; empty for a
+    /// neural model).
+    pub average: (Vec<f32>, f32),
 }
 
-/// [`Tables`] as they cross between threads: every number in one byte buffer (a
-/// structured clone copies it at memory speed; as JavaScript numbers, millions of them
-/// would take seconds).
+/// The movies' side of [`Tables`] as it crosses between threads: every number in one
+/// byte buffer (a structured clone copies it at memory speed; as JavaScript numbers,
+/// millions of them would take seconds). The users' side stays in the worker
+/// ([`ModelUsers`]): unpacked, the tables have no user rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackedTables {
-    pub n_users: usize,
     pub n_items: usize,
     pub k: usize,
     pub biased: bool,
     pub y_range: Option<(f32, f32)>,
-    /// User factors, item factors, then the user and item biases if any, as
-    /// little-endian f32.
+    /// Item factors, then the item biases if any, as little-endian f32.
     #[serde(with = "serde_bytes")]
     pub values: Vec<u8>,
 }
 
 impl PackedTables {
+    /// The movies' side of `t`.
     pub fn pack(t: &Tables) -> Self {
-        let all = [&t.user_factors, &t.item_factors, &t.user_bias, &t.item_bias];
+        let all = [&t.item_factors, &t.item_bias];
         let mut values = Vec::with_capacity(all.iter().map(|v| v.len() * 4).sum());
         for v in all.into_iter().flatten() {
             values.extend_from_slice(&v.to_le_bytes());
         }
-        PackedTables {
-            n_users: t.user_factors.len() / t.k.max(1),
-            n_items: t.n_items(),
-            k: t.k,
-            biased: !t.item_bias.is_empty(),
-            y_range: t.y_range,
-            values,
-        }
+        PackedTables { n_items: t.n_items(), k: t.k, biased: !t.item_bias.is_empty(), y_range: t.y_range, values }
     }
 
-    /// The tables, if the buffer holds exactly the numbers the sizes say.
+    /// The movies' tables (no user rows), if the buffer holds exactly the numbers the
+    /// sizes say.
     pub fn unpack(&self) -> Result<Tables, String> {
-        let rows = self.n_users.checked_add(self.n_items);
-        let biases = if self.biased { rows } else { Some(0) };
-        let want = rows.and_then(|n| n.checked_mul(self.k)).zip(biases).and_then(|(n, b)| n.checked_add(b));
+        let n = self.n_items;
+        let want = n.checked_mul(self.k).and_then(|f| f.checked_add(if self.biased { n } else { 0 }));
         if want.and_then(|n| n.checked_mul(4)) != Some(self.values.len()) {
             return Err("the model's tables came back the wrong size".into());
         }
         let mut floats = self.values.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-        let mut take = |n: usize| floats.by_ref().take(n).collect::<Vec<f32>>();
-        let (k, bias) = (self.k, |n: usize| if self.biased { n } else { 0 });
+        let item_factors = floats.by_ref().take(n * self.k).collect();
         Ok(Tables {
-            user_factors: take(self.n_users * k),
-            item_factors: take(self.n_items * k),
-            k,
-            user_bias: take(bias(self.n_users)),
-            item_bias: take(bias(self.n_items)),
+            user_factors: Vec::new(),
+            item_factors,
+            k: self.k,
+            user_bias: Vec::new(),
+            item_bias: floats.collect(),
             y_range: self.y_range,
         })
     }
-}
-
-/// Reads `model` (of `spec`) for the page: its tables, its predictions of three fixed
-/// pairs, and every ranking, map and profile the sections draw, with `counts` (ratings
-/// of each item, one a movie: [`counts_for`]).
-pub async fn read_model(model: &CollabModel, spec: &ModelSpec, counts: &[usize]) -> Result<ModelReading, String> {
-    read_tables(model, spec, tables_of(model, spec).await?, counts).await
 }
 
 /// The factor tables of `model` (of `spec`), `None` for a neural model.
@@ -152,22 +222,37 @@ pub async fn tables_of(model: &CollabModel, spec: &ModelSpec) -> Result<Option<T
     Ok(Tables::from_weights(&w, spec))
 }
 
-/// [`read_model`] with the model's `tables` already read.
+/// Reads `model` (of `spec`, with its `tables` as [`tables_of`] read them) for the page:
+/// the movies' tables, its predictions of three fixed pairs, and every ranking, map and
+/// profile the sections draw, with `counts` (ratings of each item, one a movie:
+/// [`counts_for`]); and the user rows, which stay.
 async fn read_tables(
     model: &CollabModel,
     spec: &ModelSpec,
     tables: Option<Tables>,
     counts: &[usize],
-) -> Result<ModelReading, String> {
+) -> Result<(ModelReading, UserRows), String> {
     let check = check(model, spec).await?;
     let popular = most_rated(counts);
-    let (by_bias, map) = match &tables {
-        Some(t) => (items_by_bias(t), map_points(t, &popular, MAP_FIT, MAP_MOVIES)),
-        None => (Vec::new(), Vec::new()),
+    let Some(t) = tables else {
+        let reading = ModelReading {
+            tables: None,
+            check,
+            popular,
+            by_bias: vec![],
+            map: vec![],
+            profiles: vec![],
+            average: Default::default(),
+        };
+        return Ok((reading, UserRows::default()));
     };
-    let profiles = tables.as_ref().map(|t| profiles::offered(t, &popular)).unwrap_or_default();
-    let tables = tables.as_ref().map(PackedTables::pack);
-    Ok(ModelReading { tables, check, popular, by_bias, map, profiles })
+    let (by_bias, map) = (items_by_bias(&t), map_points(&t, &popular, MAP_FIT, MAP_MOVIES));
+    let profiles = profiles::offered(&t, &popular);
+    let average = average_user(&t);
+    let tables = Some(PackedTables::pack(&t));
+    let Tables { user_factors, user_bias, k, .. } = t;
+    let reading = ModelReading { tables, check, popular, by_bias, map, profiles, average };
+    Ok((reading, UserRows { k, factors: user_factors, bias: user_bias }))
 }
 
 /// The model's predictions of three fixed pairs, in words: a saved and reloaded model
@@ -193,49 +278,71 @@ async fn check(model: &CollabModel, spec: &ModelSpec) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::Device;
+    use collab_core::data::Vocab;
+    use collab_core::model::ModelKind;
 
     #[test]
-    fn a_reading_crosses_threads_and_comes_back_the_same() {
-        use burn::tensor::Device;
-        use collab_core::data::Vocab;
-        use collab_core::model::ModelKind;
+    fn a_reading_crosses_threads_and_comes_back_the_same_and_its_users_stay() {
         let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 5, 4) };
         let users = Vocab::new((1..5).map(|i| i.to_string()).collect(), true);
         let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Heat (1995)"].map(String::from).to_vec(), false);
         let model = spec.init(2, &Device::flex());
         let bytes = read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
-        let read = read::block_on(read_saved(&bytes, &[0, 3, 1, 2], &Device::flex())).unwrap();
-        assert_eq!(read.0.users, users.labels);
-        assert_eq!(read.1.popular, [1, 3, 2], "most rated first");
-        assert_eq!(read.1.tables.as_ref().unwrap().unpack().unwrap().k, 3);
+        let read = read::block_on(read_saved(&bytes, &[0, 3, 1, 2], SavedModel::File(1), &Device::flex())).unwrap();
+        let page = &read.page;
+        assert_eq!(page.0.items, items.labels);
+        assert_eq!(page.1.popular, [1, 3, 2], "most rated first");
+        let t = page.1.tables.as_ref().unwrap().unpack().unwrap();
+        assert_eq!((t.k, t.n_items(), t.user_factors.len()), (3, 4, 0), "the page gets no user rows");
         // Labels and rankings cross as JSON bytes ([`crate::json_bytes`]), the tables as bytes.
-        let json = serde_json::to_string(&read).unwrap();
+        let json = serde_json::to_string(page).unwrap();
         let back: (ModelFile, ModelReading) = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, read);
+        assert_eq!(&back, page);
+        // The users stay in the worker, which answers for one at a time.
+        let whole = read::block_on(tables_of(&model, &spec)).unwrap().unwrap();
+        let row = read.users.row(" 3 ").unwrap();
+        assert_eq!((row.id.as_str(), row.index), ("3", 3));
+        assert_eq!((row.factors.as_slice(), row.bias), (whole.user(3), whole.user_bias[3]));
+        assert!(row.rated.is_empty(), "a model file knows no ratings");
+        assert_eq!(read.users.row("9").unwrap_err(), "user “9” is not in the training data");
+        assert!(read.users.row("#na#").is_err(), "fastai's placeholder is no user");
+        assert_eq!(page.1.average, collab_core::interpret::average_user(&whole));
     }
 
     #[test]
     fn a_fits_model_read_where_it_was_trained_reads_as_its_saved_file_does() {
-        use burn::tensor::Device;
-        use collab_core::data::Vocab;
-        use collab_core::model::ModelKind;
+        use collab_core::data::Encoded;
         let users = Vocab::new((1..7).map(|i| i.to_string()).collect(), true);
         let items = Vocab::new((1..9).map(|i| format!("movie {i}")).collect(), false);
         let counts = [0, 4, 1, 7, 2, 9, 3, 0, 5];
+        let train = Encoded { users: vec![2, 1, 2], items: vec![5, 3, 1], ratings: vec![4.0, 3.0, 2.5] };
+        let valid = Encoded { users: vec![2], items: vec![8], ratings: vec![1.0] };
         for kind in [ModelKind::DotProductBias, ModelKind::DotProduct, ModelKind::CollabNn] {
             let spec = ModelSpec { n_factors: 4, ..ModelSpec::new(kind, 7, 9) };
             let model = spec.init(5, &Device::flex());
             let tables = read::block_on(tables_of(&model, &spec)).unwrap();
-            let here = read::block_on(read_trained(&model, &spec, tables, (&users, &items), &counts)).unwrap();
+            let kept = SavedModel::Fit(3);
+            let mut here =
+                read::block_on(read_trained(&model, &spec, tables, (&users, &items), &counts, kept)).unwrap();
+            here.users.rated = Some(RatedBy::new(7, &[&train, &valid]));
             let bytes = read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
-            let saved = read::block_on(read_saved(&bytes, &counts, &Device::flex())).unwrap();
-            assert_eq!(here, saved, "{kind:?}");
-            assert_eq!(here.1.popular[..3], [5, 3, 8], "most rated first");
+            let saved = read::block_on(read_saved(&bytes, &counts, SavedModel::File(1), &Device::flex())).unwrap();
+            assert_eq!(here.page, saved.page, "{kind:?}");
+            assert_eq!(here.page.1.popular[..3], [5, 3, 8], "most rated first");
+            let (fit, file) = (here.users.row("2").unwrap(), saved.users.row("2").unwrap());
+            assert_eq!((&fit.factors, fit.bias), (&file.factors, file.bias), "{kind:?}");
+            // The fit's worker knows who rated what: training, then validation.
+            assert_eq!(
+                (fit.rated.as_slice(), fit.stars.as_slice()),
+                ([5, 1, 8].as_slice(), [4.0, 2.5, 1.0].as_slice())
+            );
+            assert_eq!(here.users.saved, SavedModel::Fit(3));
         }
     }
 
     #[test]
-    fn tables_cross_as_bytes_and_come_back_the_same() {
+    fn the_movies_tables_cross_as_bytes_and_come_back_the_same() {
         for biased in [true, false] {
             let t = Tables {
                 user_factors: (0..6).map(|v| v as f32 * 0.5).collect(),
@@ -246,12 +353,13 @@ mod tests {
                 y_range: biased.then_some((0.0, 5.5)),
             };
             let packed = PackedTables::pack(&t);
-            assert_eq!((packed.n_users, packed.n_items), (3, 4));
-            assert_eq!(packed.unpack().unwrap(), t);
+            assert_eq!(packed.n_items, 4);
+            let items = Tables { user_factors: vec![], user_bias: vec![], ..t.clone() };
+            assert_eq!(packed.unpack().unwrap(), items);
             let mut short = packed.clone();
             short.values.pop();
             assert_eq!(short.unpack().unwrap_err(), "the model's tables came back the wrong size");
-            let huge = PackedTables { n_users: usize::MAX, ..packed };
+            let huge = PackedTables { n_items: usize::MAX, ..packed };
             assert!(huge.unpack().is_err(), "sizes that overflow are refused, not allocated");
         }
     }

@@ -420,29 +420,20 @@ pub struct OverfitState {
     pub map_epoch: Option<usize>,
 }
 
-/// Where the page keeps a model as saved: a handle on a `Blob` in the browser's store
-/// (the runtime holds the handles), never the bytes. What Save hands back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SavedModel {
-    /// The model of section 8's fit `run`, saved by its worker.
-    Fit(u64),
-    /// A model file the visitor picked (the page's `n`th).
-    File(u64),
-}
+pub use crate::reading::SavedModel;
 
 /// A model to interpret: trained here or loaded from a file. The page holds a handle on
 /// its saved bytes, not the model: a worker read it ([`crate::reading`]).
 #[derive(Debug, Clone)]
 pub struct Trained {
     pub spec: ModelSpec,
-    /// User ids by index, `#na#` first.
-    pub users: Vec<String>,
     /// Item labels by index, `#na#` first.
     pub items: Vec<String>,
     /// The model as saved: what Save hands back.
     pub saved: SavedModel,
     /// The section 8 fit that trained it (`None` for a model loaded from a file): its
-    /// worker keeps who rated what, and answers for one user at a time.
+    /// worker keeps who rated what. (The worker that read the model, the fit's or a
+    /// file's, keeps the users and answers for one at a time.)
     pub run: Option<u64>,
     /// Ratings of each item index, training and validation (zeros for a loaded model).
     pub counts: Vec<usize>,
@@ -450,6 +441,8 @@ pub struct Trained {
     pub note: Option<String>,
     /// Where it is wrong on the validation ratings (`None` for a model loaded from a file).
     pub residuals: Option<Box<Residuals>>,
+    /// The ids of the users of `residuals`' worst predictions, in their order.
+    pub worst_users: Vec<String>,
     /// Its map of the movie factors as it formed, by epoch (empty for a model from a file).
     pub maps: Vec<MapPoints>,
 }
@@ -463,6 +456,8 @@ pub struct Fitted {
     /// Ratings of each item index, training and validation.
     pub counts: Vec<usize>,
     pub residuals: Option<Box<Residuals>>,
+    /// The ids of the users of `residuals`' worst predictions, in their order.
+    pub worst_users: Vec<String>,
     /// The fit's maps by epoch.
     pub maps: Vec<MapPoints>,
 }
@@ -471,10 +466,10 @@ impl Trained {
     /// The model kept as `saved`, as a worker read it, with what its fit brings (the
     /// default for a model loaded from a file).
     pub fn new(file: crate::reading::ModelFile, saved: SavedModel, fitted: Fitted) -> Self {
-        let Fitted { run, counts, residuals, maps } = fitted;
+        let Fitted { run, counts, residuals, worst_users, maps } = fitted;
         let counts = crate::reading::counts_for(&counts, file.items.len());
-        let crate::reading::ModelFile { spec, users, items, note } = file;
-        Trained { spec, users, items, saved, run, counts, note, residuals, maps }
+        let crate::reading::ModelFile { spec, items, note } = file;
+        Trained { spec, items, saved, run, counts, note, residuals, worst_users, maps }
     }
 }
 
@@ -493,12 +488,12 @@ pub struct LearnedState {
     pub recs: Option<(String, Vec<(usize, f32)>)>,
     /// One recommended movie's prediction written out.
     pub why: Option<Why>,
-    /// The user whose recommendations wait for their ratings from the fit's worker, as
+    /// The user whose recommendations wait for the model's worker to answer for them, as
     /// typed.
     pub asking: Option<String>,
-    /// The last user's ratings the worker sent (a recommendation leaves them out; "why?"
-    /// quotes them).
-    pub rated: Option<UserRated>,
+    /// The last user the model's worker answered for: their row, and the movies they
+    /// rated (a recommendation leaves them out; "why?" quotes them).
+    pub user: Option<crate::reading::UserRow>,
     /// The taste profile picked, and what it recommends.
     pub profile: Option<(usize, Vec<(usize, f32)>)>,
     pub you: Option<YouFit>,
@@ -546,21 +541,10 @@ impl Reading {
     }
 }
 
-/// One user's ratings in the fit that trained the model, as its worker kept them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserRated {
-    /// The user index.
-    pub user: i32,
-    /// The movies they rated, training then validation.
-    pub items: Vec<usize>,
-    /// Their stars, in the same order.
-    pub stars: Vec<f32>,
-}
-
 /// What the interpretation views need, read from the model once.
 #[derive(Debug, Clone)]
 pub struct ModelRead {
-    /// Factor tables (`None` for a neural model).
+    /// The movies' factor tables, without user rows (`None` for a neural model).
     pub tables: Option<Tables>,
     /// Item labels.
     pub labels: Vec<String>,
@@ -575,6 +559,8 @@ pub struct ModelRead {
     pub map: Vec<(usize, f32, f32)>,
     /// The users' rows grouped into taste profiles (empty for a neural model).
     pub profiles: Vec<collab_core::profiles::Profile>,
+    /// The average user's row and bias (where "you as a new user" starts).
+    pub average: (Vec<f32>, f32),
     /// Each item's genre mask (bit n: `GENRES[n]`), from the loaded data's `u.item`; 0
     /// where the data has none.
     pub genres: Vec<u32>,

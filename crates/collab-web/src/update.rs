@@ -15,7 +15,7 @@ mod tests;
 
 use crate::effect::Effect;
 use crate::fields;
-use crate::msg::{BiasMsg, FactorsMsg, Msg, OverfitMsg, SheetMsg, TrainMsg};
+use crate::msg::{BiasMsg, FactorsMsg, LearnedMsg, Msg, OverfitMsg, SheetMsg, TrainMsg};
 use crate::protocol::FromWorker;
 use crate::state::App;
 
@@ -48,9 +48,9 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             lr_find::train_found(app, run, result);
             Vec::new()
         }
-        Msg::Worker(FromWorker::RatedBy { run, user, result }) => {
-            learned::rated(app, run, user, result);
-            Vec::new()
+        // A user of a fit's model, answered by the training worker that holds it.
+        Msg::Worker(FromWorker::User { saved, user, result }) => {
+            learned::update(app, LearnedMsg::User { saved, user, result })
         }
         Msg::Data(m) => data::update(app, m),
         Msg::Factors(m) => factors(app, m),

@@ -158,17 +158,18 @@ fn bins(bins: &[CountBin]) -> String {
 
 fn worst(m: &Trained, r: &Residuals) -> String {
     // Index 0 is fastai's `#na#`: a user (or movie) the training split never saw.
-    let name = |labels: &[String], i: i32| match usize::try_from(i).ok().filter(|&i| i > 0) {
-        Some(i) => labels.get(i).map(|s| escape(s)).unwrap_or_else(|| i.to_string()),
+    let name = |label: Option<&String>, i: i32| match usize::try_from(i).ok().filter(|&i| i > 0) {
+        Some(i) => label.map(|s| escape(s)).unwrap_or_else(|| i.to_string()),
         None => "#na# (not in training)".to_string(),
     };
     r.worst
         .iter()
-        .map(|w: &Rated| {
+        .enumerate()
+        .map(|(n, w): (usize, &Rated)| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:+.2}</td></tr>",
-                name(&m.users, w.user),
-                name(&m.items, w.item),
+                name(m.worst_users.get(n), w.user),
+                name(usize::try_from(w.item).ok().and_then(|i| m.items.get(i)), w.item),
                 stars(w.actual),
                 w.predicted,
                 w.error()

@@ -374,6 +374,7 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
         by_bias: vec![],
         map: vec![(1, 0.1, 0.2), (2, -0.1, 0.3)],
         profiles: vec![],
+        average: (vec![], 0.0),
         genres: vec![0, 1 << 15, 1 << 5],
         check: String::new(),
     };
@@ -390,7 +391,7 @@ fn the_title_search_suggests_the_listable_movies_only() {
     let labels: Vec<String> = std::iter::once("#na#".to_string()).chain((1..n).map(|i| format!("movie {i}"))).collect();
     let listable: Vec<usize> = (1..=1000).map(|i| n - i).collect();
     let tables = collab_core::interpret::Tables {
-        user_factors: vec![0.0; 4],
+        user_factors: vec![],
         item_factors: vec![0.0; 2 * n],
         k: 2,
         user_bias: vec![],
@@ -405,6 +406,7 @@ fn the_title_search_suggests_the_listable_movies_only() {
         by_bias: vec![],
         map: vec![],
         profiles: vec![],
+        average: (vec![], 0.0),
         genres: vec![0; n],
         check: String::new(),
         labels,
@@ -509,7 +511,7 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let spec = ModelSpec { n_factors: 3, ..ModelSpec::new(ModelKind::DotProductBias, 4, 4) };
     let users = Vocab::new((1..4).map(|i| i.to_string()).collect(), true);
     let items = Vocab::new(["Alien (1979)", "Brazil (1985)", "Casablanca (1942)"].map(String::from).to_vec(), false);
-    let file = crate::reading::ModelFile { spec, users: users.labels, items: items.labels, note: None };
+    let file = crate::reading::ModelFile { spec, items: items.labels, note: None };
     let trained = |fitted| crate::state::Trained::new(file.clone(), crate::state::SavedModel::Fit(1), fitted);
     // Without its validation ratings (a model from a file), the section says why it is empty.
     app.learned.model = Some(trained(Default::default()));
@@ -522,8 +524,13 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let valid = Encoded { users: vec![1, 0, 3], items: vec![3, 1, 2], ratings: vec![2.0, 4.5, 5.0] };
     let predicted = [3.25, 3.9, 1.5];
     let residuals = Residuals::new(&valid, &predicted, &train);
-    app.learned.model =
-        Some(trained(crate::state::Fitted { residuals: Some(Box::new(residuals.clone())), ..Default::default() }));
+    // The worst predictions' users, by id, as the fit's worker names them.
+    let worst_users = residuals.worst.iter().map(|w| users.labels[w.user as usize].clone()).collect();
+    app.learned.model = Some(trained(crate::state::Fitted {
+        residuals: Some(Box::new(residuals.clone())),
+        worst_users,
+        ..Default::default()
+    }));
     let patches = render(&app);
     assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("ready"));
     let scatter = drawn(&patches, "errors-scatter", None).unwrap();

@@ -7,11 +7,9 @@ use std::collections::HashMap;
 
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
-use crate::protocol::ToWorker;
-use crate::reading::{ModelFile, ModelReading};
+use crate::reading::{ModelFile, ModelReading, UserRow};
 use crate::state::{
-    App, Fitted, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Reading, SavedModel, Trained, UserRated, Why,
-    YouFit,
+    App, Fitted, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Reading, SavedModel, Trained, Why, YouFit,
 };
 
 /// Recommendations and similar movies shown.
@@ -69,27 +67,35 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             l.why = None;
             l.asking = None;
             // A neural model, or one still being read, says so before anything is asked.
-            let asked = user_index(l, &user).and_then(|index| tables(l).map(|_| index)).map(|index| {
-                let run = l.model.as_ref().and_then(|m| m.run);
-                (run, index, l.rated.as_ref().is_some_and(|r| r.user == index))
+            let asked = tables(l).and_then(|_| {
+                let model = l.model.as_ref().ok_or("train a model first")?;
+                if user.trim().is_empty() {
+                    return Err("type a user id first".to_string());
+                }
+                Ok(model.saved)
             });
             match asked {
-                // The fit's worker keeps who rated what: ask it for this user's, then rank.
-                Ok((Some(run), index, false)) => {
-                    l.message = format!("reading the ratings of user {}…", clip(user.trim(), 40));
-                    l.asking = Some(user);
-                    vec![Effect::Post(ToWorker::RatedBy { run, user: index })]
-                }
-                Ok(_) => {
-                    let found = recommend(l, &user);
+                // The last user answered for: ranked at once.
+                Ok(_) if l.user.as_ref().is_some_and(|u| u.id == user.trim()) => {
+                    let found = recommend(l);
                     finish(&mut l.message, found, |list| l.recs = Some((user, list)));
                     Vec::new()
+                }
+                // The worker that read the model keeps its users: ask it for this one.
+                Ok(saved) => {
+                    l.message = format!("reading user {}…", clip(user.trim(), 40));
+                    l.asking = Some(user.clone());
+                    vec![Effect::AskUser { saved, user: user.trim().to_string() }]
                 }
                 Err(e) => {
                     l.message = e;
                     Vec::new()
                 }
             }
+        }
+        LearnedMsg::User { saved, user, result } => {
+            answered(l, saved, &user, result);
+            Vec::new()
         }
         LearnedMsg::FitYou(ratings) => {
             l.you = None;
@@ -147,6 +153,15 @@ pub fn loaded(
     fitted: Fitted,
     result: Result<Box<(ModelFile, ModelReading)>, String>,
 ) -> Vec<Effect> {
+    // The worker that read the model shown stopped since (a file's reader): the model
+    // stays, but its users went with that worker.
+    if let (Err(e), Some(shown)) = (&result, &app.learned.model)
+        && shown.saved == saved
+    {
+        app.learned.message = format!("{e}: load the model again to ask about a user");
+        app.learned.asking = None;
+        return Vec::new();
+    }
     if id != app.learned.loading {
         return vec![Effect::ForgetModel(saved)];
     }
@@ -233,20 +248,19 @@ pub fn tables(l: &LearnedState) -> Result<(&Tables, &ModelRead), String> {
     }
 }
 
-/// Section 8's fit's worker answered `user`'s ratings in fit `run`: the recommendations
-/// waiting for them are ranked (an answer nobody waits for any more is dropped).
-pub fn rated(app: &mut App, run: u64, user: i32, result: Result<(Vec<i32>, Vec<f32>), String>) {
-    let l = &mut app.learned;
+/// The worker that read the model kept as `saved` answered for `user`: the
+/// recommendations waiting for them are ranked (an answer nobody waits for any more, or
+/// about a model no longer shown, is dropped).
+fn answered(l: &mut LearnedState, saved: SavedModel, user: &str, result: Result<Box<UserRow>, String>) {
     let Some(asking) = l.asking.clone() else { return };
-    if l.model.as_ref().and_then(|m| m.run) != Some(run) || user_index(l, &asking) != Ok(user) {
+    if l.model.as_ref().map(|m| m.saved) != Some(saved) || asking.trim() != user {
         return;
     }
     l.asking = None;
     match result {
-        Ok((items, stars)) => {
-            let items = items.into_iter().filter_map(|i| usize::try_from(i).ok()).collect();
-            l.rated = Some(UserRated { user, items, stars });
-            let found = recommend(l, &asking);
+        Ok(row) => {
+            l.user = Some(*row);
+            let found = recommend(l);
             finish(&mut l.message, found, |list| l.recs = Some((asking, list)));
         }
         Err(e) => l.message = e,
@@ -261,46 +275,24 @@ pub fn fit_read_ends(app: &mut App, run: u64) {
     }
 }
 
-/// The training worker is being replaced (a restart, new data): a user's ratings asked of
-/// it will never come, nor a fit's model it was reading, so the page stops waiting and
-/// says so.
+/// The training worker is being replaced (a restart, new data): a user asked of it (a
+/// fit's model's) will never be answered, nor a fit's model it was reading come, so the
+/// page stops waiting and says so.
 pub fn worker_replaced(app: &mut App) {
     if matches!(app.learned.reading, Some(Reading::Fit(_))) {
         app.learned.reading = None;
     }
-    if app.learned.asking.take().is_some() {
-        app.learned.message = "the training worker stopped before it answered: ask again".into();
+    let l = &mut app.learned;
+    if l.model.as_ref().is_some_and(|m| matches!(m.saved, SavedModel::Fit(_))) && l.asking.take().is_some() {
+        l.message = "the training worker stopped before it answered: ask again".into();
     }
 }
 
-/// The user index of `user` as typed, if the model knows them (a search of the ids: one
-/// a question, where an index of 162,000 ids would cost every model that arrives).
-fn user_index(l: &LearnedState, user: &str) -> Result<i32, String> {
-    let model = l.model.as_ref().ok_or("train a model first")?;
-    let typed = user.trim();
-    // Index 0 is `#na#`, no user.
-    // The last of equal ids, as the model's vocabulary indexed them.
-    match model.users.iter().rposition(|u| u == typed).filter(|&n| n > 0) {
-        Some(n) => Ok(n as i32),
-        None => Err(format!("user “{}” is not in the training data", clip(user, 40))),
-    }
-}
-
-/// What the model's fit says user `index` rated, and the stars: the worker's answer (a
-/// model loaded from a file knows none).
-fn rated_by(l: &LearnedState, index: i32) -> (&[usize], &[f32]) {
-    match &l.rated {
-        Some(r) if r.user == index => (&r.items, &r.stars),
-        _ => (&[], &[]),
-    }
-}
-
-fn recommend(l: &LearnedState, user: &str) -> Result<Vec<(usize, f32)>, String> {
-    let index = user_index(l, user)?;
+/// The recommendations for the last user the model's worker answered for.
+fn recommend(l: &LearnedState) -> Result<Vec<(usize, f32)>, String> {
+    let user = l.user.as_ref().ok_or("ask for a user first")?;
     let (t, read) = tables(l)?;
-    let (rated, _) = rated_by(l, index);
-    let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
-    Ok(interpret::recommend(t, t.user(index as usize), bias, &read.listable, rated, LIST_LEN))
+    Ok(interpret::recommend(t, &user.factors, user.bias, &read.listable, &user.rated, LIST_LEN))
 }
 
 /// Movies of the user's own shown beside an explanation.
@@ -308,19 +300,18 @@ const CLOSEST: usize = 3;
 
 /// The prediction of the recommendation list's user for `item`, written out.
 fn why(l: &LearnedState, item: usize) -> Result<Why, String> {
-    let (user, _) = l.recs.as_ref().ok_or("ask for recommendations first")?;
-    let index = user_index(l, user)?;
+    let (typed, _) = l.recs.as_ref().ok_or("ask for recommendations first")?;
+    let user = l.user.as_ref().filter(|u| u.id == typed.trim()).ok_or("ask for recommendations first")?;
     let (t, _) = tables(l)?;
     if item == 0 || item >= t.n_items() {
         return Err("that movie is not among the recommendations".into());
     }
-    let (rated, stars) = rated_by(l, index);
-    let bias = t.user_bias.get(index as usize).copied().unwrap_or(0.0);
-    let explanation = interpret::explain(t, t.user(index as usize), bias, item, rated, CLOSEST);
+    let (rated, stars) = (&user.rated, &user.stars);
+    let explanation = interpret::explain(t, &user.factors, user.bias, item, rated, CLOSEST);
     // The user's own ratings of those movies, as the fit's data held them.
     let ratings =
         explanation.closest.iter().map(|&(i, _)| stars.get(rated.iter().position(|&r| r == i)?).copied()).collect();
-    Ok(Why { user: user.trim().to_string(), item, explanation, ratings })
+    Ok(Why { user: user.id.clone(), item, explanation, ratings })
 }
 
 /// Fits the visitor's factors from their ratings, movies frozen.
@@ -332,9 +323,9 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
     if let Some(&(bad, _)) = ratings.iter().find(|(i, _)| *i == 0 || *i >= t.n_items()) {
         return Err(format!("movie #{bad} is not in this model"));
     }
-    let (avg, avg_bias) = interpret::average_user(t);
+    let (avg, avg_bias) = (&read.average.0, read.average.1);
     let (steps, lr, wd) = interpret::NEW_USER_FIT;
-    let (you, you_bias) = interpret::fit_new_user(t, ratings, (&avg, avg_bias), steps, lr, wd);
+    let (you, you_bias) = interpret::fit_new_user(t, ratings, (avg, avg_bias), steps, lr, wd);
     let rated: Vec<usize> = ratings.iter().map(|r| r.0).collect();
     let predicted: Vec<f32> = ratings.iter().map(|&(i, _)| t.predict(&you, you_bias, i)).collect();
     let fitted: Vec<String> = ratings
@@ -361,7 +352,7 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
         ratings: ratings.iter().map(|&(i, r)| (read.labels[i].clone(), r)).collect(),
         fitted: words,
         you: interpret::recommend(t, &you, you_bias, &read.listable, &rated, LIST_LEN),
-        average: interpret::recommend(t, &avg, avg_bias, &read.listable, &rated, LIST_LEN),
+        average: interpret::recommend(t, avg, avg_bias, &read.listable, &rated, LIST_LEN),
     })
 }
 
@@ -373,11 +364,22 @@ pub fn genres_by_title(summary: &crate::state::DataSummary) -> HashMap<&str, u32
 /// What the views draw of `model`, from what its worker read ([`crate::reading`]): only
 /// what is linear in the movies is done here (labels, the listable movies, genres).
 pub fn model_read(model: &Trained, reading: ModelReading, genres: &HashMap<&str, u32>) -> Result<ModelRead, String> {
-    let ModelReading { tables, check, popular, by_bias, map, profiles } = reading;
+    let ModelReading { tables, check, popular, by_bias, map, profiles, average } = reading;
     let tables = tables.map(|t| t.unpack()).transpose()?;
     let genres = model.items.iter().map(|t| genres.get(t.as_str()).copied().unwrap_or(0)).collect();
     let listable = listable(&popular, &model.items, &model.counts);
-    Ok(ModelRead { tables, labels: model.items.clone(), popular, listable, by_bias, map, profiles, genres, check })
+    Ok(ModelRead {
+        tables,
+        labels: model.items.clone(),
+        popular,
+        listable,
+        by_bias,
+        map,
+        profiles,
+        average,
+        genres,
+        check,
+    })
 }
 
 /// The movies a list may name, most rated first: the book's 1,000 most rated titles,

@@ -653,24 +653,33 @@ fn sample(
     Sample { bytes, fitted: crate::state::Fitted { run: Some(7), counts, ..Default::default() } }
 }
 
-/// Asks for `user`'s recommendations: the page asks fit 7's worker for their ratings,
-/// and it answers `items` and `stars`.
-fn recommend_with(app: &mut App, user: &str, items: Vec<i32>, stars: Vec<f32>) {
+/// Asks for `user`'s recommendations of `model`'s fit 7: the page asks the fit's worker
+/// for them, and it answers their row and, as their ratings, `items` and `stars`.
+fn recommend_with(app: &mut App, model: &Sample, user: &str, items: Vec<usize>, stars: Vec<f32>) {
     let effects = update(app, Msg::Learned(LearnedMsg::Recommend(user.into())));
-    let [Effect::Post(ToWorker::RatedBy { run: 7, user: index })] = &effects[..] else { panic!("{effects:?}") };
-    assert!(app.learned.recs.is_none(), "nothing is ranked before the ratings come");
-    assert_eq!(app.learned.message, format!("reading the ratings of user {user}…"));
-    let answer = FromWorker::RatedBy { run: 7, user: *index, result: Ok((items, stars)) };
+    let [Effect::AskUser { saved: SavedModel::Fit(7), user: asked }] = &effects[..] else { panic!("{effects:?}") };
+    assert_eq!(asked, user.trim(), "asked as typed, without the spaces");
+    assert!(app.learned.recs.is_none(), "nothing is ranked before the worker answers");
+    assert_eq!(app.learned.message, format!("reading user {}…", user.trim()));
+    let row = crate::reading::UserRow { rated: items, stars, ..user_of(model, user).unwrap() };
+    let answer = FromWorker::User { saved: SavedModel::Fit(7), user: asked.clone(), result: Ok(Box::new(row)) };
     assert!(update(app, Msg::Worker(answer)).is_empty());
 }
 
-/// What a worker reads of `model` with `counts` (a fit's worker reads the same of the
-/// model it holds: `reading::read_trained`).
+/// What the worker that read `model` answers for `user` (a model file's reader: no ratings).
+fn user_of(model: &Sample, user: &str) -> Result<crate::reading::UserRow, String> {
+    let read = block_on(crate::reading::read_saved(&model.bytes, &[], SavedModel::File(0), &Device::flex()));
+    read.unwrap().users.row(user)
+}
+
+/// What a worker reads of `model` with `counts` for the page (a fit's worker reads the
+/// same of the model it holds: `reading::read_trained`).
 fn reading_of(
     model: &Sample,
     counts: &[usize],
 ) -> Result<Box<(crate::reading::ModelFile, crate::reading::ModelReading)>, String> {
-    block_on(crate::reading::read_saved(&model.bytes, counts, &Device::flex())).map(Box::new)
+    block_on(crate::reading::read_saved(&model.bytes, counts, SavedModel::File(0), &Device::flex()))
+        .map(|read| Box::new(read.page))
 }
 
 /// Shows `model` as the page does: a fit's (`run` set) as its worker's `Trained` brings
@@ -700,10 +709,13 @@ fn load_model(app: &mut App, model: Sample) {
 fn a_new_model_clears_every_view_of_the_old_one() {
     use collab_core::model::ModelKind;
     let mut app = app();
-    load_model(&mut app, trained(ModelKind::DotProductBias));
+    let model = trained(ModelKind::DotProductBias);
+    let bytes = model.bytes.clone();
+    load_model(&mut app, model);
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
     assert_eq!((read.by_bias.len(), read.popular[0]), (5, 2), "movie 2 is rated most");
-    recommend_with(&mut app, "1", vec![1, 2], vec![4.0, 3.0]);
+    let sample = Sample { bytes, fitted: Default::default() };
+    recommend_with(&mut app, &sample, "1", vec![1, 2], vec![4.0, 3.0]);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("movie 2".into())));
     let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(1, 5.0)])));
     assert!(app.learned.recs.is_some() && app.learned.similar.is_some() && app.learned.you.is_some());
@@ -727,11 +739,12 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     // Every movie has the ratings a list asks for (users 2 to 4 rated each twice over).
     let mut model = trained(ModelKind::DotProductBias);
     model.fitted.counts = vec![0, 7, 7, 6, 6, 6];
+    let sample = Sample { bytes: model.bytes.clone(), fitted: Default::default() };
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
     assert_eq!(app.learned.message, "ask for recommendations first");
     // User 1 gave movie 1 four and a half stars and movie 2 two, as the worker says.
-    recommend_with(&mut app, "1", vec![1, 2], vec![4.5, 2.0]);
+    recommend_with(&mut app, &sample, "1", vec![1, 2], vec![4.5, 2.0]);
     let (item, score) = app.learned.recs.as_ref().unwrap().1[0];
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(item)));
     let why = app.learned.why.as_ref().expect("an explanation");
@@ -751,50 +764,66 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     // Beside each, the stars user 1 gave it, as the fit's data held them.
     let want: Vec<Option<f32>> = e.closest.iter().map(|c| Some(if c.0 == 1 { 4.5 } else { 2.0 })).collect();
     assert_eq!(why.ratings, want);
+    // The user row the worker sent is the model's own: the prediction is the model's.
+    let loaded = collab_core::save::load(&sample.bytes, &Device::flex()).unwrap();
+    let whole = block_on(crate::reading::tables_of(&loaded.model, &loaded.spec)).unwrap().unwrap();
+    assert_eq!((e.user.as_slice(), e.user_bias), (whole.user(1), whole.user_bias[1]), "user 1's own row");
     // Another user's list drops the explanation.
-    recommend_with(&mut app, "2", vec![1, 2, 3, 4, 5], vec![3.0; 5]);
+    recommend_with(&mut app, &sample, "2", vec![1, 2, 3, 4, 5], vec![3.0; 5]);
     assert!(app.learned.why.is_none());
     assert!(app.learned.recs.as_ref().unwrap().1.is_empty(), "user 2 rated every movie");
-    // User 1 again: asked again (only the last user's ratings are kept), ranked as before.
-    recommend_with(&mut app, "1", vec![1, 2], vec![4.5, 2.0]);
+    // User 1 again: asked again (only the last user is kept), ranked as before.
+    recommend_with(&mut app, &sample, "1", vec![1, 2], vec![4.5, 2.0]);
+    assert_eq!(app.learned.recs.as_ref().unwrap().1[0], (item, score));
+    // The same user once more: ranked at once, nothing asked.
+    assert!(update(&mut app, Msg::Learned(LearnedMsg::Recommend(" 1".into()))).is_empty());
     assert_eq!(app.learned.recs.as_ref().unwrap().1[0], (item, score));
 }
 
 #[test]
-fn recommendations_wait_for_their_users_ratings_and_drop_stale_answers() {
+fn recommendations_wait_for_their_user_and_drop_stale_answers() {
     use collab_core::model::ModelKind;
     let mut app = app();
     let mut model = trained(ModelKind::DotProduct);
     model.fitted.counts = vec![0, 7, 7, 6, 6, 6];
+    let sample = Sample { bytes: model.bytes.clone(), fitted: Default::default() };
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
-    // An answer for another fit, or for another user, ranks nothing.
-    for (run, user) in [(6, 1), (7, 2)] {
-        let answer = FromWorker::RatedBy { run, user, result: Ok((vec![], vec![])) };
+    let row = |user: &str, rated: Vec<usize>| {
+        Ok(Box::new(crate::reading::UserRow { rated, stars: vec![4.0; 2], ..user_of(&sample, user).unwrap() }))
+    };
+    // An answer about another model, or for another user, ranks nothing.
+    for (saved, user) in [(SavedModel::Fit(6), "1"), (SavedModel::File(7), "1"), (SavedModel::Fit(7), "2")] {
+        let answer = FromWorker::User { saved, user: user.into(), result: row(user, vec![]) };
         let _ = update(&mut app, Msg::Worker(answer));
-        assert!(app.learned.recs.is_none() && app.learned.asking.is_some(), "{run} {user}");
+        assert!(app.learned.recs.is_none() && app.learned.asking.is_some(), "{saved:?} {user}");
     }
     // The worker lost them (it restarted): said, and nothing recommended blind.
-    let lost = FromWorker::RatedBy { run: 7, user: 1, result: Err("train again".into()) };
+    let lost = FromWorker::User { saved: SavedModel::Fit(7), user: "1".into(), result: Err("train again".into()) };
     let _ = update(&mut app, Msg::Worker(lost));
     assert_eq!((app.learned.message.as_str(), app.learned.recs.is_none()), ("train again", true));
     // A user asked while another's answer is on its way: only the last one is ranked.
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
-    let late = FromWorker::RatedBy { run: 7, user: 1, result: Ok((vec![3], vec![4.0])) };
+    let late = FromWorker::User { saved: SavedModel::Fit(7), user: "1".into(), result: row("1", vec![3]) };
     let _ = update(&mut app, Msg::Worker(late));
     assert!(app.learned.recs.is_none());
-    let answer = FromWorker::RatedBy { run: 7, user: 2, result: Ok((vec![2, 3], vec![4.0, 1.0])) };
+    let answer = FromWorker::User { saved: SavedModel::Fit(7), user: "2".into(), result: row("2", vec![2, 3]) };
     let _ = update(&mut app, Msg::Worker(answer));
     let (user, list) = app.learned.recs.as_ref().unwrap();
     assert_eq!(user, "2");
     assert!(!list.is_empty() && list.iter().all(|r| r.0 != 2 && r.0 != 3), "{list:?}");
-    // A model loaded from a file has no fit to ask: ranked at once, leaving nothing out.
+    // A model loaded from a file is asked of the worker that read it, and leaves nothing out.
     let mut file = trained(ModelKind::DotProduct);
     file.fitted.run = None;
     load_model(&mut app, file);
-    assert!(update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into()))).is_empty());
-    assert!(app.learned.recs.is_some());
+    let saved = app.learned.model.as_ref().unwrap().saved;
+    assert!(matches!(saved, SavedModel::File(_)));
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
+    assert!(matches!(&effects[..], [Effect::AskUser { saved: s, user }] if *s == saved && user == "2"), "{effects:?}");
+    let msg = LearnedMsg::User { saved, user: "2".into(), result: user_of(&sample, "2").map(Box::new) };
+    assert!(update(&mut app, Msg::Learned(msg)).is_empty());
+    assert_eq!(app.learned.recs.as_ref().unwrap().1.len(), 5, "every movie, none rated");
 }
 
 #[test]
@@ -810,8 +839,13 @@ fn a_model_from_a_file_lists_every_movie_in_index_order() {
     assert_eq!(read.listable, [1, 2, 3, 4, 5]);
     assert_eq!(read.map.len(), 5);
     assert!(!read.profiles.is_empty() && read.profiles.iter().all(|p| !p.loves.is_empty()));
-    // Recommendations are ranked at once (no fit to ask), leaving nothing out.
-    assert!(update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into()))).is_empty());
+    // Its reader answers for user 1, who rated nothing it knows of: every movie is listed.
+    let saved = app.learned.model.as_ref().unwrap().saved;
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    assert!(matches!(&effects[..], [Effect::AskUser { .. }]), "{effects:?}");
+    let sample = trained(ModelKind::DotProductBias);
+    let msg = LearnedMsg::User { saved, user: "1".into(), result: user_of(&sample, "1").map(Box::new) };
+    let _ = update(&mut app, Msg::Learned(msg));
     assert_eq!(app.learned.recs.as_ref().unwrap().1.len(), 5);
 }
 
@@ -831,17 +865,25 @@ fn a_ratings_question_to_a_replaced_worker_stops_waiting() {
 fn a_failed_search_clears_the_old_answer() {
     use collab_core::model::ModelKind;
     let mut app = app();
-    load_model(&mut app, trained(ModelKind::DotProduct));
-    recommend_with(&mut app, "1", vec![1], vec![4.0]);
+    let model = trained(ModelKind::DotProduct);
+    let sample = Sample { bytes: model.bytes.clone(), fitted: Default::default() };
+    load_model(&mut app, model);
+    recommend_with(&mut app, &sample, "1", vec![1], vec![4.0]);
     assert_eq!(app.learned.recs.as_ref().unwrap().0, "1");
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("99".into())));
     assert!(app.learned.recs.is_none(), "user 1's list does not stay under user 99");
+    let unknown = user_of(&sample, "99").map(Box::new);
+    let _ = update(
+        &mut app,
+        Msg::Worker(FromWorker::User { saved: SavedModel::Fit(7), user: "99".into(), result: unknown }),
+    );
     assert_eq!(app.learned.message, "user “99” is not in the training data");
-    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("#na#".into())));
-    assert_eq!(app.learned.message, "user “#na#” is not in the training data", "fastai's placeholder is no user");
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("  ".into())));
+    assert_eq!(app.learned.message, "type a user id first");
     // User 4, the last, as typed with spaces: index 4.
     let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend(" 4 ".into())));
-    assert!(matches!(&effects[..], [Effect::Post(ToWorker::RatedBy { run: 7, user: 4 })]), "{effects:?}");
+    assert!(matches!(&effects[..], [Effect::AskUser { user, .. }] if user == "4"), "{effects:?}");
+    assert_eq!(user_of(&sample, " 4 ").unwrap().index, 4);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![(2, 4.0)])));
     let _ = update(&mut app, Msg::Learned(LearnedMsg::FitYou(vec![])));
     assert!(app.learned.you.is_none());
@@ -872,7 +914,7 @@ fn a_model_read_for_an_older_load_is_dropped_and_a_bad_file_keeps_the_model() {
     );
     assert_eq!(app.learned.model.as_ref().unwrap().spec.kind, ModelKind::DotProductBias);
     // The reading worker's words for a bad file, and the model stays.
-    let error = block_on(crate::reading::read_saved(&[0], &[], &Device::flex())).unwrap_err();
+    let error = block_on(crate::reading::read_saved(&[0], &[], file2, &Device::flex())).err().unwrap();
     let bad = LearnedMsg::Loaded { id: second, source: "bad.bin".into(), saved: file2, result: Err(error.clone()) };
     assert!(matches!(&update(&mut app, Msg::Learned(bad))[..], [Effect::ForgetModel(f)] if *f == file2));
     assert_eq!(app.learned.model_message, format!("{error}. The model you had is still here."));
@@ -896,7 +938,13 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     assert_eq!(app.learned.reading, Some(Reading::Fit(run)), "section 9 says the model is being read");
     let model = trained(collab_core::model::ModelKind::DotProductBias);
     let counts = model.fitted.counts.clone();
-    let old = FromWorker::Trained { run: run + 100, read: reading_of(&model, &[]), counts: vec![], residuals: None };
+    let old = FromWorker::Trained {
+        run: run + 100,
+        read: reading_of(&model, &[]),
+        counts: vec![],
+        residuals: None,
+        worst_users: vec![],
+    };
     assert!(
         matches!(&update(&mut app, Msg::Worker(old))[..], [Effect::ForgetModel(SavedModel::Fit(r))] if *r == run + 100),
         "the page lets go of an older fit's saved model"
@@ -904,7 +952,7 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     assert!(app.learned.model.is_none());
     // The fit's worker read its model where it was trained: the page shows it at once.
     let read = reading_of(&model, &counts);
-    let new = FromWorker::Trained { run, read, counts: counts.clone(), residuals: None };
+    let new = FromWorker::Trained { run, read, counts: counts.clone(), residuals: None, worst_users: vec![] };
     assert!(update(&mut app, Msg::Worker(new)).is_empty());
     assert_eq!(app.learned.reading, None);
     // A fit carried on from a snapshot on the CPU reports done again, and brings no model.
@@ -922,7 +970,8 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     let picked =
         update(&mut app, Msg::Learned(LearnedMsg::File { name: "f.bin".into(), saved: Ok(SavedModel::File(9)) }));
     let [Effect::ReadModel { id: file_id, .. }] = &picked[..] else { panic!("{picked:?}") };
-    let failed = FromWorker::Trained { run: next, read: Err("no".into()), counts: vec![], residuals: None };
+    let failed =
+        FromWorker::Trained { run: next, read: Err("no".into()), counts: vec![], residuals: None, worst_users: vec![] };
     let effects = update(&mut app, Msg::Worker(failed));
     assert!(matches!(&effects[..], [Effect::ForgetModel(SavedModel::Fit(r))] if *r == next), "{effects:?}");
     assert_eq!(app.train.message, "the trained model could not be read: no");

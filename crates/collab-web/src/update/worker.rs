@@ -50,13 +50,13 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, read, counts, residuals } => {
+        FromWorker::Trained { run, read, counts, residuals, worst_users } => {
             let saved = SavedModel::Fit(run);
             let Some(fit) = app.fit_mut(Slot::Train, run) else {
                 crate::update::learned::fit_read_ends(app, run);
                 return vec![Effect::ForgetModel(saved)];
             };
-            let fitted = Fitted { run: Some(run), counts, residuals, maps: fit.maps.clone() };
+            let fitted = Fitted { run: Some(run), counts, residuals, worst_users, maps: fit.maps.clone() };
             // Read where it was trained: shown now, overtaking any file still being read
             // (a model that could not be read overtakes nothing).
             if read.is_ok() {
@@ -70,9 +70,9 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 app.train.message = message;
             }
         }
-        // The LR finder's answer is `lr_find`'s, a user's ratings section 9's (the
-        // dispatcher sends them there).
-        FromWorker::LrFound { .. } | FromWorker::RatedBy { .. } => {}
+        // The LR finder's answer is `lr_find`'s, a user section 9's (the dispatcher sends
+        // them there).
+        FromWorker::LrFound { .. } | FromWorker::User { .. } => {}
         // Races, probes and model reads run in workers of their own; their answers never
         // come here.
         FromWorker::Raced { .. } | FromWorker::ModelRead { .. } => {}

@@ -112,16 +112,23 @@ pub fn run(rt: &Rt, effect: Effect) {
             let result = bias_comparison(&sheet, BIAS_STEPS, &device).await.map_err(|e| e.to_string());
             dispatch(&rt, Msg::Bias(BiasMsg::Done(result)));
         }),
-        Effect::ReadModel { id, source, saved } => spawn_local(async move {
+        Effect::ReadModel { id, source, saved } => {
             // The worker reads the file and checks all of it before building anything;
             // the page keeps the file's handle and what the worker read.
             let blob = rt.models.borrow().get(&saved).cloned();
-            let result = match blob {
-                Some(blob) => link::read_model(blob).await.map(Box::new),
+            let started = match blob {
+                Some(blob) => link::start_reader(&rt, id, source.clone(), saved, blob),
                 None => Err("the page no longer holds that file".into()),
             };
-            dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, saved, result }));
-        }),
+            if let Err(e) = started {
+                dispatch(&rt, Msg::Learned(LearnedMsg::Loaded { id, source, saved, result: Err(e) }));
+            }
+        }
+        Effect::AskUser { saved, user } => {
+            if let Err(e) = link::ask_user(&rt, saved, user.clone()) {
+                dispatch(&rt, Msg::Learned(LearnedMsg::User { saved, user, result: Err(e) }));
+            }
+        }
         Effect::SaveModel(saved) => {
             let blob = rt.models.borrow().get(&saved).cloned();
             let result = match blob {
@@ -130,9 +137,7 @@ pub fn run(rt: &Rt, effect: Effect) {
             };
             dispatch(&rt, Msg::Learned(LearnedMsg::Saved(result)));
         }
-        Effect::ForgetModel(saved) => {
-            rt.models.borrow_mut().remove(&saved);
-        }
+        Effect::ForgetModel(saved) => link::forget_model(&rt, saved),
         Effect::FetchServed => spawn_local(async move {
             match fetch("data/ml-100k.zip").await {
                 Ok(blob) => give_files(&rt, Origin::Served, vec![("ml-100k.zip".into(), blob)]),

@@ -15,9 +15,8 @@ use web_sys::{Blob, ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType}
 use super::dom::{self, js_error};
 use super::runtime::{Rt, WorkerLink, dispatch};
 use super::worker::{open, seal, to_js};
-use crate::msg::{DataMsg, Msg};
+use crate::msg::{DataMsg, LearnedMsg, Msg};
 use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings, pack_table};
-use crate::reading::{ModelFile, ModelReading};
 use crate::state::{DataRef, Lap, SavedModel, demo_table};
 use collab_core::train::StepPath;
 
@@ -285,15 +284,58 @@ pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, step
 }
 
 /// Reads, checks and reads for sections 9 and 10 ([`crate::reading`]) the saved model
-/// `file`, in a CPU worker of its own that ends with the answer: the file's bytes go
-/// from the browser to that worker, and the page's thread only unpacks what comes back.
-pub async fn read_model(file: Blob) -> Result<(ModelFile, ModelReading), String> {
-    let (_, reading) = ask(Engine::Cpu, None, (ToWorker::ReadModel, vec![file]), |answer| match answer {
-        FromWorker::ModelRead { result } => Some(result),
-        _ => None,
-    })
-    .await?;
-    *reading
+/// `file` of load `id` (the file `source`, kept as `saved`), in a CPU worker of its own:
+/// the file's bytes go from the browser to that worker, and the page's thread only
+/// unpacks what comes back ([`LearnedMsg::Loaded`]). The worker then stays, holding the
+/// model's users, and answers for one at a time ([`ToWorker::User`]) until the page lets
+/// go of the model ([`forget_model`]).
+pub fn start_reader(rt: &Rt, id: u64, source: String, saved: SavedModel, file: Blob) -> Result<(), String> {
+    let (on_rt, died_rt) = (rt.clone(), rt.clone());
+    let died_source = source.clone();
+    // Anything but the answers: its device (`Ready`) is of no interest here.
+    let on_message = move |message: Result<(FromWorker, Vec<Blob>), String>| {
+        let msg = match message.map(|m| m.0) {
+            Ok(FromWorker::ModelRead { result }) => {
+                LearnedMsg::Loaded { id, source: source.clone(), saved, result: (*result).map(Box::new) }
+            }
+            Ok(FromWorker::User { saved, user, result }) => LearnedMsg::User { saved, user, result },
+            Ok(FromWorker::Failed { message, .. }) | Err(message) => {
+                LearnedMsg::Loaded { id, source: source.clone(), saved, result: Err(message) }
+            }
+            Ok(_) => return,
+        };
+        dispatch(&on_rt, Msg::Learned(msg));
+    };
+    let on_death = move |what: String| {
+        let result = Err(format!("its worker stopped ({what})"));
+        dispatch(&died_rt, Msg::Learned(LearnedMsg::Loaded { id, source: died_source.clone(), saved, result }));
+    };
+    let link = spawn(Engine::Cpu, on_message, on_death)?;
+    send(&link, &ToWorker::Init)?;
+    link.worker.post_message(&seal(&ToWorker::ReadModel { saved }, &[file])?).map_err(js_error)?;
+    rt.readers.borrow_mut().insert(saved, link);
+    Ok(())
+}
+
+/// Asks the worker that read the model kept as `saved` for `user`: the training worker
+/// for a fit's model, the file's own reader for a file's.
+pub fn ask_user(rt: &Rt, saved: SavedModel, user: String) -> Result<(), String> {
+    let message = ToWorker::User { saved, user };
+    match saved {
+        SavedModel::Fit(_) => post(rt, &message),
+        SavedModel::File(_) => match rt.readers.borrow().get(&saved) {
+            Some(link) => send(link, &message),
+            None => Err("the worker that read this model has stopped: load the model again".into()),
+        },
+    }
+}
+
+/// Lets go of the saved model `saved`: its file's handle, and the worker that read it if
+/// it was a file's (which ends).
+pub fn forget_model(rt: &Rt, saved: SavedModel) {
+    rt.models.borrow_mut().remove(&saved);
+    let reader = rt.readers.borrow_mut().remove(&saved);
+    drop(reader);
 }
 
 /// Starts a worker of its own on `engine`, gives it `data` (if any), posts `command` (with

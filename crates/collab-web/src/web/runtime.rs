@@ -30,6 +30,9 @@ pub struct Runtime {
     /// The saved models the page shows or is reading, as the browser holds them (a
     /// fit's, which its worker saved; a picked file).
     pub models: RefCell<std::collections::HashMap<crate::state::SavedModel, web_sys::Blob>>,
+    /// The workers that read a model file, each kept while the page shows (or reads) that
+    /// model: they hold its users and answer for one at a time.
+    pub readers: RefCell<std::collections::HashMap<crate::state::SavedModel, WorkerLink>>,
     /// Listeners that live as long as the page (gloo removes a listener when dropped).
     pub listeners: RefCell<Vec<EventListener>>,
     /// Carries out one effect.
@@ -74,6 +77,7 @@ pub fn new(app: App, page: Page, run_effect: fn(&Rt, Effect)) -> Rt {
         files: RefCell::new(Default::default()),
         files_id: std::cell::Cell::new(0),
         models: RefCell::new(Default::default()),
+        readers: RefCell::new(Default::default()),
         listeners: RefCell::new(Vec::new()),
         run_effect,
     });

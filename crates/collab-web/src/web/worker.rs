@@ -30,9 +30,10 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use super::device::{self, Chosen};
 use super::dom::now_ms;
 use crate::protocol::{
-    BatchRow, BatchView, FromWorker, Progress, RACE_STEPS, RACE_WARMUP, Slot, SplitCounts, ToWorker, TrainSettings,
-    unpack_table,
+    BatchRow, BatchView, Curve, FromWorker, Progress, RACE_STEPS, RACE_WARMUP, Slot, SplitCounts, ToWorker,
+    TrainSettings, unpack_table,
 };
+use crate::reading::{ModelUsers, SavedModel};
 use crate::state::{MAP_FIT, MAP_MOVIES};
 
 /// Milliseconds of training between two looks at the mailbox.
@@ -93,11 +94,11 @@ fn post_with(message: &FromWorker, blobs: &[web_sys::Blob]) {
     }
 }
 
-/// One fit: its run id, its learner, and the chart points so far.
+/// One fit: its run id, its learner, and its loss curve so far.
 struct Fit {
     run: u64,
     learner: Learner,
-    points: Vec<(usize, f64)>,
+    curve: Curve,
     /// Training milliseconds in the current epoch.
     epoch_ms: f64,
     /// The epoch of the next map to send (0: the untrained model's).
@@ -157,10 +158,10 @@ struct Trainer {
     slots: HashMap<Slot, SlotState>,
     /// Which running slot trains next (they take turns).
     turn: usize,
-    /// Who rated what in section 8's last finished fit (its run): the page asks for one
-    /// user's ratings at a time ([`ToWorker::RatedBy`]), and they outlive the fit's learner
-    /// (the page shows that model until the next fit ends).
-    rated: Option<(u64, RatedBy)>,
+    /// The users of the model this worker read last (section 8's last finished fit's, or
+    /// a model file's): the page asks for one at a time ([`ToWorker::User`]); they outlive
+    /// the fit's learner (the page shows that model until the next one is read).
+    users: Option<ModelUsers>,
 }
 
 /// Starts listening: called by `start` when the module runs in a worker. Messages that
@@ -338,7 +339,7 @@ impl Trainer {
                 Ok(table) => {
                     self.table = Some(Arc::new(table));
                     self.slots.clear();
-                    self.rated = None;
+                    self.users = None;
                 }
                 Err(e) => self.fail(None, format!("the worker could not read the ratings: {e}").into()),
             },
@@ -347,7 +348,7 @@ impl Trainer {
                     let summary = Box::new(crate::summary::DataSummary::of(&table));
                     self.table = Some(Arc::new(table));
                     self.slots.clear();
-                    self.rated = None;
+                    self.users = None;
                     post(&FromWorker::Loaded { id, summary, used, memory: memory_bytes() });
                 }
                 Err(message) => post(&FromWorker::LoadFailed { id, message }),
@@ -394,31 +395,33 @@ impl Trainer {
                     Err(e) => self.fail(Some((slot, run)), format!("training could not be restored: {e}").into()),
                 }
             }
-            ToWorker::ReadModel => {
+            ToWorker::ReadModel { saved } => {
+                self.users = None;
                 let bytes = match blobs.first() {
                     Some(blob) => super::blob::read_model_file(blob),
                     None => Err("no model file came with the message".into()),
                 };
                 let result = match (&self.device, bytes) {
-                    (Some(chosen), Ok(bytes)) => crate::reading::read_saved(&bytes, &[], &chosen.device).await,
+                    (Some(chosen), Ok(bytes)) => crate::reading::read_saved(&bytes, &[], saved, &chosen.device).await,
                     (None, _) => Err("the worker has no device yet".into()),
                     (_, Err(e)) => Err(e),
                 };
+                let result = result.map(|read| {
+                    self.users = Some(read.users);
+                    read.page
+                });
                 post(&FromWorker::ModelRead { result: Box::new(result) });
             }
-            ToWorker::RatedBy { run, user } => {
-                let result = match &self.rated {
-                    Some((kept, by)) if *kept == run => {
-                        let (items, stars) = by.of(user);
-                        Ok((items.to_vec(), stars.to_vec()))
-                    }
+            ToWorker::User { saved, user } => {
+                let result = match &self.users {
+                    Some(users) if users.saved == saved => users.row(&user).map(Box::new),
                     // A newer fit ended: its model is on its way to the page.
-                    Some(_) => Err("a newer fit has ended: ask again once its model is shown".to_string()),
-                    None => Err("this worker no longer holds that fit's ratings (it restarted, or the data \
-                                 changed): train again to ask who rated what"
+                    Some(_) => Err("a newer model has been read: ask again once it is shown".to_string()),
+                    None => Err("this worker no longer holds that model's users (it restarted, or the data \
+                                 changed): train again, or load the model again"
                         .to_string()),
                 };
-                post(&FromWorker::RatedBy { run, user, result });
+                post(&FromWorker::User { saved, user, result });
             }
             ToWorker::Race { settings, path } => match self.race(settings, path).await {
                 Ok(times) => post(&FromWorker::Raced { times }),
@@ -458,7 +461,7 @@ impl Trainer {
             post(&FromWorker::Split { run, counts: split_counts(&data) });
         }
         let learner = settings.learner(data, &device);
-        Ok(Box::new(Fit { run, learner, points: Vec::new(), epoch_ms: 0.0, next_map: 0 }))
+        Ok(Box::new(Fit { run, learner, curve: Curve::default(), epoch_ms: 0.0, next_map: 0 }))
     }
 
     /// Milliseconds per batch of a fresh fit with `settings` on this worker's device
@@ -525,7 +528,7 @@ impl Trainer {
             }
             Err(e) => {
                 // Where the fit stopped (a divergence keeps every epoch closed before it).
-                post(&FromWorker::Progress { slot, run, progress: progress(&fit.learner, &fit.points) });
+                post(&FromWorker::Progress { slot, run, progress: progress(&fit.learner, fit.curve.points()) });
                 self.slots.insert(slot, SlotState::Paused(fit));
                 self.fail(Some((slot, run)), e);
             }
@@ -537,9 +540,14 @@ impl Trainer {
     async fn report(&self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
         if self.on_gpu() {
             let snapshot = fit.learner.snapshot().await?;
-            post(&FromWorker::Snapshot { slot, run: fit.run, bytes: snapshot.to_bytes(), points: fit.points.clone() });
+            post(&FromWorker::Snapshot {
+                slot,
+                run: fit.run,
+                bytes: snapshot.to_bytes(),
+                points: fit.curve.points().to_vec(),
+            });
         }
-        post(&FromWorker::Progress { slot, run: fit.run, progress: progress(&fit.learner, &fit.points) });
+        post(&FromWorker::Progress { slot, run: fit.run, progress: progress(&fit.learner, fit.curve.points()) });
         self.maps(slot, fit).await
     }
 
@@ -579,9 +587,9 @@ impl Trainer {
         if let Ok(Some(message)) = l.learned_nothing().await {
             post(&FromWorker::Note { slot, run, message });
         }
-        // The last fit's ratings by user go first: with the new ones and the model's
-        // copies below, two at once would raise the peak by 8 bytes a rating.
-        self.rated = None;
+        // The last model's users go first: with the new ones and the model's copies
+        // below, two at once would raise the peak by 8 bytes a rating.
+        self.users = None;
         let (data, spec) = (l.data(), l.spec());
         let model = l.model().valid();
         let tables = crate::reading::tables_of(&model, spec).await;
@@ -593,6 +601,11 @@ impl Trainer {
             _ => predictions(&model, &data.valid).await,
         };
         let residuals = predicted.ok().map(|p| Box::new(Residuals::new(&data.valid, &p, &data.train)));
+        let worst_users = residuals
+            .iter()
+            .flat_map(|r| &r.worst)
+            .map(|w| usize::try_from(w.user).ok().and_then(|u| data.users.labels.get(u)).cloned().unwrap_or_default())
+            .collect();
         // A device lost while saving is the device's failure (the page goes on on the CPU).
         let saved = match save(&model, spec, &data.users, &data.items).await {
             Ok(bytes) => super::blob::blob_of(&bytes).map_err(Failure::Refused),
@@ -602,16 +615,25 @@ impl Trainer {
             Ok(blob) => {
                 let parts = [&data.train, &data.valid];
                 let counts = item_counts(data.items.len(), &parts);
-                // Read here, where the model is: its bytes and tables never cross the page.
+                // Read here, where the model is: its bytes, and its users' rows and ids,
+                // never cross the page.
                 let vocabs = (&data.users, &data.items);
                 let read = match tables {
-                    Ok(tables) => crate::reading::read_trained(&model, spec, tables, vocabs, &counts).await,
+                    Ok(tables) => {
+                        crate::reading::read_trained(&model, spec, tables, vocabs, &counts, SavedModel::Fit(run)).await
+                    }
                     Err(e) => Err(e),
                 };
-                post_with(&FromWorker::Trained { run, read: read.map(Box::new), counts, residuals }, &[blob]);
-                // The ratings stay here: the page asks for a user's own (a question that
-                // comes meanwhile waits for them).
-                self.rated = Some((run, RatedBy::new(data.users.len(), &parts)));
+                let read = read.map(|read| {
+                    self.users = Some(read.users);
+                    Box::new(read.page)
+                });
+                post_with(&FromWorker::Trained { run, read, counts, residuals, worst_users }, &[blob]);
+                // Who rated what stays here too, grouped once the model is on its way (a
+                // question about a user that comes meanwhile waits for it).
+                if let Some(users) = &mut self.users {
+                    users.rated = Some(RatedBy::new(data.users.len(), &parts));
+                }
             }
             Err(failure) => self.fail(Some((slot, run)), failure),
         }
@@ -655,7 +677,7 @@ impl Trainer {
         post(&FromWorker::Progress { slot, run, progress: progress(&learner, &points) });
         // The maps of the epochs before the snapshot are on the page already.
         let next_map = learner.history().len() + 1;
-        Ok(Box::new(Fit { run, learner, points, epoch_ms: 0.0, next_map }))
+        Ok(Box::new(Fit { run, learner, curve: Curve::from_points(points), epoch_ms: 0.0, next_map }))
     }
 }
 
@@ -693,7 +715,7 @@ fn progress(l: &Learner, points: &[(usize, f64)]) -> Progress {
 async fn read_and_close(fit: &mut Fit, start: f64) -> Result<(), Failure> {
     let l = &mut fit.learner;
     let smooth = l.read_losses().await?;
-    fit.points.push((l.steps_done(), smooth));
+    fit.curve.add((l.steps_done(), smooth));
     fit.epoch_ms += now_ms() - start;
     if l.epoch_complete() {
         let start = now_ms();
