@@ -192,19 +192,19 @@ pub enum FromWorker {
     },
     /// Section 8's fit ended: the model as the worker read it for sections 9 and 10
     /// ([`crate::reading`]; the saved model's `Blob` travels beside this message, for
-    /// Save), each item's ratings (training and validation alike:
-    /// popularity counts every rating, as the book's map does), where the model is
-    /// wrong on the validation ratings, and the ids of the users of its worst
-    /// predictions. The users' rows and who rated what stay in the worker: the page asks
-    /// for one user at a time ([`ToWorker::User`]).
+    /// Save), and each item's ratings (training and validation alike: popularity counts
+    /// every rating, as the book's map does). The users' rows and who rated what stay in
+    /// the worker: the page asks for one user at a time ([`ToWorker::User`]). Where the
+    /// model is wrong follows ([`FromWorker::Errors`]).
     Trained {
         run: u64,
         read: Result<Box<(crate::reading::ModelFile, crate::reading::ModelReading)>, String>,
         #[serde(with = "crate::json_bytes")]
         counts: Vec<usize>,
-        residuals: Option<Box<Residuals>>,
-        worst_users: Vec<String>,
     },
+    /// Where fit `run`'s model is wrong on the validation ratings, with the ids of the
+    /// users of its worst predictions; or why that could not be worked out.
+    Errors { run: u64, result: Result<(Box<Residuals>, Vec<String>), String> },
     /// What [`ToWorker::ReadModel`] read, or why the model could not be read.
     ModelRead { result: Box<Result<(crate::reading::ModelFile, crate::reading::ModelReading), String>> },
     /// User `user` (as asked) of the model kept as `saved`; or why this worker cannot say.

@@ -439,10 +439,8 @@ pub struct Trained {
     pub counts: Vec<usize>,
     /// What loading said of the file's names ("2 names cut to 200 characters"), if anything.
     pub note: Option<String>,
-    /// Where it is wrong on the validation ratings (`None` for a model loaded from a file).
-    pub residuals: Option<Box<Residuals>>,
-    /// The ids of the users of `residuals`' worst predictions, in their order.
-    pub worst_users: Vec<String>,
+    /// Where it is wrong on the validation ratings.
+    pub errors: Errors,
     /// Its map of the movie factors as it formed, by epoch (empty for a model from a file).
     pub maps: Vec<MapPoints>,
 }
@@ -455,9 +453,9 @@ pub struct Fitted {
     pub run: Option<u64>,
     /// Ratings of each item index, training and validation.
     pub counts: Vec<usize>,
-    pub residuals: Option<Box<Residuals>>,
-    /// The ids of the users of `residuals`' worst predictions, in their order.
-    pub worst_users: Vec<String>,
+    /// Where it is wrong on the validation ratings ([`Errors::Coming`] as the model
+    /// arrives: its worker works them out after sending it).
+    pub errors: Errors,
     /// The fit's maps by epoch.
     pub maps: Vec<MapPoints>,
 }
@@ -466,11 +464,27 @@ impl Trained {
     /// The model kept as `saved`, as a worker read it, with what its fit brings (the
     /// default for a model loaded from a file).
     pub fn new(file: crate::reading::ModelFile, saved: SavedModel, fitted: Fitted) -> Self {
-        let Fitted { run, counts, residuals, worst_users, maps } = fitted;
+        let Fitted { run, counts, errors, maps } = fitted;
         let counts = crate::reading::counts_for(&counts, file.items.len());
         let crate::reading::ModelFile { spec, items, note } = file;
-        Trained { spec, items, saved, run, counts, note, residuals, worst_users, maps }
+        Trained { spec, items, saved, run, counts, note, errors, maps }
     }
+}
+
+/// Where a model is wrong on its fit's validation ratings. The fit's worker predicts
+/// every one of them after it has sent the model (5 million at ml-25m: a second and more
+/// in wasm, which section 9 does not wait for).
+#[derive(Debug, Clone, Default)]
+pub enum Errors {
+    /// A model loaded from a file: it comes without its validation ratings.
+    #[default]
+    None,
+    /// The fit's worker is predicting them.
+    Coming,
+    /// The residuals, and the ids of the users of the worst predictions, in their order.
+    Ready(Box<Residuals>, Vec<String>),
+    /// Why they could not be worked out.
+    Failed(String),
 }
 
 /// Sections 9 and 10.

@@ -6,7 +6,7 @@ use collab_core::residuals::{CountBin, Rated, Residuals};
 
 use super::{Patch, attr, html, text};
 use crate::html::{Frame, escape, group};
-use crate::state::{App, Trained};
+use crate::state::{App, Errors, Trained};
 
 pub const IDS: &[&str] =
     &["errors", "errors-summary", "errors-scatter", "errors-by-rating", "errors-users", "errors-items", "errors-worst"];
@@ -14,15 +14,27 @@ pub const IDS: &[&str] =
 /// Why there is nothing to show yet.
 pub const WAITING: &str = "Train a model in section 8 to see where it is wrong. (A model loaded from a file comes without its validation ratings.)";
 
+/// What the section says while the fit's worker predicts the validation ratings.
+pub const COMING: &str = "Predicting every validation rating with the trained model…";
+
 pub fn render(app: &App, out: &mut Vec<Patch>) {
-    let fitted = app.learned.model.as_ref().and_then(|m| m.residuals.as_deref().map(|r| (m, r)));
+    let errors = app.learned.model.as_ref().map(|m| (m, &m.errors));
+    let fitted = match errors {
+        Some((m, Errors::Ready(r, users))) => Some((m, r.as_ref(), users.as_slice())),
+        _ => None,
+    };
+    let said = match errors {
+        Some((_, Errors::Coming)) => COMING.to_string(),
+        Some((_, Errors::Failed(e))) => format!("Where the model is wrong could not be worked out: {e}."),
+        _ => WAITING.to_string(),
+    };
     out.push(attr("errors", "data-state", if fitted.is_some() { "ready" } else { "pending" }));
-    out.push(text("errors-summary", fitted.map_or(WAITING.to_string(), |(_, r)| summary(r))));
-    out.push(html("errors-scatter", fitted.map(|(_, r)| scatter(r)).unwrap_or_default()));
-    out.push(html("errors-by-rating", fitted.map(|(_, r)| by_rating(r)).unwrap_or_default()));
-    out.push(html("errors-users", fitted.map(|(_, r)| bins(&r.by_user)).unwrap_or_default()));
-    out.push(html("errors-items", fitted.map(|(_, r)| bins(&r.by_item)).unwrap_or_default()));
-    out.push(html("errors-worst", fitted.map(|(m, r)| worst(m, r)).unwrap_or_default()));
+    out.push(text("errors-summary", fitted.map_or(said, |(_, r, _)| summary(r))));
+    out.push(html("errors-scatter", fitted.map(|(_, r, _)| scatter(r)).unwrap_or_default()));
+    out.push(html("errors-by-rating", fitted.map(|(_, r, _)| by_rating(r)).unwrap_or_default()));
+    out.push(html("errors-users", fitted.map(|(_, r, _)| bins(&r.by_user)).unwrap_or_default()));
+    out.push(html("errors-items", fitted.map(|(_, r, _)| bins(&r.by_item)).unwrap_or_default()));
+    out.push(html("errors-worst", fitted.map(|(m, r, users)| worst(m, r, users)).unwrap_or_default()));
 }
 
 pub fn summary(r: &Residuals) -> String {
@@ -156,7 +168,8 @@ fn bins(bins: &[CountBin]) -> String {
         .collect()
 }
 
-fn worst(m: &Trained, r: &Residuals) -> String {
+/// The worst predictions, by name (`users`: their users' ids, in their order).
+fn worst(m: &Trained, r: &Residuals, users: &[String]) -> String {
     // Index 0 is fastai's `#na#`: a user (or movie) the training split never saw.
     let name = |label: Option<&String>, i: i32| match usize::try_from(i).ok().filter(|&i| i > 0) {
         Some(i) => label.map(|s| escape(s)).unwrap_or_else(|| i.to_string()),
@@ -168,7 +181,7 @@ fn worst(m: &Trained, r: &Residuals) -> String {
         .map(|(n, w): (usize, &Rated)| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:+.2}</td></tr>",
-                name(m.worst_users.get(n), w.user),
+                name(users.get(n), w.user),
                 name(usize::try_from(w.item).ok().and_then(|i| m.items.get(i)), w.item),
                 stars(w.actual),
                 w.predicted,

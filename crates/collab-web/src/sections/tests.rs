@@ -504,6 +504,7 @@ fn section_9_says_which_model_is_being_read_and_keeps_the_one_shown() {
 
 #[test]
 fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst() {
+    use crate::state::Errors;
     use collab_core::data::{Encoded, Vocab};
     use collab_core::model::{ModelKind, ModelSpec};
     use collab_core::residuals::Residuals;
@@ -526,11 +527,12 @@ fn the_errors_section_draws_every_point_at_its_exact_numbers_and_names_the_worst
     let residuals = Residuals::new(&valid, &predicted, &train);
     // The worst predictions' users, by id, as the fit's worker names them.
     let worst_users = residuals.worst.iter().map(|w| users.labels[w.user as usize].clone()).collect();
-    app.learned.model = Some(trained(crate::state::Fitted {
-        residuals: Some(Box::new(residuals.clone())),
-        worst_users,
-        ..Default::default()
-    }));
+    app.learned.model = Some(trained(crate::state::Fitted { errors: Errors::Coming, ..Default::default() }));
+    let patches = render(&app);
+    assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("pending"));
+    assert_eq!(drawn(&patches, "errors-summary", None), Some(super::errors::COMING), "a fit's are on their way");
+    let errors = Errors::Ready(Box::new(residuals.clone()), worst_users);
+    app.learned.model = Some(trained(crate::state::Fitted { errors, ..Default::default() }));
     let patches = render(&app);
     assert_eq!(drawn(&patches, "errors", Some("data-state")), Some("ready"));
     let scatter = drawn(&patches, "errors-scatter", None).unwrap();

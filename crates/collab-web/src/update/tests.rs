@@ -938,13 +938,7 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     assert_eq!(app.learned.reading, Some(Reading::Fit(run)), "section 9 says the model is being read");
     let model = trained(collab_core::model::ModelKind::DotProductBias);
     let counts = model.fitted.counts.clone();
-    let old = FromWorker::Trained {
-        run: run + 100,
-        read: reading_of(&model, &[]),
-        counts: vec![],
-        residuals: None,
-        worst_users: vec![],
-    };
+    let old = FromWorker::Trained { run: run + 100, read: reading_of(&model, &[]), counts: vec![] };
     assert!(
         matches!(&update(&mut app, Msg::Worker(old))[..], [Effect::ForgetModel(SavedModel::Fit(r))] if *r == run + 100),
         "the page lets go of an older fit's saved model"
@@ -952,7 +946,7 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     assert!(app.learned.model.is_none());
     // The fit's worker read its model where it was trained: the page shows it at once.
     let read = reading_of(&model, &counts);
-    let new = FromWorker::Trained { run, read, counts: counts.clone(), residuals: None, worst_users: vec![] };
+    let new = FromWorker::Trained { run, read, counts: counts.clone() };
     assert!(update(&mut app, Msg::Worker(new)).is_empty());
     assert_eq!(app.learned.reading, None);
     // A fit carried on from a snapshot on the CPU reports done again, and brings no model.
@@ -961,6 +955,18 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     let shown = app.learned.model.as_ref().unwrap();
     assert_eq!((shown.saved, shown.run, &shown.counts), (SavedModel::Fit(run), Some(run), &counts));
     assert_eq!(app.learned.read.as_ref().unwrap().as_ref().unwrap().popular[0], 2, "movie 2 is rated most");
+    // Where it is wrong follows the model: another fit's is dropped, its own is shown.
+    assert!(matches!(shown.errors, crate::state::Errors::Coming));
+    let residuals = || {
+        let valid = collab_core::data::Encoded { users: vec![1], items: vec![2], ratings: vec![4.0] };
+        let r = collab_core::residuals::Residuals::new(&valid, &[3.0], &valid);
+        Ok((Box::new(r), vec!["1".to_string()]))
+    };
+    let _ = update(&mut app, Msg::Worker(FromWorker::Errors { run: run + 100, result: residuals() }));
+    assert!(matches!(app.learned.model.as_ref().unwrap().errors, crate::state::Errors::Coming));
+    let _ = update(&mut app, Msg::Worker(FromWorker::Errors { run, result: residuals() }));
+    let crate::state::Errors::Ready(r, users) = &app.learned.model.as_ref().unwrap().errors else { panic!() };
+    assert_eq!((r.count, users.as_slice()), (1, ["1".to_string()].as_slice()));
     // A fit whose model could not be read says so in section 8, and lets its file go.
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
     let _ = update(&mut app, Msg::Train(TrainMsg::Toggle));
@@ -970,8 +976,7 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     let picked =
         update(&mut app, Msg::Learned(LearnedMsg::File { name: "f.bin".into(), saved: Ok(SavedModel::File(9)) }));
     let [Effect::ReadModel { id: file_id, .. }] = &picked[..] else { panic!("{picked:?}") };
-    let failed =
-        FromWorker::Trained { run: next, read: Err("no".into()), counts: vec![], residuals: None, worst_users: vec![] };
+    let failed = FromWorker::Trained { run: next, read: Err("no".into()), counts: vec![] };
     let effects = update(&mut app, Msg::Worker(failed));
     assert!(matches!(&effects[..], [Effect::ForgetModel(SavedModel::Fit(r))] if *r == next), "{effects:?}");
     assert_eq!(app.train.message, "the trained model could not be read: no");

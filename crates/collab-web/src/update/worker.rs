@@ -4,7 +4,7 @@
 
 use crate::effect::Effect;
 use crate::protocol::{Engine, FromWorker, Slot, ToWorker};
-use crate::state::{App, Fitted, KeptSnapshot, Phase, Reading, SavedModel, WorkerState};
+use crate::state::{App, Errors, Fitted, KeptSnapshot, Phase, Reading, SavedModel, WorkerState};
 
 pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
     match msg {
@@ -50,13 +50,13 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 fit.snapshot = Some(KeptSnapshot { bytes, points });
             }
         }
-        FromWorker::Trained { run, read, counts, residuals, worst_users } => {
+        FromWorker::Trained { run, read, counts } => {
             let saved = SavedModel::Fit(run);
             let Some(fit) = app.fit_mut(Slot::Train, run) else {
                 crate::update::learned::fit_read_ends(app, run);
                 return vec![Effect::ForgetModel(saved)];
             };
-            let fitted = Fitted { run: Some(run), counts, residuals, worst_users, maps: fit.maps.clone() };
+            let fitted = Fitted { run: Some(run), counts, errors: Errors::Coming, maps: fit.maps.clone() };
             // Read where it was trained: shown now, overtaking any file still being read
             // (a model that could not be read overtakes nothing).
             if read.is_ok() {
@@ -64,6 +64,15 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
             }
             let id = app.learned.loading;
             return crate::update::learned::loaded(app, id, None, saved, fitted, read);
+        }
+        FromWorker::Errors { run, result } => {
+            // Only the shown model's (an older fit's, or one replaced meanwhile, is dropped).
+            if let Some(model) = app.learned.model.as_mut().filter(|m| m.saved == SavedModel::Fit(run)) {
+                model.errors = match result {
+                    Ok((residuals, worst_users)) => Errors::Ready(residuals, worst_users),
+                    Err(e) => Errors::Failed(e),
+                };
+            }
         }
         FromWorker::Note { slot, run, message } => {
             if slot == Slot::Train && app.fit_mut(slot, run).is_some() {

@@ -593,19 +593,6 @@ impl Trainer {
         let (data, spec) = (l.data(), l.spec());
         let model = l.model().valid();
         let tables = crate::reading::tables_of(&model, spec).await;
-        // Where the model is wrong (a dot model's predictions from its tables: a pass over
-        // them, where the forward pass gathers a copy of every row); a fit without it
-        // still hands over its model.
-        let predicted = match &tables {
-            Ok(Some(t)) => Ok(t.predictions(&data.valid)),
-            _ => predictions(&model, &data.valid).await,
-        };
-        let residuals = predicted.ok().map(|p| Box::new(Residuals::new(&data.valid, &p, &data.train)));
-        let worst_users = residuals
-            .iter()
-            .flat_map(|r| &r.worst)
-            .map(|w| usize::try_from(w.user).ok().and_then(|u| data.users.labels.get(u)).cloned().unwrap_or_default())
-            .collect();
         // A device lost while saving is the device's failure (the page goes on on the CPU).
         let saved = match save(&model, spec, &data.users, &data.items).await {
             Ok(bytes) => super::blob::blob_of(&bytes).map_err(Failure::Refused),
@@ -618,22 +605,36 @@ impl Trainer {
                 // Read here, where the model is: its bytes, and its users' rows and ids,
                 // never cross the page.
                 let vocabs = (&data.users, &data.items);
-                let read = match tables {
+                let read = match &tables {
                     Ok(tables) => {
-                        crate::reading::read_trained(&model, spec, tables, vocabs, &counts, SavedModel::Fit(run)).await
+                        let saved = SavedModel::Fit(run);
+                        crate::reading::read_trained(&model, spec, tables.as_ref(), vocabs, &counts, saved).await
                     }
-                    Err(e) => Err(e),
+                    Err(e) => Err(e.clone()),
                 };
                 let read = read.map(|read| {
                     self.users = Some(read.users);
                     Box::new(read.page)
                 });
-                post_with(&FromWorker::Trained { run, read, counts, residuals, worst_users }, &[blob]);
-                // Who rated what stays here too, grouped once the model is on its way (a
-                // question about a user that comes meanwhile waits for it).
+                post_with(&FromWorker::Trained { run, read, counts }, &[blob]);
+                // Then, the model on its way: who rated what (a question about a user that
+                // comes meanwhile waits for it), and where the model is wrong.
                 if let Some(users) = &mut self.users {
                     users.rated = Some(RatedBy::new(data.users.len(), &parts));
                 }
+                // A dot model predicts from its tables (a pass over them, where the
+                // forward pass gathers a copy of every row).
+                let predicted = match tables {
+                    Ok(Some(t)) => Ok(t.predictions(&data.valid)),
+                    _ => predictions(&model, &data.valid).await.map_err(|e| e.to_string()),
+                };
+                let result = predicted.map(|p| {
+                    let residuals = Residuals::new(&data.valid, &p, &data.train);
+                    let id = |u: i32| usize::try_from(u).ok().and_then(|u| data.users.labels.get(u)).cloned();
+                    let users = residuals.worst.iter().map(|w| id(w.user).unwrap_or_default()).collect();
+                    (Box::new(residuals), users)
+                });
+                post(&FromWorker::Errors { run, result });
             }
             Err(failure) => self.fail(Some((slot, run)), failure),
         }
