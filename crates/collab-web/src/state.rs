@@ -575,8 +575,9 @@ pub struct ModelRead {
     pub profiles: Vec<collab_core::profiles::Profile>,
     /// The average user's row and bias (where "you as a new user" starts).
     pub average: (Vec<f32>, f32),
-    /// Each item's genre mask (bit n: `GENRES[n]`), from the loaded data's `u.item`; 0
-    /// where the data has none.
+    /// Each item's genre mask (bit n: `GENRES[n]`) for the movies the maps draw, from the
+    /// loaded data's genres (`u.item`, `movies.csv`); 0 for every other, and where the
+    /// data has none.
     pub genres: Vec<u32>,
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,

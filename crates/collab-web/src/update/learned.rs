@@ -187,8 +187,7 @@ pub fn loaded(
         }
         None => String::new(),
     };
-    let genres = genres_by_title(&app.data.summary);
-    let read = model_read(&model, reading, &genres);
+    let read = model_read(&model, reading, &app.data.summary.genres);
     // Every view of the old model goes with it.
     let old = app.learned.model.as_ref().map(|m| m.saved).filter(|&old| old != saved);
     app.learned = LearnedState {
@@ -356,17 +355,29 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
     })
 }
 
-/// The loaded data's genre masks by title (the model's items are titles).
-pub fn genres_by_title(summary: &crate::state::DataSummary) -> HashMap<&str, u32> {
-    summary.genres.iter().map(|(title, mask)| (title.as_str(), *mask)).collect()
+/// Each item's genre mask (bit n: `GENRES[n]`) for the movies `model`'s maps draw, the
+/// trained one (`map`) and the fit's by epoch, the only ones coloured by genre; 0 for
+/// every other. Found by title in the loaded data's `genres` (the model's items are
+/// titles): at ml-25m's 62,423 titles, indexing them all cost the page's thread 20 ms.
+pub fn map_genres(model: &Trained, map: &[(usize, f32, f32)], genres: &[(String, u32)]) -> Vec<u32> {
+    let drawn = map.iter().chain(model.maps.iter().flatten()).map(|p| p.0);
+    let wanted: HashMap<&str, usize> = drawn.filter_map(|i| Some((model.items.get(i)?.as_str(), i))).collect();
+    let mut masks = vec![0; model.items.len()];
+    for (title, mask) in genres {
+        if let Some(&i) = wanted.get(title.as_str()) {
+            masks[i] = *mask;
+        }
+    }
+    masks
 }
 
-/// What the views draw of `model`, from what its worker read ([`crate::reading`]): only
-/// what is linear in the movies is done here (labels, the listable movies, genres).
-pub fn model_read(model: &Trained, reading: ModelReading, genres: &HashMap<&str, u32>) -> Result<ModelRead, String> {
+/// What the views draw of `model`, from what its worker read ([`crate::reading`]), with
+/// the loaded data's `genres` by title: only what is linear in the movies is done here
+/// (labels, the listable movies, the mapped movies' genres).
+pub fn model_read(model: &Trained, reading: ModelReading, genres: &[(String, u32)]) -> Result<ModelRead, String> {
     let ModelReading { tables, check, popular, by_bias, map, profiles, average } = reading;
     let tables = tables.map(|t| t.unpack()).transpose()?;
-    let genres = model.items.iter().map(|t| genres.get(t.as_str()).copied().unwrap_or(0)).collect();
+    let genres = map_genres(model, &map, genres);
     let listable = listable(&popular, &model.items, &model.counts);
     Ok(ModelRead {
         tables,

@@ -1264,13 +1264,23 @@ fn the_link_keeps_the_sheets_settings_and_the_served_data() {
 }
 
 #[test]
-fn the_datas_genres_reach_the_models_items_by_title() {
+fn the_datas_genres_reach_the_mapped_movies_by_title() {
+    use collab_core::model::{ModelKind, ModelSpec};
     let table = generate(SynthSettings { users: 10, items: 6, density: 0.9, ..SynthSettings::default() });
     let summary = DataSummary::of(&table);
-    let by_title = super::learned::genres_by_title(&summary);
-    assert_eq!(by_title.len(), 6);
-    let (id, title) = table.titles.iter().next().unwrap();
-    assert_eq!(by_title[title.as_str()], table.genres[id]);
+    let mut items: Vec<String> = table.titles.values().cloned().collect();
+    items.insert(0, "#na#".into());
+    let spec = ModelSpec::new(ModelKind::DotProduct, 11, items.len());
+    let file = crate::reading::ModelFile { spec, items: items.clone(), note: None };
+    // The trained map draws movie 2; the fit's map of epoch 0 movie 3.
+    let fitted = crate::state::Fitted { maps: vec![vec![(3, 0.0, 0.0)]], ..Default::default() };
+    let model = crate::state::Trained::new(file, SavedModel::Fit(1), fitted);
+    let masks = super::learned::map_genres(&model, &[(2, 0.5, 0.5)], &summary.genres);
+    let genre = |i: usize| table.titles.iter().find(|(_, t)| **t == items[i]).map(|(id, _)| table.genres[id]).unwrap();
+    assert_eq!(masks.len(), items.len());
+    assert_eq!((masks[2], masks[3]), (genre(2), genre(3)));
+    assert!(masks[2] != 0 || masks[3] != 0, "the generated titles have genres");
+    assert_eq!(masks.iter().enumerate().filter(|&(i, _)| i != 2 && i != 3).map(|(_, m)| m).sum::<u32>(), 0);
 }
 
 #[test]
