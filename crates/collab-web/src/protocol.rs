@@ -266,10 +266,10 @@ impl Curve {
     pub fn add(&mut self, point: (usize, f64)) {
         let every = self.every.max(1);
         // The last read stood in only as the newest: this one takes its place.
-        if self.reads > 0 && (self.reads - 1) % every != 0 {
+        if self.reads > 0 && !(self.reads - 1).is_multiple_of(every) {
             self.points.pop();
         }
-        if self.reads % every == 0 && self.points.len() >= CURVE_KEPT {
+        if self.reads.is_multiple_of(every) && self.points.len() >= CURVE_KEPT {
             let mut n = 0;
             self.points.retain(|_| {
                 n += 1;
