@@ -508,6 +508,9 @@ pub struct LearnedState {
     /// The last user the model's worker answered for: their row, and the movies they
     /// rated (a recommendation leaves them out; "why?" quotes them).
     pub user: Option<crate::reading::UserRow>,
+    /// Why the worker that read the model shown can no longer answer for its users (a
+    /// file's reader stopped): said instead of asking.
+    pub users_gone: Option<String>,
     /// The taste profile picked, and what it recommends.
     pub profile: Option<(usize, Vec<(usize, f32)>)>,
     pub you: Option<YouFit>,

@@ -25,7 +25,9 @@ pub fn render(app: &App, out: &mut Vec<Patch>) {
     };
     let said = match errors {
         Some((_, Errors::Coming)) => COMING.to_string(),
-        Some((_, Errors::Failed(e))) => format!("Where the model is wrong could not be worked out: {e}."),
+        Some((_, Errors::Failed(e))) => {
+            format!("Where the model is wrong could not be worked out: {}.", e.trim_end_matches('.'))
+        }
         _ => WAITING.to_string(),
     };
     out.push(attr("errors", "data-state", if fitted.is_some() { "ready" } else { "pending" }));

@@ -68,11 +68,13 @@ pub fn update(app: &mut App, msg: LearnedMsg) -> Vec<Effect> {
             l.asking = None;
             // A neural model, or one still being read, says so before anything is asked.
             let asked = tables(l).and_then(|_| {
-                let model = l.model.as_ref().ok_or("train a model first")?;
+                if let Some(gone) = &l.users_gone {
+                    return Err(gone.clone());
+                }
                 if user.trim().is_empty() {
                     return Err("type a user id first".to_string());
                 }
-                Ok(model.saved)
+                l.model.as_ref().map(|m| m.saved).ok_or_else(|| "train a model first".to_string())
             });
             match asked {
                 // The last user answered for: ranked at once.
@@ -158,7 +160,9 @@ pub fn loaded(
     if let (Err(e), Some(shown)) = (&result, &app.learned.model)
         && shown.saved == saved
     {
-        app.learned.message = format!("{e}: load the model again to ask about a user");
+        let gone = format!("{e}: load the model again to ask about a user");
+        app.learned.message = gone.clone();
+        app.learned.users_gone = Some(gone);
         app.learned.asking = None;
         return Vec::new();
     }
@@ -275,15 +279,20 @@ pub fn fit_read_ends(app: &mut App, run: u64) {
 }
 
 /// The training worker is being replaced (a restart, new data): a user asked of it (a
-/// fit's model's) will never be answered, nor a fit's model it was reading come, so the
-/// page stops waiting and says so.
+/// fit's model's) will never be answered, nor a fit's model it was reading come, nor
+/// where the fit's model is wrong, so the page stops waiting and says so.
 pub fn worker_replaced(app: &mut App) {
     if matches!(app.learned.reading, Some(Reading::Fit(_))) {
         app.learned.reading = None;
     }
     let l = &mut app.learned;
-    if l.model.as_ref().is_some_and(|m| matches!(m.saved, SavedModel::Fit(_))) && l.asking.take().is_some() {
+    let Some(model) = l.model.as_mut().filter(|m| matches!(m.saved, SavedModel::Fit(_))) else { return };
+    if l.asking.take().is_some() {
         l.message = "the training worker stopped before it answered: ask again".into();
+    }
+    // Where the fit's model is wrong was still being worked out there.
+    if matches!(model.errors, crate::state::Errors::Coming) {
+        model.errors = crate::state::Errors::Failed("the training worker stopped before it had worked them out".into());
     }
 }
 

@@ -856,9 +856,39 @@ fn a_ratings_question_to_a_replaced_worker_stops_waiting() {
     load_model(&mut app, trained(ModelKind::DotProduct));
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
     assert!(app.learned.asking.is_some());
+    app.learned.model.as_mut().unwrap().errors = crate::state::Errors::Coming;
     let _ = super::worker::start(&mut app, crate::protocol::Engine::Cpu);
     assert!(app.learned.asking.is_none());
     assert_eq!(app.learned.message, "the training worker stopped before it answered: ask again");
+    // Where the fit's model is wrong will not come either: said, not waited for.
+    let crate::state::Errors::Failed(why) = &app.learned.model.as_ref().unwrap().errors else { panic!() };
+    assert_eq!(why, "the training worker stopped before it had worked them out");
+}
+
+#[test]
+fn a_model_files_reader_that_stops_leaves_the_model_shown_and_is_not_asked_again() {
+    use collab_core::model::ModelKind;
+    let mut app = app();
+    let mut file = trained(ModelKind::DotProduct);
+    file.fitted.run = None;
+    load_model(&mut app, file);
+    let saved = app.learned.model.as_ref().unwrap().saved;
+    let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
+    assert!(matches!(&effects[..], [Effect::AskUser { .. }]));
+    // The reader dies: the page keeps the model (and its file, for Save), stops waiting.
+    let id = app.learned.loading;
+    let died = LearnedMsg::Loaded { id, source: "m.bin".into(), saved, result: Err("its worker stopped (x)".into()) };
+    assert!(update(&mut app, Msg::Learned(died)).is_empty(), "nothing is let go of");
+    assert_eq!(app.learned.model.as_ref().unwrap().saved, saved);
+    assert!(app.learned.asking.is_none());
+    let said = "its worker stopped (x): load the model again to ask about a user";
+    assert_eq!(app.learned.message, said);
+    // Asked again: said at once, no question to a worker that is gone.
+    assert!(update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into()))).is_empty());
+    assert_eq!((app.learned.message.as_str(), app.learned.asking.is_none()), (said, true));
+    // The model's movies still answer.
+    let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("movie 2".into())));
+    assert!(app.learned.similar.is_some());
 }
 
 #[test]

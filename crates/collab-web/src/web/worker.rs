@@ -158,10 +158,21 @@ struct Trainer {
     slots: HashMap<Slot, SlotState>,
     /// Which running slot trains next (they take turns).
     turn: usize,
+    /// A finished fit's errors, still to work out ([`Trainer::post_errors`]).
+    errors_due: Option<ErrorsDue>,
     /// The users of the model this worker read last (section 8's last finished fit's, or
     /// a model file's): the page asks for one at a time ([`ToWorker::User`]); they outlive
     /// the fit's learner (the page shows that model until the next one is read).
     users: Option<ModelUsers>,
+}
+
+/// What a finished fit's errors are worked out from: its split, its model, and (for a
+/// dot model) its tables.
+struct ErrorsDue {
+    run: u64,
+    data: Arc<CollabData>,
+    model: collab_core::model::CollabModel,
+    tables: Option<Tables>,
 }
 
 /// Starts listening: called by `start` when the module runs in a worker. Messages that
@@ -261,6 +272,13 @@ async fn work(mut mailbox: UnboundedReceiver<Incoming>) {
         while let Ok(message) = mailbox.try_recv() {
             trainer.handle(message).await;
         }
+        // A finished fit's errors: after the questions that came meanwhile (the browser
+        // delivered them while the last slice yielded).
+        if let Some(due) = trainer.errors_due.take() {
+            post_errors(due).await;
+            yield_to_browser().await;
+            continue;
+        }
         match trainer.next_running() {
             Some(slot) => {
                 trainer.slice(slot).await;
@@ -273,6 +291,24 @@ async fn work(mut mailbox: UnboundedReceiver<Incoming>) {
             },
         }
     }
+}
+
+/// Where a finished fit's model is wrong on its validation ratings, and the ids of the
+/// users of its worst predictions: a dot model predicts from its tables (a pass over
+/// them, where the forward pass gathers a copy of every row).
+async fn post_errors(due: ErrorsDue) {
+    let ErrorsDue { run, data, model, tables } = due;
+    let predicted = match tables {
+        Some(t) => Ok(t.predictions(&data.valid)),
+        None => predictions(&model, &data.valid).await.map_err(|e| e.to_string()),
+    };
+    let result = predicted.map(|p| {
+        let residuals = Residuals::new(&data.valid, &p, &data.train);
+        let id = |u: i32| usize::try_from(u).ok().and_then(|u| data.users.labels.get(u)).cloned();
+        let users = residuals.worst.iter().map(|w| id(w.user).unwrap_or_default()).collect();
+        (Box::new(residuals), users)
+    });
+    post(&FromWorker::Errors { run, result });
 }
 
 /// Ends this task's turn so that the browser can deliver the messages that came
@@ -415,10 +451,8 @@ impl Trainer {
             ToWorker::User { saved, user } => {
                 let result = match &self.users {
                     Some(users) if users.saved == saved => users.row(&user).map(Box::new),
-                    // A newer fit ended: its model is on its way to the page.
-                    Some(_) => Err("a newer model has been read: ask again once it is shown".to_string()),
-                    None => Err("this worker no longer holds that model's users (it restarted, or the data \
-                                 changed): train again, or load the model again"
+                    _ => Err("this worker no longer holds that model's users (it restarted, the data \
+                              changed, or another fit ended): train again, or load the model again"
                         .to_string()),
                 };
                 post(&FromWorker::User { saved, user, result });
@@ -617,24 +651,14 @@ impl Trainer {
                     Box::new(read.page)
                 });
                 post_with(&FromWorker::Trained { run, read, counts }, &[blob]);
-                // Then, the model on its way: who rated what (a question about a user that
-                // comes meanwhile waits for it), and where the model is wrong.
+                // Then, the model on its way, who rated what (a question about a user that
+                // comes meanwhile waits for it).
                 if let Some(users) = &mut self.users {
                     users.rated = Some(RatedBy::new(data.users.len(), &parts));
                 }
-                // A dot model predicts from its tables (a pass over them, where the
-                // forward pass gathers a copy of every row).
-                let predicted = match tables {
-                    Ok(Some(t)) => Ok(t.predictions(&data.valid)),
-                    _ => predictions(&model, &data.valid).await.map_err(|e| e.to_string()),
-                };
-                let result = predicted.map(|p| {
-                    let residuals = Residuals::new(&data.valid, &p, &data.train);
-                    let id = |u: i32| usize::try_from(u).ok().and_then(|u| data.users.labels.get(u)).cloned();
-                    let users = residuals.worst.iter().map(|w| id(w.user).unwrap_or_default()).collect();
-                    (Box::new(residuals), users)
-                });
-                post(&FromWorker::Errors { run, result });
+                // Where the model is wrong comes last, once what was asked meanwhile (a
+                // user, say) is answered: the work loop sees to it.
+                self.errors_due = Some(ErrorsDue { run, data: data.clone(), model, tables: tables.ok().flatten() });
             }
             Err(failure) => self.fail(Some((slot, run)), failure),
         }
