@@ -107,8 +107,8 @@ pub enum Effect {
     },
     /// Hand a saved model to the browser as a file.
     SaveModel(SavedModel),
-    /// Let go of a saved model the page no longer shows or reads (and of the worker that
-    /// read it, if it was a file's).
+    /// Let go of a saved model the page no longer shows or reads, and of its users: the
+    /// worker that read it, if it was a file's; what the training worker keeps, if a fit's.
     ForgetModel(SavedModel),
     /// Fetch the served copy of MovieLens-100k: answers [`crate::msg::DataMsg::Files`].
     FetchServed,

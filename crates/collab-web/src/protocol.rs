@@ -96,6 +96,9 @@ pub enum ToWorker {
     /// which this worker read (section 8's fit's, or a file's): their row and, for a fit,
     /// their ratings (a recommendation leaves them out; "why?" quotes them).
     User { saved: SavedModel, user: String },
+    /// The page no longer shows the model kept as `saved`: let go of its users (and who
+    /// rated what: some 230 MB at ml-25m) if this worker holds them.
+    Forget { saved: SavedModel },
     /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` along `path` (the
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
     /// [`FromWorker::Raced`].

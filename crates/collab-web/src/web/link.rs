@@ -331,11 +331,15 @@ pub fn ask_user(rt: &Rt, saved: SavedModel, user: String) -> Result<(), String> 
 }
 
 /// Lets go of the saved model `saved`: its file's handle, and the worker that read it if
-/// it was a file's (which ends).
+/// it was a file's (which ends), or its users in the training worker if a fit's.
 pub fn forget_model(rt: &Rt, saved: SavedModel) {
     rt.models.borrow_mut().remove(&saved);
     let reader = rt.readers.borrow_mut().remove(&saved);
     drop(reader);
+    // A fit's users are in the training worker (if it still runs; nothing to say if not).
+    if let SavedModel::Fit(_) = saved {
+        let _ = post(rt, &ToWorker::Forget { saved });
+    }
 }
 
 /// Starts a worker of its own on `engine`, gives it `data` (if any), posts `command` (with

@@ -448,6 +448,11 @@ impl Trainer {
                 });
                 post(&FromWorker::ModelRead { result: Box::new(result) });
             }
+            ToWorker::Forget { saved } => {
+                if self.users.as_ref().is_some_and(|u| u.saved == saved) {
+                    self.users = None;
+                }
+            }
             ToWorker::User { saved, user } => {
                 let result = match &self.users {
                     Some(users) if users.saved == saved => users.row(&user).map(Box::new),
