@@ -96,8 +96,8 @@ pub enum ToWorker {
     /// which this worker read (section 8's fit's, or a file's): their row and, for a fit,
     /// their ratings (a recommendation leaves them out; "why?" quotes them).
     User { saved: SavedModel, user: String },
-    /// The page no longer shows the model kept as `saved`: let go of its users (and who
-    /// rated what: some 230 MB at ml-25m) if this worker holds them.
+    /// The page no longer shows the model kept as `saved`: let go of its users if this
+    /// worker holds them (at ml-25m some 240 MB: 33 MB of rows, 200 MB of who rated what).
     Forget { saved: SavedModel },
     /// Time [`RACE_STEPS`] batches of a fresh fit with `settings` along `path` (the
     /// page races [`StepPath::Direct`]), after [`RACE_WARMUP`] untimed ones, and answer
