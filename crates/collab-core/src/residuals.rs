@@ -242,17 +242,7 @@ mod tests {
                 predicted: predicted[r],
             })
             .collect();
-        let counts = |ids: &[i32]| {
-            let mut counts = Vec::new();
-            for &id in ids {
-                let id = id.max(0) as usize;
-                if id >= counts.len() {
-                    counts.resize(id + 1, 0usize);
-                }
-                counts[id] += 1;
-            }
-            counts
-        };
+        // The counts are as the one pass takes them (that part did not change).
         let (user_counts, item_counts) = (counts(&train.users), counts(&train.items));
         let count_of = |counts: &[usize], id: i32| counts.get(id.max(0) as usize).copied().unwrap_or(0);
         let step = rated.len().div_ceil(POINTS).max(1);

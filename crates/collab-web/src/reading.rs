@@ -63,7 +63,9 @@ pub async fn read_saved(bytes: &[u8], counts: &[usize], saved: SavedModel, devic
     let counts = counts_for(counts, loaded.items.len());
     let tables = tables_of(&loaded.model, &loaded.spec).await?;
     let note = loaded.note();
-    let (reading, rows) = read_tables(&loaded.model, &loaded.spec, tables.as_ref(), &counts).await?;
+    let reading = read_tables(&loaded.model, &loaded.spec, tables.as_ref(), &counts).await?;
+    // The file's tables are done with: their user rows move to the users' side.
+    let rows = tables.map(UserRows::from).unwrap_or_default();
     let collab_core::save::LoadedModel { spec, users, items, .. } = loaded;
     let users = ModelUsers { saved, ids: users.labels, rows, rated: None };
     Ok(Read { page: (ModelFile { spec, items: items.labels, note }, reading), users })
@@ -82,7 +84,12 @@ pub async fn read_trained(
     saved: SavedModel,
 ) -> Result<Read, String> {
     let counts = counts_for(counts, items.len());
-    let (reading, rows) = read_tables(model, spec, tables, &counts).await?;
+    let reading = read_tables(model, spec, tables, &counts).await?;
+    // The fit's tables stay with the worker (its errors are predicted from them): the
+    // user rows are copied.
+    let rows = tables
+        .map(|t| UserRows { k: t.k, factors: t.user_factors.clone(), bias: t.user_bias.clone() })
+        .unwrap_or_default();
     let file = ModelFile { spec: spec.clone(), items: items.labels.clone(), note: None };
     Ok(Read { page: (file, reading), users: ModelUsers { saved, ids: users.labels.clone(), rows, rated: None } })
 }
@@ -107,6 +114,12 @@ struct UserRows {
     k: usize,
     factors: Vec<f32>,
     bias: Vec<f32>,
+}
+
+impl From<Tables> for UserRows {
+    fn from(t: Tables) -> Self {
+        UserRows { k: t.k, factors: t.user_factors, bias: t.user_bias }
+    }
 }
 
 /// One user of a model, as the page asks for them: their row, and (for a fit) the movies
@@ -227,13 +240,13 @@ pub async fn tables_of(model: &CollabModel, spec: &ModelSpec) -> Result<Option<T
 /// Reads `model` (of `spec`, with its `tables` as [`tables_of`] read them) for the page:
 /// the movies' tables, its predictions of three fixed pairs, and every ranking, map and
 /// profile the sections draw, with `counts` (ratings of each item, one a movie:
-/// [`counts_for`]); and the user rows, which stay.
+/// [`counts_for`]). The user rows are the caller's to keep ([`UserRows`]).
 async fn read_tables(
     model: &CollabModel,
     spec: &ModelSpec,
     tables: Option<&Tables>,
     counts: &[usize],
-) -> Result<(ModelReading, UserRows), String> {
+) -> Result<ModelReading, String> {
     let check = check(model, spec).await?;
     let popular = most_rated(counts);
     let Some(t) = tables else {
@@ -246,13 +259,13 @@ async fn read_tables(
             profiles: vec![],
             average: Default::default(),
         };
-        return Ok((reading, UserRows::default()));
+        return Ok(reading);
     };
     let (by_bias, map) = (items_by_bias(t), map_points(t, &popular, MAP_FIT, MAP_MOVIES));
     let profiles = profiles::offered(t, &popular);
     let average = average_user(t);
     let reading = ModelReading { tables: Some(PackedTables::pack(t)), check, popular, by_bias, map, profiles, average };
-    Ok((reading, UserRows { k: t.k, factors: t.user_factors.clone(), bias: t.user_bias.clone() }))
+    Ok(reading)
 }
 
 /// The model's predictions of three fixed pairs, in words: a saved and reloaded model

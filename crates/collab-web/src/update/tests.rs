@@ -626,6 +626,7 @@ fn every_release_zip_loads_and_the_release_is_named() {
 }
 
 /// A saved model and what its fit brings (`fitted.run` `None`: a file's).
+#[derive(Clone)]
 struct Sample {
     bytes: Vec<u8>,
     fitted: crate::state::Fitted,
@@ -705,6 +706,15 @@ fn load_model(app: &mut App, model: Sample) {
     }
 }
 
+/// Shows a model file of `kind` as the page does (read by a worker of its own): the
+/// sample it was read from, and how the page keeps it.
+fn show_file(app: &mut App, kind: collab_core::model::ModelKind) -> (Sample, SavedModel) {
+    let mut file = trained(kind);
+    file.fitted.run = None;
+    load_model(app, file.clone());
+    (file, app.learned.model.as_ref().unwrap().saved)
+}
+
 #[test]
 fn a_new_model_clears_every_view_of_the_old_one() {
     use collab_core::model::ModelKind;
@@ -723,9 +733,7 @@ fn a_new_model_clears_every_view_of_the_old_one() {
         !app.learned.recs.as_ref().unwrap().1.iter().any(|r| r.0 == 1 || r.0 == 2),
         "rated movies are not recommended"
     );
-    let mut file = trained(ModelKind::EmbeddingNn);
-    file.fitted.run = None;
-    load_model(&mut app, file);
+    let _ = show_file(&mut app, ModelKind::EmbeddingNn);
     assert!(app.learned.recs.is_none() && app.learned.similar.is_none() && app.learned.you.is_none());
     assert_eq!(app.learned.model_message, "Loaded EmbeddingNN [100, 50] from m.bin.");
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
@@ -739,7 +747,7 @@ fn why_writes_out_a_recommendations_prediction_and_its_terms_add_up() {
     // Every movie has the ratings a list asks for (users 2 to 4 rated each twice over).
     let mut model = trained(ModelKind::DotProductBias);
     model.fitted.counts = vec![0, 7, 7, 6, 6, 6];
-    let sample = Sample { bytes: model.bytes.clone(), fitted: Default::default() };
+    let sample = model.clone();
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Why(3)));
     assert_eq!(app.learned.message, "ask for recommendations first");
@@ -786,7 +794,7 @@ fn recommendations_wait_for_their_user_and_drop_stale_answers() {
     let mut app = app();
     let mut model = trained(ModelKind::DotProduct);
     model.fitted.counts = vec![0, 7, 7, 6, 6, 6];
-    let sample = Sample { bytes: model.bytes.clone(), fitted: Default::default() };
+    let sample = model.clone();
     load_model(&mut app, model);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
     let row = |user: &str, rated: Vec<usize>| {
@@ -814,10 +822,7 @@ fn recommendations_wait_for_their_user_and_drop_stale_answers() {
     assert_eq!(user, "2");
     assert!(!list.is_empty() && list.iter().all(|r| r.0 != 2 && r.0 != 3), "{list:?}");
     // A model loaded from a file is asked of the worker that read it, and leaves nothing out.
-    let mut file = trained(ModelKind::DotProduct);
-    file.fitted.run = None;
-    load_model(&mut app, file);
-    let saved = app.learned.model.as_ref().unwrap().saved;
+    let (_, saved) = show_file(&mut app, ModelKind::DotProduct);
     assert!(matches!(saved, SavedModel::File(_)));
     let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend("2".into())));
     assert!(matches!(&effects[..], [Effect::AskUser { saved: s, user }] if *s == saved && user == "2"), "{effects:?}");
@@ -830,9 +835,7 @@ fn recommendations_wait_for_their_user_and_drop_stale_answers() {
 fn a_model_from_a_file_lists_every_movie_in_index_order() {
     use collab_core::model::ModelKind;
     let mut app = app();
-    let mut file = trained(ModelKind::DotProductBias);
-    file.fitted.run = None;
-    load_model(&mut app, file);
+    let (sample, saved) = show_file(&mut app, ModelKind::DotProductBias);
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
     // No counts: every movie, in index order, is listable, on the map and in the profiles.
     assert_eq!(read.popular, [1, 2, 3, 4, 5]);
@@ -840,10 +843,8 @@ fn a_model_from_a_file_lists_every_movie_in_index_order() {
     assert_eq!(read.map.len(), 5);
     assert!(!read.profiles.is_empty() && read.profiles.iter().all(|p| !p.loves.is_empty()));
     // Its reader answers for user 1, who rated nothing it knows of: every movie is listed.
-    let saved = app.learned.model.as_ref().unwrap().saved;
     let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
     assert!(matches!(&effects[..], [Effect::AskUser { .. }]), "{effects:?}");
-    let sample = trained(ModelKind::DotProductBias);
     let msg = LearnedMsg::User { saved, user: "1".into(), result: user_of(&sample, "1").map(Box::new) };
     let _ = update(&mut app, Msg::Learned(msg));
     assert_eq!(app.learned.recs.as_ref().unwrap().1.len(), 5);
@@ -869,10 +870,7 @@ fn a_ratings_question_to_a_replaced_worker_stops_waiting() {
 fn a_model_files_reader_that_stops_leaves_the_model_shown_and_is_not_asked_again() {
     use collab_core::model::ModelKind;
     let mut app = app();
-    let mut file = trained(ModelKind::DotProduct);
-    file.fitted.run = None;
-    load_model(&mut app, file);
-    let saved = app.learned.model.as_ref().unwrap().saved;
+    let (_, saved) = show_file(&mut app, ModelKind::DotProduct);
     let effects = update(&mut app, Msg::Learned(LearnedMsg::Recommend("1".into())));
     assert!(matches!(&effects[..], [Effect::AskUser { .. }]));
     // The reader dies: the page keeps the model (and its file, for Save), stops waiting.
@@ -896,7 +894,7 @@ fn a_failed_search_clears_the_old_answer() {
     use collab_core::model::ModelKind;
     let mut app = app();
     let model = trained(ModelKind::DotProduct);
-    let sample = Sample { bytes: model.bytes.clone(), fitted: Default::default() };
+    let sample = model.clone();
     load_model(&mut app, model);
     recommend_with(&mut app, &sample, "1", vec![1], vec![4.0]);
     assert_eq!(app.learned.recs.as_ref().unwrap().0, "1");
