@@ -247,12 +247,11 @@ fn send(link: &WorkerLink, message: &ToWorker) -> Result<(), String> {
 /// Times `settings` along `path` on `engine` in a worker of its own, which ends with
 /// the race.
 pub async fn race(engine: Engine, data: Payload, settings: TrainSettings, path: StepPath) -> Result<Lap, String> {
-    let (device, times) =
-        ask(engine, Some(data), (ToWorker::Race { settings, path }, Vec::new()), |answer| match answer {
-            FromWorker::Raced { times } => Some(times),
-            _ => None,
-        })
-        .await?;
+    let (device, times) = ask(engine, Some(data), ToWorker::Race { settings, path }, |answer| match answer {
+        FromWorker::Raced { times } => Some(times),
+        _ => None,
+    })
+    .await?;
     let (label, is_gpu) = device;
     Ok(Lap { ms: times.ms, queue_ms: times.queue_ms, label, is_gpu })
 }
@@ -272,11 +271,9 @@ pub struct Probe {
 /// own (a test hook).
 pub async fn probe(engine: Engine, table: Vec<u8>, settings: TrainSettings, steps: usize) -> Result<Probe, String> {
     let ((device, _), probe) =
-        ask(engine, Some(Payload::Packed(table)), (ToWorker::Probe { settings, steps }, Vec::new()), |answer| {
-            match answer {
-                FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
-                _ => None,
-            }
+        ask(engine, Some(Payload::Packed(table)), ToWorker::Probe { settings, steps }, |answer| match answer {
+            FromWorker::Probed { step_kind, losses, weights } => Some((step_kind, losses, weights)),
+            _ => None,
         })
         .await?;
     let (step_kind, losses, weights) = probe;
@@ -342,14 +339,13 @@ pub fn forget_model(rt: &Rt, saved: SavedModel) {
     }
 }
 
-/// Starts a worker of its own on `engine`, gives it `data` (if any), posts `command` (with
-/// any `Blob`s beside it: [`seal`]), and waits
-/// for the answer `pick` takes; the worker ends with it. Returns the worker's device
+/// Starts a worker of its own on `engine`, gives it `data` (if any), posts `command`, and
+/// waits for the answer `pick` takes; the worker ends with it. Returns the worker's device
 /// (label, whether a GPU) with the answer.
 async fn ask<T>(
     engine: Engine,
     data: Option<Payload>,
-    command: (ToWorker, Vec<Blob>),
+    command: ToWorker,
     pick: impl Fn(FromWorker) -> Option<T>,
 ) -> Result<((String, bool), T), String> {
     let (sender, mut answers) = unbounded::<Result<FromWorker, String>>();
@@ -366,8 +362,7 @@ async fn ask<T>(
     if let Some(data) = data {
         give(&link, data)?;
     }
-    let (command, blobs) = command;
-    link.worker.post_message(&seal(&command, &blobs)?).map_err(js_error)?;
+    send(&link, &command)?;
     let mut device = None;
     while let Some(answer) = answers.next().await {
         match answer? {

@@ -158,7 +158,7 @@ struct Trainer {
     slots: HashMap<Slot, SlotState>,
     /// Which running slot trains next (they take turns).
     turn: usize,
-    /// A finished fit's errors, still to work out ([`Trainer::post_errors`]).
+    /// A finished fit's errors, still to work out ([`post_errors`], from the work loop).
     errors_due: Option<ErrorsDue>,
     /// The users of the model this worker read last (section 8's last finished fit's, or
     /// a model file's): the page asks for one at a time ([`ToWorker::User`]); they outlive
