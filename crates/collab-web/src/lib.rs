@@ -11,6 +11,7 @@ pub mod fields;
 pub mod formula;
 pub mod grid;
 pub mod html;
+pub mod index_bytes;
 pub mod json_bytes;
 pub mod lrfind;
 pub mod msg;

@@ -202,7 +202,7 @@ pub enum FromWorker {
     Trained {
         run: u64,
         read: Result<Box<(crate::reading::ModelFile, crate::reading::ModelReading)>, String>,
-        #[serde(with = "crate::json_bytes")]
+        #[serde(with = "crate::index_bytes")]
         counts: Vec<usize>,
     },
     /// Where fit `run`'s model is wrong on the validation ratings, with the ids of the

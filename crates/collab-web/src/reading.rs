@@ -42,6 +42,15 @@ pub struct ModelFile {
     pub note: Option<String>,
 }
 
+/// Ratings a movie needs before a list may name it (see [`listable`]).
+pub const LIST_MIN_RATINGS: usize = 5;
+
+/// Movies section 10 asks the visitor to rate: the most rated.
+pub const TO_RATE: usize = 12;
+
+/// Movies of lowest and of highest bias that section 9 lists.
+pub const BIAS_SHOWN: usize = 10;
+
 /// Each item's ratings as the reading and the page use them: `counts` if they are the
 /// model's items' (a fit's), else zeros (a model from a file: its movies then stay in
 /// index order).
@@ -63,7 +72,7 @@ pub async fn read_saved(bytes: &[u8], counts: &[usize], saved: SavedModel, devic
     let counts = counts_for(counts, loaded.items.len());
     let tables = tables_of(&loaded.model, &loaded.spec).await?;
     let note = loaded.note();
-    let reading = read_tables(&loaded.model, &loaded.spec, tables.as_ref(), &counts).await?;
+    let reading = read_tables(&loaded.model, &loaded.spec, tables.as_ref(), &counts, &loaded.items.labels).await?;
     // The file's tables are done with: their user rows move to the users' side.
     let rows = tables.map(UserRows::from).unwrap_or_default();
     let collab_core::save::LoadedModel { spec, users, items, .. } = loaded;
@@ -84,7 +93,7 @@ pub async fn read_trained(
     saved: SavedModel,
 ) -> Result<Read, String> {
     let counts = counts_for(counts, items.len());
-    let reading = read_tables(model, spec, tables, &counts).await?;
+    let reading = read_tables(model, spec, tables, &counts, &items.labels).await?;
     // The fit's tables stay with the worker (its errors are predicted from them): the
     // user rows are copied.
     let rows = tables
@@ -167,12 +176,14 @@ pub struct ModelReading {
     pub tables: Option<PackedTables>,
     /// Predictions of three fixed pairs, for the save/load check.
     pub check: String,
-    /// Item indices by ratings (training and validation), most first.
-    #[serde(with = "crate::json_bytes")]
-    pub popular: Vec<usize>,
-    /// Movies by bias, lowest first (empty without biases).
-    #[serde(with = "crate::json_bytes")]
-    pub by_bias: Vec<(usize, f32)>,
+    /// The movies a list may name ([`listable`]), most rated first.
+    #[serde(with = "crate::index_bytes")]
+    pub listable: Vec<usize>,
+    /// The [`TO_RATE`] most rated movies (training and validation ratings), most first.
+    pub most_rated: Vec<usize>,
+    /// The [`BIAS_SHOWN`] movies of lowest bias, lowest first, and of highest, highest
+    /// first (both empty without biases): what section 9 lists, not all 62,423 at ml-25m.
+    pub bias_ends: (Vec<(usize, f32)>, Vec<(usize, f32)>),
     /// The most rated movies on the book's PCA map: (item, component 0, component 2).
     pub map: Vec<(usize, f32, f32)>,
     /// The users' rows grouped into taste profiles (empty for a neural model).
@@ -240,32 +251,50 @@ pub async fn tables_of(model: &CollabModel, spec: &ModelSpec) -> Result<Option<T
 /// Reads `model` (of `spec`, with its `tables` as [`tables_of`] read them) for the page:
 /// the movies' tables, its predictions of three fixed pairs, and every ranking, map and
 /// profile the sections draw, with `counts` (ratings of each item, one a movie:
-/// [`counts_for`]). The user rows are the caller's to keep ([`UserRows`]).
+/// [`counts_for`]) and the movies' `labels`. The user rows are the caller's to keep
+/// ([`UserRows`]).
 async fn read_tables(
     model: &CollabModel,
     spec: &ModelSpec,
     tables: Option<&Tables>,
     counts: &[usize],
+    labels: &[String],
 ) -> Result<ModelReading, String> {
     let check = check(model, spec).await?;
     let popular = most_rated(counts);
-    let Some(t) = tables else {
-        let reading = ModelReading {
-            tables: None,
-            check,
-            popular,
-            by_bias: vec![],
-            map: vec![],
-            profiles: vec![],
-            average: Default::default(),
-        };
-        return Ok(reading);
+    let mut reading = ModelReading {
+        tables: None,
+        check,
+        listable: listable(&popular, labels, counts),
+        most_rated: popular.iter().copied().take(TO_RATE).collect(),
+        bias_ends: Default::default(),
+        map: vec![],
+        profiles: vec![],
+        average: Default::default(),
     };
-    let (by_bias, map) = (items_by_bias(t), map_points(t, &popular, MAP_FIT, MAP_MOVIES));
-    let profiles = profiles::offered(t, &popular);
-    let average = average_user(t);
-    let reading = ModelReading { tables: Some(PackedTables::pack(t)), check, popular, by_bias, map, profiles, average };
+    if let Some(t) = tables {
+        let by_bias = items_by_bias(t);
+        let highest = by_bias.iter().rev().take(BIAS_SHOWN).copied().collect();
+        reading.bias_ends = (by_bias.into_iter().take(BIAS_SHOWN).collect(), highest);
+        reading.map = map_points(t, &popular, MAP_FIT, MAP_MOVIES);
+        reading.profiles = profiles::offered(t, &popular);
+        reading.average = average_user(t);
+        reading.tables = Some(PackedTables::pack(t));
+    }
     Ok(reading)
+}
+
+/// The movies a list may name, most rated first: the book's 1,000 most rated titles,
+/// each with at least [`LIST_MIN_RATINGS`] ratings (a movie rated once or twice keeps
+/// factors near where weight decay left them, and ranks by noise), and no placeholder
+/// title (MovieLens-100k calls one film "unknown"). A loaded model has no counts: every
+/// movie but the placeholders.
+pub fn listable(popular: &[usize], labels: &[String], counts: &[usize]) -> Vec<usize> {
+    let counted = counts.iter().any(|&c| c > 0);
+    let named = |i: &usize| labels.get(*i).is_some_and(|t| !t.trim().eq_ignore_ascii_case("unknown"));
+    let enough = |i: &usize| !counted || counts.get(*i).copied().unwrap_or(0) >= LIST_MIN_RATINGS;
+    let cap = if counted { MAP_FIT } else { usize::MAX };
+    popular.iter().copied().take(cap).filter(named).filter(enough).collect()
 }
 
 /// The model's predictions of three fixed pairs, in words: a saved and reloaded model
@@ -305,10 +334,10 @@ mod tests {
         let read = read::block_on(read_saved(&bytes, &[0, 3, 1, 2], SavedModel::File(1), &Device::flex())).unwrap();
         let page = &read.page;
         assert_eq!(page.0.items, items.labels);
-        assert_eq!(page.1.popular, [1, 3, 2], "most rated first");
+        assert_eq!(page.1.most_rated, [1, 3, 2], "most rated first");
         let t = page.1.tables.as_ref().unwrap().unpack().unwrap();
         assert_eq!((t.k, t.n_items(), t.user_factors.len()), (3, 4, 0), "the page gets no user rows");
-        // Labels and rankings cross as JSON bytes ([`crate::json_bytes`]), the tables as bytes.
+        // Labels cross as JSON bytes ([`crate::json_bytes`]), indices and tables as bytes.
         let json = serde_json::to_string(page).unwrap();
         let back: (ModelFile, ModelReading) = serde_json::from_str(&json).unwrap();
         assert_eq!(&back, page);
@@ -342,7 +371,7 @@ mod tests {
             let bytes = read::block_on(collab_core::save::save(&model, &spec, &users, &items)).unwrap();
             let saved = read::block_on(read_saved(&bytes, &counts, SavedModel::File(1), &Device::flex())).unwrap();
             assert_eq!(here.page, saved.page, "{kind:?}");
-            assert_eq!(here.page.1.popular[..3], [5, 3, 8], "most rated first");
+            assert_eq!(here.page.1.most_rated[..3], [5, 3, 8], "most rated first");
             let (fit, file) = (here.users.row("2").unwrap(), saved.users.row("2").unwrap());
             assert_eq!((&fit.factors, fit.bias), (&file.factors, file.bias), "{kind:?}");
             // The fit's worker knows who rated what: training, then validation.

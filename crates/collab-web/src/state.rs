@@ -8,6 +8,7 @@ use collab_core::model::{ModelKind, ModelSpec};
 use collab_core::residuals::Residuals;
 use collab_core::sheet::{Sheet, SheetEval, SheetSettings, SheetStep};
 use collab_core::weights::NamedTensor;
+use std::rc::Rc;
 
 use crate::fields::TrainControls;
 use crate::protocol::{BatchView, Engine, Progress, RACE_STEPS, Slot, SplitCounts, ToWorker, TrainSettings};
@@ -23,9 +24,8 @@ pub const FACTOR_USER: [f32; 3] = [0.9, 0.8, -0.6];
 /// Section 2's three factors.
 pub const FACTOR_NAMES: [&str; 3] = ["sci-fi", "action", "old"];
 
+pub use crate::reading::{LIST_MIN_RATINGS, TO_RATE};
 pub use collab_core::interpret::{MAP_FIT, MAP_MOVIES};
-/// Fewest ratings of a movie a list names: fewer, and its factors say little.
-pub const LIST_MIN_RATINGS: usize = 5;
 
 /// The label of the CPU device, with the reason the page runs there.
 pub fn cpu_label(reason: &str) -> String {
@@ -427,8 +427,9 @@ pub use crate::reading::SavedModel;
 #[derive(Debug, Clone)]
 pub struct Trained {
     pub spec: ModelSpec,
-    /// Item labels by index, `#na#` first.
-    pub items: Vec<String>,
+    /// Item labels by index, `#na#` first (shared with what was read of it: 62,423 titles
+    /// at ml-25m are not copied).
+    pub items: Rc<[String]>,
     /// The model as saved: what Save hands back.
     pub saved: SavedModel,
     /// The section 8 fit that trained it (`None` for a model loaded from a file): its
@@ -467,7 +468,7 @@ impl Trained {
         let Fitted { run, counts, errors, maps } = fitted;
         let counts = crate::reading::counts_for(&counts, file.items.len());
         let crate::reading::ModelFile { spec, items, note } = file;
-        Trained { spec, items, saved, run, counts, note, errors, maps }
+        Trained { spec, items: items.into(), saved, run, counts, note, errors, maps }
     }
 }
 
@@ -563,15 +564,16 @@ impl Reading {
 pub struct ModelRead {
     /// The movies' factor tables, without user rows (`None` for a neural model).
     pub tables: Option<Tables>,
-    /// Item labels.
-    pub labels: Vec<String>,
-    /// Item indices by ratings (training and validation), most first.
-    pub popular: Vec<usize>,
+    /// Item labels (the model's: [`Trained::items`]).
+    pub labels: Rc<[String]>,
+    /// The [`TO_RATE`] most rated movies, most first.
+    pub most_rated: Vec<usize>,
     /// The movies a list (similar movies, recommendations) may name: see
-    /// [`crate::update::learned::listable`].
+    /// [`crate::reading::listable`].
     pub listable: Vec<usize>,
-    /// Movies by bias, lowest first (empty without biases).
-    pub by_bias: Vec<(usize, f32)>,
+    /// The movies of lowest bias, lowest first, and of highest, highest first (empty
+    /// without biases).
+    pub bias_ends: (Vec<(usize, f32)>, Vec<(usize, f32)>),
     /// The most rated movies on the book's PCA map: (item, component 0, component 2).
     pub map: Vec<(usize, f32, f32)>,
     /// The users' rows grouped into taste profiles (empty for a neural model).

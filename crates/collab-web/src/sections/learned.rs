@@ -8,8 +8,6 @@ use super::{Patch, attr, flag, html, text};
 use crate::html::{MapView, escape, ranked_list};
 use crate::state::{App, MAP_FIT, ModelRead, NEURAL, Reading};
 
-/// Movies offered for the visitor to rate.
-pub const TO_RATE: usize = 12;
 /// Movies on the map that get a label.
 const MAP_LABELS: usize = 18;
 
@@ -170,12 +168,11 @@ pub fn scores_note(scores: &[(usize, f32)], y_range: Option<(f32, f32)>) -> Stri
 
 /// The ten lowest and ten highest movie biases.
 fn biases(r: &ModelRead) -> (String, String) {
-    if r.by_bias.is_empty() {
+    let (low, high) = &r.bias_ends;
+    if low.is_empty() {
         return ("<li>This model has no biases.</li>".into(), String::new());
     }
-    let low = &r.by_bias[..r.by_bias.len().min(10)];
-    let high: Vec<(usize, f32)> = r.by_bias.iter().rev().take(10).copied().collect();
-    (ranked_list(low, &r.labels), ranked_list(&high, &r.labels))
+    (ranked_list(low, &r.labels), ranked_list(high, &r.labels))
 }
 
 /// The book's map: components 0 and 2 of a PCA of the most rated titles' factors.
@@ -244,9 +241,8 @@ pub fn legend(r: &ModelRead) -> String {
 
 /// The most rated movies, each with a 1–5 select.
 fn rate_list(r: &ModelRead) -> String {
-    r.popular
+    r.most_rated
         .iter()
-        .take(TO_RATE)
         .map(|&i| {
             format!(
                 "<li><label>{} <select data-item=\"{i}\" aria-label=\"your rating of {0}\"><option value=\"\">not seen</option>\

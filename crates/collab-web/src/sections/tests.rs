@@ -368,10 +368,10 @@ fn the_map_colours_movies_by_genre_with_a_legend() {
     assert_eq!(main_genre(1 << 10), None, "Film-Noir alone is grey");
     let read = crate::state::ModelRead {
         tables: None,
-        labels: vec!["#na#".into(), "A".into(), "B".into()],
-        popular: vec![1, 2],
+        labels: ["#na#", "A", "B"].map(String::from).into(),
+        most_rated: vec![1, 2],
         listable: vec![1, 2],
-        by_bias: vec![],
+        bias_ends: Default::default(),
         map: vec![(1, 0.1, 0.2), (2, -0.1, 0.3)],
         profiles: vec![],
         average: (vec![], 0.0),
@@ -401,15 +401,15 @@ fn the_title_search_suggests_the_listable_movies_only() {
     let mut app = app();
     app.learned.read = Some(Ok(crate::state::ModelRead {
         tables: Some(tables),
-        popular: listable.clone(),
+        most_rated: listable[..crate::state::TO_RATE].to_vec(),
         listable: listable.clone(),
-        by_bias: vec![],
+        bias_ends: Default::default(),
         map: vec![],
         profiles: vec![],
         average: (vec![], 0.0),
         genres: vec![0; n],
         check: String::new(),
-        labels,
+        labels: labels.into(),
     }));
     let patches = render(&app);
     let options = drawn(&patches, "title-list", None).unwrap();

@@ -9,7 +9,7 @@ use crate::effect::Effect;
 use crate::msg::LearnedMsg;
 use crate::reading::{ModelFile, ModelReading, UserRow};
 use crate::state::{
-    App, Fitted, LIST_MIN_RATINGS, LearnedState, MAP_FIT, ModelRead, Reading, SavedModel, Trained, Why, YouFit,
+    App, Fitted, LearnedState, ModelRead, Reading, SavedModel, Trained, Why, YouFit,
 };
 
 /// Recommendations and similar movies shown.
@@ -382,35 +382,21 @@ pub fn map_genres(model: &Trained, map: &[(usize, f32, f32)], genres: &[(String,
 
 /// What the views draw of `model`, from what its worker read ([`crate::reading`]), with
 /// the loaded data's `genres` by title: only what is linear in the movies is done here
-/// (labels, the listable movies, the mapped movies' genres).
+/// (the tables unpacked, the mapped movies' genres).
 pub fn model_read(model: &Trained, reading: ModelReading, genres: &[(String, u32)]) -> Result<ModelRead, String> {
-    let ModelReading { tables, check, popular, by_bias, map, profiles, average } = reading;
+    let ModelReading { tables, check, listable, most_rated, bias_ends, map, profiles, average } = reading;
     let tables = tables.map(|t| t.unpack()).transpose()?;
     let genres = map_genres(model, &map, genres);
-    let listable = listable(&popular, &model.items, &model.counts);
     Ok(ModelRead {
         tables,
         labels: model.items.clone(),
-        popular,
+        most_rated,
         listable,
-        by_bias,
+        bias_ends,
         map,
         profiles,
         average,
         genres,
         check,
     })
-}
-
-/// The movies a list may name, most rated first: the book's 1,000 most rated titles,
-/// each with at least [`LIST_MIN_RATINGS`] ratings (a movie rated once or twice keeps
-/// factors near where weight decay left them, and ranks by noise), and no placeholder
-/// title (MovieLens-100k calls one film "unknown"). A loaded model has no counts: every
-/// movie but the placeholders.
-pub fn listable(popular: &[usize], labels: &[String], counts: &[usize]) -> Vec<usize> {
-    let counted = counts.iter().any(|&c| c > 0);
-    let named = |i: &usize| labels.get(*i).is_some_and(|t| !t.trim().eq_ignore_ascii_case("unknown"));
-    let enough = |i: &usize| !counted || counts.get(*i).copied().unwrap_or(0) >= LIST_MIN_RATINGS;
-    let cap = if counted { MAP_FIT } else { usize::MAX };
-    popular.iter().copied().take(cap).filter(named).filter(enough).collect()
 }

@@ -723,7 +723,8 @@ fn a_new_model_clears_every_view_of_the_old_one() {
     let bytes = model.bytes.clone();
     load_model(&mut app, model);
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
-    assert_eq!((read.by_bias.len(), read.popular[0]), (5, 2), "movie 2 is rated most");
+    let (low, high) = &read.bias_ends;
+    assert_eq!((low.len(), high.len(), read.most_rated[0]), (5, 5, 2), "movie 2 is rated most");
     let sample = Sample { bytes, fitted: Default::default() };
     recommend_with(&mut app, &sample, "1", vec![1, 2], vec![4.0, 3.0]);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("movie 2".into())));
@@ -838,7 +839,7 @@ fn a_model_from_a_file_lists_every_movie_in_index_order() {
     let (sample, saved) = show_file(&mut app, ModelKind::DotProductBias);
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
     // No counts: every movie, in index order, is listable, on the map and in the profiles.
-    assert_eq!(read.popular, [1, 2, 3, 4, 5]);
+    assert_eq!(read.most_rated, [1, 2, 3, 4, 5]);
     assert_eq!(read.listable, [1, 2, 3, 4, 5]);
     assert_eq!(read.map.len(), 5);
     assert!(!read.profiles.is_empty() && read.profiles.iter().all(|p| !p.loves.is_empty()));
@@ -982,7 +983,7 @@ fn a_fits_model_is_read_where_it_was_trained_said_meanwhile_and_an_older_runs_is
     assert_eq!(app.learned.reading, None, "no model is on its way");
     let shown = app.learned.model.as_ref().unwrap();
     assert_eq!((shown.saved, shown.run, &shown.counts), (SavedModel::Fit(run), Some(run), &counts));
-    assert_eq!(app.learned.read.as_ref().unwrap().as_ref().unwrap().popular[0], 2, "movie 2 is rated most");
+    assert_eq!(app.learned.read.as_ref().unwrap().as_ref().unwrap().most_rated[0], 2, "movie 2 is rated most");
     // Where it is wrong follows the model: another fit's is dropped, its own is shown.
     assert!(matches!(shown.errors, crate::state::Errors::Coming));
     let residuals = || {
@@ -1892,4 +1893,14 @@ fn a_big_models_lists_name_only_the_most_rated_movies() {
     assert_eq!(Some(counts[read.listable[0]]), counts.iter().max().copied());
     assert!(read.listable.windows(2).all(|w| counts[w[0]] >= counts[w[1]]));
     assert!(read.listable.iter().all(|&i| counts[i] >= crate::state::LIST_MIN_RATINGS));
+    // Section 10 offers the most rated to rate; section 9 lists the ten movies of lowest
+    // and of highest bias, of all 3,883 (the page gets no more of them).
+    assert_eq!(read.most_rated, read.listable[..crate::state::TO_RATE]);
+    let t = read.tables.as_ref().unwrap();
+    let mut biases: Vec<f32> = t.item_bias[1..].to_vec();
+    biases.sort_by(f32::total_cmp);
+    let (low, high) = &read.bias_ends;
+    assert_eq!(low.iter().map(|b| b.1).collect::<Vec<_>>(), biases[..10]);
+    assert_eq!(high.iter().map(|b| b.1).collect::<Vec<_>>(), biases.iter().rev().take(10).copied().collect::<Vec<_>>());
+    assert!(low.iter().chain(high).all(|&(i, b)| t.item_bias[i] == b));
 }
