@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
 use crate::reading::{ModelFile, ModelReading, UserRow};
-use crate::state::{
-    App, Fitted, LearnedState, ModelRead, Reading, SavedModel, Trained, Why, YouFit,
-};
+use crate::state::{App, Fitted, LearnedState, ModelRead, Reading, SavedModel, Trained, Why, YouFit};
 
 /// Recommendations and similar movies shown.
 const LIST_LEN: usize = 10;
