@@ -39,6 +39,8 @@ vulkan_driver() {
 }
 if vulkan_driver; then
   cargo test -p collab-core --release --features gpu --test gpu
+  # The GPU engine's own: batches uploaded ahead of their steps, or not.
+  cargo test -p collab-core --release --features gpu --lib train::gpu
 else
   echo "not run: no Vulkan driver here (on Debian: apt-get install mesa-vulkan-drivers libvulkan1)."
   echo "The kernels are still tested in Chromium below. Where there is a driver (or Metal, DX12):"

@@ -181,9 +181,8 @@ pub struct ModelReading {
     pub listable: Vec<usize>,
     /// The [`TO_RATE`] most rated movies (training and validation ratings), most first.
     pub most_rated: Vec<usize>,
-    /// The [`BIAS_SHOWN`] movies of lowest bias, lowest first, and of highest, highest
-    /// first (both empty without biases): what section 9 lists, not all 62,423 at ml-25m.
-    pub bias_ends: (Vec<(usize, f32)>, Vec<(usize, f32)>),
+    /// The movies section 9 lists by bias (not all 62,423 at ml-25m).
+    pub bias_ends: BiasEnds,
     /// The most rated movies on the book's PCA map: (item, component 0, component 2).
     pub map: Vec<(usize, f32, f32)>,
     /// The users' rows grouped into taste profiles (empty for a neural model).
@@ -191,6 +190,14 @@ pub struct ModelReading {
     /// The average user's row and bias (where "you as a new user" starts; empty for a
     /// neural model).
     pub average: (Vec<f32>, f32),
+}
+
+/// The [`BIAS_SHOWN`] movies of lowest bias, lowest first, and of highest, highest first
+/// (both empty without biases), with their biases.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BiasEnds {
+    pub lowest: Vec<(usize, f32)>,
+    pub highest: Vec<(usize, f32)>,
 }
 
 /// The movies' side of [`Tables`] as it crosses between threads: every number in one
@@ -275,7 +282,7 @@ async fn read_tables(
     if let Some(t) = tables {
         let by_bias = items_by_bias(t);
         let highest = by_bias.iter().rev().take(BIAS_SHOWN).copied().collect();
-        reading.bias_ends = (by_bias.into_iter().take(BIAS_SHOWN).collect(), highest);
+        reading.bias_ends = BiasEnds { lowest: by_bias.into_iter().take(BIAS_SHOWN).collect(), highest };
         reading.map = map_points(t, &popular, MAP_FIT, MAP_MOVIES);
         reading.profiles = profiles::offered(t, &popular);
         reading.average = average_user(t);

@@ -571,9 +571,8 @@ pub struct ModelRead {
     /// The movies a list (similar movies, recommendations) may name: see
     /// [`crate::reading::listable`].
     pub listable: Vec<usize>,
-    /// The movies of lowest bias, lowest first, and of highest, highest first (empty
-    /// without biases).
-    pub bias_ends: (Vec<(usize, f32)>, Vec<(usize, f32)>),
+    /// The movies of lowest bias and of highest (empty without biases).
+    pub bias_ends: crate::reading::BiasEnds,
     /// The most rated movies on the book's PCA map: (item, component 0, component 2).
     pub map: Vec<(usize, f32, f32)>,
     /// The users' rows grouped into taste profiles (empty for a neural model).

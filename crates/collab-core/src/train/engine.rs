@@ -40,6 +40,17 @@ pub(super) trait Engine {
     /// the inner (non-autodiff) device, not read; `mark` is called as each phase ends.
     fn step(&mut self, batch: &Encoded, lr: f64, beta1: f64, mark: &mut dyn FnMut(Phase)) -> (Tensor<1>, Tensor<1>);
 
+    /// How many batches it takes ahead of their steps ([`Engine::ahead`]); 1, the
+    /// default, for an engine that takes each batch as its step comes.
+    fn chunk(&self) -> usize {
+        1
+    }
+
+    /// The next batches, in order, before their steps: the GPU engine uploads them in one
+    /// go, so that its steps cost the host no upload of their own. A hint, never a
+    /// promise: a step whose batch is not the next one given here takes it as it comes.
+    fn ahead(&mut self, _batches: &[Encoded]) {}
+
     /// The model as it is now (on the autodiff device). The engines that keep their own
     /// tables build it from them: a copy of the weights, for reads, not for every step.
     fn model(&self) -> CollabModel;

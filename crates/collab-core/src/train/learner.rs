@@ -10,6 +10,7 @@
 //! with the last finite state, and answers every later call with the same
 //! [`Divergence`].
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use burn::module::Module;
@@ -93,6 +94,9 @@ pub struct Learner {
     step: usize,
     batch_in_epoch: usize,
     epoch_batches: Vec<Vec<usize>>,
+    /// The batches of the next steps, in order, already given to an engine that takes
+    /// them ahead ([`Engine::ahead`]); emptied whenever the learner moves to another step.
+    ahead: VecDeque<Encoded>,
     pending: Vec<Tensor<1>>,
     smooth: SmoothLoss,
     /// The state at the last read whose numbers were all finite.
@@ -155,6 +159,7 @@ impl Learner {
             step: 0,
             batch_in_epoch: 0,
             epoch_batches,
+            ahead: VecDeque::new(),
             pending: Vec::new(),
             smooth: SmoothLoss::default(),
             checkpoint,
@@ -177,6 +182,24 @@ impl Learner {
         self.step = step;
         self.batch_in_epoch = step % per_epoch;
         self.epoch_batches = self.data.train_batches(step / per_epoch);
+        self.ahead.clear();
+    }
+
+    /// The batch of the current step: the next of those given ahead, else read from the
+    /// data, with as many of the epoch's next ones as the engine takes ahead
+    /// ([`Engine::chunk`], never past the epoch's end).
+    fn next_batch(&mut self) -> Encoded {
+        if let Some(batch) = self.ahead.pop_front() {
+            return batch;
+        }
+        let order = &self.epoch_batches[self.batch_in_epoch..];
+        let chunk = self.engine.chunk().min(order.len());
+        self.ahead = order[..chunk].iter().map(|rows| self.data.train.select(rows)).collect();
+        if chunk > 1 {
+            self.engine.ahead(self.ahead.make_contiguous());
+        }
+        // Never empty: the learner steps only while the epoch has a batch left.
+        self.ahead.pop_front().unwrap_or_default()
     }
 
     /// Marks the current state as known-finite: the divergence guard comes back here.
@@ -330,7 +353,7 @@ impl Learner {
             return None;
         }
         let epoch = self.epoch();
-        let batch = self.data.train.select(&self.epoch_batches[self.batch_in_epoch]);
+        let batch = self.next_batch();
         let (lr, beta1) = self.settings.schedule.at(self.step, self.total_steps());
         let (preds, loss) = self.engine.step(&batch, lr, beta1, mark);
         self.pending.push(loss.clone());

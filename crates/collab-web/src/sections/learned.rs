@@ -168,11 +168,11 @@ pub fn scores_note(scores: &[(usize, f32)], y_range: Option<(f32, f32)>) -> Stri
 
 /// The ten lowest and ten highest movie biases.
 fn biases(r: &ModelRead) -> (String, String) {
-    let (low, high) = &r.bias_ends;
-    if low.is_empty() {
+    let ends = &r.bias_ends;
+    if ends.lowest.is_empty() {
         return ("<li>This model has no biases.</li>".into(), String::new());
     }
-    (ranked_list(low, &r.labels), ranked_list(high, &r.labels))
+    (ranked_list(&ends.lowest, &r.labels), ranked_list(&ends.highest, &r.labels))
 }
 
 /// The book's map: components 0 and 2 of a PCA of the most rated titles' factors.

@@ -723,8 +723,8 @@ fn a_new_model_clears_every_view_of_the_old_one() {
     let bytes = model.bytes.clone();
     load_model(&mut app, model);
     let read = app.learned.read.as_ref().unwrap().as_ref().unwrap();
-    let (low, high) = &read.bias_ends;
-    assert_eq!((low.len(), high.len(), read.most_rated[0]), (5, 5, 2), "movie 2 is rated most");
+    let ends = &read.bias_ends;
+    assert_eq!((ends.lowest.len(), ends.highest.len(), read.most_rated[0]), (5, 5, 2), "movie 2 is rated most");
     let sample = Sample { bytes, fitted: Default::default() };
     recommend_with(&mut app, &sample, "1", vec![1, 2], vec![4.0, 3.0]);
     let _ = update(&mut app, Msg::Learned(LearnedMsg::Similar("movie 2".into())));
@@ -1899,7 +1899,7 @@ fn a_big_models_lists_name_only_the_most_rated_movies() {
     let t = read.tables.as_ref().unwrap();
     let mut biases: Vec<f32> = t.item_bias[1..].to_vec();
     biases.sort_by(f32::total_cmp);
-    let (low, high) = &read.bias_ends;
+    let (low, high) = (&read.bias_ends.lowest, &read.bias_ends.highest);
     assert_eq!(low.iter().map(|b| b.1).collect::<Vec<_>>(), biases[..10]);
     assert_eq!(high.iter().map(|b| b.1).collect::<Vec<_>>(), biases.iter().rev().take(10).copied().collect::<Vec<_>>());
     assert!(low.iter().chain(high).all(|&(i, b)| t.item_bias[i] == b));

@@ -18,8 +18,9 @@ use cubecl::prelude::*;
 
 /// One thread a rating of the batch: the prediction, its squared error, and
 /// `dx = scale * error * dpred/dx`, the loss's derivative by the pre-activation (the dot
-/// product plus the biases). `rows` starts with the batch's user indices, then its item
-/// indices (see [`super::pack`]).
+/// product plus the biases). `rows` holds, from `base`, the batch's user indices, then
+/// its item indices (see [`super::pack`]), and `ratings` its ratings from `ratings_at`:
+/// both hold the other batches uploaded with it too.
 #[cube(launch)]
 #[allow(clippy::too_many_arguments)]
 pub fn dot_forward(
@@ -33,20 +34,23 @@ pub fn dot_forward(
     items_at: u32,
     user_bias_at: u32,
     item_bias_at: u32,
+    base: u32,
+    ratings_at: u32,
     low: f32,
     high: f32,
     scale: f32,
     #[comptime] biased: bool,
     #[comptime] ranged: bool,
 ) {
-    let n = ratings.len();
+    let n = preds.len();
     let b = ABSOLUTE_POS;
     if b >= n {
         terminate!();
     }
     let k = k as usize;
-    let user = rows[b] as usize;
-    let item = rows[n + b] as usize;
+    let base = base as usize;
+    let user = rows[base + b] as usize;
+    let item = rows[base + n + b] as usize;
     let u = user * k;
     let i = items_at as usize + item * k;
     let mut x = 0.0f32;
@@ -63,7 +67,7 @@ pub fn dot_forward(
         pred = s * (high - low) + low;
         slope = s * (1.0f32 - s) * (high - low);
     }
-    let error = pred - ratings[b];
+    let error = pred - ratings[ratings_at as usize + b];
     preds[b] = pred;
     squared[b] = error * error;
     dx[b] = scale * error * slope;
@@ -73,8 +77,8 @@ pub fn dot_forward(
 /// then fastai's update (weight decay, then Adam or SGD) written to the new buffers.
 /// The old buffers are only read, so every thread sees the weights of before the step.
 ///
-/// `rows` holds, after the batch's users and items, each user's start in the list of
-/// its ratings (`user_starts`, one more than there are users), that list
+/// `rows` holds, after the batch's users and items (from `base`), each user's start in
+/// the list of its ratings (`user_starts`, one more than there are users), that list
 /// (`user_list`), and the same for the items.
 #[cube(launch)]
 #[allow(clippy::too_many_arguments, unused_assignments)] // every branch below sets `row`
@@ -91,6 +95,7 @@ pub fn dot_update(
     items_at: u32,
     user_bias_at: u32,
     item_bias_at: u32,
+    base: u32,
     user_starts: u32,
     user_list: u32,
     item_starts: u32,
@@ -112,6 +117,7 @@ pub fn dot_update(
         terminate!();
     }
     let n = dx.len();
+    let base = base as usize;
     let k = k as usize;
     let items_at = items_at as usize;
     let user_bias_at = user_bias_at as usize;
@@ -149,9 +155,9 @@ pub fn dot_update(
         let b = rows[list + j] as usize;
         if factor {
             // A user's factor moves with the item's factor, and the other way round.
-            let mut other = rows[b] as usize * k + column;
+            let mut other = rows[base + b] as usize * k + column;
             if by_user {
-                other = items_at + rows[n + b] as usize * k + column;
+                other = items_at + rows[base + n + b] as usize * k + column;
             }
             g += dx[b] * params[other];
         } else {

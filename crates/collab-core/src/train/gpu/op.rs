@@ -22,6 +22,13 @@ pub struct StepSettings {
     pub items_at: u32,
     pub user_bias_at: u32,
     pub item_bias_at: u32,
+    /// Where the batch's user indices start in the uploaded indices (its item indices
+    /// follow them), where its ratings start among the uploaded ratings, and how many.
+    pub base: u32,
+    pub ratings_at: u32,
+    pub n: u32,
+    /// Where each part of the batch's packing starts in the uploaded indices
+    /// ([`super::pack::Packed`]).
     pub user_starts: u32,
     pub user_list: u32,
     pub item_starts: u32,
@@ -57,14 +64,16 @@ fn step_out(
     _sqr_avg: &burn::backend::fusion::custom::TensorSpec,
     _rows: &burn::backend::fusion::custom::TensorSpec,
     ratings: &burn::backend::fusion::custom::TensorSpec,
-    _settings: &StepSettings,
+    settings: &StepSettings,
 ) -> StepOutMetadata {
+    // One number a rating of the batch (the ratings uploaded hold the chunk's).
+    let per_rating = burn::backend::fusion::custom::TensorSpec::new([settings.n as usize].into(), ratings.dtype);
     StepOutMetadata {
         params: params.clone(),
         grad_avg: params.clone(),
         sqr_avg: params.clone(),
-        preds: ratings.clone(),
-        squared: ratings.clone(),
+        preds: per_rating.clone(),
+        squared: per_rating,
     }
 }
 
@@ -96,7 +105,7 @@ impl DotStep for CubeBackend {
         let client = params.client.clone();
         let device = params.device.clone();
         let new = |len: usize| empty_device::<f32>(client.clone(), device.clone(), [len].into());
-        let n = ratings.shape().num_elements();
+        let n = s.n as usize;
         let size = params.shape().num_elements();
         let (preds, dx, squared) = (new(n), new(n), new(n));
         let (low, high) = s.y_range.unwrap_or((0.0, 0.0));
@@ -115,6 +124,8 @@ impl DotStep for CubeBackend {
             s.items_at,
             s.user_bias_at,
             s.item_bias_at,
+            s.base,
+            s.ratings_at,
             low,
             high,
             s.scale,
@@ -140,6 +151,7 @@ impl DotStep for CubeBackend {
             s.items_at,
             s.user_bias_at,
             s.item_bias_at,
+            s.base,
             s.user_starts,
             s.user_list,
             s.item_starts,
