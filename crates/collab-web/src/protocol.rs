@@ -238,6 +238,19 @@ pub enum FromWorker {
     Failed { slot: Option<(Slot, u64)>, message: String, device_lost: bool },
 }
 
+impl FromWorker {
+    /// The numbers of the model's tables this message carries ([`crate::reading::PackedTables`]),
+    /// if it carries a model read with tables: what goes beside it between threads.
+    pub fn tables_mut(&mut self) -> Option<&mut Vec<f32>> {
+        let reading = match self {
+            FromWorker::Trained { read: Ok(read), .. } => &mut read.1,
+            FromWorker::ModelRead { result } => &mut result.as_mut().as_mut().ok()?.1,
+            _ => return None,
+        };
+        reading.tables.as_mut().map(|t| &mut t.values)
+    }
+}
+
 /// The most points a fit's loss curve keeps (and its newest read). The worker reads the
 /// losses once a slice (every 20 ms), and every progress report carries the whole curve:
 /// an ml-25m fit of a few epochs reads tens of thousands of times, and a curve that kept

@@ -200,50 +200,49 @@ pub struct BiasEnds {
     pub highest: Vec<(usize, f32)>,
 }
 
-/// The movies' side of [`Tables`] as it crosses between threads: every number in one
-/// byte buffer (a structured clone copies it at memory speed; as JavaScript numbers,
-/// millions of them would take seconds). The users' side stays in the worker
-/// ([`ModelUsers`]): unpacked, the tables have no user rows.
+/// The movies' side of [`Tables`] as it crosses between threads. Its numbers are no
+/// serde value: they go beside the message as one `Float32Array` whose buffer is handed
+/// over, not copied (`web::worker::post_with`), and the receiving thread copies them into
+/// its memory once (as JavaScript numbers, millions of them would take seconds; as bytes
+/// through serde, copied twice, one of them 12.7 MB at ml-25m, the page's thread took up
+/// to 86 ms). The users' side stays in the worker ([`ModelUsers`]): unpacked, the tables
+/// have no user rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackedTables {
     pub n_items: usize,
     pub k: usize,
     pub biased: bool,
     pub y_range: Option<(f32, f32)>,
-    /// Item factors, then the item biases if any, as f32 in the machine's byte order
-    /// (wasm's is little-endian; both threads are one machine's).
-    #[serde(with = "serde_bytes")]
-    pub values: Vec<u8>,
+    /// Item factors, then the item biases if any ([`crate::protocol::FromWorker::tables_mut`]
+    /// takes them out and puts them back).
+    #[serde(skip)]
+    pub values: Vec<f32>,
 }
 
 impl PackedTables {
     /// The movies' side of `t`.
     pub fn pack(t: &Tables) -> Self {
-        let all = [&t.item_factors, &t.item_bias];
-        let mut values = Vec::with_capacity(all.iter().map(|v| v.len() * 4).sum());
-        for v in all {
-            values.extend_from_slice(bytemuck::cast_slice(v));
-        }
+        let values = [t.item_factors.as_slice(), &t.item_bias].concat();
         PackedTables { n_items: t.n_items(), k: t.k, biased: !t.item_bias.is_empty(), y_range: t.y_range, values }
     }
 
-    /// The movies' tables (no user rows), if the buffer holds exactly the numbers the
-    /// sizes say.
-    pub fn unpack(&self) -> Result<Tables, String> {
+    /// The movies' tables (no user rows), if the numbers are as many as the sizes say.
+    pub fn unpack(self) -> Result<Tables, String> {
         let n = self.n_items;
-        let want = n.checked_mul(self.k).and_then(|f| f.checked_add(if self.biased { n } else { 0 }));
-        if want.and_then(|n| n.checked_mul(4)) != Some(self.values.len()) {
+        let factors = n.checked_mul(self.k);
+        let want = factors.and_then(|f| f.checked_add(if self.biased { n } else { 0 }));
+        if want != Some(self.values.len()) {
             return Err("the model's tables came back the wrong size".into());
         }
-        // Copied as they are (a memory copy: converting them one at a time took 23 ms of
-        // the page's thread at ml-25m's 3 million).
-        let (factors, bias) = self.values.split_at(n * self.k * 4);
+        // The factors keep the numbers' memory; only the biases move.
+        let mut item_factors = self.values;
+        let item_bias = item_factors.split_off(n * self.k);
         Ok(Tables {
             user_factors: Vec::new(),
-            item_factors: bytemuck::pod_collect_to_vec(factors),
+            item_factors,
             k: self.k,
             user_bias: Vec::new(),
-            item_bias: bytemuck::pod_collect_to_vec(bias),
+            item_bias,
             y_range: self.y_range,
         })
     }
@@ -327,6 +326,7 @@ async fn check(model: &CollabModel, spec: &ModelSpec) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::FromWorker;
     use burn::tensor::Device;
     use collab_core::data::Vocab;
     use collab_core::model::ModelKind;
@@ -342,12 +342,18 @@ mod tests {
         let page = &read.page;
         assert_eq!(page.0.items, items.labels);
         assert_eq!(page.1.most_rated, [1, 3, 2], "most rated first");
-        let t = page.1.tables.as_ref().unwrap().unpack().unwrap();
+        let t = page.1.tables.clone().unwrap().unpack().unwrap();
         assert_eq!((t.k, t.n_items(), t.user_factors.len()), (3, 4, 0), "the page gets no user rows");
-        // Labels cross as JSON bytes ([`crate::json_bytes`]), indices and tables as bytes.
-        let json = serde_json::to_string(page).unwrap();
-        let back: (ModelFile, ModelReading) = serde_json::from_str(&json).unwrap();
-        assert_eq!(&back, page);
+        // Labels cross as JSON bytes ([`crate::json_bytes`]), indices as bytes, the tables'
+        // numbers beside the message (taken out and put back).
+        let mut sent = FromWorker::ModelRead { result: Box::new(Ok(page.clone())) };
+        let numbers = std::mem::take(sent.tables_mut().unwrap());
+        assert_eq!(numbers.len(), 4 * 3 + 4);
+        let json = serde_json::to_string(&sent).unwrap();
+        let mut back: FromWorker = serde_json::from_str(&json).unwrap();
+        *back.tables_mut().unwrap() = numbers;
+        let FromWorker::ModelRead { result } = back else { panic!("{back:?}") };
+        assert_eq!(&result.unwrap(), page);
         // The users stay in the worker, which answers for one at a time.
         let whole = read::block_on(tables_of(&model, &spec)).unwrap().unwrap();
         let row = read.users.row(" 3 ").unwrap();
@@ -391,7 +397,7 @@ mod tests {
     }
 
     #[test]
-    fn the_movies_tables_cross_as_bytes_and_come_back_the_same() {
+    fn the_movies_tables_are_packed_and_come_back_the_same() {
         for biased in [true, false] {
             let t = Tables {
                 user_factors: (0..6).map(|v| v as f32 * 0.5).collect(),
@@ -404,7 +410,7 @@ mod tests {
             let packed = PackedTables::pack(&t);
             assert_eq!(packed.n_items, 4);
             let items = Tables { user_factors: vec![], user_bias: vec![], ..t.clone() };
-            assert_eq!(packed.unpack().unwrap(), items);
+            assert_eq!(packed.clone().unpack().unwrap(), items);
             let mut short = packed.clone();
             short.values.pop();
             assert_eq!(short.unpack().unwrap_err(), "the model's tables came back the wrong size");

@@ -3,7 +3,6 @@
 
 use collab_core::error::clip;
 use collab_core::interpret::{self, Tables};
-use std::collections::HashMap;
 
 use crate::effect::Effect;
 use crate::msg::LearnedMsg;
@@ -364,15 +363,15 @@ fn fit_you(l: &LearnedState, ratings: &[(usize, f32)]) -> Result<YouFit, String>
 
 /// Each item's genre mask (bit n: `GENRES[n]`) for the movies `model`'s maps draw, the
 /// trained one (`map`) and the fit's by epoch, the only ones coloured by genre; 0 for
-/// every other. Found by title in the loaded data's `genres` (the model's items are
-/// titles): at ml-25m's 62,423 titles, indexing them all cost the page's thread 20 ms.
+/// every other. Found by title (the model's items are titles) in the loaded data's
+/// `genres`, sorted by title ([`crate::summary::DataSummary::genres`]): a search per drawn
+/// movie, not a pass over all 62,423 of ml-25m's.
 pub fn map_genres(model: &Trained, map: &[(usize, f32, f32)], genres: &[(String, u32)]) -> Vec<u32> {
-    let drawn = map.iter().chain(model.maps.iter().flatten()).map(|p| p.0);
-    let wanted: HashMap<&str, usize> = drawn.filter_map(|i| Some((model.items.get(i)?.as_str(), i))).collect();
     let mut masks = vec![0; model.items.len()];
-    for (title, mask) in genres {
-        if let Some(&i) = wanted.get(title.as_str()) {
-            masks[i] = *mask;
+    for i in map.iter().chain(model.maps.iter().flatten()).map(|p| p.0) {
+        let Some(title) = model.items.get(i) else { continue };
+        if let Ok(at) = genres.binary_search_by(|(t, _)| t.as_str().cmp(title)) {
+            masks[i] = genres[at].1;
         }
     }
     masks
@@ -383,7 +382,7 @@ pub fn map_genres(model: &Trained, map: &[(usize, f32, f32)], genres: &[(String,
 /// (the tables unpacked, the mapped movies' genres).
 pub fn model_read(model: &Trained, reading: ModelReading, genres: &[(String, u32)]) -> Result<ModelRead, String> {
     let ModelReading { tables, check, listable, most_rated, bias_ends, map, profiles, average } = reading;
-    let tables = tables.map(|t| t.unpack()).transpose()?;
+    let tables = tables.map(crate::reading::PackedTables::unpack).transpose()?;
     let genres = map_genres(model, &map, genres);
     Ok(ModelRead {
         tables,

@@ -1297,6 +1297,7 @@ fn the_datas_genres_reach_the_mapped_movies_by_title() {
     use collab_core::model::{ModelKind, ModelSpec};
     let table = generate(SynthSettings { users: 10, items: 6, density: 0.9, ..SynthSettings::default() });
     let summary = DataSummary::of(&table);
+    assert!(summary.genres.is_sorted(), "the page searches them by title");
     let mut items: Vec<String> = table.titles.values().cloned().collect();
     items.insert(0, "#na#".into());
     let spec = ModelSpec::new(ModelKind::DotProduct, 11, items.len());

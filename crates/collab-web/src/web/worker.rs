@@ -22,13 +22,14 @@ use collab_core::weights;
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use gloo::timers::future::TimeoutFuture;
+use js_sys::Float32Array;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::device::{self, Chosen};
-use super::dom::now_ms;
+use super::dom::{js_error, now_ms};
 use crate::protocol::{
     BatchRow, BatchView, Curve, FromWorker, Progress, RACE_STEPS, RACE_WARMUP, Slot, SplitCounts, ToWorker,
     TrainSettings, unpack_table,
@@ -62,6 +63,17 @@ pub fn seal<T: Serialize>(message: &T, blobs: &[web_sys::Blob]) -> Result<JsValu
     Ok(outer.into())
 }
 
+/// A message from a worker and the `Blob`s beside it ([`open`]), with the numbers of the
+/// model's tables put back where they were taken from ([`post_with`]).
+pub fn open_from_worker(value: JsValue) -> Result<(FromWorker, Vec<web_sys::Blob>), String> {
+    let floats = js_sys::Reflect::get(&value, &"floats".into()).ok().and_then(|f| f.dyn_into::<Float32Array>().ok());
+    let (mut message, blobs) = open::<FromWorker>(value)?;
+    if let Some(floats) = floats {
+        *message.tables_mut().ok_or("numbers came beside a message that has no tables")? = floats.to_vec();
+    }
+    Ok((message, blobs))
+}
+
 /// A message and the `Blob`s beside it ([`seal`]), or a plain message (no blobs).
 pub fn open<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<(T, Vec<web_sys::Blob>), String> {
     let blobs = js_sys::Reflect::get(&value, &"blobs".into()).ok().and_then(|b| b.dyn_into::<js_sys::Array>().ok());
@@ -78,19 +90,28 @@ pub fn open<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<(T, Vec<web_
     }
 }
 
-fn post(message: &FromWorker) {
+fn post(message: FromWorker) {
     post_with(message, &[]);
 }
 
-/// Posts `message` with `blobs` beside it ([`seal`]).
-fn post_with(message: &FromWorker, blobs: &[web_sys::Blob]) {
+/// Posts `message` with `blobs` beside it ([`seal`]). A model's tables
+/// ([`FromWorker::tables_mut`]: 12.7 MB at ml-25m) go beside it too, as `floats`, a
+/// `Float32Array` whose buffer is handed over, not copied: the page's thread then copies
+/// them once, into its memory ([`open_from_worker`]).
+fn post_with(mut message: FromWorker, blobs: &[web_sys::Blob]) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let value = if blobs.is_empty() { to_js(message) } else { seal(message, blobs) };
-    match value {
-        Ok(value) => {
-            let _ = scope.post_message(&value);
-        }
-        Err(e) => web_sys::console::warn_1(&format!("worker message not sent: {e}").into()),
+    let floats = message.tables_mut().map(|values| Float32Array::from(std::mem::take(values).as_slice()));
+    let sent = match floats {
+        None if blobs.is_empty() => to_js(&message).and_then(|value| scope.post_message(&value).map_err(js_error)),
+        None => seal(&message, blobs).and_then(|value| scope.post_message(&value).map_err(js_error)),
+        Some(floats) => seal(&message, blobs).and_then(|value| {
+            js_sys::Reflect::set(&value, &"floats".into(), &floats).map_err(js_error)?;
+            let handed: js_sys::Array = std::iter::once(floats.buffer()).collect();
+            scope.post_message_with_transfer(&value, &handed).map_err(js_error)
+        }),
+    };
+    if let Err(e) = sent {
+        web_sys::console::warn_1(&format!("worker message not sent: {e}").into());
     }
 }
 
@@ -184,7 +205,7 @@ pub fn serve() {
         Ok(message) => {
             let _ = sender.unbounded_send(message);
         }
-        Err(e) => post(&FromWorker::Failed {
+        Err(e) => post(FromWorker::Failed {
             slot: None,
             message: format!("the worker could not read a message: {e}"),
             device_lost: false,
@@ -240,7 +261,7 @@ fn load(id: u64, names: Vec<String>, blobs: Vec<web_sys::Blob>) -> Result<(Ratin
     let report = |force: bool| {
         if force || now_ms() - last.get() >= LOAD_REPORT_MS {
             last.set(now_ms());
-            post(&FromWorker::Loading { id, read: read.get().min(total), total, ratings: ratings.get() });
+            post(FromWorker::Loading { id, read: read.get().min(total), total, ratings: ratings.get() });
         }
     };
     let on_slice = |n: u64| {
@@ -308,7 +329,7 @@ async fn post_errors(due: ErrorsDue) {
         let users = residuals.worst.iter().map(|w| id(w.user).unwrap_or_default()).collect();
         (Box::new(residuals), users)
     });
-    post(&FromWorker::Errors { run, result });
+    post(FromWorker::Errors { run, result });
 }
 
 /// Ends this task's turn so that the browser can deliver the messages that came
@@ -344,7 +365,7 @@ impl Trainer {
             Failure::Refused(message) => (message, false),
             Failure::Device(message) => (message, self.on_gpu()),
         };
-        post(&FromWorker::Failed { slot, message, device_lost });
+        post(FromWorker::Failed { slot, message, device_lost });
     }
 
     fn take(&mut self, slot: Slot) -> SlotState {
@@ -368,7 +389,7 @@ impl Trainer {
         match message {
             ToWorker::Init => {
                 let chosen = device::choose().await;
-                post(&FromWorker::Ready { label: chosen.label.clone(), is_gpu: chosen.is_gpu });
+                post(FromWorker::Ready { label: chosen.label.clone(), is_gpu: chosen.is_gpu });
                 self.device = Some(chosen);
             }
             ToWorker::Data { table } => match unpack_table(&table) {
@@ -385,9 +406,9 @@ impl Trainer {
                     self.table = Some(Arc::new(table));
                     self.slots.clear();
                     self.users = None;
-                    post(&FromWorker::Loaded { id, summary, used, memory: memory_bytes() });
+                    post(FromWorker::Loaded { id, summary, used, memory: memory_bytes() });
                 }
-                Err(message) => post(&FromWorker::LoadFailed { id, message }),
+                Err(message) => post(FromWorker::LoadFailed { id, message }),
             },
             ToWorker::Run { slot, run, settings } => match self.fit(slot, run, settings) {
                 Ok(fit) => {
@@ -446,7 +467,7 @@ impl Trainer {
                     self.users = Some(read.users);
                     read.page
                 });
-                post(&FromWorker::ModelRead { result: Box::new(result) });
+                post(FromWorker::ModelRead { result: Box::new(result) });
             }
             ToWorker::Forget { saved } => {
                 if self.users.as_ref().is_some_and(|u| u.saved == saved) {
@@ -460,10 +481,10 @@ impl Trainer {
                               changed, or another fit ended): train again, or load the model again"
                         .to_string()),
                 };
-                post(&FromWorker::User { saved, user, result });
+                post(FromWorker::User { saved, user, result });
             }
             ToWorker::Race { settings, path } => match self.race(settings, path).await {
-                Ok(times) => post(&FromWorker::Raced { times }),
+                Ok(times) => post(FromWorker::Raced { times }),
                 Err(e) => self.fail(None, e),
             },
             ToWorker::LrFind { run, settings } => {
@@ -473,13 +494,13 @@ impl Trainer {
                     Failure::Refused(m) | Failure::Device(m) => m,
                 });
                 if let (true, Err(message)) = (lost, &answer) {
-                    post(&FromWorker::Failed { slot: None, message: message.clone(), device_lost: true });
+                    post(FromWorker::Failed { slot: None, message: message.clone(), device_lost: true });
                 }
-                post(&FromWorker::LrFound { run, result: answer });
+                post(FromWorker::LrFound { run, result: answer });
             }
             #[cfg(feature = "hooks")]
             ToWorker::Probe { settings, steps } => match self.probe(settings, steps).await {
-                Ok(probed) => post(&probed),
+                Ok(probed) => post(probed),
                 Err(e) => self.fail(None, e),
             },
             #[cfg(feature = "hooks")]
@@ -497,7 +518,7 @@ impl Trainer {
         }
         let (data, device) = self.checked(&settings)?;
         if slot == Slot::Train {
-            post(&FromWorker::Split { run, counts: split_counts(&data) });
+            post(FromWorker::Split { run, counts: split_counts(&data) });
         }
         let learner = settings.learner(data, &device);
         Ok(Box::new(Fit { run, learner, curve: Curve::default(), epoch_ms: 0.0, next_map: 0 }))
@@ -567,7 +588,7 @@ impl Trainer {
             }
             Err(e) => {
                 // Where the fit stopped (a divergence keeps every epoch closed before it).
-                post(&FromWorker::Progress { slot, run, progress: progress(&fit.learner, fit.curve.points()) });
+                post(FromWorker::Progress { slot, run, progress: progress(&fit.learner, fit.curve.points()) });
                 self.slots.insert(slot, SlotState::Paused(fit));
                 self.fail(Some((slot, run)), e);
             }
@@ -579,14 +600,14 @@ impl Trainer {
     async fn report(&self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
         if self.on_gpu() {
             let snapshot = fit.learner.snapshot().await?;
-            post(&FromWorker::Snapshot {
+            post(FromWorker::Snapshot {
                 slot,
                 run: fit.run,
                 bytes: snapshot.to_bytes(),
                 points: fit.curve.points().to_vec(),
             });
         }
-        post(&FromWorker::Progress { slot, run: fit.run, progress: progress(&fit.learner, fit.curve.points()) });
+        post(FromWorker::Progress { slot, run: fit.run, progress: progress(&fit.learner, fit.curve.points()) });
         self.maps(slot, fit).await
     }
 
@@ -605,7 +626,7 @@ impl Trainer {
             };
             let labels = &l.data().items.labels;
             let titles = points.iter().map(|p| labels.get(p.0).cloned().unwrap_or_default()).collect();
-            post(&FromWorker::Map { slot, run: fit.run, epoch, points, titles });
+            post(FromWorker::Map { slot, run: fit.run, epoch, points, titles });
             fit.next_map = if epoch == 0 { closed.max(1) } else { epoch + 1 };
         }
         Ok(())
@@ -624,7 +645,7 @@ impl Trainer {
         }
         let (l, run) = (&fit.learner, fit.run);
         if let Ok(Some(message)) = l.learned_nothing().await {
-            post(&FromWorker::Note { slot, run, message });
+            post(FromWorker::Note { slot, run, message });
         }
         // The last model's users go first: with the new ones and the model's copies
         // below, two at once would raise the peak by 8 bytes a rating.
@@ -655,7 +676,7 @@ impl Trainer {
                     self.users = Some(read.users);
                     Box::new(read.page)
                 });
-                post_with(&FromWorker::Trained { run, read, counts }, &[blob]);
+                post_with(FromWorker::Trained { run, read, counts }, &[blob]);
                 // Then, the model on its way, who rated what (a question about a user that
                 // comes meanwhile waits for it).
                 if let Some(users) = &mut self.users {
@@ -677,7 +698,7 @@ impl Trainer {
         let start = now_ms();
         let trace = fit.learner.train_batch_traced().ok_or("no batch left in this epoch")?;
         let batch = batch_view(&fit.learner, &trace).await?;
-        post(&FromWorker::Batch { slot, run: fit.run, batch });
+        post(FromWorker::Batch { slot, run: fit.run, batch });
         read_and_close(fit, start).await?;
         self.report(slot, fit).await?;
         if fit.learner.is_done() {
@@ -702,9 +723,9 @@ impl Trainer {
         let data = Arc::new(settings.data(&table));
         let learner = Learner::restore(data.clone(), &snapshot, &device.device)?;
         if slot == Slot::Train {
-            post(&FromWorker::Split { run, counts: split_counts(&data) });
+            post(FromWorker::Split { run, counts: split_counts(&data) });
         }
-        post(&FromWorker::Progress { slot, run, progress: progress(&learner, &points) });
+        post(FromWorker::Progress { slot, run, progress: progress(&learner, &points) });
         // The maps of the epochs before the snapshot are on the page already.
         let next_map = learner.history().len() + 1;
         Ok(Box::new(Fit { run, learner, curve: Curve::from_points(points), epoch_ms: 0.0, next_map }))
