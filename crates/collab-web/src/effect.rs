@@ -91,6 +91,9 @@ pub enum Effect {
     BiasCompare {
         sheet: Sheet,
     },
+    /// Post `ToWorker::Restore` to the training worker with the snapshot the page keeps
+    /// of that fit beside it (`Runtime::snapshots`).
+    Restore(ToWorker),
     /// Check and read the model file `source`, kept as `saved`, in a worker of its own
     /// ([`crate::reading`]), which then keeps its users: answers
     /// [`crate::msg::LearnedMsg::Loaded`] for load `id`.

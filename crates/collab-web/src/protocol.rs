@@ -76,17 +76,10 @@ pub enum ToWorker {
     Step { slot: Slot, run: u64, settings: TrainSettings },
     /// Forget `slot`'s learner.
     Reset { slot: Slot },
-    /// Rebuild `slot`'s fit `run` from a snapshot (after the GPU was lost), and go on
-    /// training if `go_on`.
-    Restore {
-        slot: Slot,
-        run: u64,
-        settings: TrainSettings,
-        #[serde(with = "serde_bytes")]
-        snapshot: Vec<u8>,
-        points: Vec<(usize, f64)>,
-        go_on: bool,
-    },
+    /// Rebuild `slot`'s fit `run` from the snapshot whose `Blob` travels beside this
+    /// message ([`FromWorker::Snapshot`]; after the GPU was lost), its chart going on from
+    /// `points`, and go on training if `go_on`.
+    Restore { slot: Slot, run: u64, settings: TrainSettings, points: Vec<(usize, f64)>, go_on: bool },
     /// Read the saved model whose `Blob` travels beside this message (a file the visitor
     /// picked, which the page keeps as `saved`: its bytes never pass through the page) for
     /// sections 9 and 10 ([`crate::reading`]), answer [`FromWorker::ModelRead`], and keep
@@ -185,14 +178,12 @@ pub enum FromWorker {
     Progress { slot: Slot, run: u64, progress: Progress },
     /// A stepped batch.
     Batch { slot: Slot, run: u64, batch: BatchView },
-    /// The state after the last completed step (on WebGPU only: the CPU is not lost).
-    Snapshot {
-        slot: Slot,
-        run: u64,
-        #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
-        points: Vec<(usize, f64)>,
-    },
+    /// The fit's state after its last step, with the chart's points up to it (on WebGPU
+    /// only: the CPU is not lost). Its bytes travel beside this message as a `Blob` (the
+    /// model and Adam's state: about 140 MB at ml-25m), which the page keeps as a handle and
+    /// never reads (`Runtime::snapshots`); a new worker restores from it
+    /// ([`ToWorker::Restore`]).
+    Snapshot { slot: Slot, run: u64, points: Vec<(usize, f64)> },
     /// Section 8's fit ended: the model as the worker read it for sections 9 and 10
     /// ([`crate::reading`]; the saved model's `Blob` travels beside this message, for
     /// Save), and each item's ratings (training and validation alike: popularity counts
@@ -249,6 +240,16 @@ impl FromWorker {
         };
         reading.tables.as_mut().map(|t| &mut t.values)
     }
+}
+
+/// Milliseconds of training between two snapshots of a fit on WebGPU
+/// ([`FromWorker::Snapshot`]), by the size of the model's tables: none (one at every
+/// report) up to 2^20 numbers, as MovieLens-100k's and ml-1m's at 50 factors; above, 200
+/// ms per 2^20 (2 s at ml-25m's, whose snapshot reads about 140 MB off the GPU into a
+/// `Blob`). A lost GPU then costs a fit at most that much training.
+pub fn snapshot_every_ms(spec: &collab_core::model::ModelSpec) -> f64 {
+    let numbers = (spec.n_users + spec.n_items) * (spec.n_factors + 1);
+    if numbers <= 1 << 20 { 0.0 } else { 200.0 * (numbers >> 20) as f64 }
 }
 
 /// The most points a fit's loss curve keeps (and its newest read). The worker reads the
@@ -367,6 +368,20 @@ pub const KEPT_INDEX_MAX: u32 = 1 << 16;
 mod tests {
     use super::*;
     use collab_core::data::synth::{SynthSettings, generate};
+
+    #[test]
+    fn a_small_fit_is_snapshotted_at_every_report_and_a_big_one_every_few_seconds() {
+        use collab_core::model::{ModelKind, ModelSpec};
+        let at = |users, items| {
+            let spec = ModelSpec { n_factors: 50, ..ModelSpec::new(ModelKind::DotProductBias, users, items) };
+            snapshot_every_ms(&spec)
+        };
+        // MovieLens-100k and ml-1m (with fastai's #na# rows): every report, as the test of
+        // a lost GPU needs (it goes on from the step the page last showed).
+        assert_eq!((at(944, 1665), at(6041, 3707)), (0.0, 0.0));
+        // ml-25m: 11.3 million numbers in its tables, a snapshot of about 140 MB.
+        assert_eq!(at(162_542, 59_048), 2000.0);
+    }
 
     #[test]
     fn a_long_fits_curve_stays_bounded_and_evenly_spaced_from_its_first_read_to_its_newest() {

@@ -383,10 +383,10 @@ impl Fit {
     }
 }
 
-/// A snapshot as the worker sent it, with the chart points up to it.
+/// A snapshot as the worker sent it: the chart's points up to it (its bytes are a `Blob`
+/// the runtime keeps, `Runtime::snapshots`, and never reads).
 #[derive(Debug, Clone)]
 pub struct KeptSnapshot {
-    pub bytes: Vec<u8>,
     pub points: Vec<(usize, f64)>,
 }
 

@@ -45,9 +45,9 @@ pub fn update(app: &mut App, msg: FromWorker) -> Vec<Effect> {
                 app.train.batch = Some(batch);
             }
         }
-        FromWorker::Snapshot { slot, run, bytes, points } => {
+        FromWorker::Snapshot { slot, run, points } => {
             if let Some(fit) = app.fit_mut(slot, run) {
-                fit.snapshot = Some(KeptSnapshot { bytes, points });
+                fit.snapshot = Some(KeptSnapshot { points });
             }
         }
         FromWorker::Trained { run, read, counts } => {
@@ -186,24 +186,18 @@ fn to_cpu(app: &mut App, why: &str) -> Vec<Effect> {
         let Some(fit) = app.fit(slot) else { continue };
         let go_on = fit.phase == Phase::Running;
         match &fit.snapshot {
-            Some(KeptSnapshot { bytes, points }) => {
+            Some(KeptSnapshot { points }) => {
                 if slot == Slot::Train {
                     resumed_at = Some(points.last().map_or(0, |p| p.0));
                 }
-                effects.push(Effect::Post(ToWorker::Restore {
-                    slot,
-                    run: fit.run,
-                    settings: fit.settings,
-                    snapshot: bytes.clone(),
-                    points: points.clone(),
-                    go_on,
-                }));
+                let (run, settings, points) = (fit.run, fit.settings, points.clone());
+                effects.push(Effect::Restore(ToWorker::Restore { slot, run, settings, points, go_on }));
             }
             None if go_on => effects.push(Effect::Post(ToWorker::Run { slot, run: fit.run, settings: fit.settings })),
             None => {}
         }
     }
-    let place = resumed_at.map_or("from the start".to_string(), |s| format!("from step {s}, the last completed step"));
+    let place = resumed_at.map_or("from the start".to_string(), |s| format!("from step {s}, the last one it kept"));
     app.train.message =
         format!("The GPU was lost ({why}). Training moved to the CPU and goes on {place}; the weights are kept.");
     effects

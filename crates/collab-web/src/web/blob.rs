@@ -83,11 +83,23 @@ impl Seek for BlobReader<'_> {
 /// than a load's whole memory budget (no model the page trains comes near it) is refused
 /// unread.
 pub fn read_model_file(blob: &Blob) -> std::result::Result<Vec<u8>, String> {
+    read_whole(blob, "the file", "it is not a model saved here")
+}
+
+/// The bytes of a fit's snapshot ([`crate::protocol::FromWorker::Snapshot`]), read in
+/// the worker that restores it, within the same budget.
+pub fn read_snapshot(blob: &Blob) -> std::result::Result<Vec<u8>, String> {
+    read_whole(blob, "the snapshot", "it is not a snapshot of a fit")
+}
+
+/// Every byte of `blob` (`what`), refused unread (saying `why not`) above a load's whole
+/// memory budget.
+fn read_whole(blob: &Blob, what: &str, why_not: &str) -> std::result::Result<Vec<u8>, String> {
     let size = blob.size() as u64;
     let budget = collab_core::data::Budget::STATED.bytes;
     if size > budget {
         return Err(format!(
-            "this file is {} MB, more than the {} MB a model may take: it is not a model saved here",
+            "{what} is {} MB, more than the {} MB a model may take: {why_not}",
             size >> 20,
             budget >> 20
         ));
@@ -95,7 +107,7 @@ pub fn read_model_file(blob: &Blob) -> std::result::Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(size as usize);
     BlobReader::new(blob.clone(), &|_| {})
         .and_then(|mut reader| reader.read_to_end(&mut bytes))
-        .map_err(|e| format!("the file could not be read: {e}"))?;
+        .map_err(|e| format!("{what} could not be read: {e}"))?;
     Ok(bytes)
 }
 

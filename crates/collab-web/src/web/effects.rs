@@ -36,6 +36,12 @@ pub fn run(rt: &Rt, effect: Effect) {
                 dispatch(&rt, Msg::Worker(FromWorker::Failed { slot: None, message, device_lost: false }));
             }
         }
+        Effect::Restore(message) => {
+            if let Err(e) = link::restore(&rt, &message) {
+                let message = format!("Training could not be restored: {e}");
+                dispatch(&rt, Msg::Worker(FromWorker::Failed { slot: None, message, device_lost: false }));
+            }
+        }
         Effect::StartWorker { engine, data } => {
             if let Err(e) = link::start(&rt, engine, data) {
                 dispatch(&rt, Msg::WorkerDied(format!("it could not start: {e}")));

@@ -159,7 +159,7 @@ fn spawn_for_page(rt: &Rt, engine: Engine, load: Option<u64>) -> Result<WorkerLi
     spawn(
         engine,
         move |message| {
-            let message = message.map(|(message, blobs)| keep_model(&on_rt, message, blobs));
+            let message = message.map(|(message, blobs)| keep_handles(&on_rt, message, blobs));
             let msg = match (loading(&on_rt), message) {
                 (Some(id), Ok(msg)) => Msg::Data(DataMsg::Loader { id, msg }),
                 (Some(id), Err(e)) => Msg::Data(DataMsg::LoaderDied { id, what: e }),
@@ -178,11 +178,18 @@ fn spawn_for_page(rt: &Rt, engine: Engine, load: Option<u64>) -> Result<WorkerLi
     )
 }
 
-/// Keeps the saved model that comes beside a finished fit's [`FromWorker::Trained`]
-/// (for Save), as [`SavedModel::Fit`] of its run.
-fn keep_model(rt: &Rt, message: FromWorker, blobs: Vec<Blob>) -> FromWorker {
-    if let (FromWorker::Trained { run, .. }, Some(blob)) = (&message, blobs.into_iter().next()) {
-        rt.models.borrow_mut().insert(SavedModel::Fit(*run), blob);
+/// Keeps the `Blob` that comes beside a message of the training worker: a finished
+/// fit's saved model ([`FromWorker::Trained`], for Save) as [`SavedModel::Fit`] of its
+/// run, a snapshot ([`FromWorker::Snapshot`]) as its slot's last.
+fn keep_handles(rt: &Rt, message: FromWorker, blobs: Vec<Blob>) -> FromWorker {
+    match (&message, blobs.into_iter().next()) {
+        (FromWorker::Trained { run, .. }, Some(blob)) => {
+            rt.models.borrow_mut().insert(SavedModel::Fit(*run), blob);
+        }
+        (FromWorker::Snapshot { slot, run, .. }, Some(blob)) => {
+            rt.snapshots.borrow_mut().insert(*slot, (*run, blob));
+        }
+        _ => {}
     }
     message
 }
@@ -236,6 +243,18 @@ pub fn end_loader(rt: &Rt, id: u64) {
 pub fn post(rt: &Rt, message: &ToWorker) -> Result<(), String> {
     match rt.worker.borrow().as_ref() {
         Some(link) => send(link, message),
+        None => Err("the training worker is not running".into()),
+    }
+}
+
+/// Posts [`ToWorker::Restore`] to the training worker with the snapshot the page keeps
+/// of that fit beside it.
+pub fn restore(rt: &Rt, message: &ToWorker) -> Result<(), String> {
+    let ToWorker::Restore { slot, run, .. } = message else { return Err("not a restore".into()) };
+    let kept = rt.snapshots.borrow().get(slot).filter(|(r, _)| r == run).map(|(_, blob)| blob.clone());
+    let blob = kept.ok_or("the page no longer holds that fit's snapshot")?;
+    match rt.worker.borrow().as_ref() {
+        Some(link) => link.worker.post_message(&seal(message, &[blob])?).map_err(js_error),
         None => Err("the training worker is not running".into()),
     }
 }

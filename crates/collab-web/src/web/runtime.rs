@@ -30,6 +30,10 @@ pub struct Runtime {
     /// The saved models the page shows or is reading, as the browser holds them (a
     /// fit's, which its worker saved; a picked file).
     pub models: RefCell<std::collections::HashMap<crate::state::SavedModel, web_sys::Blob>>,
+    /// The last snapshot of each slot's fit on WebGPU (its run, and its bytes as the
+    /// browser holds them: about 140 MB at ml-25m never enter the page), for a new worker to
+    /// restore from if the GPU is lost ([`crate::effect::Effect::Restore`]).
+    pub snapshots: RefCell<std::collections::HashMap<crate::protocol::Slot, (u64, web_sys::Blob)>>,
     /// The workers that read a model file, each kept while the page shows (or reads) that
     /// model: they hold its users and answer for one at a time.
     pub readers: RefCell<std::collections::HashMap<crate::state::SavedModel, WorkerLink>>,
@@ -78,6 +82,7 @@ pub fn new(app: App, page: Page, run_effect: fn(&Rt, Effect)) -> Rt {
         files_id: std::cell::Cell::new(0),
         models: RefCell::new(Default::default()),
         readers: RefCell::new(Default::default()),
+        snapshots: RefCell::new(Default::default()),
         listeners: RefCell::new(Vec::new()),
         run_effect,
     });

@@ -32,7 +32,7 @@ use super::device::{self, Chosen};
 use super::dom::{js_error, now_ms};
 use crate::protocol::{
     BatchRow, BatchView, Curve, FromWorker, Progress, RACE_STEPS, RACE_WARMUP, Slot, SplitCounts, ToWorker,
-    TrainSettings, unpack_table,
+    TrainSettings, snapshot_every_ms, unpack_table,
 };
 use crate::reading::{ModelUsers, SavedModel};
 use crate::state::{MAP_FIT, MAP_MOVIES};
@@ -124,6 +124,8 @@ struct Fit {
     epoch_ms: f64,
     /// The epoch of the next map to send (0: the untrained model's).
     next_map: usize,
+    /// When the last snapshot was sent (`now_ms`; on WebGPU only).
+    snapshot_at: f64,
 }
 
 /// What a slot holds.
@@ -443,8 +445,12 @@ impl Trainer {
                     Err(e) => self.fail(Some((slot, run)), e),
                 }
             }
-            ToWorker::Restore { slot, run, settings, snapshot, points, go_on } => {
-                match self.restore(slot, run, settings, &snapshot, points) {
+            ToWorker::Restore { slot, run, settings, points, go_on } => {
+                let bytes = match blobs.first() {
+                    Some(blob) => super::blob::read_snapshot(blob),
+                    None => Err("no snapshot came with the message".into()),
+                };
+                match bytes.and_then(|bytes| self.restore(slot, run, settings, &bytes, points)) {
                     Ok(fit) => {
                         let state = if go_on { SlotState::Running(fit) } else { SlotState::Paused(fit) };
                         self.slots.insert(slot, state);
@@ -521,7 +527,8 @@ impl Trainer {
             post(FromWorker::Split { run, counts: split_counts(&data) });
         }
         let learner = settings.learner(data, &device);
-        Ok(Box::new(Fit { run, learner, curve: Curve::default(), epoch_ms: 0.0, next_map: 0 }))
+        let snapshot_at = f64::NEG_INFINITY;
+        Ok(Box::new(Fit { run, learner, curve: Curve::default(), epoch_ms: 0.0, next_map: 0, snapshot_at }))
     }
 
     /// Milliseconds per batch of a fresh fit with `settings` on this worker's device
@@ -595,17 +602,16 @@ impl Trainer {
         }
     }
 
-    /// Tells the page where `slot` stands. On WebGPU the snapshot goes first: the page
-    /// never shows a step it could not go on from if the GPU were lost next.
+    /// Tells the page where `slot` stands. On WebGPU a snapshot goes first when one is
+    /// due ([`snapshot_every_ms`]; always at the fit's end), as a `Blob` the page keeps
+    /// without reading: if the GPU is lost, the fit goes on from it.
     async fn report(&self, slot: Slot, fit: &mut Fit) -> Result<(), Failure> {
-        if self.on_gpu() {
+        let due = now_ms() - fit.snapshot_at >= snapshot_every_ms(fit.learner.spec());
+        if self.on_gpu() && (due || fit.learner.is_done()) {
             let snapshot = fit.learner.snapshot().await?;
-            post(FromWorker::Snapshot {
-                slot,
-                run: fit.run,
-                bytes: snapshot.to_bytes(),
-                points: fit.curve.points().to_vec(),
-            });
+            let blob = super::blob::blob_of(&snapshot.to_bytes()).map_err(Failure::Refused)?;
+            post_with(FromWorker::Snapshot { slot, run: fit.run, points: fit.curve.points().to_vec() }, &[blob]);
+            fit.snapshot_at = now_ms();
         }
         post(FromWorker::Progress { slot, run: fit.run, progress: progress(&fit.learner, fit.curve.points()) });
         self.maps(slot, fit).await
@@ -728,7 +734,8 @@ impl Trainer {
         post(FromWorker::Progress { slot, run, progress: progress(&learner, &points) });
         // The maps of the epochs before the snapshot are on the page already.
         let next_map = learner.history().len() + 1;
-        Ok(Box::new(Fit { run, learner, curve: Curve::from_points(points), epoch_ms: 0.0, next_map }))
+        let curve = Curve::from_points(points);
+        Ok(Box::new(Fit { run, learner, curve, epoch_ms: 0.0, next_map, snapshot_at: now_ms() }))
     }
 }
 
