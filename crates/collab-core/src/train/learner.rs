@@ -517,3 +517,121 @@ impl Learner {
         Ok(self.history.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::data::synth::{SynthSettings, generate};
+    use crate::data::{DataSettings, ItemKey};
+    use crate::model::ModelKind;
+
+    /// Each call's batches: `ahead` (the batches given), or `step` (one batch).
+    type Log = Rc<RefCell<Vec<(&'static str, Vec<Encoded>)>>>;
+
+    /// The host engine, taking batches ahead three at a time, with what it was given.
+    struct Ahead {
+        host: Box<dyn Engine>,
+        log: Log,
+    }
+
+    impl Engine for Ahead {
+        fn name(&self) -> &'static str {
+            self.host.name()
+        }
+        fn chunk(&self) -> usize {
+            3
+        }
+        fn ahead(&mut self, batches: &[Encoded]) {
+            self.log.borrow_mut().push(("ahead", batches.to_vec()));
+        }
+        fn step(
+            &mut self,
+            batch: &Encoded,
+            lr: f64,
+            beta1: f64,
+            mark: &mut dyn FnMut(Phase),
+        ) -> (Tensor<1>, Tensor<1>) {
+            self.log.borrow_mut().push(("step", vec![batch.clone()]));
+            self.host.step(batch, lr, beta1, mark)
+        }
+        fn model(&self) -> CollabModel {
+            self.host.model()
+        }
+        fn sums(&self) -> Vec<Tensor<1>> {
+            self.host.sums()
+        }
+        fn checkpoint(&self) -> Restore {
+            let (host, log) = (self.host.checkpoint(), self.log.clone());
+            Rc::new(move || Box::new(Ahead { host: host(), log: log.clone() }))
+        }
+        fn read_state(&self) -> super::super::engine::Pending<'_, EngineState> {
+            self.host.read_state()
+        }
+        fn load_state(&mut self, state: &EngineState) -> Result<(), String> {
+            self.host.load_state(state)
+        }
+        fn mse<'a>(&'a self, rows: &'a Encoded) -> super::super::engine::Pending<'a, f64> {
+            self.host.mse(rows)
+        }
+    }
+
+    #[test]
+    fn an_engine_is_handed_the_epochs_next_batches_ahead_and_steps_the_same_batches() {
+        let table = generate(SynthSettings { users: 30, items: 20, density: 0.5, seed: 4, ..SynthSettings::default() });
+        let settings = DataSettings { item_key: ItemKey::Id, batch_size: 32, ..DataSettings::default() };
+        let data = Arc::new(CollabData::new(&table, settings));
+        let per_epoch = data.batches_per_epoch();
+        assert_eq!(per_epoch % 3, 1, "an epoch ends with a chunk of one: {per_epoch} batches");
+        let spec =
+            ModelSpec { n_factors: 4, ..ModelSpec::new(ModelKind::DotProductBias, data.users.len(), data.items.len()) };
+        let fit = FitSettings { epochs: 2, ..FitSettings::default() };
+        let mut plain = Learner::new(data.clone(), spec.clone(), fit, &Device::flex());
+        let mut ahead = Learner::new(data, spec, fit, &Device::flex());
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let host = std::mem::replace(&mut ahead.engine, plain.engine.checkpoint()());
+        ahead.engine = Box::new(Ahead { host, log: log.clone() });
+        let mut stepped = Vec::new();
+        for _ in 0..2 {
+            while let Some(step) = plain.train_batch() {
+                stepped.push(step.batch);
+                ahead.train_batch().unwrap();
+            }
+            assert!(ahead.train_batch().is_none(), "the epoch ends at the same step");
+            read::block_on(plain.end_epoch(&|| 0.0)).unwrap();
+            read::block_on(ahead.end_epoch(&|| 0.0)).unwrap();
+        }
+        // Every step took the plain learner's batch, and each batch was handed ahead first:
+        // three at a time, the last of each epoch alone (a chunk never crosses an epoch).
+        let seen = log.borrow();
+        let steps: Vec<&Encoded> = seen.iter().filter(|(what, _)| *what == "step").map(|(_, b)| &b[0]).collect();
+        assert_eq!(steps, stepped.iter().collect::<Vec<_>>());
+        let chunks: Vec<usize> = seen.iter().filter(|(what, _)| *what == "ahead").map(|(_, b)| b.len()).collect();
+        let epoch: Vec<usize> = std::iter::repeat_n(3, per_epoch / 3).collect();
+        assert_eq!(chunks, [epoch.clone(), epoch].concat(), "a chunk of one is not handed ahead");
+        let mut at = 0;
+        for (what, batches) in seen.iter() {
+            if *what == "ahead" {
+                assert_eq!(batches[..], stepped[at..at + batches.len()], "the next batches, in order");
+            } else {
+                at += 1;
+            }
+        }
+        drop(seen);
+        // Moved to another step (a checkpoint gone back to), the learner hands the engine
+        // that step's batches; moved again with some still ahead, it forgets them.
+        let back_to =
+            |l: &Learner, step| Checkpoint { engine: l.engine.checkpoint(), step, smooth: SmoothLoss::default() };
+        ahead.go_back(back_to(&ahead, 4));
+        assert_eq!(ahead.train_batch().unwrap().batch, stepped[4]);
+        {
+            let seen = log.borrow();
+            assert_eq!(seen[seen.len() - 2].1[..], stepped[4..7], "handed ahead again");
+        }
+        assert_eq!(ahead.ahead.len(), 2);
+        ahead.go_back(back_to(&ahead, 1));
+        assert_eq!(ahead.train_batch().unwrap().batch, stepped[1], "not the batch left ahead of step 5");
+    }
+}
