@@ -7,6 +7,7 @@
 //! wasm32 only.
 
 pub mod effect;
+pub mod f32_bytes;
 pub mod fields;
 pub mod formula;
 pub mod grid;

@@ -229,19 +229,6 @@ pub enum FromWorker {
     Failed { slot: Option<(Slot, u64)>, message: String, device_lost: bool },
 }
 
-impl FromWorker {
-    /// The numbers of the model's tables this message carries ([`crate::reading::PackedTables`]),
-    /// if it carries a model read with tables: what goes beside it between threads.
-    pub fn tables_mut(&mut self) -> Option<&mut Vec<f32>> {
-        let reading = match self {
-            FromWorker::Trained { read: Ok(read), .. } => &mut read.1,
-            FromWorker::ModelRead { result } => &mut result.as_mut().as_mut().ok()?.1,
-            _ => return None,
-        };
-        reading.tables.as_mut().map(|t| &mut t.values)
-    }
-}
-
 /// Milliseconds of training between two snapshots of a fit on WebGPU
 /// ([`FromWorker::Snapshot`]), by the size of the model's tables: none (one at every
 /// report) up to 2^20 numbers, as MovieLens-100k's and ml-1m's at 50 factors; above, 200

@@ -200,22 +200,17 @@ pub struct BiasEnds {
     pub highest: Vec<(usize, f32)>,
 }
 
-/// The movies' side of [`Tables`] as it crosses between threads. Its numbers are no
-/// serde value: they go beside the message as one `Float32Array` whose buffer is handed
-/// over, not copied (`web::worker::post_with`), and the receiving thread copies them into
-/// its memory once (as JavaScript numbers, millions of them would take seconds; as bytes
-/// through serde, copied twice, one of them 12.7 MB at ml-25m, the page's thread took up
-/// to 86 ms). The users' side stays in the worker ([`ModelUsers`]): unpacked, the tables
-/// have no user rows.
+/// The movies' side of [`Tables`] as it crosses between threads: every number in one
+/// byte buffer ([`crate::f32_bytes`]). The users' side stays in the worker
+/// ([`ModelUsers`]): unpacked, the tables have no user rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackedTables {
     pub n_items: usize,
     pub k: usize,
     pub biased: bool,
     pub y_range: Option<(f32, f32)>,
-    /// Item factors, then the item biases if any ([`crate::protocol::FromWorker::tables_mut`]
-    /// takes them out and puts them back).
-    #[serde(skip)]
+    /// Item factors, then the item biases if any.
+    #[serde(with = "crate::f32_bytes")]
     pub values: Vec<f32>,
 }
 
@@ -326,7 +321,6 @@ async fn check(model: &CollabModel, spec: &ModelSpec) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::FromWorker;
     use burn::tensor::Device;
     use collab_core::data::Vocab;
     use collab_core::model::ModelKind;
@@ -344,16 +338,11 @@ mod tests {
         assert_eq!(page.1.most_rated, [1, 3, 2], "most rated first");
         let t = page.1.tables.clone().unwrap().unpack().unwrap();
         assert_eq!((t.k, t.n_items(), t.user_factors.len()), (3, 4, 0), "the page gets no user rows");
-        // Labels cross as JSON bytes ([`crate::json_bytes`]), indices as bytes, the tables'
-        // numbers beside the message (taken out and put back).
-        let mut sent = FromWorker::ModelRead { result: Box::new(Ok(page.clone())) };
-        let numbers = std::mem::take(sent.tables_mut().unwrap());
-        assert_eq!(numbers.len(), 4 * 3 + 4);
-        let json = serde_json::to_string(&sent).unwrap();
-        let mut back: FromWorker = serde_json::from_str(&json).unwrap();
-        *back.tables_mut().unwrap() = numbers;
-        let FromWorker::ModelRead { result } = back else { panic!("{back:?}") };
-        assert_eq!(&result.unwrap(), page);
+        // Labels cross as JSON bytes ([`crate::json_bytes`]), indices and the tables'
+        // numbers as bytes.
+        let json = serde_json::to_string(page).unwrap();
+        let back: (ModelFile, ModelReading) = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, page);
         // The users stay in the worker, which answers for one at a time.
         let whole = read::block_on(tables_of(&model, &spec)).unwrap().unwrap();
         let row = read.users.row(" 3 ").unwrap();

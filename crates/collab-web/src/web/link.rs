@@ -14,7 +14,7 @@ use web_sys::{Blob, ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType}
 
 use super::dom::{self, js_error};
 use super::runtime::{Rt, WorkerLink, dispatch};
-use super::worker::{open_from_worker, seal, to_js};
+use super::worker::{open, seal, to_js};
 use crate::msg::{DataMsg, LearnedMsg, Msg};
 use crate::protocol::{Engine, FromWorker, ToWorker, TrainSettings, pack_table};
 use crate::state::{DataRef, Lap, SavedModel, demo_table};
@@ -76,7 +76,7 @@ fn spawn(
     let worker = Worker::new_with_options("./worker.js", &options).map_err(js_error)?;
     let listen = EventListener::new(&worker, "message", move |event| {
         if let Some(event) = event.dyn_ref::<MessageEvent>() {
-            on_message(open_from_worker(event.data()));
+            on_message(open::<FromWorker>(event.data()));
         }
     });
     let died = on_death.clone();

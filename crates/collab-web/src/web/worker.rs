@@ -22,7 +22,6 @@ use collab_core::weights;
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use gloo::timers::future::TimeoutFuture;
-use js_sys::Float32Array;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -63,17 +62,6 @@ pub fn seal<T: Serialize>(message: &T, blobs: &[web_sys::Blob]) -> Result<JsValu
     Ok(outer.into())
 }
 
-/// A message from a worker and the `Blob`s beside it ([`open`]), with the numbers of the
-/// model's tables put back where they were taken from ([`post_with`]).
-pub fn open_from_worker(value: JsValue) -> Result<(FromWorker, Vec<web_sys::Blob>), String> {
-    let floats = js_sys::Reflect::get(&value, &"floats".into()).ok().and_then(|f| f.dyn_into::<Float32Array>().ok());
-    let (mut message, blobs) = open::<FromWorker>(value)?;
-    if let Some(floats) = floats {
-        *message.tables_mut().ok_or("numbers came beside a message that has no tables")? = floats.to_vec();
-    }
-    Ok((message, blobs))
-}
-
 /// A message and the `Blob`s beside it ([`seal`]), or a plain message (no blobs).
 pub fn open<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<(T, Vec<web_sys::Blob>), String> {
     let blobs = js_sys::Reflect::get(&value, &"blobs".into()).ok().and_then(|b| b.dyn_into::<js_sys::Array>().ok());
@@ -94,23 +82,11 @@ fn post(message: FromWorker) {
     post_with(message, &[]);
 }
 
-/// Posts `message` with `blobs` beside it ([`seal`]). A model's tables
-/// ([`FromWorker::tables_mut`]: 12.7 MB at ml-25m) go beside it too, as `floats`, a
-/// `Float32Array` whose buffer is handed over, not copied: the page's thread then copies
-/// them once, into its memory ([`open_from_worker`]).
-fn post_with(mut message: FromWorker, blobs: &[web_sys::Blob]) {
+/// Posts `message` with `blobs` beside it ([`seal`]).
+fn post_with(message: FromWorker, blobs: &[web_sys::Blob]) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let floats = message.tables_mut().map(|values| Float32Array::from(std::mem::take(values).as_slice()));
-    let sent = match floats {
-        None if blobs.is_empty() => to_js(&message).and_then(|value| scope.post_message(&value).map_err(js_error)),
-        None => seal(&message, blobs).and_then(|value| scope.post_message(&value).map_err(js_error)),
-        Some(floats) => seal(&message, blobs).and_then(|value| {
-            js_sys::Reflect::set(&value, &"floats".into(), &floats).map_err(js_error)?;
-            let handed: js_sys::Array = std::iter::once(floats.buffer()).collect();
-            scope.post_message_with_transfer(&value, &handed).map_err(js_error)
-        }),
-    };
-    if let Err(e) = sent {
+    let value = if blobs.is_empty() { to_js(&message) } else { seal(&message, blobs) };
+    if let Err(e) = value.and_then(|value| scope.post_message(&value).map_err(js_error)) {
         web_sys::console::warn_1(&format!("worker message not sent: {e}").into());
     }
 }
